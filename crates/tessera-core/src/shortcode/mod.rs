@@ -1,0 +1,1 @@
+//! The shortcode engine (being written).

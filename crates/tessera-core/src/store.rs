@@ -1,0 +1,274 @@
+//! The storage boundary. One trait, methods sized to a unit of work; no transaction objects cross it.
+//! The only implementation with SQL lives in `tessera-store`; every method that writes more than one row
+//! does so atomically.
+//!
+//! Time is an argument (`now`, epoch milliseconds), never read here.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tessera_types::{JwtTemplate, Organization, Session, SessionStatus, User};
+
+/// What went wrong below the trait.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint was hit. The field is one of `email_address`, `phone_number`,
+    /// `username`, `external_id`, `slug`, `name` (template), `membership`, `id`.
+    #[error("unique constraint on {0}")]
+    Conflict(String),
+    /// The database failed; the text is for logs only and never reaches a client.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The single instance this database serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    /// `ins_…`; also the `kid` of the first signing key.
+    pub id: String,
+    /// Issuer URL recorded at creation (configuration may override it at run time).
+    pub issuer: String,
+    pub created_at: i64,
+    /// Free-form instance settings (e.g. `{"session_token_version": 2}`), JSON object.
+    pub settings: Value,
+}
+
+/// A signing key of the instance. The private key is sealed with the master key (AES-256-GCM).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    /// Sealed PKCS#8 DER, as produced by `tessera_jwt::seal` (base64 text).
+    pub private_key_sealed: String,
+    /// Keys that are `active` may sign; inactive keys stay published until their tokens expire.
+    pub active: bool,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private_key_sealed", &"<redacted>")
+            .field("active", &self.active)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A secret key, stored only as the lowercase hex SHA-256 of the key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretKeyRecord {
+    pub id: String,
+    pub key_hash: String,
+    pub created_at: i64,
+}
+
+/// A membership as stored: the wire object embeds the organization and the user's public data, which
+/// are joined in at read time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembershipRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub user_id: String,
+    pub role: String,
+    pub permissions: Vec<String>,
+    pub public_metadata: serde_json::Map<String, Value>,
+    pub private_metadata: serde_json::Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A JWT template plus its write-only custom signing key (sealed).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateRecord {
+    pub template: JwtTemplate,
+    /// Sealed signing key material (`tessera_jwt::seal` output), when `custom_signing_key` is true.
+    pub signing_key_sealed: Option<String>,
+}
+
+impl std::fmt::Debug for TemplateRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateRecord")
+            .field("template", &self.template)
+            .field("signing_key_sealed", &self.signing_key_sealed.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// `limit`/`offset` paging, already validated (limit 1..=500, offset ≥ 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page { limit: 10, offset: 0 }
+    }
+}
+
+/// Sort field for user lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    CreatedAt,
+    UpdatedAt,
+    FirstName,
+    LastName,
+    Username,
+    EmailAddress,
+    PhoneNumber,
+    LastSignInAt,
+    LastActiveAt,
+}
+
+/// Filters of `GET /users` and `GET /users/count`. Within one list the values are ORed; different
+/// lists are ANDed. Empty lists do not filter.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserFilter {
+    pub email_address: Vec<String>,
+    pub phone_number: Vec<String>,
+    pub username: Vec<String>,
+    pub external_id: Vec<String>,
+    pub user_id: Vec<String>,
+    /// Members of any of these organizations.
+    pub organization_id: Vec<String>,
+    /// Case-insensitive substring over id, email addresses, phone numbers, username, first and last name.
+    pub query: Option<String>,
+    pub banned: Option<bool>,
+    /// `(field, descending)`; `None` means newest first (`-created_at`).
+    pub order_by: Option<(UserOrder, bool)>,
+}
+
+/// Filters of `GET /sessions`. `now` is needed because a live session past `expire_at` reads as
+/// `expired` (and past `abandon_at` as `abandoned`) even though the stored status was never rewritten.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionFilter {
+    pub user_id: Option<String>,
+    pub client_id: Option<String>,
+    pub status: Option<SessionStatus>,
+    pub now: i64,
+}
+
+/// Filters of `GET /organizations`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OrganizationFilter {
+    /// Case-insensitive substring over id, name and slug.
+    pub query: Option<String>,
+    /// Only organizations this user is a member of.
+    pub user_id: Option<String>,
+    pub organization_id: Vec<String>,
+    /// `(field, descending)` where field is `created_at` or `name`; `None` = newest first.
+    pub order_by: Option<(OrganizationOrder, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganizationOrder {
+    CreatedAt,
+    Name,
+    MembersCount,
+}
+
+/// Everything Tessera persists. Implementations must be safe to share between many server nodes on one
+/// database: no method may rely on in-process state for correctness.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip for `/healthz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- instance, keys -------------------------------------------------------------------------
+    async fn get_instance(&self) -> StoreResult<Option<InstanceRecord>>;
+    /// Creates the instance and its first signing key in one transaction, unless an instance already
+    /// exists (another node won the race); returns the instance that is stored afterwards.
+    async fn create_instance(
+        &self,
+        instance: &InstanceRecord,
+        first_key: &SigningKeyRecord,
+    ) -> StoreResult<InstanceRecord>;
+    async fn update_instance_settings(&self, settings: &Value) -> StoreResult<()>;
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    async fn set_signing_key_active(&self, kid: &str, active: bool) -> StoreResult<bool>;
+
+    async fn insert_secret_key(&self, key: &SecretKeyRecord) -> StoreResult<()>;
+    async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>>;
+    async fn count_secret_keys(&self) -> StoreResult<i64>;
+
+    // ---- users ----------------------------------------------------------------------------------
+    /// Fails with `Conflict(field)` if an email address, phone number, username or external id is
+    /// taken (case-insensitively for email and username).
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    /// Replaces the stored user (same uniqueness rules). Returns false if the user does not exist.
+    async fn update_user(&self, user: &User) -> StoreResult<bool>;
+    /// Stores `user` (already marked banned) and revokes every live session of theirs, atomically.
+    async fn ban_user(&self, user: &User, now: i64) -> StoreResult<bool>;
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    /// Deletes the user, their memberships, and marks their live sessions `removed`, atomically.
+    async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
+    async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
+
+    // ---- sessions -------------------------------------------------------------------------------
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session as stored (the caller applies expiry on read).
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// Newest first; returns the page and the total count matching the filter.
+    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)>;
+    /// Moves a session to `to` only if its stored status is `active` or `pending` and it has not
+    /// passed `expire_at`/`abandon_at` at `now`. Returns the session afterwards (None if unknown).
+    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>>;
+
+    // ---- organizations and memberships ------------------------------------------------------------
+    /// Inserts the organization and, if given, its first membership, atomically.
+    async fn insert_organization(
+        &self,
+        org: &Organization,
+        first_member: Option<&MembershipRecord>,
+    ) -> StoreResult<()>;
+    async fn update_organization(&self, org: &Organization) -> StoreResult<bool>;
+    /// By id or, failing that, by slug. `members_count` is filled in.
+    async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<Organization>>;
+    /// Deletes the organization and its memberships; live sessions whose active organization it was
+    /// keep running without one.
+    async fn delete_organization(&self, id: &str) -> StoreResult<bool>;
+    async fn list_organizations(
+        &self,
+        filter: &OrganizationFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Organization>, i64)>;
+
+    /// `Conflict("membership")` if the user is already a member.
+    async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()>;
+    async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool>;
+    async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool>;
+    async fn get_membership(
+        &self,
+        organization_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<MembershipRecord>>;
+    /// Oldest first; page and total.
+    async fn list_memberships(
+        &self,
+        organization_id: &str,
+        page: Page,
+    ) -> StoreResult<(Vec<MembershipRecord>, i64)>;
+    /// Every membership of a user with its organization, oldest first.
+    async fn list_user_memberships(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
+
+    // ---- JWT templates ----------------------------------------------------------------------------
+    /// `Conflict("name")` on a duplicate name.
+    async fn insert_template(&self, t: &TemplateRecord) -> StoreResult<()>;
+    async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool>;
+    async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>>;
+    async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>>;
+    async fn delete_template(&self, id: &str) -> StoreResult<bool>;
+    /// Newest first; page and total.
+    async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)>;
+}
