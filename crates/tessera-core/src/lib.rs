@@ -1,6 +1,22 @@
 //! The rules of Tessera: users, organizations, memberships, sessions and their lifecycle, JWT templates
-//! and their validation, the shortcode engine, and minting. It defines the [`store::Store`] trait and
-//! takes time as an argument. It must not do IO: no sqlx, axum, reqwest or tokio::net here.
+//! and their validation, the shortcode engine, and minting. It defines the [`store::Store`] and
+//! [`clock::Clock`] traits and takes time as an argument. It must not do IO: no sqlx, axum, reqwest or
+//! tokio here; its Cargo.toml proves it.
 
+pub mod clock;
+pub mod error;
+pub mod fields;
+pub mod ids;
+pub mod metadata;
+pub mod mint;
+pub mod orgs;
+pub mod query;
+pub mod service;
+pub mod sessions;
 pub mod shortcode;
 pub mod store;
+pub mod templates;
+pub mod users;
+
+pub use error::{ApiError, ApiResult, ErrorKind};
+pub use service::{CoreConfig, MasterKey, Tessera};

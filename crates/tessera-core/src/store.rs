@@ -94,7 +94,10 @@ impl std::fmt::Debug for TemplateRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TemplateRecord")
             .field("template", &self.template)
-            .field("signing_key_sealed", &self.signing_key_sealed.as_ref().map(|_| "<redacted>"))
+            .field(
+                "signing_key_sealed",
+                &self.signing_key_sealed.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -108,7 +111,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page { limit: 10, offset: 0 }
+        Page {
+            limit: 10,
+            offset: 0,
+        }
     }
 }
 
@@ -217,10 +223,19 @@ pub trait Store: Send + Sync + 'static {
     /// The session as stored (the caller applies expiry on read).
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
     /// Newest first; returns the page and the total count matching the filter.
-    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)>;
+    async fn list_sessions(
+        &self,
+        filter: &SessionFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Session>, i64)>;
     /// Moves a session to `to` only if its stored status is `active` or `pending` and it has not
     /// passed `expire_at`/`abandon_at` at `now`. Returns the session afterwards (None if unknown).
-    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>>;
+    async fn end_session(
+        &self,
+        id: &str,
+        to: SessionStatus,
+        now: i64,
+    ) -> StoreResult<Option<Session>>;
 
     // ---- organizations and memberships ------------------------------------------------------------
     /// Inserts the organization and, if given, its first membership, atomically.

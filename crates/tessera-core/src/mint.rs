@@ -1,0 +1,389 @@
+//! Minting: template tokens (`POST /sessions/{id}/tokens/{template}`) and session tokens
+//! (`POST /sessions/{id}/tokens`).
+//!
+//! Every mint reads the session and the template from the store, so a revoked session or a changed or
+//! deleted template is seen by the very next mint on every node. What is cached in memory is only
+//! derived from what was just read: the compiled claims and the parsed custom key of a template,
+//! reused while the stored record (updated_at, claims, sealed key) is unchanged.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+use tessera_jwt::{Algorithm, SigningKey};
+use tessera_types::{
+    JwtTemplate, Organization, OrganizationMembership, Session, SessionStatus, Token, User, object,
+};
+
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::fields::Fields;
+use crate::orgs::membership_object;
+use crate::service::Tessera;
+use crate::sessions::effective_status;
+use crate::shortcode::{CompiledClaims, build_context};
+use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
+use crate::users::map_store;
+
+/// `cat` header of session tokens.
+pub const CAT_SESSION: &str = "cl_B7d4PD111AAA";
+/// `cat` header of template tokens.
+pub const CAT_TEMPLATE: &str = "cl_B7d4PD222AAA";
+/// `nbf = iat − 10` on session tokens.
+pub const SESSION_TOKEN_SKEW: i64 = 10;
+/// Session tokens live 60 s unless `expires_in_seconds` says otherwise.
+pub const SESSION_TOKEN_LIFETIME: i64 = 60;
+
+/// What is kept in memory per template: derived from the stored record and valid while it is unchanged.
+pub(crate) struct CachedTemplate {
+    template: JwtTemplate,
+    sealed: Option<String>,
+    compiled: CompiledClaims,
+    /// Custom key and its `kid` (None for HMAC); None when the instance key signs.
+    custom: Option<(Arc<SigningKey>, Option<String>)>,
+    uses_org_list: bool,
+}
+
+fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String, Value> {
+    let mut h = Map::new();
+    h.insert("alg".into(), Value::from(alg.as_str()));
+    h.insert("cat".into(), Value::from(cat));
+    if let Some(k) = kid {
+        h.insert("kid".into(), Value::from(k));
+    }
+    h.insert("typ".into(), Value::from("JWT"));
+    h
+}
+
+fn parse_expires(mut f: Fields) -> ApiResult<Option<i64>> {
+    let v = f.opt_int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME)?;
+    f.finish()?;
+    Ok(v)
+}
+
+/// The session's active organization with the user's membership in it, if both still exist.
+type Active = Option<(Organization, OrganizationMembership)>;
+
+impl Tessera {
+    /// A live session (active or pending, not past expiry) and its user, else 404.
+    async fn live_session(&self, session_id: &str, now: i64) -> ApiResult<(Session, User)> {
+        let session = self
+            .store
+            .get_session(session_id)
+            .await
+            .map_err(map_store)?
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        if !effective_status(&session, now).is_live() {
+            return Err(ApiError::session_not_found(session_id));
+        }
+        let user = self
+            .store
+            .get_user(&session.user_id)
+            .await
+            .map_err(map_store)?;
+        let user = user.ok_or_else(|| ApiError::session_not_found(session_id))?;
+        Ok((session, user))
+    }
+
+    async fn active_org(&self, session: &Session) -> ApiResult<Active> {
+        let Some(org_id) = &session.last_active_organization_id else {
+            return Ok(None);
+        };
+        let Some(org) = self
+            .store
+            .get_organization(org_id)
+            .await
+            .map_err(map_store)?
+        else {
+            return Ok(None);
+        };
+        let Some(m) = self
+            .store
+            .get_membership(&org.id, &session.user_id)
+            .await
+            .map_err(map_store)?
+        else {
+            return Ok(None);
+        };
+        let obj = membership_object(&m, &org, None);
+        Ok(Some((org, obj)))
+    }
+
+    fn cached_template(
+        &self,
+        rec: &crate::store::TemplateRecord,
+    ) -> ApiResult<Arc<CachedTemplate>> {
+        let t = &rec.template;
+        if let Ok(cache) = self.template_cache.lock() {
+            if let Some(c) = cache.get(&t.id) {
+                if c.template.updated_at == t.updated_at
+                    && c.sealed == rec.signing_key_sealed
+                    && c.template.claims == t.claims
+                {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        let compiled = CompiledClaims::compile(&t.claims).map_err(|e| {
+            tracing::error!(template = %t.id, error = %e, "stored template does not compile");
+            ApiError::internal()
+        })?;
+        let custom = if t.custom_signing_key {
+            let alg = Algorithm::parse(&t.signing_algorithm).ok_or_else(ApiError::internal)?;
+            let key = self.open_template_key(rec, alg)?;
+            let kid = if alg.is_hmac() {
+                None
+            } else {
+                key.thumbprint()
+            };
+            Some((key, kid))
+        } else {
+            None
+        };
+        let text = serde_json::to_string(&t.claims).unwrap_or_default();
+        let entry = Arc::new(CachedTemplate {
+            template: t.clone(),
+            sealed: rec.signing_key_sealed.clone(),
+            compiled,
+            custom,
+            uses_org_list: text.contains("organizations"),
+        });
+        if let Ok(mut cache) = self.template_cache.lock() {
+            cache.insert(t.id.clone(), entry.clone());
+        }
+        Ok(entry)
+    }
+
+    /// Signs `claims` with the instance key, or with `custom` when given.
+    fn sign(
+        &self,
+        claims: &Map<String, Value>,
+        cat: &str,
+        custom: Option<&(Arc<SigningKey>, Option<String>)>,
+    ) -> ApiResult<String> {
+        let jwt = match custom {
+            Some((key, kid)) => {
+                tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key)
+            }
+            None => {
+                let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+                let k = ring.signer().ok_or_else(ApiError::internal)?;
+                tessera_jwt::encode(
+                    &header(k.key.algorithm(), cat, Some(&k.kid)),
+                    claims,
+                    &k.key,
+                )
+            }
+        }
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing failed");
+            ApiError::internal()
+        })?;
+        if jwt.len() > self.config.max_token_bytes {
+            return Err(ApiError::new(
+                ErrorKind::Unprocessable,
+                "jwt_token_too_large",
+                "token too large",
+                format!(
+                    "The signed token would be {} bytes, more than the limit of {} bytes. Reduce the template's claims or the metadata they include.",
+                    jwt.len(),
+                    self.config.max_token_bytes
+                ),
+            ));
+        }
+        Ok(jwt)
+    }
+
+    /// `POST /sessions/{session_id}/tokens/{template_name}`.
+    pub async fn mint_template_token(
+        &self,
+        session_id: &str,
+        template_name: &str,
+        body: Fields,
+    ) -> ApiResult<Token> {
+        let expires = parse_expires(body)?;
+        let now = self.now_ms();
+        let (session, user) = self.live_session(session_id, now).await?;
+        let rec = self
+            .store
+            .get_template_by_name(template_name)
+            .await
+            .map_err(map_store)?
+            .ok_or_else(|| ApiError::template_not_found("name", template_name))?;
+        let cached = self.cached_template(&rec)?;
+        let active = self.active_org(&session).await?;
+        let org_list: Vec<(String, String)> = if cached.uses_org_list {
+            self.store
+                .list_user_memberships(&user.id)
+                .await
+                .map_err(map_store)?
+                .into_iter()
+                .map(|(m, o)| (o.id, m.role))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let ctx = build_context(
+            &user,
+            Some(&session),
+            active.as_ref().map(|(o, m)| (o, m)),
+            &org_list,
+        );
+        let mut claims = cached.compiled.render(&ctx);
+        let iat = now / 1000;
+        let t = &cached.template;
+        claims.insert("exp".into(), json!(iat + expires.unwrap_or(t.lifetime)));
+        claims.insert("iat".into(), json!(iat));
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
+        claims.insert("nbf".into(), json!(iat - t.allowed_clock_skew));
+        claims.insert("sub".into(), json!(user.id));
+        let jwt = self.sign(&claims, CAT_TEMPLATE, cached.custom.as_ref())?;
+        Ok(Token {
+            object: object::TOKEN.to_owned(),
+            jwt,
+        })
+    }
+
+    /// `POST /sessions/{session_id}/tokens`: the default session token (v2 claims, or v1 when the
+    /// instance is configured so).
+    pub async fn mint_session_token(&self, session_id: &str, body: Fields) -> ApiResult<Token> {
+        let expires = parse_expires(body)?;
+        let now = self.now_ms();
+        let (session, user) = self.live_session(session_id, now).await?;
+        let active = self.active_org(&session).await?;
+        let iat = now / 1000;
+        let mut claims = Map::new();
+        claims.insert(
+            "exp".into(),
+            json!(iat + expires.unwrap_or(SESSION_TOKEN_LIFETIME)),
+        );
+        claims.insert("iat".into(), json!(iat));
+        claims.insert("iss".into(), json!(self.issuer));
+        claims.insert("nbf".into(), json!(iat - SESSION_TOKEN_SKEW));
+        claims.insert("sid".into(), json!(session.id));
+        claims.insert("sub".into(), json!(user.id));
+        let status = if session.status == SessionStatus::Pending {
+            "pending"
+        } else {
+            "active"
+        };
+        claims.insert("sts".into(), json!(status));
+        if let Some(actor) = &session.actor {
+            claims.insert("act".into(), actor.clone());
+        }
+        if self.config.session_token_version == 1 {
+            if let Some((org, m)) = &active {
+                claims.insert("org_id".into(), json!(org.id));
+                claims.insert("org_slug".into(), json!(org.slug));
+                claims.insert("org_role".into(), json!(m.role));
+                claims.insert(
+                    "org_permissions".into(),
+                    json!(custom_permissions(&m.permissions)),
+                );
+            }
+        } else {
+            claims.insert("v".into(), json!(2));
+            if let Some((org, m)) = &active {
+                let (o, fea) = org_claim_v2(org, m);
+                claims.insert("o".into(), o);
+                if let Some(fea) = fea {
+                    claims.insert("fea".into(), json!(fea));
+                }
+            }
+        }
+        let jwt = self.sign(&claims, CAT_SESSION, None)?;
+        Ok(Token {
+            object: object::TOKEN.to_owned(),
+            jwt,
+        })
+    }
+}
+
+/// Permission keys without the system ones (`org:sys_*`), which never go into session claims.
+fn custom_permissions(perms: &[String]) -> Vec<String> {
+    perms
+        .iter()
+        .filter(|p| !p.starts_with("org:sys_"))
+        .cloned()
+        .collect()
+}
+
+/// The v2 `o` claim and the top-level `fea` it needs: `per` lists permission names, `fpm` one
+/// bitmask per feature (bit i = `per[i]` granted), features `o:<feature>` in `fea`.
+fn org_claim_v2(org: &Organization, m: &OrganizationMembership) -> (Value, Option<String>) {
+    let mut o = Map::new();
+    o.insert("id".into(), json!(org.id));
+    o.insert(
+        "rol".into(),
+        json!(m.role.strip_prefix("org:").unwrap_or(&m.role)),
+    );
+    o.insert("slg".into(), json!(org.slug));
+    let mut features: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut grants: Vec<(usize, usize)> = Vec::new();
+    for p in custom_permissions(&m.permissions) {
+        let mut parts = p.splitn(3, ':');
+        let (Some("org"), Some(feature), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let fi = features
+            .iter()
+            .position(|f| f == feature)
+            .unwrap_or_else(|| {
+                features.push(feature.to_owned());
+                features.len() - 1
+            });
+        let ni = names.iter().position(|n| n == name).unwrap_or_else(|| {
+            names.push(name.to_owned());
+            names.len() - 1
+        });
+        grants.push((fi, ni));
+    }
+    if features.is_empty() {
+        return (Value::Object(o), None);
+    }
+    let fpm: Vec<String> = (0..features.len())
+        .map(|fi| {
+            grants
+                .iter()
+                .filter(|(f, _)| *f == fi)
+                .fold(0u64, |acc, (_, n)| acc | (1u64 << n.min(&63)))
+                .to_string()
+        })
+        .collect();
+    o.insert("fpm".into(), json!(fpm.join(",")));
+    o.insert("per".into(), json!(names.join(",")));
+    let fea = features
+        .iter()
+        .map(|f| format!("o:{f}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    (Value::Object(o), Some(fea))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v2_org_claim_encodes_features_and_permission_bitmasks() {
+        let org: Organization = serde_json::from_value(json!({
+            "object": "organization", "id": "org_1", "name": "Acme", "slug": "acme", "has_image": false,
+            "max_allowed_memberships": 0, "admin_delete_enabled": true, "public_metadata": {},
+            "created_at": 0, "updated_at": 0
+        }))
+        .unwrap();
+        let m: OrganizationMembership = serde_json::from_value(json!({
+            "object": "organization_membership", "id": "orgmem_1", "role": "org:admin",
+            "permissions": ["org:sys_profile:manage", "org:dashboard:manage", "org:dashboard:read", "org:teams:read"],
+            "public_metadata": {}, "organization": org, "created_at": 0, "updated_at": 0
+        }))
+        .unwrap();
+        let (o, fea) = org_claim_v2(&org, &m);
+        assert_eq!(
+            o,
+            json!({"id": "org_1", "rol": "admin", "slg": "acme", "per": "manage,read", "fpm": "3,2"})
+        );
+        assert_eq!(fea.as_deref(), Some("o:dashboard,o:teams"));
+    }
+}

@@ -1,0 +1,544 @@
+//! Organizations, memberships, roles and their permissions.
+
+use tessera_types::{
+    DeletedObject, Organization, OrganizationMembership, Paginated, PublicUserData, User, object,
+};
+
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::fields::Fields;
+use crate::ids;
+use crate::metadata::{check_size, deep_merge};
+use crate::query::QueryParams;
+use crate::service::Tessera;
+use crate::store::{MembershipRecord, OrganizationFilter, OrganizationOrder};
+use crate::users::map_store;
+
+pub const ROLE_ADMIN: &str = "org:admin";
+pub const ROLE_MEMBER: &str = "org:member";
+
+/// System permissions of the default roles. They are never put in session-token claims.
+const ADMIN_PERMISSIONS: &[&str] = &[
+    "org:sys_profile:manage",
+    "org:sys_profile:delete",
+    "org:sys_memberships:read",
+    "org:sys_memberships:manage",
+    "org:sys_domains:read",
+    "org:sys_domains:manage",
+    "org:sys_billing:read",
+    "org:sys_billing:manage",
+];
+const MEMBER_PERMISSIONS: &[&str] = &["org:sys_memberships:read", "org:sys_billing:read"];
+
+/// Permissions of a role key. Custom role keys carry no permissions until roles are configurable.
+pub fn role_permissions(role: &str) -> Vec<String> {
+    let list: &[&str] = match role {
+        ROLE_ADMIN => ADMIN_PERMISSIONS,
+        ROLE_MEMBER => MEMBER_PERMISSIONS,
+        _ => &[],
+    };
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// "org:billing_manager" → "Billing Manager".
+pub fn role_name(role: &str) -> String {
+    let key = role.strip_prefix("org:").unwrap_or(role);
+    key.split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn check_role(role: &str) -> ApiResult<()> {
+    let key = role.strip_prefix("org:").unwrap_or("");
+    if key.is_empty()
+        || key.len() > 64
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(ApiError::param_value(
+            "role",
+            format!(
+                "{role} is not a valid role key: it must look like org:<key> (letters, digits, '_' or '-')."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+fn check_slug(slug: &str) -> ApiResult<()> {
+    if slug.is_empty()
+        || slug.len() > 128
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(ApiError::param_format(
+            "slug",
+            "slug must contain only lowercase letters, digits, '-' and '_' and be 1 to 128 characters long.",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn public_user_data(u: &User) -> PublicUserData {
+    let identifier = u
+        .email_addresses
+        .iter()
+        .find(|e| Some(&e.id) == u.primary_email_address_id.as_ref())
+        .map(|e| e.email_address.clone())
+        .or_else(|| u.username.clone())
+        .or_else(|| u.phone_numbers.first().map(|p| p.phone_number.clone()));
+    PublicUserData {
+        user_id: u.id.clone(),
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        profile_image_url: Some(u.image_url.clone()),
+        image_url: u.image_url.clone(),
+        has_image: u.has_image,
+        identifier,
+        username: u.username.clone(),
+        banned: u.banned,
+        deprovisioned: u.deprovisioned,
+    }
+}
+
+pub(crate) fn membership_object(
+    m: &MembershipRecord,
+    org: &Organization,
+    user: Option<&User>,
+) -> OrganizationMembership {
+    OrganizationMembership {
+        object: object::ORGANIZATION_MEMBERSHIP.to_owned(),
+        id: m.id.clone(),
+        role: m.role.clone(),
+        role_name: role_name(&m.role),
+        permissions: m.permissions.clone(),
+        public_metadata: m.public_metadata.clone(),
+        private_metadata: m.private_metadata.clone(),
+        organization: org.clone(),
+        public_user_data: user.map(public_user_data),
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+impl Tessera {
+    pub async fn create_organization(&self, mut f: Fields) -> ApiResult<Organization> {
+        let name = f.required_string("name")?;
+        let slug = f.opt_string("slug")?;
+        let created_by = f.opt_string("created_by")?;
+        let max = f.opt_int("max_allowed_memberships", 0, 100_000)?;
+        let public_metadata = f.opt_object("public_metadata")?.unwrap_or_default();
+        let private_metadata = f.opt_object("private_metadata")?.unwrap_or_default();
+        f.ignore("role_set_key");
+        f.finish()?;
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(ApiError::param_value("name", "name must not be empty."));
+        }
+        if name.chars().count() > 256 {
+            return Err(ApiError::param_too_long("name", 256));
+        }
+        check_size("public_metadata", &public_metadata)?;
+        check_size("private_metadata", &private_metadata)?;
+        let slug = match slug {
+            Some(s) => s,
+            None => {
+                let s = slugify(&name);
+                if s.is_empty() { "org".to_owned() } else { s }
+            }
+        };
+        check_slug(&slug)?;
+        let creator = match &created_by {
+            Some(uid) => Some(
+                self.get_user(uid)
+                    .await
+                    .map_err(|e| e.with_param("created_by"))?,
+            ),
+            None => None,
+        };
+        let now = self.now_ms();
+        let org = Organization {
+            object: object::ORGANIZATION.to_owned(),
+            id: ids::new_id(ids::ORGANIZATION, now),
+            name,
+            slug,
+            image_url: String::new(),
+            has_image: false,
+            members_count: Some(i64::from(creator.is_some())),
+            pending_invitations_count: Some(0),
+            max_allowed_memberships: max.unwrap_or(0),
+            admin_delete_enabled: true,
+            public_metadata,
+            private_metadata,
+            created_by: created_by.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let first = creator.map(|u| MembershipRecord {
+            id: ids::new_id(ids::MEMBERSHIP, now),
+            organization_id: org.id.clone(),
+            user_id: u.id,
+            role: ROLE_ADMIN.to_owned(),
+            permissions: role_permissions(ROLE_ADMIN),
+            public_metadata: Default::default(),
+            private_metadata: Default::default(),
+            created_at: now,
+            updated_at: now,
+        });
+        self.store
+            .insert_organization(&org, first.as_ref())
+            .await
+            .map_err(map_store)?;
+        Ok(org)
+    }
+
+    pub async fn get_organization(&self, id_or_slug: &str) -> ApiResult<Organization> {
+        self.store
+            .get_organization(id_or_slug)
+            .await
+            .map_err(map_store)?
+            .ok_or_else(ApiError::organization_not_found)
+    }
+
+    pub async fn update_organization(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
+        let mut org = self.get_organization(id).await?;
+        if let Some(name) = f.opt_string("name")? {
+            let name = name.trim().to_owned();
+            if name.is_empty() {
+                return Err(ApiError::param_value("name", "name must not be empty."));
+            }
+            if name.chars().count() > 256 {
+                return Err(ApiError::param_too_long("name", 256));
+            }
+            org.name = name;
+        }
+        if let Some(slug) = f.opt_string("slug")? {
+            check_slug(&slug)?;
+            org.slug = slug;
+        }
+        if let Some(m) = f.opt_int("max_allowed_memberships", 0, 100_000)? {
+            org.max_allowed_memberships = m;
+        }
+        if let Some(b) = f.opt_bool("admin_delete_enabled")? {
+            org.admin_delete_enabled = b;
+        }
+        if let Some(m) = f.opt_object("public_metadata")? {
+            check_size("public_metadata", &m)?;
+            org.public_metadata = m;
+        }
+        if let Some(m) = f.opt_object("private_metadata")? {
+            check_size("private_metadata", &m)?;
+            org.private_metadata = m;
+        }
+        f.ignore("role_set_key");
+        f.finish()?;
+        org.updated_at = self.now_ms().max(org.updated_at);
+        if !self
+            .store
+            .update_organization(&org)
+            .await
+            .map_err(map_store)?
+        {
+            return Err(ApiError::organization_not_found());
+        }
+        Ok(org)
+    }
+
+    pub async fn merge_organization_metadata(
+        &self,
+        id: &str,
+        mut f: Fields,
+    ) -> ApiResult<Organization> {
+        let public = f.opt_object("public_metadata")?;
+        let private = f.opt_object("private_metadata")?;
+        f.finish()?;
+        let mut org = self.get_organization(id).await?;
+        if let Some(p) = public {
+            deep_merge(&mut org.public_metadata, p);
+            check_size("public_metadata", &org.public_metadata)?;
+        }
+        if let Some(p) = private {
+            deep_merge(&mut org.private_metadata, p);
+            check_size("private_metadata", &org.private_metadata)?;
+        }
+        org.updated_at = self.now_ms().max(org.updated_at);
+        if !self
+            .store
+            .update_organization(&org)
+            .await
+            .map_err(map_store)?
+        {
+            return Err(ApiError::organization_not_found());
+        }
+        Ok(org)
+    }
+
+    pub async fn delete_organization(&self, id: &str) -> ApiResult<DeletedObject> {
+        let org = self.get_organization(id).await?;
+        if !self
+            .store
+            .delete_organization(&org.id)
+            .await
+            .map_err(map_store)?
+        {
+            return Err(ApiError::organization_not_found());
+        }
+        Ok(DeletedObject {
+            object: object::ORGANIZATION.to_owned(),
+            id: Some(org.id),
+            slug: Some(org.slug),
+            deleted: true,
+        })
+    }
+
+    pub async fn list_organizations(&self, q: &QueryParams) -> ApiResult<Paginated<Organization>> {
+        let order_by = match q.order_by() {
+            None => None,
+            Some((field, desc)) => Some((
+                match field.as_str() {
+                    "created_at" => OrganizationOrder::CreatedAt,
+                    "name" => OrganizationOrder::Name,
+                    "members_count" => OrganizationOrder::MembersCount,
+                    other => {
+                        return Err(ApiError::param_value(
+                            "order_by",
+                            format!(
+                                "{other} does not match one of the allowed values for parameter order_by"
+                            ),
+                        ));
+                    }
+                },
+                desc,
+            )),
+        };
+        let filter = OrganizationFilter {
+            query: q.one("query"),
+            user_id: q.one("user_id"),
+            organization_id: q.all("organization_id"),
+            order_by,
+        };
+        let _ = q.bool("include_members_count")?;
+        let (data, total_count) = self
+            .store
+            .list_organizations(&filter, q.page()?)
+            .await
+            .map_err(map_store)?;
+        Ok(Paginated { data, total_count })
+    }
+
+    // ---- memberships ------------------------------------------------------------------------------
+
+    pub async fn create_membership(
+        &self,
+        org_id: &str,
+        mut f: Fields,
+    ) -> ApiResult<OrganizationMembership> {
+        let user_id = f.required_string("user_id")?;
+        let role = f.required_string("role")?;
+        let public_metadata = f.opt_object("public_metadata")?.unwrap_or_default();
+        let private_metadata = f.opt_object("private_metadata")?.unwrap_or_default();
+        f.finish()?;
+        check_role(&role)?;
+        check_size("public_metadata", &public_metadata)?;
+        check_size("private_metadata", &private_metadata)?;
+        let org = self.get_organization(org_id).await?;
+        let user = self
+            .get_user(&user_id)
+            .await
+            .map_err(|e| e.with_param("user_id"))?;
+        if org.max_allowed_memberships > 0
+            && org.members_count.unwrap_or(0) >= org.max_allowed_memberships
+        {
+            return Err(ApiError::new(
+                ErrorKind::Forbidden,
+                "organization_membership_quota_exceeded",
+                "membership quota exceeded",
+                format!(
+                    "The organization has reached its limit of {} memberships.",
+                    org.max_allowed_memberships
+                ),
+            ));
+        }
+        let now = self.now_ms();
+        let m = MembershipRecord {
+            id: ids::new_id(ids::MEMBERSHIP, now),
+            organization_id: org.id.clone(),
+            user_id: user.id.clone(),
+            permissions: role_permissions(&role),
+            role,
+            public_metadata,
+            private_metadata,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.store.insert_membership(&m).await {
+            Ok(()) => {}
+            Err(crate::store::StoreError::Conflict(_)) => {
+                return Err(ApiError::new(
+                    ErrorKind::Unprocessable,
+                    "already_a_member_in_organization",
+                    "already a member",
+                    format!("User {} is already a member of the organization.", user.id),
+                )
+                .with_param("user_id"));
+            }
+            Err(e) => return Err(map_store(e)),
+        }
+        let org = self.get_organization(&org.id).await?;
+        Ok(membership_object(&m, &org, Some(&user)))
+    }
+
+    async fn membership_parts(
+        &self,
+        org_id: &str,
+        user_id: &str,
+    ) -> ApiResult<(Organization, MembershipRecord)> {
+        let org = self.get_organization(org_id).await?;
+        let m = self
+            .store
+            .get_membership(&org.id, user_id)
+            .await
+            .map_err(map_store)?
+            .ok_or_else(ApiError::membership_not_found)?;
+        Ok((org, m))
+    }
+
+    pub async fn update_membership(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        mut f: Fields,
+    ) -> ApiResult<OrganizationMembership> {
+        let role = f.required_string("role")?;
+        f.finish()?;
+        check_role(&role)?;
+        let (org, mut m) = self.membership_parts(org_id, user_id).await?;
+        m.permissions = role_permissions(&role);
+        m.role = role;
+        m.updated_at = self.now_ms().max(m.updated_at);
+        if !self.store.update_membership(&m).await.map_err(map_store)? {
+            return Err(ApiError::membership_not_found());
+        }
+        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        Ok(membership_object(&m, &org, user.as_ref()))
+    }
+
+    pub async fn merge_membership_metadata(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        mut f: Fields,
+    ) -> ApiResult<OrganizationMembership> {
+        let public = f.opt_object("public_metadata")?;
+        let private = f.opt_object("private_metadata")?;
+        f.finish()?;
+        let (org, mut m) = self.membership_parts(org_id, user_id).await?;
+        if let Some(p) = public {
+            deep_merge(&mut m.public_metadata, p);
+            check_size("public_metadata", &m.public_metadata)?;
+        }
+        if let Some(p) = private {
+            deep_merge(&mut m.private_metadata, p);
+            check_size("private_metadata", &m.private_metadata)?;
+        }
+        m.updated_at = self.now_ms().max(m.updated_at);
+        if !self.store.update_membership(&m).await.map_err(map_store)? {
+            return Err(ApiError::membership_not_found());
+        }
+        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        Ok(membership_object(&m, &org, user.as_ref()))
+    }
+
+    pub async fn delete_membership(
+        &self,
+        org_id: &str,
+        user_id: &str,
+    ) -> ApiResult<OrganizationMembership> {
+        let (org, m) = self.membership_parts(org_id, user_id).await?;
+        if !self
+            .store
+            .delete_membership(&org.id, user_id)
+            .await
+            .map_err(map_store)?
+        {
+            return Err(ApiError::membership_not_found());
+        }
+        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        Ok(membership_object(&m, &org, user.as_ref()))
+    }
+
+    pub async fn list_memberships(
+        &self,
+        org_id: &str,
+        q: &QueryParams,
+    ) -> ApiResult<Paginated<OrganizationMembership>> {
+        let org = self.get_organization(org_id).await?;
+        let (records, total_count) = self
+            .store
+            .list_memberships(&org.id, q.page()?)
+            .await
+            .map_err(map_store)?;
+        let mut data = Vec::with_capacity(records.len());
+        for m in &records {
+            let user = self.store.get_user(&m.user_id).await.map_err(map_store)?;
+            data.push(membership_object(m, &org, user.as_ref()));
+        }
+        Ok(Paginated { data, total_count })
+    }
+
+    /// Every organization membership of a user (`GET /users/{id}/organization_memberships`).
+    pub async fn list_user_memberships(
+        &self,
+        user_id: &str,
+    ) -> ApiResult<Paginated<OrganizationMembership>> {
+        let user = self.get_user(user_id).await?;
+        let rows = self
+            .store
+            .list_user_memberships(user_id)
+            .await
+            .map_err(map_store)?;
+        let data: Vec<_> = rows
+            .iter()
+            .map(|(m, o)| membership_object(m, o, Some(&user)))
+            .collect();
+        Ok(Paginated {
+            total_count: data.len() as i64,
+            data,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_role_names() {
+        assert_eq!(slugify("Acme, Inc."), "acme-inc");
+        assert_eq!(role_name("org:billing_manager"), "Billing Manager");
+        assert_eq!(role_name(ROLE_ADMIN), "Admin");
+        assert!(check_role("org:admin").is_ok());
+        assert!(check_role("admin").is_err());
+        assert!(check_role("org:").is_err());
+    }
+}

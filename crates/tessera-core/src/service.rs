@@ -1,0 +1,423 @@
+//! [`Tessera`]: the application. It owns the store, the clock, the instance's keys (parsed once) and
+//! the caches that make minting cost little more than a signature. Every operation of the API is a
+//! method on it (split across `users.rs`, `sessions.rs`, `orgs.rs`, `templates.rs`, `mint.rs`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde_json::{Value, json};
+use tessera_jwt::{Algorithm, SigningKey};
+use tessera_types::Jwks;
+
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult};
+use crate::ids;
+use crate::store::{InstanceRecord, SecretKeyRecord, SigningKeyRecord, Store, StoreError};
+
+/// Settings the core needs; built by the server from its configuration.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// `iss` of every token. `None` keeps the issuer recorded when the instance was created.
+    pub issuer: Option<String>,
+    /// Issuer recorded at first start when `issuer` is not set.
+    pub default_issuer: String,
+    /// Maximum session lifetime (`expire_at = created + this`), ms. Default 7 days.
+    pub session_lifetime_ms: i64,
+    /// `abandon_at = created + this`, ms. Default 30 days.
+    pub session_abandon_ms: i64,
+    /// 2 (default) or 1: which session-token claim set to emit.
+    pub session_token_version: u8,
+    /// Largest rendered token accepted, bytes (`jwt_token_too_large` beyond).
+    pub max_token_bytes: usize,
+    /// Largest template `claims` JSON accepted, bytes.
+    pub max_claims_bytes: usize,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        CoreConfig {
+            issuer: None,
+            default_issuer: "http://127.0.0.1:8080".to_owned(),
+            session_lifetime_ms: 7 * 24 * 3600 * 1000,
+            session_abandon_ms: 30 * 24 * 3600 * 1000,
+            session_token_version: 2,
+            max_token_bytes: 16 * 1024,
+            max_claims_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// The 32-byte AES-256-GCM key that seals private keys at rest. `Debug` never shows it.
+#[derive(Clone)]
+pub struct MasterKey(pub [u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+/// An instance signing key, parsed.
+pub(crate) struct InstanceKey {
+    pub kid: String,
+    pub key: Arc<SigningKey>,
+    pub active: bool,
+}
+
+pub(crate) struct Keyring {
+    pub keys: Vec<InstanceKey>,
+}
+
+impl Keyring {
+    /// The newest active key signs.
+    pub fn signer(&self) -> Option<&InstanceKey> {
+        self.keys.iter().rev().find(|k| k.active)
+    }
+}
+
+/// The application. Cheap to share behind an `Arc`.
+pub struct Tessera {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: CoreConfig,
+    pub(crate) master: MasterKey,
+    pub(crate) instance: InstanceRecord,
+    pub(crate) issuer: String,
+    pub(crate) keyring: RwLock<Keyring>,
+    /// SHA-256 hex of secret keys known to be valid (keys are never deleted through the API).
+    known_secret_hashes: RwLock<Vec<String>>,
+    pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
+}
+
+/// What `open` reports beside the app.
+#[derive(Debug)]
+pub struct Opened {
+    pub app: Tessera,
+    /// True when this start created the instance.
+    pub created_instance: bool,
+}
+
+fn seal_aad(kid: &str) -> Vec<u8> {
+    format!("tessera:signing-key:{kid}").into_bytes()
+}
+
+impl std::fmt::Debug for Tessera {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tessera")
+            .field("instance", &self.instance.id)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+impl Tessera {
+    /// Opens the instance stored in `store`, creating it (id, issuer, RSA-2048 key) on first start.
+    /// Fails with a clear message if the master key cannot open the stored keys.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: CoreConfig,
+        master: MasterKey,
+    ) -> Result<Opened, String> {
+        Self::open_with_key(store, clock, config, master, None).await
+    }
+
+    /// Like [`Tessera::open`]; `pinned_key` (RS256, from a PEM) becomes the instance key instead of a
+    /// generated one when the instance is created, or is added as the active key if it is not stored yet.
+    pub async fn open_with_key(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: CoreConfig,
+        master: MasterKey,
+        pinned_key: Option<SigningKey>,
+    ) -> Result<Opened, String> {
+        let now = clock.now_ms();
+        let existing = store
+            .get_instance()
+            .await
+            .map_err(|e| format!("reading the instance: {e}"))?;
+        let mut created_instance = false;
+        let instance = match existing {
+            Some(i) => i,
+            None => {
+                let id = ids::new_id(ids::INSTANCE, now);
+                let key = match &pinned_key {
+                    Some(_) => None,
+                    None => Some(
+                        SigningKey::generate_rsa2048()
+                            .map_err(|e| format!("generating the instance key: {e}"))?,
+                    ),
+                };
+                let key_ref = pinned_key.as_ref().or(key.as_ref()).ok_or("no key")?;
+                let kid = match &pinned_key {
+                    Some(k) => k.thumbprint().unwrap_or_else(|| id.clone()),
+                    None => id.clone(),
+                };
+                let record = InstanceRecord {
+                    id: id.clone(),
+                    issuer: config
+                        .issuer
+                        .clone()
+                        .unwrap_or_else(|| config.default_issuer.clone()),
+                    created_at: now,
+                    settings: json!({}),
+                };
+                let key_record = SigningKeyRecord {
+                    kid: kid.clone(),
+                    alg: key_ref.algorithm().as_str().to_owned(),
+                    private_key_sealed: tessera_jwt::seal(
+                        &master.0,
+                        &key_ref.to_storage_bytes(),
+                        &seal_aad(&kid),
+                    ),
+                    active: true,
+                    created_at: now,
+                };
+                let stored = store
+                    .create_instance(&record, &key_record)
+                    .await
+                    .map_err(|e| format!("creating the instance: {e}"))?;
+                created_instance = stored.id == record.id;
+                stored
+            }
+        };
+        let mut records = store
+            .list_signing_keys()
+            .await
+            .map_err(|e| format!("reading signing keys: {e}"))?;
+        if let Some(pinned) = &pinned_key {
+            let kid = pinned
+                .thumbprint()
+                .ok_or("the pinned signing key must be asymmetric")?;
+            if !records.iter().any(|r| r.kid == kid) {
+                for r in records.iter().filter(|r| r.active) {
+                    store
+                        .set_signing_key_active(&r.kid, false)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                store
+                    .insert_signing_key(&SigningKeyRecord {
+                        kid: kid.clone(),
+                        alg: pinned.algorithm().as_str().to_owned(),
+                        private_key_sealed: tessera_jwt::seal(
+                            &master.0,
+                            &pinned.to_storage_bytes(),
+                            &seal_aad(&kid),
+                        ),
+                        active: true,
+                        created_at: now,
+                    })
+                    .await
+                    .map_err(|e| format!("storing the pinned key: {e}"))?;
+                records = store.list_signing_keys().await.map_err(|e| e.to_string())?;
+            }
+        }
+        let keyring = load_keyring(&records, &master)?;
+        let issuer = config
+            .issuer
+            .clone()
+            .unwrap_or_else(|| instance.issuer.clone());
+        Ok(Opened {
+            app: Tessera {
+                store,
+                clock,
+                config,
+                master,
+                instance,
+                issuer,
+                keyring: RwLock::new(keyring),
+                known_secret_hashes: RwLock::new(Vec::new()),
+                template_cache: Mutex::new(HashMap::new()),
+            },
+            created_instance,
+        })
+    }
+
+    pub fn instance_id(&self) -> &str {
+        &self.instance.id
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Re-reads the signing keys (another node may have rotated them).
+    pub async fn reload_keys(&self) -> ApiResult<()> {
+        let records = self.store.list_signing_keys().await?;
+        let ring = load_keyring(&records, &self.master).map_err(|e| {
+            tracing::error!(error = %e, "reloading signing keys");
+            ApiError::internal()
+        })?;
+        *self.keyring.write().map_err(|_| ApiError::internal())? = ring;
+        Ok(())
+    }
+
+    /// Generates a new RS256 instance key, publishes it and makes it the signing key. Older keys stay
+    /// in the JWKS (inactive) so tokens they signed keep verifying. Returns the new `kid`.
+    pub async fn rotate_signing_key(&self) -> ApiResult<String> {
+        let now = self.now_ms();
+        let key = SigningKey::generate_rsa2048().map_err(|_| ApiError::internal())?;
+        let kid = ids::new_id(ids::INSTANCE, now);
+        let previous = self.store.list_signing_keys().await?;
+        self.store
+            .insert_signing_key(&SigningKeyRecord {
+                kid: kid.clone(),
+                alg: Algorithm::RS256.as_str().to_owned(),
+                private_key_sealed: tessera_jwt::seal(
+                    &self.master.0,
+                    &key.to_storage_bytes(),
+                    &seal_aad(&kid),
+                ),
+                active: true,
+                created_at: now,
+            })
+            .await?;
+        for r in previous.iter().filter(|r| r.active) {
+            self.store.set_signing_key_active(&r.kid, false).await?;
+        }
+        self.reload_keys().await?;
+        Ok(kid)
+    }
+
+    /// The public keys: every instance key (active or retired) and every asymmetric custom template
+    /// key. HMAC keys are never published.
+    pub async fn jwks(&self) -> ApiResult<Jwks> {
+        let mut keys = Vec::new();
+        {
+            let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+            for k in ring.keys.iter().rev() {
+                if let Some(jwk) = k.key.public_jwk(Some(&k.kid)) {
+                    keys.push(jwk);
+                }
+            }
+        }
+        keys.extend(self.template_jwks().await?);
+        Ok(Jwks { keys })
+    }
+
+    /// The instance's current public key as SPKI PEM (what Clerk calls the JWKS Public Key /
+    /// `CLERK_JWT_KEY`).
+    pub fn public_key_pem(&self) -> ApiResult<String> {
+        let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+        ring.signer()
+            .and_then(|k| k.key.public_key_pem())
+            .ok_or_else(ApiError::internal)
+    }
+
+    // ---- secret keys ------------------------------------------------------------------------------
+
+    /// Makes sure a secret key exists. With `pinned`, that key is registered (idempotent) and `None`
+    /// returned. Without, a new `sk_test_…` key is created and returned (to be printed once) if the
+    /// instance has none.
+    pub async fn ensure_secret_key(&self, pinned: Option<&str>) -> ApiResult<Option<String>> {
+        let now = self.now_ms();
+        if let Some(key) = pinned {
+            let hash = tessera_jwt::sha256_hex(key.as_bytes());
+            if self.store.find_secret_key(&hash).await?.is_none() {
+                self.insert_secret(&hash, now).await?;
+            }
+            return Ok(None);
+        }
+        if self.store.count_secret_keys().await? > 0 {
+            return Ok(None);
+        }
+        let key = format!("sk_test_{}", tessera_jwt::random_hex(24));
+        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), now)
+            .await?;
+        Ok(Some(key))
+    }
+
+    /// Creates an additional secret key and returns it (shown once).
+    pub async fn create_secret_key(&self) -> ApiResult<String> {
+        let key = format!("sk_test_{}", tessera_jwt::random_hex(24));
+        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), self.now_ms())
+            .await?;
+        Ok(key)
+    }
+
+    async fn insert_secret(&self, hash: &str, now: i64) -> ApiResult<()> {
+        let rec = SecretKeyRecord {
+            id: ids::new_id(ids::SECRET_KEY, now),
+            key_hash: hash.to_owned(),
+            created_at: now,
+        };
+        match self.store.insert_secret_key(&rec).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// True if `key` is a valid secret key. Hashes are compared in constant time; keys created by
+    /// other nodes are found in the store and remembered.
+    pub async fn authenticate(&self, key: &str) -> ApiResult<bool> {
+        let hash = tessera_jwt::sha256_hex(key.as_bytes());
+        {
+            let known = self
+                .known_secret_hashes
+                .read()
+                .map_err(|_| ApiError::internal())?;
+            let mut hit = false;
+            for h in known.iter() {
+                hit |= tessera_jwt::constant_time_eq(h.as_bytes(), hash.as_bytes());
+            }
+            if hit {
+                return Ok(true);
+            }
+        }
+        match self.store.find_secret_key(&hash).await? {
+            Some(rec)
+                if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) =>
+            {
+                self.known_secret_hashes
+                    .write()
+                    .map_err(|_| ApiError::internal())?
+                    .push(hash);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// The instance settings object (JSON).
+    pub fn settings(&self) -> &Value {
+        &self.instance.settings
+    }
+}
+
+fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey) -> Result<Keyring, String> {
+    let mut keys = Vec::with_capacity(records.len());
+    for r in records {
+        let alg = Algorithm::parse(&r.alg)
+            .ok_or_else(|| format!("signing key {} has unknown algorithm {}", r.kid, r.alg))?;
+        let bytes = tessera_jwt::open(&master.0, &r.private_key_sealed, &seal_aad(&r.kid)).map_err(|_| {
+            format!(
+                "signing key {} cannot be decrypted: the master key (TESSERA_MASTER_KEY or the key file) is not the one it was sealed with, or the stored key was altered",
+                r.kid
+            )
+        })?;
+        let key = SigningKey::from_storage_bytes(alg, &bytes)
+            .map_err(|e| format!("signing key {}: {e}", r.kid))?;
+        keys.push(InstanceKey {
+            kid: r.kid.clone(),
+            key: Arc::new(key),
+            active: r.active,
+        });
+    }
+    if !keys.iter().any(|k| k.active) {
+        return Err("no active signing key is stored".to_owned());
+    }
+    Ok(Keyring { keys })
+}

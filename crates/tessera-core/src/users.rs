@@ -1,0 +1,575 @@
+//! Users: create, read, update, metadata, ban, delete, list.
+
+use serde_json::{Map, Value};
+use tessera_types::{
+    DeletedObject, EmailAddress, IdentificationLink, PhoneNumber, User, Verification, object,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::fields::Fields;
+use crate::ids;
+use crate::metadata::{check_size, deep_merge};
+use crate::query::QueryParams;
+use crate::service::Tessera;
+use crate::store::{StoreError, UserFilter, UserOrder};
+
+const MAX_NAME_LEN: usize = 256;
+const MAX_EXTERNAL_ID_LEN: usize = 256;
+
+/// Keys of the create/update bodies that Tessera accepts but has no behaviour for (sign-in flows are
+/// out of scope), so that Clerk SDK calls that send them keep working.
+const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
+    "skip_password_checks",
+    "skip_password_requirement",
+    "skip_legal_checks",
+    "password_hasher",
+    "totp_secret",
+    "backup_codes",
+    "web3_wallet",
+    "notify_primary_email_address_changed",
+    "sign_out_of_other_sessions",
+    "bypass_client_trust",
+    "created_at",
+    "legal_accepted_at",
+];
+
+pub(crate) fn conflict_error(field: &str) -> ApiError {
+    match field {
+        "email_address" => ApiError::identifier_exists(
+            "email_address",
+            "That email address is taken. Please try another.",
+        ),
+        "phone_number" => ApiError::identifier_exists(
+            "phone_number",
+            "That phone number is taken. Please try another.",
+        ),
+        "username" => {
+            ApiError::identifier_exists("username", "That username is taken. Please try another.")
+        }
+        "external_id" => ApiError::identifier_exists(
+            "external_id",
+            "That external ID is taken. Please try another.",
+        ),
+        "slug" => ApiError::identifier_exists("slug", "That slug is taken. Please try another."),
+        "name" => ApiError::already_exists("name", "A JWT template with this name already exists."),
+        _ => ApiError::already_exists(
+            field,
+            format!("A resource with this {field} already exists."),
+        ),
+    }
+}
+
+pub(crate) fn map_store(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Conflict(field) => conflict_error(&field),
+        StoreError::Backend(msg) => {
+            tracing::error!(error = %msg, "store failure");
+            ApiError::internal()
+        }
+    }
+}
+
+fn check_len(param: &str, s: &str, max: usize) -> ApiResult<()> {
+    if s.chars().count() > max {
+        return Err(ApiError::param_too_long(param, max));
+    }
+    Ok(())
+}
+
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && e.len() <= 320
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !local.contains('@')
+}
+
+fn valid_phone(p: &str) -> bool {
+    let digits = p.strip_prefix('+').unwrap_or(p);
+    p.starts_with('+')
+        && (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_username(u: &str) -> ApiResult<()> {
+    let n = u.chars().count();
+    if !(4..=64).contains(&n) {
+        return Err(ApiError::new(
+            crate::error::ErrorKind::Unprocessable,
+            "form_username_invalid_length",
+            "is invalid",
+            "Username must be between 4 and 64 characters long.",
+        )
+        .with_param("username"));
+    }
+    if !u
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
+        return Err(ApiError::new(
+            crate::error::ErrorKind::Unprocessable,
+            "form_username_invalid_character",
+            "is invalid",
+            "Username can only contain letters, numbers, '_', '-' and '.'.",
+        )
+        .with_param("username"));
+    }
+    Ok(())
+}
+
+fn verified_admin() -> Option<Verification> {
+    Some(Verification {
+        object: Some("verification_admin".to_owned()),
+        status: "verified".to_owned(),
+        strategy: "admin".to_owned(),
+        attempts: None,
+        expire_at: None,
+    })
+}
+
+fn new_email(address: String, now: i64) -> EmailAddress {
+    EmailAddress {
+        id: ids::new_id(ids::EMAIL, now),
+        object: object::EMAIL_ADDRESS.to_owned(),
+        email_address: address,
+        reserved: false,
+        verification: verified_admin(),
+        linked_to: Vec::<IdentificationLink>::new(),
+        matches_sso_connection: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn new_phone(number: String, now: i64) -> PhoneNumber {
+    PhoneNumber {
+        id: ids::new_id(ids::EMAIL, now),
+        object: object::PHONE_NUMBER.to_owned(),
+        phone_number: number,
+        reserved_for_second_factor: false,
+        default_second_factor: false,
+        reserved: false,
+        verification: verified_admin(),
+        linked_to: Vec::new(),
+        backup_codes: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// The default avatar every user without an image gets (Clerk always sets `image_url`).
+pub(crate) const DEFAULT_IMAGE_URL: &str = "https://img.clerk.com/default-avatar.png";
+
+fn take_metadata(f: &mut Fields, key: &str) -> ApiResult<Option<Map<String, Value>>> {
+    let m = f.opt_object(key)?;
+    if let Some(m) = &m {
+        check_size(key, m)?;
+    }
+    Ok(m)
+}
+
+fn take_name(f: &mut Fields, key: &str) -> ApiResult<Option<Option<String>>> {
+    let v = f.nullable_string(key)?;
+    if let Some(Some(s)) = &v {
+        check_len(key, s, MAX_NAME_LEN)?;
+    }
+    Ok(v)
+}
+
+impl Tessera {
+    pub async fn create_user(&self, mut f: Fields) -> ApiResult<User> {
+        let now = self.now_ms();
+        let emails = f.opt_string_list("email_address")?.unwrap_or_default();
+        let phones = f.opt_string_list("phone_number")?.unwrap_or_default();
+        let username = f.opt_string("username")?;
+        let external_id = f.opt_string("external_id")?;
+        let first_name = take_name(&mut f, "first_name")?.flatten();
+        let last_name = take_name(&mut f, "last_name")?.flatten();
+        let locale = f.opt_string("locale")?;
+        let public_metadata = take_metadata(&mut f, "public_metadata")?.unwrap_or_default();
+        let private_metadata = take_metadata(&mut f, "private_metadata")?.unwrap_or_default();
+        let unsafe_metadata = take_metadata(&mut f, "unsafe_metadata")?.unwrap_or_default();
+        let password = f.opt_string("password")?;
+        let password_digest = f.opt_string("password_digest")?;
+        let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
+        let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
+        let create_organizations_limit =
+            f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))?;
+        for k in ACCEPTED_WITHOUT_EFFECT {
+            f.ignore(k);
+        }
+        f.finish()?;
+
+        let mut email_objs = Vec::new();
+        for e in emails {
+            let e = e.trim().to_lowercase();
+            if !valid_email(&e) {
+                return Err(ApiError::param_format(
+                    "email_address",
+                    format!("{e} must be a valid email address."),
+                ));
+            }
+            if email_objs
+                .iter()
+                .any(|x: &EmailAddress| x.email_address == e)
+            {
+                return Err(conflict_error("email_address"));
+            }
+            email_objs.push(new_email(e, now));
+        }
+        let mut phone_objs = Vec::new();
+        for p in phones {
+            let p: String = p
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
+                .collect();
+            if !valid_phone(&p) {
+                return Err(ApiError::param_format(
+                    "phone_number",
+                    format!(
+                        "{p} must be a valid phone number in E.164 format (e.g. +15555550100)."
+                    ),
+                ));
+            }
+            if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
+                return Err(conflict_error("phone_number"));
+            }
+            phone_objs.push(new_phone(p, now));
+        }
+        if let Some(u) = &username {
+            check_username(u)?;
+        }
+        if let Some(x) = &external_id {
+            check_len("external_id", x, MAX_EXTERNAL_ID_LEN)?;
+            if x.is_empty() {
+                return Err(ApiError::param_value(
+                    "external_id",
+                    "external_id must not be empty.",
+                ));
+            }
+        }
+        if let Some(p) = &password {
+            if p.chars().count() < 8 {
+                return Err(ApiError::new(
+                    crate::error::ErrorKind::Unprocessable,
+                    "form_password_length_too_short",
+                    "Passwords must be 8 characters or more.",
+                    "Passwords must be 8 characters or more.",
+                )
+                .with_param("password"));
+            }
+        }
+
+        let user = User {
+            object: object::USER.to_owned(),
+            id: ids::new_id(ids::USER, now),
+            external_id,
+            primary_email_address_id: email_objs.first().map(|e| e.id.clone()),
+            primary_phone_number_id: phone_objs.first().map(|p| p.id.clone()),
+            primary_web3_wallet_id: None,
+            username: username.map(|u| u.to_lowercase()),
+            first_name,
+            last_name,
+            locale,
+            profile_image_url: DEFAULT_IMAGE_URL.to_owned(),
+            image_url: DEFAULT_IMAGE_URL.to_owned(),
+            has_image: false,
+            public_metadata,
+            private_metadata: Some(private_metadata),
+            unsafe_metadata,
+            email_addresses: email_objs,
+            phone_numbers: phone_objs,
+            web3_wallets: vec![],
+            passkeys: vec![],
+            password_enabled: password.is_some() || password_digest.is_some(),
+            two_factor_enabled: false,
+            totp_enabled: false,
+            backup_code_enabled: false,
+            mfa_enabled_at: None,
+            mfa_disabled_at: None,
+            password_last_updated_at: (password.is_some() || password_digest.is_some())
+                .then_some(now),
+            external_accounts: vec![],
+            saml_accounts: vec![],
+            enterprise_accounts: vec![],
+            organization_memberships: vec![],
+            last_sign_in_at: None,
+            banned: false,
+            locked: false,
+            deprovisioned: false,
+            lockout_expires_in_seconds: None,
+            verification_attempts_remaining: Some(100),
+            created_at: now,
+            updated_at: now,
+            delete_self_enabled: delete_self_enabled.unwrap_or(true),
+            create_organization_enabled: create_organization_enabled.unwrap_or(true),
+            create_organizations_limit,
+            last_active_at: None,
+            legal_accepted_at: None,
+            bypass_client_trust: false,
+        };
+        self.store.insert_user(&user).await.map_err(map_store)?;
+        Ok(user)
+    }
+
+    pub async fn get_user(&self, id: &str) -> ApiResult<User> {
+        self.store
+            .get_user(id)
+            .await
+            .map_err(map_store)?
+            .ok_or_else(|| ApiError::user_not_found(id))
+    }
+
+    pub async fn update_user(&self, id: &str, mut f: Fields) -> ApiResult<User> {
+        let mut user = self.get_user(id).await?;
+        if let Some(v) = take_name(&mut f, "first_name")? {
+            user.first_name = v;
+        }
+        if let Some(v) = take_name(&mut f, "last_name")? {
+            user.last_name = v;
+        }
+        if let Some(v) = f.nullable_string("username")? {
+            if let Some(u) = &v {
+                check_username(u)?;
+            }
+            user.username = v.map(|u| u.to_lowercase());
+        }
+        if let Some(v) = f.nullable_string("external_id")? {
+            if let Some(x) = &v {
+                check_len("external_id", x, MAX_EXTERNAL_ID_LEN)?;
+            }
+            user.external_id = v.filter(|x| !x.is_empty());
+        }
+        if let Some(v) = f.nullable_string("locale")? {
+            user.locale = v;
+        }
+        if let Some(pid) = f.opt_string("primary_email_address_id")? {
+            if !user.email_addresses.iter().any(|e| e.id == pid) {
+                return Err(ApiError::param_value(
+                    "primary_email_address_id",
+                    format!("{pid} is not an email address of this user."),
+                ));
+            }
+            user.primary_email_address_id = Some(pid);
+        }
+        if let Some(pid) = f.opt_string("primary_phone_number_id")? {
+            if !user.phone_numbers.iter().any(|p| p.id == pid) {
+                return Err(ApiError::param_value(
+                    "primary_phone_number_id",
+                    format!("{pid} is not a phone number of this user."),
+                ));
+            }
+            user.primary_phone_number_id = Some(pid);
+        }
+        // Up to API version 2025-11-10, metadata on PATCH /users/{id} replaces the field.
+        if let Some(m) = take_metadata(&mut f, "public_metadata")? {
+            user.public_metadata = m;
+        }
+        if let Some(m) = take_metadata(&mut f, "private_metadata")? {
+            user.private_metadata = Some(m);
+        }
+        if let Some(m) = take_metadata(&mut f, "unsafe_metadata")? {
+            user.unsafe_metadata = m;
+        }
+        if let Some(p) = f.opt_string("password")? {
+            if p.chars().count() < 8 {
+                return Err(ApiError::param_value(
+                    "password",
+                    "Passwords must be 8 characters or more.",
+                ));
+            }
+            user.password_enabled = true;
+            user.password_last_updated_at = Some(self.now_ms());
+        }
+        f.ignore("password_digest");
+        if let Some(b) = f.opt_bool("delete_self_enabled")? {
+            user.delete_self_enabled = b;
+        }
+        if let Some(b) = f.opt_bool("create_organization_enabled")? {
+            user.create_organization_enabled = b;
+        }
+        if let Some(n) = f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))? {
+            user.create_organizations_limit = Some(n);
+        }
+        for k in ACCEPTED_WITHOUT_EFFECT {
+            f.ignore(k);
+        }
+        f.finish()?;
+        user.updated_at = self.now_ms().max(user.updated_at);
+        if !self.store.update_user(&user).await.map_err(map_store)? {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(user)
+    }
+
+    /// `PATCH /users/{id}/metadata`: deep merge, `null` deletes.
+    pub async fn merge_user_metadata(&self, id: &str, mut f: Fields) -> ApiResult<User> {
+        let public = f.opt_object("public_metadata")?;
+        let private = f.opt_object("private_metadata")?;
+        let unsafe_ = f.opt_object("unsafe_metadata")?;
+        f.finish()?;
+        let mut user = self.get_user(id).await?;
+        if let Some(p) = public {
+            deep_merge(&mut user.public_metadata, p);
+            check_size("public_metadata", &user.public_metadata)?;
+        }
+        if let Some(p) = private {
+            let target = user.private_metadata.get_or_insert_with(Map::new);
+            deep_merge(target, p);
+            check_size("private_metadata", target)?;
+        }
+        if let Some(p) = unsafe_ {
+            deep_merge(&mut user.unsafe_metadata, p);
+            check_size("unsafe_metadata", &user.unsafe_metadata)?;
+        }
+        user.updated_at = self.now_ms().max(user.updated_at);
+        if !self.store.update_user(&user).await.map_err(map_store)? {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(user)
+    }
+
+    /// `PUT /users/{id}/metadata`: replaces each given field whole.
+    pub async fn replace_user_metadata(&self, id: &str, mut f: Fields) -> ApiResult<User> {
+        let public = take_metadata(&mut f, "public_metadata")?;
+        let private = take_metadata(&mut f, "private_metadata")?;
+        let unsafe_ = take_metadata(&mut f, "unsafe_metadata")?;
+        f.finish()?;
+        let mut user = self.get_user(id).await?;
+        if let Some(p) = public {
+            user.public_metadata = p;
+        }
+        if let Some(p) = private {
+            user.private_metadata = Some(p);
+        }
+        if let Some(p) = unsafe_ {
+            user.unsafe_metadata = p;
+        }
+        user.updated_at = self.now_ms().max(user.updated_at);
+        if !self.store.update_user(&user).await.map_err(map_store)? {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(user)
+    }
+
+    /// Bans the user and revokes every live session of theirs, atomically.
+    pub async fn ban_user(&self, id: &str) -> ApiResult<User> {
+        let mut user = self.get_user(id).await?;
+        let now = self.now_ms();
+        user.banned = true;
+        user.updated_at = now.max(user.updated_at);
+        if !self.store.ban_user(&user, now).await.map_err(map_store)? {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(user)
+    }
+
+    pub async fn unban_user(&self, id: &str) -> ApiResult<User> {
+        let mut user = self.get_user(id).await?;
+        user.banned = false;
+        user.updated_at = self.now_ms().max(user.updated_at);
+        if !self.store.update_user(&user).await.map_err(map_store)? {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(user)
+    }
+
+    pub async fn delete_user(&self, id: &str) -> ApiResult<DeletedObject> {
+        if !self
+            .store
+            .delete_user(id, self.now_ms())
+            .await
+            .map_err(map_store)?
+        {
+            return Err(ApiError::user_not_found(id));
+        }
+        Ok(DeletedObject {
+            object: object::USER.to_owned(),
+            id: Some(id.to_owned()),
+            slug: None,
+            deleted: true,
+        })
+    }
+
+    fn user_filter(q: &QueryParams) -> ApiResult<UserFilter> {
+        let order_by = match q.order_by() {
+            None => None,
+            Some((field, desc)) => {
+                let o = match field.as_str() {
+                    "created_at" => UserOrder::CreatedAt,
+                    "updated_at" => UserOrder::UpdatedAt,
+                    "first_name" => UserOrder::FirstName,
+                    "last_name" => UserOrder::LastName,
+                    "username" => UserOrder::Username,
+                    "email_address" => UserOrder::EmailAddress,
+                    "phone_number" => UserOrder::PhoneNumber,
+                    "last_sign_in_at" => UserOrder::LastSignInAt,
+                    "last_active_at" => UserOrder::LastActiveAt,
+                    other => {
+                        return Err(ApiError::param_value(
+                            "order_by",
+                            format!(
+                                "{other} does not match one of the allowed values for parameter order_by"
+                            ),
+                        ));
+                    }
+                };
+                Some((o, desc))
+            }
+        };
+        Ok(UserFilter {
+            email_address: q
+                .all("email_address")
+                .into_iter()
+                .map(|e| e.to_lowercase())
+                .collect(),
+            phone_number: q.all("phone_number"),
+            username: q
+                .all("username")
+                .into_iter()
+                .map(|e| e.to_lowercase())
+                .collect(),
+            external_id: q.all("external_id"),
+            user_id: q.all("user_id"),
+            organization_id: q.all("organization_id"),
+            query: q.one("query"),
+            banned: q.bool("banned")?,
+            order_by,
+        })
+    }
+
+    pub async fn list_users(&self, q: &QueryParams) -> ApiResult<Vec<User>> {
+        let filter = Self::user_filter(q)?;
+        let page = q.page()?;
+        self.store
+            .list_users(&filter, page)
+            .await
+            .map_err(map_store)
+    }
+
+    pub async fn count_users(&self, q: &QueryParams) -> ApiResult<i64> {
+        let filter = Self::user_filter(q)?;
+        self.store.count_users(&filter).await.map_err(map_store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_and_phone_shapes() {
+        assert!(valid_email("a@b.co"));
+        assert!(!valid_email("a@b"));
+        assert!(!valid_email("ab.co"));
+        assert!(!valid_email("a b@c.co"));
+        assert!(valid_phone("+15555550100"));
+        assert!(!valid_phone("15555550100"));
+        assert!(!valid_phone("+1"));
+    }
+}

@@ -1,0 +1,107 @@
+//! Secret-key authentication for `/v1`: `Authorization: Bearer sk_…`, checked against stored hashes
+//! in constant time. Also validates `Clerk-API-Version` when sent.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use tessera_core::{ApiError, ErrorKind};
+
+use crate::error::error_response;
+use crate::state::AppState;
+
+fn format_invalid() -> ApiError {
+    ApiError::new(
+        ErrorKind::Unauthorized,
+        "authorization_header_format_invalid",
+        "Invalid Authorization header format",
+        "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'",
+    )
+}
+
+fn key_invalid() -> ApiError {
+    let m = "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.";
+    ApiError::new(ErrorKind::Unauthorized, "clerk_key_invalid", m, m)
+}
+
+/// `YYYY-MM-DD`.
+fn valid_api_version(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+pub async fn require_secret_key(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return error_response(format_invalid());
+    };
+    let Some(key) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+    else {
+        return error_response(format_invalid());
+    };
+    if key.is_empty() {
+        return error_response(format_invalid());
+    }
+    match state.app.authenticate(key).await {
+        Ok(true) => {}
+        Ok(false) => return error_response(key_invalid()),
+        Err(e) => return error_response(e),
+    }
+    let header_version = req
+        .headers()
+        .get("clerk-api-version")
+        .and_then(|v| v.to_str().ok());
+    let query_version = req.uri().query().and_then(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "__clerk_api_version")
+            .map(|(_, v)| v.into_owned())
+    });
+    let bad_version = |reason: String| {
+        error_response(ApiError::new(
+            ErrorKind::BadRequest,
+            "api_version_invalid",
+            "invalid API version",
+            format!("Invalid Clerk API version: {reason}"),
+        ))
+    };
+    let version = match (header_version, query_version) {
+        (Some(_), Some(_)) => {
+            return bad_version("give it either as the Clerk-API-Version header or as __clerk_api_version, not both".into());
+        }
+        (Some(v), None) => Some(v.to_owned()),
+        (None, v) => v,
+    };
+    if let Some(v) = version {
+        if !valid_api_version(&v) {
+            return bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD"));
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn api_versions_are_dates() {
+        assert!(super::valid_api_version("2025-11-10"));
+        assert!(!super::valid_api_version("2025-11-1"));
+        assert!(!super::valid_api_version("latest"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Request extractors that turn every malformed input into a Clerk error: JSON bodies (empty allowed),
+//! oversized bodies (413), wrong content types (415), and query strings with repeated keys.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use tessera_core::fields::Fields;
+use tessera_core::query::QueryParams;
+use tessera_core::{ApiError, ErrorKind};
+
+use crate::error::HttpError;
+
+/// A JSON object body, read field by field by the core. An empty body reads as `{}`.
+pub struct Body(pub Fields);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| {
+                s.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                HttpError(ApiError::new(
+                    ErrorKind::PayloadTooLarge,
+                    "request_body_too_large",
+                    "Request body too large",
+                    "The request body is larger than this server accepts.",
+                ))
+            } else {
+                HttpError(ApiError::body_invalid(
+                    "The request body could not be read.",
+                ))
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Body(Fields::default()));
+        }
+        let looks_like_json = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{' || *b == b'[');
+        match content_type.as_deref() {
+            // JSON, or a client that did not say: read JSON.
+            None | Some("") | Some("application/json") => {}
+            Some(ct) if ct.ends_with("+json") || looks_like_json => {}
+            // Clerk's Backend API also takes form-encoded bodies; their values are strings.
+            Some("application/x-www-form-urlencoded") => {
+                return Ok(Body(Fields::from_value(Some(form_to_json(&bytes)))?));
+            }
+            Some(ct) => {
+                return Err(HttpError(ApiError::new(
+                    ErrorKind::UnsupportedMediaType,
+                    "unsupported_content_type",
+                    "Unsupported Content-Type",
+                    format!(
+                        "Content-Type {ct} is unsupported. You should use application/json instead."
+                    ),
+                )));
+            }
+        }
+        Ok(Body(Fields::from_bytes(&bytes)?))
+    }
+}
+
+/// The query string as a list of pairs.
+pub struct Query(pub QueryParams);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let pairs = parts
+            .uri
+            .query()
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Query(QueryParams::new(pairs)))
+    }
+}
+
+/// `a=1&b=x&b=y&c[]=z` → `{"a":"1","b":["x","y"],"c":["z"]}`.
+fn form_to_json(bytes: &[u8]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in url::form_urlencoded::parse(bytes) {
+        let (key, is_list) = match k.strip_suffix("[]") {
+            Some(base) => (base.to_owned(), true),
+            None => (k.into_owned(), false),
+        };
+        let v = serde_json::Value::String(v.into_owned());
+        match map.get_mut(&key) {
+            Some(serde_json::Value::Array(items)) => items.push(v),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = serde_json::Value::Array(vec![first, v]);
+            }
+            None if is_list => {
+                map.insert(key, serde_json::Value::Array(vec![v]));
+            }
+            None => {
+                map.insert(key, v);
+            }
+        }
+    }
+    serde_json::Value::Object(map)
+}

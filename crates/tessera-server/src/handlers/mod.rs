@@ -1,0 +1,60 @@
+//! Thin handlers: extract → call the core → convert. No SQL, no crypto here.
+
+pub mod jwks;
+pub mod orgs;
+pub mod sessions;
+pub mod templates;
+pub mod users;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tessera_core::sessions::Listing;
+use tessera_core::{ApiError, ErrorKind};
+
+use crate::error::{HttpError, error_response};
+use crate::state::AppState;
+
+pub type St = State<Arc<AppState>>;
+
+pub async fn healthz(State(state): St) -> Response {
+    match state.app.store().ping().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: store unreachable");
+            error_response(ApiError::new(
+                ErrorKind::Unavailable,
+                "service_unavailable",
+                "Service unavailable",
+                "The store is not reachable.",
+            ))
+        }
+    }
+}
+
+pub async fn not_found() -> HttpError {
+    HttpError(ApiError::not_found(
+        "not found",
+        "The requested resource was not found.",
+    ))
+}
+
+pub async fn method_not_allowed() -> HttpError {
+    HttpError(ApiError::new(
+        ErrorKind::NotFound,
+        "resource_not_found",
+        "not found",
+        "The requested resource does not support this method.",
+    ))
+}
+
+/// A list answered either as `{data,total_count}` or a bare array.
+pub fn listing<T: serde::Serialize>(l: Listing<T>) -> Response {
+    match l {
+        Listing::Page(p) => Json(p).into_response(),
+        Listing::Bare(v) => Json(v).into_response(),
+    }
+}
