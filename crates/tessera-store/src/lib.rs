@@ -12,6 +12,9 @@
 //! JSON). Multi-row writes run in one transaction; on SQLite write transactions start with
 //! `BEGIN IMMEDIATE` so that they queue on `busy_timeout` instead of failing with `SQLITE_BUSY`.
 
+mod admin;
+pub use admin::admin_execute;
+
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -263,13 +266,12 @@ fn page_values(page: Page) -> (i64, i64) {
 }
 
 enum Arg {
-    Text(Option<String>),
-    Int(Option<i64>),
+    Text(String),
+    Int(i64),
 }
 
 /// A dynamically built statement: SQL text plus its arguments, numbered `$1`, `$2`, … in bind order.
 /// Only fixed SQL fragments are pushed as text; every value goes through a placeholder.
-#[derive(Default)]
 struct Sql {
     text: String,
     args: Vec<Arg>,
@@ -294,12 +296,12 @@ impl Sql {
 
     /// Adds an argument and returns its placeholder without writing it.
     fn arg_text(&mut self, v: impl Into<String>) -> String {
-        self.args.push(Arg::Text(Some(v.into())));
+        self.args.push(Arg::Text(v.into()));
         self.placeholder()
     }
 
     fn arg_int(&mut self, v: i64) -> String {
-        self.args.push(Arg::Int(Some(v)));
+        self.args.push(Arg::Int(v));
         self.placeholder()
     }
 
@@ -639,12 +641,13 @@ fn user_order(order: Option<(UserOrder, bool)>) -> String {
 
 // ---- sessions ---------------------------------------------------------------------------------------
 
-/// SQL for the effective status of a session at `now` (a placeholder): a stored `active`/`pending`
-/// session past one of its deadlines reads as `expired` or `abandoned`, whichever deadline came first.
+/// SQL for the effective status of a session at `now` (a placeholder). Same rule as
+/// `tessera_core::sessions::effective_status`: a stored `active`/`pending` session reads as `expired`
+/// once `now >= expire_at`, otherwise as `abandoned` once `now >= abandon_at`.
 fn effective_status_sql(now: &str) -> String {
     format!(
         "(CASE WHEN status NOT IN ('active', 'pending') THEN status \
-         WHEN expire_at <= {now} AND expire_at <= abandon_at THEN 'expired' \
+         WHEN expire_at <= {now} THEN 'expired' \
          WHEN abandon_at <= {now} THEN 'abandoned' \
          ELSE status END)"
     )

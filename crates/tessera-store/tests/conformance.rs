@@ -987,7 +987,7 @@ async fn seed_sessions(store: &dyn Store) {
             d(60_000),
             d(70_000),
         ),
-        // both passed, abandon_at first
+        // both passed, abandon_at first: expiry still wins
         session(
             "sess_7",
             "user_a",
@@ -1001,6 +1001,14 @@ async fn seed_sessions(store: &dyn Store) {
         ok(store.insert_session(&s).await);
     }
 }
+
+/// (user_id, client_id, status, expected ids)
+type SessionCase<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<SessionStatus>,
+    &'a [&'a str],
+);
 
 async fn check_sessions_effective_status(store: &dyn Store) {
     seed_sessions(store).await;
@@ -1018,15 +1026,13 @@ async fn check_sessions_effective_status(store: &dyn Store) {
     let statuses: Vec<SessionStatus> = all.iter().map(|s| s.status).collect();
     assert_eq!(
         statuses,
-        [
-            Abandoned, Expired, Active, Ended, Abandoned, Expired, Active
-        ]
+        [Expired, Expired, Active, Ended, Abandoned, Expired, Active]
     );
 
-    let cases: [(Option<&str>, Option<&str>, Option<SessionStatus>, &[&str]); 9] = [
+    let cases: [SessionCase; 9] = [
         (None, None, Some(Active), &["sess_5", "sess_1"]),
-        (None, None, Some(Expired), &["sess_6", "sess_2"]),
-        (None, None, Some(Abandoned), &["sess_7", "sess_3"]),
+        (None, None, Some(Expired), &["sess_7", "sess_6", "sess_2"]),
+        (None, None, Some(Abandoned), &["sess_3"]),
         (None, None, Some(Ended), &["sess_4"]),
         (None, None, Some(Pending), &[]),
         (Some("user_a"), None, Some(Active), &["sess_1"]),
@@ -1054,12 +1060,31 @@ async fn check_sessions_effective_status(store: &dyn Store) {
     let (list, total) = sessions_where(store, None, None, None, now, page(2, 1)).await;
     assert_eq!((session_ids(&list), total), (vec!["sess_6", "sess_5"], 7));
     let (list, total) = sessions_where(store, None, None, Some(Expired), now, page(1, 1)).await;
-    assert_eq!((session_ids(&list), total), (vec!["sess_2"], 2));
+    assert_eq!((session_ids(&list), total), (vec!["sess_6"], 3));
 
     // get_session returns the stored status.
     assert_eq!(stored_session(store, "sess_2").await.status, Active);
     assert_eq!(stored_session(store, "sess_3").await.status, Pending);
     assert_eq!(ok(store.get_session("sess_nope").await), None);
+
+    // The store's effective status is core's, at every instant (boundaries included).
+    for at in [
+        0, 50_000, 60_000, 69_999, 70_000, 80_000, 90_000, 100_000, 200_000, 300_000,
+    ] {
+        let at = T0 + at;
+        let (list, _) = sessions_where(store, None, None, None, at, ALL).await;
+        for listed in list {
+            let stored = stored_session(store, &listed.id).await;
+            let expected = tessera_core::sessions::effective_status(&stored, at);
+            assert_eq!(listed.status, expected, "{} at {at}", listed.id);
+            let (filtered, _) = sessions_where(store, None, None, Some(expected), at, ALL).await;
+            assert!(
+                filtered.iter().any(|s| s.id == listed.id),
+                "{} at {at}",
+                listed.id
+            );
+        }
+    }
 
     // `now` decides: early on everything live is live, much later nothing is.
     let (list, _) = sessions_where(store, None, None, Some(Active), T0, ALL).await;
@@ -1516,7 +1541,10 @@ async fn check_instance_and_signing_keys(store: &dyn Store) {
     let k2 = signing_key("ins_second", T0 + 1);
     assert_eq!(ok(store.create_instance(&second, &k2).await), first);
     assert_eq!(ok(store.get_instance().await), Some(first.clone()));
-    assert_eq!(ok(store.list_signing_keys().await), [k1.clone()]);
+    assert_eq!(
+        ok(store.list_signing_keys().await),
+        std::slice::from_ref(&k1)
+    );
 
     let settings = json!({"session_token_version": 1, "org_claims": {"v1": true}});
     ok(store.update_instance_settings(&settings).await);

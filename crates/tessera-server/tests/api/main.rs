@@ -1,0 +1,11 @@
+//! Integration tests: the real server on port 0, driven over HTTP. One test binary, a module per
+//! resource.
+
+mod helpers;
+
+mod auth_and_errors;
+mod organizations;
+mod sessions;
+mod templates;
+mod tokens;
+mod users;
