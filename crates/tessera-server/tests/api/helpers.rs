@@ -19,6 +19,8 @@ pub struct TestApp {
     pub base: String,
     pub dir: Option<tempfile::TempDir>,
     pub config: Config,
+    /// (admin URL, database name) of a per-test PostgreSQL database, dropped on `stop`.
+    pub pg: Option<(String, String)>,
 }
 
 pub struct Resp {
@@ -63,14 +65,15 @@ fn test_database_url() -> Option<String> {
     }
 }
 
-/// A fresh PostgreSQL database for one test, or None (outside CI) when none is configured.
-pub async fn fresh_postgres_url() -> Option<String> {
+/// A fresh PostgreSQL database for one test as (its URL, admin URL, name), or None (outside CI) when
+/// none is configured.
+pub async fn fresh_postgres_url() -> Option<(String, String, String)> {
     let base = test_database_url()?;
     let name = format!("tessera_api_{}", tessera_jwt::random_hex(6));
     let admin = sqlx_admin(&base, &format!("CREATE DATABASE {name}")).await;
     assert!(admin, "could not create a test database on {base}");
     let (prefix, _) = base.rsplit_once('/').expect("database url has a path");
-    Some(format!("{prefix}/{name}"))
+    Some((format!("{prefix}/{name}"), base, name))
 }
 
 async fn sqlx_admin(url: &str, sql: &str) -> bool {
@@ -91,7 +94,7 @@ impl TestApp {
     }
 
     pub async fn spawn_postgres() -> Option<TestApp> {
-        let url = fresh_postgres_url().await?;
+        let (url, admin, name) = fresh_postgres_url().await?;
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             database_url: Some(url),
@@ -100,14 +103,16 @@ impl TestApp {
             secret_key: Some(Secret(SECRET.into())),
             ..Config::default()
         };
-        Some(Self::spawn_with(config, None).await)
+        let mut app = Self::spawn_with(config, None).await;
+        app.pg = Some((admin, name));
+        Some(app)
     }
 
     pub async fn spawn_with(config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
         let clock = Arc::new(ManualClock::new(T0));
         let running = tessera_server::start(config.clone(), clock.clone()).await.expect("server starts");
         let base = running.base_url();
-        TestApp { running: Some(running), clock, http: reqwest::Client::new(), base, dir, config }
+        TestApp { running: Some(running), clock, http: reqwest::Client::new(), base, dir, config, pg: None }
     }
 
     /// Stops the server and starts it again on the same database.
@@ -179,6 +184,9 @@ impl TestApp {
             r.stop().await;
         }
         drop(self.dir.take());
+        if let Some((admin, name)) = self.pg.take() {
+            sqlx_admin(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
     }
 }
 
