@@ -3,6 +3,8 @@
 //! [`clock::Clock`] traits and takes time as an argument. It must not do IO: no sqlx, axum, reqwest or
 //! tokio here; its Cargo.toml proves it.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod clock;
 pub mod error;
 pub mod fields;

@@ -112,15 +112,13 @@ impl Tessera {
         rec: &crate::store::TemplateRecord,
     ) -> ApiResult<Arc<CachedTemplate>> {
         let t = &rec.template;
-        if let Ok(cache) = self.template_cache.lock() {
-            if let Some(c) = cache.get(&t.id) {
-                if c.template.updated_at == t.updated_at
-                    && c.sealed == rec.signing_key_sealed
-                    && c.template.claims == t.claims
-                {
-                    return Ok(c.clone());
-                }
-            }
+        if let Ok(cache) = self.template_cache.lock()
+            && let Some(c) = cache.get(&t.id)
+            && c.template.updated_at == t.updated_at
+            && c.sealed == rec.signing_key_sealed
+            && c.template.claims == t.claims
+        {
+            return Ok(c.clone());
         }
         let compiled = CompiledClaims::compile(&t.claims).map_err(|e| {
             tracing::error!(template = %t.id, error = %e, "stored template does not compile");

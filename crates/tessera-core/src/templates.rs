@@ -158,13 +158,13 @@ impl Tessera {
                 },
             }
         } else {
-            if let Some(a) = alg {
-                if a != "RS256" {
-                    return Err(ApiError::param_value(
-                        "signing_algorithm",
-                        "signing_algorithm can only differ from RS256 with custom_signing_key: true.",
-                    ));
-                }
+            if let Some(a) = alg
+                && a != "RS256"
+            {
+                return Err(ApiError::param_value(
+                    "signing_algorithm",
+                    "signing_algorithm can only differ from RS256 with custom_signing_key: true.",
+                ));
             }
             if key.is_some() {
                 return Err(ApiError::param_value(
@@ -279,14 +279,12 @@ impl Tessera {
                 if alg.is_hmac() {
                     continue;
                 }
-                if let Ok(key) = self.open_template_key(r, alg) {
-                    if let Some(kid) = key.thumbprint() {
-                        if let Some(jwk) = key.public_jwk(Some(&kid)) {
-                            if !out.iter().any(|j: &Jwk| j.kid == jwk.kid) {
-                                out.push(jwk);
-                            }
-                        }
-                    }
+                if let Ok(key) = self.open_template_key(r, alg)
+                    && let Some(kid) = key.thumbprint()
+                    && let Some(jwk) = key.public_jwk(Some(&kid))
+                    && !out.iter().any(|j: &Jwk| j.kid == jwk.kid)
+                {
+                    out.push(jwk);
                 }
             }
             offset += rows.len() as i64;

@@ -253,16 +253,16 @@ impl Tessera {
                 ));
             }
         }
-        if let Some(p) = &password {
-            if p.chars().count() < 8 {
-                return Err(ApiError::new(
-                    crate::error::ErrorKind::Unprocessable,
-                    "form_password_length_too_short",
-                    "Passwords must be 8 characters or more.",
-                    "Passwords must be 8 characters or more.",
-                )
-                .with_param("password"));
-            }
+        if let Some(p) = &password
+            && p.chars().count() < 8
+        {
+            return Err(ApiError::new(
+                crate::error::ErrorKind::Unprocessable,
+                "form_password_length_too_short",
+                "Passwords must be 8 characters or more.",
+                "Passwords must be 8 characters or more.",
+            )
+            .with_param("password"));
         }
 
         let user = User {

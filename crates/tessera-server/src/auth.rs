@@ -88,10 +88,10 @@ pub async fn require_secret_key(
         (Some(v), None) => Some(v.to_owned()),
         (None, v) => v,
     };
-    if let Some(v) = version {
-        if !valid_api_version(&v) {
-            return bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD"));
-        }
+    if let Some(v) = version
+        && !valid_api_version(&v)
+    {
+        return bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD"));
     }
     next.run(req).await
 }

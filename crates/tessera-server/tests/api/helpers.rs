@@ -35,7 +35,9 @@ impl Resp {
         self.body["errors"][0]["code"].as_str().unwrap_or("")
     }
     pub fn param(&self) -> &str {
-        self.body["errors"][0]["meta"]["param_name"].as_str().unwrap_or("")
+        self.body["errors"][0]["meta"]["param_name"]
+            .as_str()
+            .unwrap_or("")
     }
     #[track_caller]
     pub fn ok(&self) -> &Value {
@@ -44,7 +46,12 @@ impl Resp {
     }
     #[track_caller]
     pub fn err(&self, status: u16, code: &str) -> &Self {
-        assert_eq!((self.status.as_u16(), self.code()), (status, code), "body: {}", self.body);
+        assert_eq!(
+            (self.status.as_u16(), self.code()),
+            (status, code),
+            "body: {}",
+            self.body
+        );
         assert!(self.body["errors"][0]["message"].is_string());
         assert!(self.body["errors"][0]["long_message"].is_string());
         assert!(self.body["clerk_trace_id"].is_string());
@@ -58,7 +65,9 @@ fn test_database_url() -> Option<String> {
         Ok(u) if !u.is_empty() => Some(u),
         _ => {
             if std::env::var_os("CI").is_some() {
-                panic!("CI is set but TESSERA_TEST_DATABASE_URL is not: the PostgreSQL tests must run in CI");
+                panic!(
+                    "CI is set but TESSERA_TEST_DATABASE_URL is not: the PostgreSQL tests must run in CI"
+                );
             }
             None
         }
@@ -110,9 +119,19 @@ impl TestApp {
 
     pub async fn spawn_with(config: Config, dir: Option<tempfile::TempDir>) -> TestApp {
         let clock = Arc::new(ManualClock::new(T0));
-        let running = tessera_server::start(config.clone(), clock.clone()).await.expect("server starts");
+        let running = tessera_server::start(config.clone(), clock.clone())
+            .await
+            .expect("server starts");
         let base = running.base_url();
-        TestApp { running: Some(running), clock, http: reqwest::Client::new(), base, dir, config, pg: None }
+        TestApp {
+            running: Some(running),
+            clock,
+            http: reqwest::Client::new(),
+            base,
+            dir,
+            config,
+            pg: None,
+        }
     }
 
     /// Stops the server and starts it again on the same database.
@@ -120,30 +139,54 @@ impl TestApp {
         if let Some(r) = self.running.take() {
             r.stop().await;
         }
-        let running = tessera_server::start(self.config.clone(), self.clock.clone()).await.expect("server restarts");
+        let running = tessera_server::start(self.config.clone(), self.clock.clone())
+            .await
+            .expect("server restarts");
         self.base = running.base_url();
         self.running = Some(running);
     }
 
-    pub async fn raw(&self, method: Method, path: &str, auth: Option<&str>, body: Option<&str>) -> Resp {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&str>,
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
         if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b.to_owned());
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_owned());
         }
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
         let b = body.map(|b| b.to_string());
-        self.raw(method, &format!("/v1{path}"), Some(&format!("Bearer {SECRET}")), b.as_deref()).await
+        self.raw(
+            method,
+            &format!("/v1{path}"),
+            Some(&format!("Bearer {SECRET}")),
+            b.as_deref(),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -160,7 +203,13 @@ impl TestApp {
     }
 
     pub async fn user(&self, email: &str) -> Value {
-        self.post("/users", json!({"email_address": [email], "first_name": "Ada", "last_name": "Lovelace"})).await.ok().clone()
+        self.post(
+            "/users",
+            json!({"email_address": [email], "first_name": "Ada", "last_name": "Lovelace"}),
+        )
+        .await
+        .ok()
+        .clone()
     }
 
     pub async fn session(&self, user_id: &str, org: Option<&str>) -> Value {
@@ -172,7 +221,13 @@ impl TestApp {
     }
 
     pub async fn org(&self, name: &str, created_by: &str) -> Value {
-        self.post("/organizations", json!({"name": name, "created_by": created_by})).await.ok().clone()
+        self.post(
+            "/organizations",
+            json!({"name": name, "created_by": created_by}),
+        )
+        .await
+        .ok()
+        .clone()
     }
 
     pub fn advance_secs(&self, secs: i64) {
@@ -185,7 +240,11 @@ impl TestApp {
         }
         drop(self.dir.take());
         if let Some((admin, name)) = self.pg.take() {
-            sqlx_admin(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            sqlx_admin(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
         }
     }
 }

@@ -1,0 +1,16 @@
+//! The resource groups of the API, one type per group, each borrowed from a [`Client`](crate::Client)
+//! (`client.users()`, `client.sessions()`, ...). Method names follow Clerk's SDKs.
+
+mod jwks;
+mod jwt_templates;
+mod memberships;
+mod organizations;
+mod sessions;
+mod users;
+
+pub use jwks::Jwks;
+pub use jwt_templates::JwtTemplates;
+pub use memberships::OrganizationMemberships;
+pub use organizations::Organizations;
+pub use sessions::Sessions;
+pub use users::Users;
