@@ -46,6 +46,22 @@ from clerk_backend_api.security.types import (
 )
 from clerk_backend_api.security.verifytoken import verify_token
 
+def _arg(flag: str) -> Optional[str]:
+    if flag in sys.argv:
+        i = sys.argv.index(flag)
+        if i + 1 >= len(sys.argv):
+            sys.exit(f"{flag} needs a path")
+        return sys.argv[i + 1]
+    return None
+
+
+# --save-state PATH: after the main run, write what a restarted server must still know.
+# --after-restart PATH: run only the checks for a server restarted on the same database.
+SAVE_STATE = _arg("--save-state")
+RESTORE = _arg("--after-restart")
+RESTORED: Dict[str, Any] = json.load(open(RESTORE, encoding="utf-8")) if RESTORE else {}
+MODE = "restart" if RESTORE else "main"
+
 BASE = os.environ.get("TESSERA_BASE_URL", "http://127.0.0.1:8080").rstrip("/")
 SECRET = os.environ.get("TESSERA_SECRET_KEY", "")
 RUN = secrets.token_hex(3)  # keeps names unique if the suite is pointed at a reused database
@@ -146,6 +162,20 @@ S: Dict[str, Any] = {}  # state shared between tests, filled in as they run
 
 
 def test(fn: Callable[[], None]) -> Callable[[], None]:
+    """A check of the main run."""
+    if MODE == "main":
+        TESTS.append(fn)
+    return fn
+
+
+def restart_test(fn: Callable[[], None]) -> Callable[[], None]:
+    """A check of the run against a server restarted on the main run's database."""
+    if MODE == "restart":
+        TESTS.append(fn)
+    return fn
+
+
+def both(fn: Callable[[], None]) -> Callable[[], None]:
     TESTS.append(fn)
     return fn
 
@@ -335,7 +365,7 @@ def users_create_with_every_identifier_and_metadata():
         private_metadata={"stripe": {"customer": "cus_1"}},
         unsafe_metadata={"onboarded": False},
     )
-    eq(u.object, models.UserObject.USER if hasattr(models, "UserObject") else "user", "object")
+    eq(raw_last()["object"], "user", "object")
     check(re.fullmatch(r"user_\w{27}", u.id), f"id {u.id!r}")
     eq((u.first_name, u.last_name, u.username, u.external_id), ("Ada", "Lovelace", f"ada_{RUN}", f"ext_{RUN}"), "names")
     eq([e.email_address for e in u.email_addresses], [email, alt], "email addresses")
@@ -689,6 +719,7 @@ def users_ban_revokes_sessions_and_unban_keeps_them_revoked():
     u = clerk.users.unban(user_id=u3["id"])
     eq(u.banned, False, "banned after unban")
     eq(str(getattr(clerk.sessions.get(session_id=s2.id).status, "value", None)), "revoked", "still revoked after unban")
+    S["u3_sessions"] = [s1.id, s2.id]
 
 
 @test
@@ -706,7 +737,7 @@ def users_delete_removes_user_and_memberships():
 # JWKS and discovery
 
 
-@test
+@both
 def jwks_through_the_sdk():
     keys = clerk.jwks.get_jwks().keys or []
     rsa_keys = [k for k in keys if k.kty == "RSA"]
@@ -721,7 +752,7 @@ def jwks_through_the_sdk():
     S["jwks_sdk"] = raw_last()
 
 
-@test
+@both
 def jwks_over_plain_http_with_cache_headers():
     r = httpx.get(BASE + "/.well-known/jwks.json", timeout=30)
     eq(r.status_code, 200, "status")
@@ -734,7 +765,7 @@ def jwks_over_plain_http_with_cache_headers():
     eq(v1.headers.get("content-type"), "application/json", "Content-Type of /v1/jwks")
 
 
-@test
+@both
 def openid_configuration_names_issuer_and_jwks_uri():
     r = httpx.get(BASE + "/.well-known/openid-configuration", timeout=30)
     eq(r.status_code, 200, "status")
@@ -748,10 +779,15 @@ def openid_configuration_names_issuer_and_jwks_uri():
 # --------------------------------------------------------------------------------------------------
 # JWT templates
 
-ES256_KEY = ec.generate_private_key(ec.SECP256R1())
-ES256_PEM = ES256_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-HS256_SECRET = secrets.token_urlsafe(32)
+if RESTORED:
+    ES256_PEM = RESTORED["es256_pem"]
+    ES256_KEY = serialization.load_pem_private_key(ES256_PEM.encode(), password=None)
+    HS256_SECRET = RESTORED["hs256_secret"]
+else:
+    ES256_KEY = ec.generate_private_key(ec.SECP256R1())
+    ES256_PEM = ES256_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()).decode()
+    HS256_SECRET = secrets.token_urlsafe(32)
 
 
 def ec_public_jwk(key: ec.EllipticCurvePrivateKey) -> Dict[str, str]:
@@ -1140,6 +1176,7 @@ def session_token_expires_in_seconds():
     s = need("sess")
     tok = clerk.sessions.create_token(session_id=s["id"], expires_in_seconds=600)
     check_session_token(tok.jwt, session_id=s["id"], org=None, lifetime=600)
+    S["session_token_600"] = tok.jwt
 
 
 @test
@@ -1182,10 +1219,122 @@ def sdk_authenticate_request_with_instance_public_key():
 
 
 # --------------------------------------------------------------------------------------------------
+# After a restart on the same database and master key (PostgreSQL run of run.sh)
+
+
+def restore() -> None:
+    S.update({k: v for k, v in RESTORED["S"].items() if k not in ("instance_kid", "issuer", "jwks_sdk")})
+    for name, saved in RESTORED["templates"].items():
+        TEMPLATES[name].update(saved)
+
+
+@restart_test
+def restart_keeps_instance_key_and_issuer():
+    eq(need("instance_kid"), RESTORED["S"]["instance_kid"], "instance kid")
+    eq(need("issuer"), RESTORED["S"]["issuer"], "issuer")
+    before = [k for k in RESTORED["S"]["jwks_sdk"]["keys"] if k.get("kid") == RESTORED["S"]["instance_kid"]]
+    eq(jwk_by_kid(need("instance_kid")), before[0] if before else None, "instance public key")
+    es256 = TEMPLATES["convex-es256"]
+    check(es256.get("kid"), "no ES256 kid was saved")
+    eq({k: jwk_by_kid(es256["kid"]).get(k) for k in ("x", "y")}, {k: ec_public_jwk(ES256_KEY)[k] for k in ("x", "y")},
+       "ES256 custom key still published")
+
+
+@restart_test
+def restart_tokens_minted_before_still_verify():
+    check_session_token(need("session_token_600"), session_id=need("sess")["id"], org=None, lifetime=600)
+    for name, spec in TEMPLATES.items():
+        token = (spec.get("tokens") or [None, None])[1]
+        check(token, f"no {name} token with expires_in_seconds was saved")
+        verify(token, alg=spec["alg"], aud=spec["render"](user_view(), need("org")).get("aud"),
+               hs_secret=spec.get("hs_secret"))
+
+
+@restart_test
+def restart_keeps_users_and_metadata():
+    u1 = need("u1")
+    u = clerk.users.get(user_id=u1["id"])
+    eq((u.username, u.email_addresses[0].email_address, u.phone_numbers[0].phone_number),
+       (u1["username"], u1["email"], u1["phone"]), "identifiers")
+    eq(u.public_metadata, {"role": "engineer", "prefs": {"lang": "en", "tz": "UTC"}, "tags": ["c"]}, "public_metadata")
+    eq(u.private_metadata, {"vip": True}, "private_metadata")
+    eq(clerk.users.get(user_id=need("u3")["id"]).banned, False, "u3 unbanned")
+    expect_error(lambda: clerk.users.get(user_id=need("u2")["id"]), 404, "resource_not_found")
+
+
+@restart_test
+def restart_keeps_organizations_and_memberships():
+    org, u1 = need("org", "u1")
+    o = clerk.organizations.get(organization_id=org["slug"])
+    eq((o.id, o.name, o.public_metadata), (org["id"], org["name"], org["public_metadata"]), "organization")
+    ms = clerk.organization_memberships.list(organization_id=org["id"])
+    eq([(m.public_user_data.user_id, m.role) for m in ms.data], [(u1["id"], "org:admin")], "memberships")
+
+
+@restart_test
+def restart_keeps_session_statuses():
+    s_org, org = need("sess_org", "org")
+    got = clerk.sessions.get(session_id=s_org["id"])
+    eq((str(getattr(got.status, "value", got.status)), got.last_active_organization_id), ("active", org["id"]),
+       "active session with its organization")
+    for sid in need("u3_sessions"):
+        eq(str(getattr(clerk.sessions.get(session_id=sid).status, "value", None)), "revoked", f"{sid} status")
+
+
+@restart_test
+def restart_keeps_templates_and_deleted_one_stays_deleted():
+    raw = {t["name"]: t for t in (clerk.jwt_templates.list(limit=500) and raw_last())}
+    for name, spec in TEMPLATES.items():
+        check(name in raw, f"template {name} lost")
+        eq(raw[name]["claims"], spec["claims"], f"{name} claims")
+        eq(raw[name]["signing_algorithm"], spec["alg"], f"{name} signing_algorithm")
+    expect_error(lambda: clerk.jwt_templates.get(template_id=need("temp_template")["id"]), 404,
+                 "resource_not_found", typed=False)
+
+
+def make_restart_mint_test(name: str) -> None:
+    spec = TEMPLATES[name]
+
+    def fn() -> None:
+        need_template(name)
+        s, org = need("sess_org", "org")
+        tok = clerk.sessions.create_token_from_template(session_id=s["id"], template_name=name)
+        check_template_token(tok.jwt, tpl=spec, rendered=spec["render"](user_view(), org))
+
+    fn.__name__ = f"restart_mint_{name.replace('-', '_')}"
+    restart_test(fn)
+
+
+for _name in TEMPLATES:
+    make_restart_mint_test(_name)
+
+
+@restart_test
+def restart_session_token_mints():
+    s, org = need("sess_org", "org")
+    tok = clerk.sessions.create_token(session_id=s["id"])
+    check_session_token(tok.jwt, session_id=s["id"], org={"id": org["id"], "slg": org["slug"], "rol": "admin"})
+
+
+def save_state(path: str) -> None:
+    keep = ("u1", "u2", "u3", "org", "sess", "sess_org", "u3_sessions", "temp_template", "session_token_600",
+            "instance_kid", "issuer", "jwks_sdk")
+    state = {
+        "S": {k: S[k] for k in keep if k in S},
+        "templates": {n: {k: t[k] for k in ("id", "kid", "tokens") if k in t} for n, t in TEMPLATES.items()},
+        "es256_pem": ES256_PEM,
+        "hs256_secret": HS256_SECRET,
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+
+
+# --------------------------------------------------------------------------------------------------
 # Auth and transport
 
 
-@test
+@both
 def wrong_secret_key_is_401_clerk_key_invalid():
     bad = Clerk(bearer_auth="sk_test_" + "x" * 40, server_url=BASE + "/v1", retry_config=None)
     expect_error(lambda: bad.users.list(), 401, "clerk_key_invalid")
@@ -1198,7 +1347,7 @@ def missing_authorization_is_401_authorization_header_format_invalid():
     eq(r.json()["errors"][0]["code"], "authorization_header_format_invalid", "code")
 
 
-@test
+@both
 def every_response_has_content_type_application_json():
     bad = [f"{r.request.method} {r.request.url.path} → {r.headers.get('content-type')!r}"
            for r in HTTP.responses if r.headers.get("content-type") != "application/json"]
@@ -1206,7 +1355,7 @@ def every_response_has_content_type_application_json():
     check(not bad, "; ".join(bad[:5]))
 
 
-@test
+@both
 def every_error_response_has_a_clerk_trace_id():
     errors = [r for r in HTTP.responses if r.status_code >= 400]
     check(errors, "no error responses recorded")
@@ -1218,7 +1367,7 @@ def every_error_response_has_a_clerk_trace_id():
     check(not bad, "; ".join(bad[:5]))
 
 
-@test
+@both
 def no_response_has_a_5xx_status():
     bad = [f"{r.request.method} {r.request.url.path} → {r.status_code}" for r in HTTP.responses if r.status_code >= 500]
     check(not bad, "; ".join(bad[:5]))
@@ -1246,6 +1395,8 @@ def main() -> int:
     # Order matters: the discovery checks fill in what token checks compare against.
     order = [t for t in TESTS if t.__name__ in ("jwks_through_the_sdk", "openid_configuration_names_issuer_and_jwks_uri")]
     order += [t for t in TESTS if t not in order]
+    if MODE == "restart":
+        restore()
     passed = failed = 0
     for fn in order:
         try:
@@ -1256,6 +1407,8 @@ def main() -> int:
         else:
             passed += 1
             print(f"PASS {fn.__name__}", flush=True)
+    if SAVE_STATE:
+        save_state(SAVE_STATE)
     print(f"{passed} passed, {failed} failed", flush=True)
     return 1 if failed else 0
 

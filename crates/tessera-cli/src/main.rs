@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use tessera_server::config::{Rate, RateLimits};
 use tessera_server::{Config, Secret};
 
 #[derive(Parser)]
@@ -66,6 +67,17 @@ struct ServeArgs {
     /// Largest signed token, in bytes.
     #[arg(long, env = "TESSERA_MAX_TOKEN_BYTES", default_value_t = 16 * 1024)]
     max_token_bytes: usize,
+    /// /v1 requests per second per secret key (burst: twice that); 0 turns it off. Default 2000,
+    /// off in emulator mode (--ephemeral).
+    #[arg(long, env = "TESSERA_RATE_LIMIT")]
+    rate_limit: Option<u32>,
+    /// /.well-known requests per second per client address; 0 turns it off. Default 100, off in
+    /// emulator mode.
+    #[arg(long, env = "TESSERA_WELL_KNOWN_RATE_LIMIT")]
+    well_known_rate_limit: Option<u32>,
+    /// Failed authentication attempts per minute per client address; 0 turns it off.
+    #[arg(long, env = "TESSERA_FAILED_AUTH_LIMIT", default_value_t = 30)]
+    failed_auth_limit: u32,
 }
 
 impl ServeArgs {
@@ -81,7 +93,15 @@ impl ServeArgs {
         if self.session_lifetime <= 0 || self.session_abandon <= 0 {
             return Err("session lifetimes must be positive".into());
         }
+        let emulator = self.ephemeral;
+        let base = if emulator { RateLimits::emulator() } else { RateLimits::standard() };
+        let rate_limits = RateLimits {
+            per_key: self.rate_limit.map(Rate::per_second).unwrap_or(base.per_key),
+            well_known: self.well_known_rate_limit.map(Rate::per_second).unwrap_or(base.well_known),
+            failed_auth: Rate::per_minute(self.failed_auth_limit),
+        };
         Ok(Config {
+            rate_limits,
             listen: self.listen,
             data_dir: self.data_dir,
             database_url: self.database_url.filter(|u| !u.is_empty()),

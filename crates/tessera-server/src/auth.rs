@@ -1,15 +1,17 @@
 //! Secret-key authentication for `/v1`: `Authorization: Bearer sk_…`, checked against stored hashes
 //! in constant time. Also validates `Clerk-API-Version` when sent.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use tessera_core::{ApiError, ErrorKind};
 
 use crate::error::error_response;
+use crate::ratelimit::too_many;
 use crate::state::AppState;
 
 fn format_invalid() -> ApiError {
@@ -37,32 +39,42 @@ fn valid_api_version(v: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-pub async fn require_secret_key(
-    State(state): State<Arc<AppState>>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let Some(value) = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return error_response(format_invalid());
+/// The peer address of the connection (proxies' forwarding headers are not trusted).
+pub fn client_addr(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let addr = client_addr(&req);
+    if state.failed_auth.exhausted(&addr) {
+        return error_response(too_many(60));
+    }
+    let failed = |e: ApiError| {
+        // Every failed attempt spends a token of this address.
+        if let Err(wait) = state.failed_auth.take(&addr) {
+            return error_response(too_many(wait));
+        }
+        error_response(e)
     };
-    let Some(key) = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-    else {
-        return error_response(format_invalid());
+    let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return failed(format_invalid());
+    };
+    let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim) else {
+        return failed(format_invalid());
     };
     if key.is_empty() {
-        return error_response(format_invalid());
+        return failed(format_invalid());
     }
     match state.app.authenticate(key).await {
         Ok(true) => {}
-        Ok(false) => return error_response(key_invalid()),
+        Ok(false) => return failed(key_invalid()),
         Err(e) => return error_response(e),
+    }
+    if let Err(wait) = state.per_key.take(&tessera_jwt::sha256_hex(key.as_bytes())) {
+        return error_response(too_many(wait));
     }
     let header_version = req
         .headers()
@@ -92,6 +104,14 @@ pub async fn require_secret_key(
         && !valid_api_version(&v)
     {
         return bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD"));
+    }
+    next.run(req).await
+}
+
+/// Limits `/.well-known/*` per client address.
+pub async fn limit_well_known(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if let Err(wait) = state.well_known.take(&client_addr(&req)) {
+        return error_response(too_many(wait));
     }
     next.run(req).await
 }

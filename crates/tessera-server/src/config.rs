@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub use crate::ratelimit::Rate;
+
 /// A secret string: never printed by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -42,6 +44,32 @@ pub struct Config {
     pub max_token_bytes: usize,
     /// `Cache-Control: public, max-age=` of the JWKS.
     pub jwks_max_age_secs: u64,
+    pub rate_limits: RateLimits,
+}
+
+/// Request limits per node; see `ratelimit.rs`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimits {
+    /// `/v1` requests per secret key.
+    pub per_key: Rate,
+    /// `/.well-known/*` requests per client address.
+    pub well_known: Rate,
+    /// Failed authentication attempts per client address.
+    pub failed_auth: Rate,
+}
+
+impl RateLimits {
+    /// Defaults for a served instance: 2,000 requests/s per key (burst 4,000), 100/s per address on
+    /// `/.well-known` (burst 200), 30 failed authentications per minute per address.
+    pub fn standard() -> Self {
+        RateLimits { per_key: Rate::per_second(2_000), well_known: Rate::per_second(100), failed_auth: Rate::per_minute(30) }
+    }
+
+    /// Emulator mode (`--ephemeral`, `--seed`): no per-key or well-known limit; failed
+    /// authentication is still limited.
+    pub fn emulator() -> Self {
+        RateLimits { per_key: Rate::OFF, well_known: Rate::OFF, failed_auth: Rate::per_minute(30) }
+    }
 }
 
 impl Default for Config {
@@ -61,6 +89,7 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             max_token_bytes: 16 * 1024,
             jwks_max_age_secs: 300,
+            rate_limits: RateLimits::standard(),
         }
     }
 }

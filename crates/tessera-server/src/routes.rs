@@ -80,13 +80,14 @@ pub fn router(state: Arc<AppState>) -> Router {
             auth::require_secret_key,
         ));
 
+    let well_known = Router::new()
+        .route("/.well-known/jwks.json", get(jwks::jwks))
+        .route("/.well-known/openid-configuration", get(jwks::openid_configuration))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
+
     Router::new()
         .nest("/v1", v1)
-        .route("/.well-known/jwks.json", get(jwks::jwks))
-        .route(
-            "/.well-known/openid-configuration",
-            get(jwks::openid_configuration),
-        )
+        .merge(well_known)
         .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

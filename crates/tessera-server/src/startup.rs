@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::ratelimit::Limiter;
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -142,6 +143,9 @@ pub async fn prepare(
         app,
         max_body_bytes: config.max_body_bytes,
         jwks_max_age_secs: config.jwks_max_age_secs,
+        per_key: Limiter::new(config.rate_limits.per_key),
+        well_known: Limiter::new(config.rate_limits.well_known),
+        failed_auth: Limiter::new(config.rate_limits.failed_auth),
     });
     Ok((state, new_key))
 }
@@ -186,7 +190,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
+        let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Compatibility suite: Clerk's official Python SDK (clerk-backend-api, pinned in requirements.txt)
+# against a real Tessera server.
+#
+#   compat/run.sh                      # SQLite (in memory, --ephemeral)
+#   TESSERA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres compat/run.sh
+#                                      # SQLite, then PostgreSQL in a fresh database, then a restart
+#                                      # on that database to check that everything survived it
+#
+# Environment:
+#   TESSERA_BIN           server binary to use; unset: `cargo build -p tessera-cli` and target/debug/tessera
+#   TESSERA_DATABASE_URL  a PostgreSQL server URL; each run creates (and afterwards drops) its own database
+#   COMPAT_PYTHON         python3 used to create compat/.venv (default: python3)
+#
+# Prints PASS/FAIL per check, then `N passed, M failed` alone on the last line; exits 1 on any failure.
+set -euo pipefail
+
+COMPAT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$COMPAT_DIR/.." && pwd)"
+VENV="$COMPAT_DIR/.venv"
+SECRET_KEY="sk_test_compat$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-compat.XXXXXX")"
+# The server reads TESSERA_* from the environment; only flags may configure it here.
+PG_URL="${TESSERA_DATABASE_URL:-}"
+unset TESSERA_DATABASE_URL TESSERA_MASTER_KEY TESSERA_SECRET_KEY TESSERA_LISTEN TESSERA_DATA_DIR \
+  TESSERA_EPHEMERAL TESSERA_ISSUER TESSERA_SIGNING_KEY
+
+SERVER_PID=""
+PG_DB=""
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+
+log() { printf '== %s\n' "$*" >&2; }
+
+stop_server() {
+  if [[ -n "$SERVER_PID" ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+  fi
+}
+
+cleanup() {
+  stop_server
+  if [[ -n "$PG_DB" ]]; then
+    psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- Python environment -----------------------------------------------------------------------
+if [[ ! -x "$VENV/bin/python" ]]; then
+  log "creating $VENV"
+  "${COMPAT_PYTHON:-python3}" -m venv "$VENV"
+fi
+REQ_HASH="$(sha256sum "$COMPAT_DIR/requirements.txt" | cut -d' ' -f1)"
+if [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)" != "$REQ_HASH" ]]; then
+  log "installing compat/requirements.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$COMPAT_DIR/requirements.txt"
+  echo "$REQ_HASH" >"$VENV/.requirements.sha256"
+fi
+
+# --- Server binary ----------------------------------------------------------------------------
+if [[ -z "${TESSERA_BIN:-}" ]]; then
+  log "building the server (cargo build -p tessera-cli)"
+  (cd "$ROOT" && cargo build --quiet -p tessera-cli)
+  TESSERA_BIN="$ROOT/target/debug/tessera"
+fi
+[[ "$TESSERA_BIN" = /* ]] || TESSERA_BIN="$ROOT/$TESSERA_BIN"
+[[ -x "$TESSERA_BIN" ]] || { echo "TESSERA_BIN=$TESSERA_BIN is not an executable" >&2; exit 2; }
+
+# start_server LOGFILE ARGS...: starts `tessera serve` on a free port, sets BASE_URL once /healthz answers.
+start_server() {
+  local logfile="$1"
+  shift
+  NO_COLOR=1 RUST_LOG="${RUST_LOG:-info}" "$TESSERA_BIN" serve --listen 127.0.0.1:0 --secret-key "$SECRET_KEY" "$@" \
+    >"$logfile" 2>&1 &
+  SERVER_PID=$!
+  BASE_URL=""
+  local i
+  for i in $(seq 1 300); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      echo "the server exited during startup; its log:" >&2
+      cat "$logfile" >&2
+      SERVER_PID=""
+      return 1
+    fi
+    if [[ -z "$BASE_URL" ]]; then
+      # `tessera listening on http://127.0.0.1:PORT` (colour codes stripped in case NO_COLOR is ignored).
+      BASE_URL="$(sed 's/\x1b\[[0-9;]*m//g' "$logfile" | grep -o 'tessera listening on http://[0-9.:]*' | head -n1 |
+        sed 's/^tessera listening on //' || true)"
+    fi
+    if [[ -n "$BASE_URL" ]] && "$VENV/bin/python" - "$BASE_URL/healthz" <<'EOF' 2>/dev/null; then
+import sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
+    sys.exit(0 if r.status == 200 else 1)
+EOF
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "the server did not answer /healthz within 30 s; its log:" >&2
+  cat "$logfile" >&2
+  return 1
+}
+
+# run_suite NAME ARGS...: runs test_clerk_sdk.py against BASE_URL and adds its counts to the totals.
+run_suite() {
+  local name="$1"
+  shift
+  local out="$WORK/$name.out" status=0
+  log "$name: suite against $BASE_URL"
+  TESSERA_BASE_URL="$BASE_URL" TESSERA_SECRET_KEY="$SECRET_KEY" \
+    "$VENV/bin/python" "$COMPAT_DIR/test_clerk_sdk.py" "$@" 2>&1 | tee "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$' || true
+  local summary
+  summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n1 || true)"
+  if [[ -z "$summary" ]]; then
+    echo "$name: the suite did not finish (no summary line)" >&2
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    return
+  fi
+  local p f
+  p="${summary%% passed*}"
+  f="${summary#*passed, }"
+  f="${f%% failed}"
+  log "$name: $summary"
+  TOTAL_PASSED=$((TOTAL_PASSED + p))
+  TOTAL_FAILED=$((TOTAL_FAILED + f))
+}
+
+# --- SQLite -----------------------------------------------------------------------------------
+if start_server "$WORK/sqlite.log" --ephemeral; then
+  run_suite sqlite
+else
+  TOTAL_FAILED=$((TOTAL_FAILED + 1))
+fi
+stop_server
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+if [[ -n "$PG_URL" ]]; then
+  if ! command -v psql >/dev/null 2>&1; then
+    echo "TESSERA_DATABASE_URL is set but psql is not installed; cannot create a database" >&2
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+  else
+    PG_DB="tessera_compat_$(date +%s)_$$"
+    psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$PG_DB\"" >/dev/null
+    # Same server, same credentials, the fresh database instead of the one in the URL.
+    DB_URL="$("$VENV/bin/python" - "$PG_URL" "$PG_DB" <<'EOF'
+import sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+print(urllib.parse.urlunsplit(u._replace(path="/" + sys.argv[2])))
+EOF
+)"
+    MASTER_KEY="$("$VENV/bin/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')"
+    STATE="$WORK/restart-state.json"
+    if start_server "$WORK/postgres.log" --database-url "$DB_URL" --master-key "$MASTER_KEY" --data-dir "$WORK/pg-data"; then
+      run_suite postgres --save-state "$STATE"
+      stop_server
+      # Restart on the same database and master key: data, keys and custom template keys survive.
+      if start_server "$WORK/postgres-restart.log" --database-url "$DB_URL" --master-key "$MASTER_KEY" --data-dir "$WORK/pg-data"; then
+        run_suite postgres-restart --after-restart "$STATE"
+      else
+        TOTAL_FAILED=$((TOTAL_FAILED + 1))
+      fi
+    else
+      TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    fi
+    stop_server
+  fi
+fi
+
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+[[ "$TOTAL_FAILED" -eq 0 ]]
