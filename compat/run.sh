@@ -10,6 +10,8 @@
 # Environment:
 #   TESSERA_BIN           server binary to use; unset: `cargo build -p tessera-cli` and target/debug/tessera
 #   TESSERA_DATABASE_URL  a PostgreSQL server URL; each run creates (and afterwards drops) its own database
+#                         (TESSERA_DATABASE_URL_FOR_COMPAT is read too, for .ci/run)
+#   COMPAT_KEEP_DB=1      keep that database for inspection
 #   COMPAT_PYTHON         python3 used to create compat/.venv (default: python3)
 #
 # Prints PASS/FAIL per check, then `N passed, M failed` alone on the last line; exits 1 on any failure.
@@ -20,10 +22,11 @@ ROOT="$(cd "$COMPAT_DIR/.." && pwd)"
 VENV="$COMPAT_DIR/.venv"
 SECRET_KEY="sk_test_compat$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-compat.XXXXXX")"
-# The server reads TESSERA_* from the environment; only flags may configure it here.
-PG_URL="${TESSERA_DATABASE_URL:-}"
-unset TESSERA_DATABASE_URL TESSERA_MASTER_KEY TESSERA_SECRET_KEY TESSERA_LISTEN TESSERA_DATA_DIR \
-  TESSERA_EPHEMERAL TESSERA_ISSUER TESSERA_SIGNING_KEY
+PG_URL="${TESSERA_DATABASE_URL:-${TESSERA_DATABASE_URL_FOR_COMPAT:-}}"
+# The server reads TESSERA_* from the environment; here only flags configure it.
+for var in $(compgen -v TESSERA_); do
+  [[ "$var" == TESSERA_BIN ]] || unset "$var"
+done
 
 SERVER_PID=""
 PG_DB=""
@@ -42,7 +45,7 @@ stop_server() {
 
 cleanup() {
   stop_server
-  if [[ -n "$PG_DB" ]]; then
+  if [[ -n "$PG_DB" && -z "${COMPAT_KEEP_DB:-}" ]]; then
     psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   rm -rf "$WORK"
@@ -146,6 +149,7 @@ if [[ -n "$PG_URL" ]]; then
   else
     PG_DB="tessera_compat_$(date +%s)_$$"
     psql "$PG_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$PG_DB\"" >/dev/null
+    log "postgres: created database $PG_DB"
     # Same server, same credentials, the fresh database instead of the one in the URL.
     DB_URL="$("$VENV/bin/python" - "$PG_URL" "$PG_DB" <<'EOF'
 import sys, urllib.parse

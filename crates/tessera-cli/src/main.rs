@@ -1,6 +1,10 @@
 //! The `tessera` binary. `tessera serve` runs the server; configuration comes from flags or
 //! `TESSERA_*` environment variables (flags win).
 
+mod admin;
+mod offline;
+mod output;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,20 +14,120 @@ use tessera_server::config::{Rate, RateLimits};
 use tessera_server::{Config, Secret};
 
 #[derive(Parser)]
-#[command(
-    name = "tessera",
-    version,
-    about = "A self-hostable, Clerk-compatible session and token service"
-)]
+#[command(name = "tessera", version, about = "A self-hostable, Clerk-compatible session and token service")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where admin commands send their requests.
+#[derive(Args, Clone)]
+struct Remote {
+    /// Base URL of Tessera (or Clerk: https://api.clerk.com).
+    #[arg(long, env = "TESSERA_URL", default_value = "http://127.0.0.1:8080", global = true)]
+    url: String,
+    /// Secret key (sk_test_…).
+    #[arg(long, env = "TESSERA_SECRET_KEY", hide_env_values = true, global = true)]
+    secret_key: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Users: create, list, get, delete.
+    Users {
+        #[command(subcommand)]
+        cmd: admin::UsersCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Organizations: create, list, add-member.
+    Orgs {
+        #[command(subcommand)]
+        cmd: admin::OrgsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Sessions: create, list, revoke.
+    Sessions {
+        #[command(subcommand)]
+        cmd: admin::SessionsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// JWT templates: create, list, get, update, delete.
+    Templates {
+        #[command(subcommand)]
+        cmd: admin::TemplatesCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Mint a token for a session: the session token, or from TEMPLATE.
+    Token {
+        session_id: String,
+        template: Option<String>,
+        /// Lifetime in seconds (30..315360000).
+        #[arg(long)]
+        expires_in: Option<i64>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Print the JWKS (GET /v1/jwks).
+    Jwks {
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Verify a token offline; exit status 0 when valid, 1 when not (the reason is printed).
+    Verify {
+        jwt: String,
+        /// JWKS URL (default: <url>/.well-known/jwks.json).
+        #[arg(long, conflicts_with_all = ["jwks", "key", "hmac_secret"])]
+        jwks_url: Option<String>,
+        /// JWKS file.
+        #[arg(long, conflicts_with_all = ["key", "hmac_secret"])]
+        jwks: Option<PathBuf>,
+        /// PEM public key file.
+        #[arg(long, conflicts_with = "hmac_secret")]
+        key: Option<PathBuf>,
+        /// Shared secret of an HMAC-signed token.
+        #[arg(long)]
+        hmac_secret: Option<String>,
+        /// Expected issuer.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Accepted audience (repeatable).
+        #[arg(long)]
+        audience: Vec<String>,
+        /// Allowed clock skew in seconds.
+        #[arg(long, default_value_t = 5)]
+        skew: u64,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Render a template's claims locally for a user (and organization); no server needed.
+    Render {
+        /// JSON or YAML file with the claims object.
+        #[arg(long)]
+        claims: PathBuf,
+        /// JSON or YAML file with the user (Clerk's User shape; missing fields take defaults).
+        #[arg(long)]
+        user: PathBuf,
+        /// The active organization (Clerk's Organization shape).
+        #[arg(long)]
+        org: Option<PathBuf>,
+        /// The user's role in --org.
+        #[arg(long, default_value = "org:admin")]
+        role: String,
+        /// The session (Clerk's Session shape).
+        #[arg(long)]
+        session: Option<PathBuf>,
+    },
+    /// Validate a seed file (YAML or JSON), every template included; non-zero exit with the reason.
+    CheckConfig { file: PathBuf },
 }
 
 #[derive(Args)]
@@ -40,6 +144,10 @@ struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long, env = "TESSERA_EPHEMERAL")]
     ephemeral: bool,
+    /// Seed file (YAML or JSON): users, organizations, sessions and templates with fixed ids, applied
+    /// at every start (existing ids are left alone). Implies emulator rate limits.
+    #[arg(long, env = "TESSERA_SEED")]
+    seed: Option<PathBuf>,
     /// Accept this secret key (sk_test_…) instead of generating one on first start.
     #[arg(long, env = "TESSERA_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
@@ -93,7 +201,16 @@ impl ServeArgs {
         if self.session_lifetime <= 0 || self.session_abandon <= 0 {
             return Err("session lifetimes must be positive".into());
         }
-        let emulator = self.ephemeral;
+        let emulator = self.ephemeral || self.seed.is_some();
+        let seed = match &self.seed {
+            None => None,
+            Some(p) => {
+                let doc = output::read_json_or_yaml(p)?;
+                tessera_core::seed::check_seed(&doc)
+                    .map_err(|e| format!("{}: {} ({})", p.display(), e.long_message, e.code))?;
+                Some(doc)
+            }
+        };
         let base = if emulator { RateLimits::emulator() } else { RateLimits::standard() };
         let rate_limits = RateLimits {
             per_key: self.rate_limit.map(Rate::per_second).unwrap_or(base.per_key),
@@ -102,6 +219,7 @@ impl ServeArgs {
         };
         Ok(Config {
             rate_limits,
+            seed,
             listen: self.listen,
             data_dir: self.data_dir,
             database_url: self.database_url.filter(|u| !u.is_empty()),
@@ -129,26 +247,63 @@ fn init_logging() {
         .init();
 }
 
+fn client(remote: &Remote) -> Result<tessera_client::Client, String> {
+    let key = remote.secret_key.clone().ok_or("set TESSERA_SECRET_KEY or pass --secret-key")?;
+    tessera_client::Client::new(remote.url.clone(), key).map_err(|e| e.to_string())
+}
+
+async fn dispatch(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Serve(args) => tessera_server::run(args.into_config()?).await.map(|()| ExitCode::SUCCESS),
+        Command::Users { cmd, remote } => admin::users(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS),
+        Command::Orgs { cmd, remote } => admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS),
+        Command::Sessions { cmd, remote } => {
+            admin::sessions(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Templates { cmd, remote } => {
+            admin::templates(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Token { session_id, template, expires_in, remote } => {
+            admin::token(&client(&remote)?, session_id, template, expires_in, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Jwks { remote } => admin::jwks(&client(&remote)?).await.map(|()| ExitCode::SUCCESS),
+        Command::Verify { jwt, jwks_url, jwks, key, hmac_secret, issuer, audience, skew, remote } => {
+            let valid = offline::verify(offline::VerifyArgs {
+                jwt,
+                jwks_url,
+                jwks,
+                key,
+                hmac_secret,
+                issuer,
+                audience,
+                skew_secs: skew,
+                default_url: remote.url,
+                secret_key: remote.secret_key,
+            })
+            .await?;
+            Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Render { claims, user, org, role, session } => {
+            offline::render(&claims, &user, org.as_deref(), &role, session.as_deref()).map(|()| ExitCode::SUCCESS)
+        }
+        Command::CheckConfig { file } => offline::check_config(&file).map(|()| ExitCode::SUCCESS),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    if matches!(cli.command, Command::Serve(_)) {
+        init_logging();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: starting the runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let result = match cli.command {
-        Command::Serve(args) => args
-            .into_config()
-            .and_then(|c| runtime.block_on(tessera_server::run(c))),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -200,7 +200,7 @@ impl GetSessionListRequest {
 /// ([`Sessions::create_session_token`](crate::resources::Sessions::create_session_token)).
 ///
 /// `body: None` sends no body at all (the server's defaults apply: 60 s lifetime).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CreateSessionTokenRequest {
     /// The session to mint for (must be active or pending).
     pub session_id: String,

@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod mint;
 pub mod orgs;
 pub mod query;
+pub mod seed;
 pub mod service;
 pub mod sessions;
 pub mod shortcode;

@@ -142,7 +142,11 @@ pub(crate) fn membership_object(
 }
 
 impl Tessera {
-    pub async fn create_organization(&self, mut f: Fields) -> ApiResult<Organization> {
+    pub async fn create_organization(&self, f: Fields) -> ApiResult<Organization> {
+        self.create_organization_as(None, f).await
+    }
+
+    pub(crate) async fn create_organization_as(&self, id: Option<String>, mut f: Fields) -> ApiResult<Organization> {
         let name = f.required_string("name")?;
         let slug = f.opt_string("slug")?;
         let created_by = f.opt_string("created_by")?;
@@ -179,7 +183,7 @@ impl Tessera {
         let now = self.now_ms();
         let org = Organization {
             object: object::ORGANIZATION.to_owned(),
-            id: ids::new_id(ids::ORGANIZATION, now),
+            id: id.unwrap_or_else(|| ids::new_id(ids::ORGANIZATION, now)),
             name,
             slug,
             image_url: String::new(),

@@ -39,7 +39,11 @@ pub enum Listing<T> {
 
 impl Tessera {
     /// `POST /sessions {user_id, active_organization_id?}`: an active session in a new client.
-    pub async fn create_session(&self, mut f: Fields) -> ApiResult<Session> {
+    pub async fn create_session(&self, f: Fields) -> ApiResult<Session> {
+        self.create_session_as(None, f).await
+    }
+
+    pub(crate) async fn create_session_as(&self, id: Option<String>, mut f: Fields) -> ApiResult<Session> {
         let user_id = f.required_string("user_id")?;
         let org = f.opt_string("active_organization_id")?;
         f.finish()?;
@@ -82,7 +86,7 @@ impl Tessera {
         let now = self.now_ms();
         let session = Session {
             object: object::SESSION.to_owned(),
-            id: ids::new_id(ids::SESSION, now),
+            id: id.unwrap_or_else(|| ids::new_id(ids::SESSION, now)),
             user_id: user.id,
             client_id: ids::new_id(ids::CLIENT, now),
             actor: None,

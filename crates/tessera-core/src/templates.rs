@@ -112,6 +112,7 @@ impl Tessera {
         &self,
         mut f: Fields,
         existing: Option<&TemplateRecord>,
+        new_id: Option<String>,
         now: i64,
     ) -> ApiResult<(TemplateRecord, Option<SigningKey>)> {
         let name = f.required_string("name")?;
@@ -129,6 +130,7 @@ impl Tessera {
         let custom = custom.unwrap_or(prev.is_some_and(|p| p.custom_signing_key));
         let id = prev
             .map(|p| p.id.clone())
+            .or(new_id)
             .unwrap_or_else(|| ids::new_id(ids::TEMPLATE, now));
         let (algorithm, sealed, parsed) = if custom {
             let alg = match (alg, prev) {
@@ -200,8 +202,12 @@ impl Tessera {
     }
 
     pub async fn create_template(&self, f: Fields) -> ApiResult<JwtTemplate> {
+        self.create_template_as(None, f).await
+    }
+
+    pub(crate) async fn create_template_as(&self, id: Option<String>, f: Fields) -> ApiResult<JwtTemplate> {
         let now = self.now_ms();
-        let (rec, _) = self.template_from_body(f, None, now)?;
+        let (rec, _) = self.template_from_body(f, None, id, now)?;
         self.store.insert_template(&rec).await.map_err(map_store)?;
         Ok(rec.template)
     }
@@ -220,7 +226,7 @@ impl Tessera {
 
     pub async fn update_template(&self, id: &str, f: Fields) -> ApiResult<JwtTemplate> {
         let existing = self.template_record(id).await?;
-        let (rec, _) = self.template_from_body(f, Some(&existing), self.now_ms())?;
+        let (rec, _) = self.template_from_body(f, Some(&existing), None, self.now_ms())?;
         if !self.store.update_template(&rec).await.map_err(map_store)? {
             return Err(ApiError::template_not_found("id", id));
         }

@@ -182,7 +182,12 @@ fn take_name(f: &mut Fields, key: &str) -> ApiResult<Option<Option<String>>> {
 }
 
 impl Tessera {
-    pub async fn create_user(&self, mut f: Fields) -> ApiResult<User> {
+    pub async fn create_user(&self, f: Fields) -> ApiResult<User> {
+        self.create_user_as(None, f).await
+    }
+
+    /// Creates a user with a given id (seed files) or a new one.
+    pub(crate) async fn create_user_as(&self, id: Option<String>, mut f: Fields) -> ApiResult<User> {
         let now = self.now_ms();
         let emails = f.opt_string_list("email_address")?.unwrap_or_default();
         let phones = f.opt_string_list("phone_number")?.unwrap_or_default();
@@ -267,7 +272,7 @@ impl Tessera {
 
         let user = User {
             object: object::USER.to_owned(),
-            id: ids::new_id(ids::USER, now),
+            id: id.unwrap_or_else(|| ids::new_id(ids::USER, now)),
             external_id,
             primary_email_address_id: email_objs.first().map(|e| e.id.clone()),
             primary_phone_number_id: phone_objs.first().map(|p| p.id.clone()),

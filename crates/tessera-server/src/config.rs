@@ -45,6 +45,8 @@ pub struct Config {
     /// `Cache-Control: public, max-age=` of the JWKS.
     pub jwks_max_age_secs: u64,
     pub rate_limits: RateLimits,
+    /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
+    pub seed: Option<serde_json::Value>,
 }
 
 /// Request limits per node; see `ratelimit.rs`.
@@ -90,6 +92,7 @@ impl Default for Config {
             max_token_bytes: 16 * 1024,
             jwks_max_age_secs: 300,
             rate_limits: RateLimits::standard(),
+            seed: None,
         }
     }
 }

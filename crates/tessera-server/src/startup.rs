@@ -139,6 +139,10 @@ pub async fn prepare(
         .ensure_secret_key(config.secret_key.as_ref().map(|s| s.0.as_str()))
         .await
         .map_err(|e| format!("creating the secret key: {e}"))?;
+    if let Some(seed) = &config.seed {
+        let report = app.apply_seed(seed).await.map_err(|e| format!("applying the seed: {}", e.long_message))?;
+        tracing::info!(created = report.created, existing = report.existing, "seed applied");
+    }
     let state = Arc::new(AppState {
         app,
         max_body_bytes: config.max_body_bytes,

@@ -9,4 +9,5 @@ mod organizations;
 mod sessions;
 mod templates;
 mod tokens;
+mod two_nodes;
 mod users;
