@@ -11,27 +11,41 @@ pub type JsonObject = Map<String, Value>;
 
 /// `{"object":"user", ...}`: Clerk's `User` schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub object: String,
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub external_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub primary_email_address_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub primary_phone_number_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub primary_web3_wallet_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub username: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub last_name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub locale: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub profile_image_url: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub image_url: String,
     pub has_image: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub public_metadata: JsonObject,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, required))]
     pub private_metadata: Option<JsonObject>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required))]
     pub unsafe_metadata: JsonObject,
     pub email_addresses: Vec<EmailAddress>,
     pub phone_numbers: Vec<PhoneNumber>,
@@ -41,44 +55,59 @@ pub struct User {
     pub two_factor_enabled: bool,
     pub totp_enabled: bool,
     pub backup_code_enabled: bool,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub mfa_enabled_at: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub mfa_disabled_at: Option<i64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub password_last_updated_at: Option<i64>,
     pub external_accounts: Vec<Value>,
     pub saml_accounts: Vec<Value>,
     pub enterprise_accounts: Vec<Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub organization_memberships: Vec<Value>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub last_sign_in_at: Option<i64>,
     pub banned: bool,
     pub locked: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub deprovisioned: bool,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub lockout_expires_in_seconds: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub verification_attempts_remaining: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub delete_self_enabled: bool,
     pub create_organization_enabled: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub create_organizations_limit: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub last_active_at: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub legal_accepted_at: Option<i64>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub bypass_client_trust: bool,
 }
 
 /// An email address of a user (`idn_…`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailAddress {
     pub id: String,
     pub object: String,
     pub email_address: String,
     pub reserved: bool,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub verification: Option<Verification>,
     pub linked_to: Vec<IdentificationLink>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub matches_sso_connection: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -86,18 +115,23 @@ pub struct EmailAddress {
 
 /// A phone number of a user (`idn_…`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhoneNumber {
     pub id: String,
     pub object: String,
     pub phone_number: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub reserved_for_second_factor: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub default_second_factor: bool,
     pub reserved: bool,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub verification: Option<Verification>,
     pub linked_to: Vec<IdentificationLink>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub backup_codes: Option<Vec<String>>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -105,16 +139,20 @@ pub struct PhoneNumber {
 
 /// `verification_admin`: identifiers created through the Backend API are verified by the admin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     pub status: String,
     pub strategy: String,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub attempts: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub expire_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentificationLink {
     #[serde(rename = "type")]
     pub kind: String,
@@ -123,6 +161,7 @@ pub struct IdentificationLink {
 
 /// Session statuses, as in Clerk's `Session.status` enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     Active,
@@ -172,38 +211,46 @@ impl SessionStatus {
 
 /// `{"object":"session", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     pub object: String,
     pub id: String,
     pub user_id: String,
     pub client_id: String,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub actor: Option<Value>,
     pub status: SessionStatus,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub last_active_organization_id: Option<String>,
     pub last_active_at: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub latest_activity: Option<Value>,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub updated_at: i64,
     pub created_at: i64,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub tasks: Option<Vec<SessionTask>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionTask {
     pub key: String,
 }
 
 /// `{"object":"organization", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organization {
     pub object: String,
     pub id: String,
     pub name: String,
     pub slug: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub image_url: String,
     pub has_image: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -212,8 +259,10 @@ pub struct Organization {
     pub pending_invitations_count: Option<i64>,
     pub max_allowed_memberships: i64,
     pub admin_delete_enabled: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub public_metadata: JsonObject,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required))]
     pub private_metadata: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -223,15 +272,19 @@ pub struct Organization {
 
 /// `{"object":"organization_membership", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganizationMembership {
     pub object: String,
     pub id: String,
     pub role: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub role_name: String,
     pub permissions: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub public_metadata: JsonObject,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required))]
     pub private_metadata: JsonObject,
     pub organization: Organization,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -241,29 +294,39 @@ pub struct OrganizationMembership {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicUserData {
     pub user_id: String,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub last_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub profile_image_url: Option<String>,
     pub image_url: String,
     pub has_image: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub identifier: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub username: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub banned: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub deprovisioned: bool,
 }
 
 /// `{"object":"jwt_template", ...}`. The signing key is write-only and never appears here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JwtTemplate {
     pub object: String,
     pub id: String,
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub claims: JsonObject,
     pub lifetime: i64,
     pub allowed_clock_skew: i64,
@@ -275,6 +338,7 @@ pub struct JwtTemplate {
 
 /// `{"object":"token","jwt":"…"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Token {
     pub object: String,
     pub jwt: String,
@@ -282,6 +346,7 @@ pub struct Token {
 
 /// `{"object":"user","id":"…","deleted":true}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeletedObject {
     pub object: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +358,7 @@ pub struct DeletedObject {
 
 /// `{"object":"total_count","total_count":N}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TotalCount {
     pub object: String,
     pub total_count: i64,
@@ -300,6 +366,7 @@ pub struct TotalCount {
 
 /// `{"data":[…],"total_count":N}`: a paginated list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Paginated<T> {
     pub data: Vec<T>,
     pub total_count: i64,
@@ -307,12 +374,14 @@ pub struct Paginated<T> {
 
 /// A JSON Web Key Set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
 /// A public JSON Web Key (RSA, EC or OKP). Fields not used by a key type are omitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jwk {
     #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
     pub use_: Option<String>,
@@ -335,19 +404,23 @@ pub struct Jwk {
 
 /// One error of Clerk's error envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClerkError {
     pub message: String,
     pub long_message: String,
     pub code: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required))]
     pub meta: JsonObject,
 }
 
 /// `{"errors":[…],"clerk_trace_id":"…"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClerkErrors {
     pub errors: Vec<ClerkError>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, required))]
     pub meta: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clerk_trace_id: Option<String>,
@@ -358,6 +431,7 @@ pub struct ClerkErrors {
 // validation layer (it reads bodies as JSON values first so it can name the offending parameter).
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -372,16 +446,20 @@ pub struct CreateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -396,26 +474,34 @@ pub struct UpdateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_phone_number_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
 }
 
 /// Body of `PATCH /users/{id}/metadata` and `PATCH /organizations/{id}/metadata`: deep-merged,
 /// `null` deletes a key at any depth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateMetadataRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateSessionRequestBody {
     pub user_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -423,6 +509,7 @@ pub struct CreateSessionRequestBody {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrganizationRequestBody {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -432,12 +519,15 @@ pub struct CreateOrganizationRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allowed_memberships: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateOrganizationRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -448,30 +538,38 @@ pub struct UpdateOrganizationRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_delete_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateOrganizationMembershipRequestBody {
     pub user_id: String,
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub private_metadata: Option<JsonObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateOrganizationMembershipRequestBody {
     pub role: String,
 }
 
 /// Body of `POST /jwt_templates` and `PATCH /jwt_templates/{id}`.
 #[derive(Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateJwtTemplateRequestBody {
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub claims: JsonObject,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<i64>,
@@ -504,6 +602,7 @@ impl std::fmt::Debug for CreateJwtTemplateRequestBody {
 
 /// Body of the token endpoints (optional as a whole).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateSessionTokenRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
