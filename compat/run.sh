@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Compatibility suite: Clerk's official Python SDK (clerk-backend-api, pinned in requirements.txt)
-# against a real Tessera server.
+# Compatibility suite: Clerk's official Python SDK (clerk-backend-api, pinned in requirements.txt) and
+# JavaScript SDK (@clerk/backend, pinned in node/package.json + node/package-lock.json) against a real
+# Tessera server. The JavaScript suite (node/test_clerk_backend.mjs) runs after the Python one against
+# the same server (SQLite, and the first PostgreSQL server); it needs node >= 20.9 and npm, and is
+# skipped with a notice when they are missing (a failure when CI is set).
 #
 #   compat/run.sh                      # SQLite (in memory, --ephemeral)
 #   TESSERA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres compat/run.sh
@@ -13,6 +16,7 @@
 #                         (TESSERA_DATABASE_URL_FOR_COMPAT is read too, for .ci/run)
 #   COMPAT_KEEP_DB=1      keep that database for inspection
 #   COMPAT_PYTHON         python3 used to create compat/.venv (default: python3)
+#   CI                    when set, missing node/npm counts as a failure instead of a skipped suite
 #
 # Prints PASS/FAIL per check, then `N passed, M failed` alone on the last line; exits 1 on any failure.
 set -euo pipefail
@@ -20,6 +24,7 @@ set -euo pipefail
 COMPAT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$COMPAT_DIR/.." && pwd)"
 VENV="$COMPAT_DIR/.venv"
+NODE_DIR="$COMPAT_DIR/node"
 SECRET_KEY="sk_test_compat$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-compat.XXXXXX")"
 PG_URL="${TESSERA_DATABASE_URL:-${TESSERA_DATABASE_URL_FOR_COMPAT:-}}"
@@ -63,6 +68,30 @@ if [[ "$(cat "$VENV/.requirements.sha256" 2>/dev/null || true)" != "$REQ_HASH" ]
   log "installing compat/requirements.txt"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$COMPAT_DIR/requirements.txt"
   echo "$REQ_HASH" >"$VENV/.requirements.sha256"
+fi
+
+# --- Node environment (@clerk/backend) --------------------------------------------------------
+# `npm ci` from the committed lockfile; skipped when node_modules was installed from this very lockfile.
+NODE_READY=""
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  LOCK_HASH="$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)"
+  if [[ "$(cat "$NODE_DIR/node_modules/.tessera-lock.sha256" 2>/dev/null || true)" == "$LOCK_HASH" ]]; then
+    NODE_READY=1
+  else
+    log "installing compat/node (npm ci)"
+    if npm ci --prefix "$NODE_DIR" --no-audit --no-fund --loglevel=error >&2; then
+      echo "$LOCK_HASH" >"$NODE_DIR/node_modules/.tessera-lock.sha256"
+      NODE_READY=1
+    else
+      echo "npm ci in compat/node failed; the @clerk/backend suite cannot run" >&2
+      TOTAL_FAILED=$((TOTAL_FAILED + 1))
+    fi
+  fi
+elif [[ -n "${CI:-}" ]]; then
+  echo "node or npm is not installed: the @clerk/backend suite cannot run (a failure because CI is set)" >&2
+  TOTAL_FAILED=$((TOTAL_FAILED + 1))
+else
+  echo "notice: node or npm is not installed; skipping the @clerk/backend suite (compat/node)" >&2
 fi
 
 # --- Server binary ----------------------------------------------------------------------------
@@ -117,6 +146,24 @@ run_suite() {
   log "$name: suite against $BASE_URL"
   TESSERA_BASE_URL="$BASE_URL" TESSERA_SECRET_KEY="$SECRET_KEY" \
     "$VENV/bin/python" "$COMPAT_DIR/test_clerk_sdk.py" "$@" 2>&1 | tee "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$' || true
+  add_counts "$name" "$out"
+}
+
+# run_node_suite NAME: runs node/test_clerk_backend.mjs against BASE_URL (when node is ready) and adds
+# its counts to the totals.
+run_node_suite() {
+  [[ -n "$NODE_READY" ]] || return 0
+  local name="$1"
+  local out="$WORK/$name.out"
+  log "$name: @clerk/backend suite against $BASE_URL"
+  TESSERA_URL="$BASE_URL" TESSERA_SECRET_KEY="$SECRET_KEY" \
+    node "$NODE_DIR/test_clerk_backend.mjs" 2>&1 | tee "$out" | grep -v -E '^[0-9]+ passed, [0-9]+ failed$' || true
+  add_counts "$name" "$out"
+}
+
+# add_counts NAME OUTFILE: adds the `N passed, M failed` line of a suite's output to the totals.
+add_counts() {
+  local name="$1" out="$2"
   local summary
   summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n1 || true)"
   if [[ -z "$summary" ]]; then
@@ -136,6 +183,7 @@ run_suite() {
 # --- SQLite -----------------------------------------------------------------------------------
 if start_server "$WORK/sqlite.log" --ephemeral; then
   run_suite sqlite
+  run_node_suite sqlite-js
 else
   TOTAL_FAILED=$((TOTAL_FAILED + 1))
 fi
@@ -161,6 +209,7 @@ EOF
     STATE="$WORK/restart-state.json"
     if start_server "$WORK/postgres.log" --database-url "$DB_URL" --master-key "$MASTER_KEY" --data-dir "$WORK/pg-data"; then
       run_suite postgres --save-state "$STATE"
+      run_node_suite postgres-js
       stop_server
       # Restart on the same database and master key: data, keys and custom template keys survive.
       if start_server "$WORK/postgres-restart.log" --database-url "$DB_URL" --master-key "$MASTER_KEY" --data-dir "$WORK/pg-data"; then

@@ -88,6 +88,11 @@ fn keys() -> &'static Keys {
         let pinned = VerifyingKey::from_jwk(&pairs[0].1.public_jwk(Some("rsa")).unwrap()).unwrap();
         let rsa_again = SigningKey::from_pem(Algorithm::RS256, RSA_PEM).unwrap();
         pairs.push(("rsa-jwk", rsa_again, pinned));
+        // The same RSA key from its SPKI PEM: not pinned, so it allows RS* and PS*.
+        let pem = pairs[0].1.public_key_pem().unwrap();
+        let unpinned = VerifyingKey::from_public_pem(&pem).unwrap();
+        let rsa_third = SigningKey::from_pem(Algorithm::RS256, RSA_PEM).unwrap();
+        pairs.push(("rsa-pem", rsa_third, unpinned));
         Keys {
             pairs,
             jwks_verifier,
@@ -112,6 +117,7 @@ fn check_tessera_jwt(token: &str) {
                 let alg = decoded.alg.expect("a verified token has a known alg");
                 assert!(verifying.allows(alg), "{name}: verified with a disallowed {alg:?}");
                 assert_eq!(alg.is_hmac(), *name == "hs", "{name}: HMAC/public key confusion");
+                assert!(!name.starts_with("rsa") || alg.is_rsa(), "{name}: {alg:?} with an RSA key");
                 let u = unverified.as_ref().expect("a verified token decodes unverified");
                 assert_eq!((&u.header, &u.claims), (&decoded.header, &decoded.claims));
                 let (input, sig) = token.rsplit_once('.').unwrap();

@@ -13,9 +13,7 @@ use tessera_types::ClerkErrors;
 use url::Url;
 
 use crate::error::{Error, Redacted, Result, excerpt};
-use crate::resources::{
-    Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Users,
-};
+use crate::resources::{Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Users};
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
 /// The `Clerk-API-Version` sent by default.
@@ -155,8 +153,7 @@ impl ClientBuilder {
         };
         let http = match self.http_client {
             Some(c) => c,
-            None => crate::http::build_http_client(self.timeout, &self.user_agent)
-                .map_err(Error::Config)?,
+            None => crate::http::build_http_client(self.timeout, &self.user_agent).map_err(Error::Config)?,
         };
         let mut jwks_url = base.clone();
         if let Ok(mut segments) = jwks_url.path_segments_mut() {
@@ -187,19 +184,15 @@ impl ClientBuilder {
 
 /// `https://host[/prefix][/v1][/]` → `https://host[/prefix]/v1`.
 fn normalize_base_url(raw: &str) -> Result<Url> {
-    let mut url = Url::parse(raw.trim())
-        .map_err(|e| Error::Config(format!("the base URL {raw:?} is not a URL: {e}")))?;
+    let mut url =
+        Url::parse(raw.trim()).map_err(|e| Error::Config(format!("the base URL {raw:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(Error::Config(format!(
-            "the base URL {raw:?} must start with http:// or https://"
-        )));
+        return Err(Error::Config(format!("the base URL {raw:?} must start with http:// or https://")));
     }
     url.set_query(None);
     url.set_fragment(None);
-    let mut segments: Vec<String> = url
-        .path_segments()
-        .map(|s| s.filter(|s| !s.is_empty()).map(str::to_owned).collect())
-        .unwrap_or_default();
+    let mut segments: Vec<String> =
+        url.path_segments().map(|s| s.filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default();
     if segments.last().map(String::as_str) != Some("v1") {
         segments.push("v1".to_owned());
     }
@@ -353,23 +346,17 @@ impl Client {
     /// Sends `req`, retrying as documented on [`Client`], and decodes a 2xx answer as `T`.
     pub(crate) async fn call<T: DeserializeOwned>(&self, req: Request) -> Result<T> {
         let url = self.url(&req);
-        let idempotent = matches!(
-            req.method,
-            Method::GET | Method::HEAD | Method::PUT | Method::DELETE
-        );
+        let idempotent = matches!(req.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
         let mut attempt: u32 = 0;
         loop {
             let retry_delay = match self.send_once(&req, url.clone()).await {
                 Ok((status, headers, body)) => {
                     if status.is_success() {
-                        return serde_json::from_slice(&body).map_err(|source| Error::Decode {
-                            status: status.as_u16(),
-                            source,
-                        });
+                        return serde_json::from_slice(&body)
+                            .map_err(|source| Error::Decode { status: status.as_u16(), source });
                     }
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                        || (idempotent
-                            && matches!(status.as_u16(), 500 | 502 | 503 | 504));
+                        || (idempotent && matches!(status.as_u16(), 500 | 502 | 503 | 504));
                     if !retryable || attempt >= self.inner.max_retries {
                         return Err(error_from_response(status, &headers, &body));
                     }
@@ -419,12 +406,8 @@ impl Client {
             builder = builder.header("Clerk-API-Version", v.clone());
         }
         if let Some(body) = &req.body {
-            builder = builder
-                .header(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )
-                .body(body.clone());
+            builder =
+                builder.header(header::CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body.clone());
         }
         let resp = builder.send().await?;
         let status = resp.status();
@@ -436,9 +419,7 @@ impl Client {
     /// `base · 2^attempt`, capped, with jitter in `[d/2, d]`.
     fn backoff(&self, attempt: u32) -> Duration {
         let base = self.inner.retry_base_delay;
-        let full = base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.inner.max_retry_delay);
+        let full = base.saturating_mul(1u32 << attempt.min(16)).min(self.inner.max_retry_delay);
         let half = full / 2;
         let random = u64::from_le_bytes(tessera_jwt::random_bytes::<8>());
         let span = half.as_nanos().max(1) as u64;
@@ -465,10 +446,7 @@ fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
                 clerk_trace_id: envelope.clerk_trace_id.or(header_trace),
             }
         }
-        Err(_) => Error::UnexpectedResponse {
-            status: status.as_u16(),
-            body: excerpt(body),
-        },
+        Err(_) => Error::UnexpectedResponse { status: status.as_u16(), body: excerpt(body) },
     }
 }
 
@@ -483,12 +461,7 @@ pub(crate) struct Request {
 
 impl Request {
     pub(crate) fn new<S: AsRef<str>>(method: Method, path: &[S]) -> Request {
-        Request {
-            method,
-            path: path.iter().map(|s| s.as_ref().to_owned()).collect(),
-            query: Vec::new(),
-            body: None,
-        }
+        Request { method, path: path.iter().map(|s| s.as_ref().to_owned()).collect(), query: Vec::new(), body: None }
     }
 
     pub(crate) fn get<S: AsRef<str>>(path: &[S]) -> Request {
@@ -518,8 +491,8 @@ impl Request {
 
     /// Adds a JSON body.
     pub(crate) fn json<B: Serialize>(mut self, body: &B) -> Result<Request> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::Config(format!("serializing the request body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| Error::Config(format!("serializing the request body: {e}")))?;
         self.body = Some(bytes);
         Ok(self)
     }
@@ -556,14 +529,9 @@ mod tests {
     #[test]
     fn path_segments_are_escaped() {
         let c = Client::new("http://h", "sk_test_x").unwrap();
-        let url = c.url(
-            &Request::post(&["sessions", "sess_1", "tokens", "a b/c?"])
-                .query(vec![("k".into(), "v w".into())]),
-        );
-        assert_eq!(
-            url.as_str(),
-            "http://h/v1/sessions/sess_1/tokens/a%20b%2Fc%3F?k=v+w"
-        );
+        let url =
+            c.url(&Request::post(&["sessions", "sess_1", "tokens", "a b/c?"]).query(vec![("k".into(), "v w".into())]));
+        assert_eq!(url.as_str(), "http://h/v1/sessions/sess_1/tokens/a%20b%2Fc%3F?k=v+w");
     }
 
     #[test]
@@ -588,10 +556,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        h.insert(
-            header::RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
         assert_eq!(retry_after(&h), None);
     }
 

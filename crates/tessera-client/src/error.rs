@@ -119,9 +119,9 @@ impl Error {
     /// of a successful response).
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. }
-            | Error::UnexpectedResponse { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::UnexpectedResponse { status, .. } | Error::Decode { status, .. } => {
+                Some(*status)
+            }
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }
@@ -129,9 +129,7 @@ impl Error {
 
     /// `meta.param_name` of the first error: the request parameter the server complains about.
     pub fn param_name(&self) -> Option<&str> {
-        self.first()
-            .and_then(|e| e.meta.get("param_name"))
-            .and_then(serde_json::Value::as_str)
+        self.first().and_then(|e| e.meta.get("param_name")).and_then(serde_json::Value::as_str)
     }
 
     /// The short `message` of the first error.
@@ -174,10 +172,7 @@ pub(crate) struct Redacted<'a>(pub &'a str);
 
 impl fmt::Debug for Redacted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = ["sk_test_", "sk_live_"]
-            .into_iter()
-            .find(|p| self.0.starts_with(p))
-            .unwrap_or("");
+        let prefix = ["sk_test_", "sk_live_"].into_iter().find(|p| self.0.starts_with(p)).unwrap_or("");
         write!(f, "\"{prefix}<redacted>\"")
     }
 }

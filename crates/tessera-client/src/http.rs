@@ -5,19 +5,14 @@
 use std::time::Duration;
 
 /// Builds the HTTP client every part of this crate uses unless the caller supplies one.
-pub(crate) fn build_http_client(
-    timeout: Duration,
-    user_agent: &str,
-) -> Result<reqwest::Client, String> {
+pub(crate) fn build_http_client(timeout: Duration, user_agent: &str) -> Result<reqwest::Client, String> {
     let builder = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .user_agent(user_agent);
     #[cfg(feature = "tls")]
     let builder = builder.use_preconfigured_tls(tls_config()?);
-    builder
-        .build()
-        .map_err(|e| format!("building the HTTP client: {e}"))
+    builder.build().map_err(|e| format!("building the HTTP client: {e}"))
 }
 
 #[cfg(feature = "tls")]

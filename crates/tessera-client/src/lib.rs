@@ -70,21 +70,18 @@ mod models;
 pub mod resources;
 mod verify;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT,
-};
+pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
 pub use error::{Error, Result};
 pub use models::{
-    CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody,
-    CreateSessionTokenRequest, GetSessionListRequest, GetUserListRequest, GetUsersCountRequest,
-    ListJwtTemplatesRequest, ListOrganizationMembershipsRequest, ListOrganizationsRequest,
-    SessionStatus, UpdateJwtTemplateRequestBody, UpdateOrganizationMembershipMetadataRequestBody,
-    UpdateOrganizationMetadataRequestBody, UsersGetOrganizationMembershipsRequest,
+    CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody, CreateSessionTokenRequest,
+    GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, ListJwtTemplatesRequest,
+    ListOrganizationMembershipsRequest, ListOrganizationsRequest, SessionStatus, UpdateJwtTemplateRequestBody,
+    UpdateOrganizationMembershipMetadataRequestBody, UpdateOrganizationMetadataRequestBody,
+    UsersGetOrganizationMembershipsRequest,
 };
 pub use verify::{
-    Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL,
-    KeySource, OrgClaim, VerifiedToken, Verifier, VerifierBuilder, VerifyError, VerifyOptions,
-    verify_token,
+    Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL, KeySource, OrgClaim,
+    VerifiedToken, Verifier, VerifierBuilder, VerifyError, VerifyOptions, verify_token,
 };
 
 /// The wire types (`User`, `Session`, `Token`, `CreateUserRequestBody`, ...), from
@@ -96,6 +93,5 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Session, Token,
-    TotalCount, User,
+    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Session, Token, TotalCount, User,
 };

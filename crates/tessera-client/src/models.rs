@@ -149,10 +149,7 @@ pub struct UsersGetOrganizationMembershipsRequest {
 
 impl UsersGetOrganizationMembershipsRequest {
     pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .done()
+        Query::default().one("limit", &self.limit).one("offset", &self.offset).done()
     }
 }
 
@@ -317,11 +314,7 @@ impl ListOrganizationMembershipsRequest {
     }
 
     pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .one("order_by", &self.order_by)
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .done()
+        Query::default().one("order_by", &self.order_by).one("limit", &self.limit).one("offset", &self.offset).done()
     }
 }
 
@@ -348,11 +341,7 @@ pub struct ListJwtTemplatesRequest {
 
 impl ListJwtTemplatesRequest {
     pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .fixed("paginated", "true")
-            .done()
+        Query::default().one("limit", &self.limit).one("offset", &self.offset).fixed("paginated", "true").done()
     }
 }
 
@@ -365,9 +354,7 @@ mod tests {
     use super::*;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
 
     #[test]
@@ -381,12 +368,7 @@ mod tests {
         .to_query();
         assert_eq!(
             q,
-            pairs(&[
-                ("email_address", "a@x.io"),
-                ("email_address", "b@x.io"),
-                ("banned", "false"),
-                ("offset", "0"),
-            ])
+            pairs(&[("email_address", "a@x.io"), ("email_address", "b@x.io"), ("banned", "false"), ("offset", "0"),])
         );
         assert!(GetUserListRequest::default().to_query().is_empty());
     }
@@ -399,27 +381,15 @@ mod tests {
             ..Default::default()
         }
         .to_query();
-        assert_eq!(
-            q,
-            pairs(&[
-                ("user_id", "user_1"),
-                ("status", "revoked"),
-                ("paginated", "true")
-            ])
-        );
-        assert_eq!(
-            ListJwtTemplatesRequest::default().to_query(),
-            pairs(&[("paginated", "true")])
-        );
+        assert_eq!(q, pairs(&[("user_id", "user_1"), ("status", "revoked"), ("paginated", "true")]));
+        assert_eq!(ListJwtTemplatesRequest::default().to_query(), pairs(&[("paginated", "true")]));
     }
 
     #[test]
     fn template_token_body_serializes_only_what_is_set() {
         let empty = serde_json::to_string(&CreateSessionTokenFromTemplateRequestBody::default());
         assert_eq!(empty.unwrap(), "{}");
-        let set = serde_json::to_string(&CreateSessionTokenFromTemplateRequestBody {
-            expires_in_seconds: Some(300),
-        });
+        let set = serde_json::to_string(&CreateSessionTokenFromTemplateRequestBody { expires_in_seconds: Some(300) });
         assert_eq!(set.unwrap(), r#"{"expires_in_seconds":300}"#);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{Value, json};
 use tessera_jwt::{Algorithm, SigningKey};
-use tessera_types::Jwks;
+use tessera_types::{Jwk, Jwks};
 
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
@@ -31,6 +31,9 @@ pub struct CoreConfig {
     pub max_token_bytes: usize,
     /// Largest template `claims` JSON accepted, bytes.
     pub max_claims_bytes: usize,
+    /// How long a new instance key is published before it signs, ms: at least the JWKS `max-age`
+    /// plus the nodes' key reload interval. Default 6 minutes.
+    pub key_publish_delay_ms: i64,
 }
 
 impl Default for CoreConfig {
@@ -43,6 +46,7 @@ impl Default for CoreConfig {
             session_token_version: 2,
             max_token_bytes: 16 * 1024,
             max_claims_bytes: 16 * 1024,
+            key_publish_delay_ms: 6 * 60 * 1000,
         }
     }
 }
@@ -62,17 +66,37 @@ pub(crate) struct InstanceKey {
     pub kid: String,
     pub key: Arc<SigningKey>,
     pub active: bool,
+    pub created_at: i64,
 }
 
+/// The instance keys, oldest first, and which one signs.
 pub(crate) struct Keyring {
     pub keys: Vec<InstanceKey>,
+    signer: Option<usize>,
 }
 
 impl Keyring {
-    /// The newest active key signs.
+    /// The key that signs now (chosen when the ring was loaded; see [`choose_signer`]).
     pub fn signer(&self) -> Option<&InstanceKey> {
-        self.keys.iter().rev().find(|k| k.active)
+        self.signer.and_then(|i| self.keys.get(i))
     }
+}
+
+/// Which key signs at `now`: the newest active key that has been published for at least `delay_ms`
+/// (so every verifier's cached JWKS has had time to learn it), else the newest active key.
+pub(crate) fn choose_signer(keys: &[(bool, i64)], now: i64, delay_ms: i64) -> Option<usize> {
+    let newest_mature = keys.iter().enumerate().rev().find(|(_, (active, at))| *active && *at + delay_ms <= now);
+    newest_mature.or_else(|| keys.iter().enumerate().rev().find(|(_, (active, _))| *active)).map(|(i, _)| i)
+}
+
+/// What `tessera keys list` shows of an instance key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub kid: String,
+    pub alg: String,
+    pub active: bool,
+    pub signing: bool,
+    pub created_at: i64,
 }
 
 /// The application. Cheap to share behind an `Arc`.
@@ -213,7 +237,7 @@ impl Tessera {
                 records = store.list_signing_keys().await.map_err(|e| e.to_string())?;
             }
         }
-        let keyring = load_keyring(&records, &master)?;
+        let keyring = load_keyring(&records, &master, now, config.key_publish_delay_ms)?;
         let issuer = config
             .issuer
             .clone()
@@ -257,7 +281,7 @@ impl Tessera {
     /// Re-reads the signing keys (another node may have rotated them).
     pub async fn reload_keys(&self) -> ApiResult<()> {
         let records = self.store.list_signing_keys().await?;
-        let ring = load_keyring(&records, &self.master).map_err(|e| {
+        let ring = load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms).map_err(|e| {
             tracing::error!(error = %e, "reloading signing keys");
             ApiError::internal()
         })?;
@@ -265,31 +289,60 @@ impl Tessera {
         Ok(())
     }
 
-    /// Generates a new RS256 instance key, publishes it and makes it the signing key. Older keys stay
-    /// in the JWKS (inactive) so tokens they signed keep verifying. Returns the new `kid`.
+    /// Generates a new RS256 instance key and publishes it at once. It starts signing once it has been
+    /// published for `key_publish_delay_ms` (every node picks that up at its next key reload); until
+    /// then the previous key signs. Older keys stay in the JWKS so the tokens they signed keep
+    /// verifying. Returns the new `kid`.
     pub async fn rotate_signing_key(&self) -> ApiResult<String> {
         let now = self.now_ms();
         let key = SigningKey::generate_rsa2048().map_err(|_| ApiError::internal())?;
         let kid = ids::new_id(ids::INSTANCE, now);
-        let previous = self.store.list_signing_keys().await?;
         self.store
             .insert_signing_key(&SigningKeyRecord {
                 kid: kid.clone(),
                 alg: Algorithm::RS256.as_str().to_owned(),
-                private_key_sealed: tessera_jwt::seal(
-                    &self.master.0,
-                    &key.to_storage_bytes(),
-                    &seal_aad(&kid),
-                ),
+                private_key_sealed: tessera_jwt::seal(&self.master.0, &key.to_storage_bytes(), &seal_aad(&kid)),
                 active: true,
                 created_at: now,
             })
             .await?;
-        for r in previous.iter().filter(|r| r.active) {
-            self.store.set_signing_key_active(&r.kid, false).await?;
-        }
         self.reload_keys().await?;
         Ok(kid)
+    }
+
+    /// Stops a key from signing (it stays published). Refused for the last active key.
+    pub async fn retire_signing_key(&self, kid: &str) -> ApiResult<()> {
+        let keys = self.store.list_signing_keys().await?;
+        let Some(k) = keys.iter().find(|k| k.kid == kid) else {
+            return Err(ApiError::not_found("not found", format!("No signing key exists with kid: {kid}")));
+        };
+        if k.active && keys.iter().filter(|k| k.active).count() == 1 {
+            return Err(ApiError::new(
+                crate::error::ErrorKind::BadRequest,
+                "last_instance_key",
+                "Cannot retire the last key for instance",
+                "Rotate first: an instance needs one active signing key.",
+            ));
+        }
+        self.store.set_signing_key_active(kid, false).await?;
+        self.reload_keys().await
+    }
+
+    /// The instance keys, oldest first, with the one that signs now.
+    pub fn signing_keys(&self) -> ApiResult<Vec<KeyInfo>> {
+        let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+        let signing = ring.signer().map(|k| k.kid.clone());
+        Ok(ring
+            .keys
+            .iter()
+            .map(|k| KeyInfo {
+                kid: k.kid.clone(),
+                alg: k.key.algorithm().as_str().to_owned(),
+                active: k.active,
+                signing: signing.as_deref() == Some(k.kid.as_str()),
+                created_at: k.created_at,
+            })
+            .collect())
     }
 
     /// The public keys: every instance key (active or retired) and every asymmetric custom template
@@ -305,7 +358,9 @@ impl Tessera {
             }
         }
         keys.extend(self.template_jwks().await?);
-        Ok(Jwks { keys })
+        Ok(Jwks {
+            keys: merge_same_kid(keys),
+        })
     }
 
     /// The instance's current public key as SPKI PEM (what Clerk calls the JWKS Public Key /
@@ -381,10 +436,10 @@ impl Tessera {
             Some(rec)
                 if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) =>
             {
-                self.known_secret_hashes
-                    .write()
-                    .map_err(|_| ApiError::internal())?
-                    .push(hash);
+                let mut known = self.known_secret_hashes.write().map_err(|_| ApiError::internal())?;
+                if !known.contains(&hash) {
+                    known.push(hash);
+                }
                 Ok(true)
             }
             _ => Ok(false),
@@ -397,7 +452,23 @@ impl Tessera {
     }
 }
 
-fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey) -> Result<Keyring, String> {
+/// One JWK per `kid`. One key can sign with several algorithms (an RSA key pinned as the instance
+/// key and also used by a PS256 template, or two templates sharing a key) and its `kid`, the RFC 7638
+/// thumbprint, is the same each time: it is published once, and without `alg` when the algorithms
+/// differ, so that a verifier picking the key by `kid` accepts every algorithm it signs with.
+fn merge_same_kid(keys: Vec<Jwk>) -> Vec<Jwk> {
+    let mut out: Vec<Jwk> = Vec::with_capacity(keys.len());
+    for jwk in keys {
+        match out.iter_mut().find(|j| j.kid == jwk.kid) {
+            Some(seen) if seen.alg != jwk.alg => seen.alg = None,
+            Some(_) => {}
+            None => out.push(jwk),
+        }
+    }
+    out
+}
+
+fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey, now: i64, delay_ms: i64) -> Result<Keyring, String> {
     let mut keys = Vec::with_capacity(records.len());
     for r in records {
         let alg = Algorithm::parse(&r.alg)
@@ -414,10 +485,62 @@ fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey) -> Result<Keyr
             kid: r.kid.clone(),
             key: Arc::new(key),
             active: r.active,
+            created_at: r.created_at,
         });
     }
-    if !keys.iter().any(|k| k.active) {
+    let ages: Vec<(bool, i64)> = keys.iter().map(|k| (k.active, k.created_at)).collect();
+    let signer = choose_signer(&ages, now, delay_ms);
+    if signer.is_none() {
         return Err("no active signing key is stored".to_owned());
     }
-    Ok(Keyring { keys })
+    Ok(Keyring { keys, signer })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_key_signs_only_once_it_has_been_published_long_enough() {
+        let delay = 360_000;
+        // One key: it signs even when brand new.
+        assert_eq!(choose_signer(&[(true, 1_000)], 1_000, delay), Some(0));
+        // Rotation at t=10^6: the old key keeps signing until the new one matures.
+        let keys = [(true, 0), (true, 1_000_000)];
+        assert_eq!(choose_signer(&keys, 1_000_000 + delay - 1, delay), Some(0));
+        assert_eq!(choose_signer(&keys, 1_000_000 + delay, delay), Some(1));
+        // A retired key never signs; with no mature active key the newest active one does.
+        assert_eq!(choose_signer(&[(false, 0), (true, 1_000_000)], 1_000_001, delay), Some(1));
+        assert_eq!(choose_signer(&[(false, 0)], 1, delay), None);
+    }
+
+    fn jwk(kid: &str, alg: &str) -> Jwk {
+        Jwk {
+            kty: "RSA".to_owned(),
+            kid: Some(kid.to_owned()),
+            alg: Some(alg.to_owned()),
+            n: Some("n".to_owned()),
+            e: Some("AQAB".to_owned()),
+            ..Jwk::default()
+        }
+    }
+
+    /// Found by the request_bodies fuzz target: the pinned RSA instance key (kid = thumbprint,
+    /// alg RS256) also used by a PS256 template was published twice under one kid, and verifiers
+    /// that pick the first JWK with the token's kid rejected the template's tokens.
+    #[test]
+    fn a_key_used_with_several_algorithms_is_published_once_without_alg() {
+        let keys = merge_same_kid(vec![
+            jwk("thumb", "RS256"),
+            jwk("ins_1", "RS256"),
+            jwk("thumb", "PS256"),
+            jwk("thumb", "RS512"),
+            jwk("ins_1", "RS256"),
+        ]);
+        assert_eq!(keys.len(), 2);
+        assert_eq!((keys[0].kid.as_deref(), keys[0].alg.as_deref()), (Some("thumb"), None));
+        assert_eq!((keys[1].kid.as_deref(), keys[1].alg.as_deref()), (Some("ins_1"), Some("RS256")));
+        let keys = merge_same_kid(vec![jwk("a", "ES256"), jwk("b", "ES256")]);
+        assert!(keys.iter().all(|k| k.alg.as_deref() == Some("ES256")));
+    }
 }

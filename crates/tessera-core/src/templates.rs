@@ -285,10 +285,10 @@ impl Tessera {
                 if alg.is_hmac() {
                     continue;
                 }
+                // Keys shared by several templates are merged by `kid` in `Tessera::jwks`.
                 if let Ok(key) = self.open_template_key(r, alg)
                     && let Some(kid) = key.thumbprint()
                     && let Some(jwk) = key.public_jwk(Some(&kid))
-                    && !out.iter().any(|j: &Jwk| j.kid == jwk.kid)
                 {
                     out.push(jwk);
                 }

@@ -9,6 +9,7 @@ pub mod body;
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod startup;

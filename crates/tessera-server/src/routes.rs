@@ -1,94 +1,92 @@
 //! The route table, in one place. Every `/v1` route is behind secret-key auth (checked before
 //! routing, as Clerk does, so unknown paths without a key also answer 401).
+//!
+//! Handlers are registered through utoipa-axum's `routes!`, which takes each handler's
+//! `#[utoipa::path]` entry (method, path, body and response types) into the OpenAPI document as it
+//! adds the route, so the router and `GET /v1/openapi.json` cannot drift apart (see `openapi.rs`).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, patch, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::handlers::{jwks, orgs, sessions, templates, users};
 use crate::state::AppState;
-use crate::{auth, handlers};
+use crate::{auth, handlers, openapi};
+
+type Routes = OpenApiRouter<Arc<AppState>>;
+
+/// The routes, grouped by the layers they get.
+pub(crate) struct Table {
+    /// Mounted at `/v1`, behind secret-key auth.
+    pub v1: Routes,
+    /// `/.well-known/*`, public, limited per client address.
+    pub well_known: Routes,
+    /// Public: health and the OpenAPI document.
+    pub public: Routes,
+}
+
+pub(crate) fn table() -> Table {
+    let v1 = OpenApiRouter::default()
+        .routes(routes!(users::create, users::list))
+        .routes(routes!(users::count))
+        .routes(routes!(users::get, users::update, users::delete))
+        .routes(routes!(users::merge_metadata, users::replace_metadata))
+        .routes(routes!(users::ban))
+        .routes(routes!(users::unban))
+        .routes(routes!(users::memberships))
+        .routes(routes!(sessions::create, sessions::list))
+        .routes(routes!(sessions::get))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(sessions::session_token))
+        .routes(routes!(sessions::template_token))
+        .routes(routes!(orgs::create, orgs::list))
+        .routes(routes!(orgs::get, orgs::update, orgs::delete))
+        .routes(routes!(orgs::merge_metadata))
+        .routes(routes!(orgs::create_membership, orgs::list_memberships))
+        .routes(routes!(orgs::update_membership, orgs::delete_membership))
+        .routes(routes!(orgs::merge_membership_metadata))
+        .routes(routes!(templates::create, templates::list))
+        .routes(routes!(templates::get, templates::update, templates::delete))
+        .routes(routes!(jwks::jwks));
+    let well_known = OpenApiRouter::default()
+        .routes(routes!(jwks::well_known_jwks))
+        .routes(routes!(jwks::openid_configuration));
+    let public = OpenApiRouter::default()
+        .routes(routes!(handlers::healthz))
+        .routes(routes!(openapi::serve));
+    Table {
+        v1,
+        well_known,
+        public,
+    }
+}
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let v1 = Router::new()
-        .route("/users", post(users::create).get(users::list))
-        .route("/users/count", get(users::count))
-        .route(
-            "/users/{user_id}",
-            get(users::get).patch(users::update).delete(users::delete),
-        )
-        .route(
-            "/users/{user_id}/metadata",
-            patch(users::merge_metadata).put(users::replace_metadata),
-        )
-        .route("/users/{user_id}/ban", post(users::ban))
-        .route("/users/{user_id}/unban", post(users::unban))
-        .route(
-            "/users/{user_id}/organization_memberships",
-            get(users::memberships),
-        )
-        .route("/sessions", post(sessions::create).get(sessions::list))
-        .route("/sessions/{session_id}", get(sessions::get))
-        .route("/sessions/{session_id}/revoke", post(sessions::revoke))
-        .route(
-            "/sessions/{session_id}/tokens",
-            post(sessions::session_token),
-        )
-        .route(
-            "/sessions/{session_id}/tokens/{template_name}",
-            post(sessions::template_token),
-        )
-        .route("/organizations", post(orgs::create).get(orgs::list))
-        .route(
-            "/organizations/{org_id}",
-            get(orgs::get).patch(orgs::update).delete(orgs::delete),
-        )
-        .route(
-            "/organizations/{org_id}/metadata",
-            patch(orgs::merge_metadata),
-        )
-        .route(
-            "/organizations/{org_id}/memberships",
-            post(orgs::create_membership).get(orgs::list_memberships),
-        )
-        .route(
-            "/organizations/{org_id}/memberships/{user_id}",
-            patch(orgs::update_membership).delete(orgs::delete_membership),
-        )
-        .route(
-            "/organizations/{org_id}/memberships/{user_id}/metadata",
-            patch(orgs::merge_membership_metadata),
-        )
-        .route(
-            "/jwt_templates",
-            post(templates::create).get(templates::list),
-        )
-        .route(
-            "/jwt_templates/{template_id}",
-            get(templates::get)
-                .patch(templates::update)
-                .delete(templates::delete),
-        )
-        .route("/jwks", get(jwks::jwks))
+    let Table {
+        v1,
+        well_known,
+        public,
+    } = table();
+    let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_secret_key,
         ));
-
-    let well_known = Router::new()
-        .route("/.well-known/jwks.json", get(jwks::jwks))
-        .route("/.well-known/openid-configuration", get(jwks::openid_configuration))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
+    let well_known = Router::from(well_known).layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::limit_well_known,
+    ));
 
     Router::new()
         .nest("/v1", v1)
         .merge(well_known)
-        .route("/healthz", get(handlers::healthz))
+        .merge(Router::from(public))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(state)

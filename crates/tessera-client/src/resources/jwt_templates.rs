@@ -36,9 +36,7 @@ impl<'a> JwtTemplates<'a> {
     /// # }
     /// ```
     pub async fn create(&self, body: CreateJwtTemplateRequestBody) -> Result<JwtTemplate> {
-        self.client
-            .call(Request::post(&["jwt_templates"]).json(&body)?)
-            .await
+        self.client.call(Request::post(&["jwt_templates"]).json(&body)?).await
     }
 
     /// `GET /jwt_templates?paginated=true`: a page of templates.
@@ -53,9 +51,7 @@ impl<'a> JwtTemplates<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: ListJwtTemplatesRequest) -> Result<Paginated<JwtTemplate>> {
-        self.client
-            .call(Request::get(&["jwt_templates"]).query(request.to_query()))
-            .await
+        self.client.call(Request::get(&["jwt_templates"]).query(request.to_query())).await
     }
 
     /// `GET /jwt_templates/{template_id}`.
@@ -68,9 +64,7 @@ impl<'a> JwtTemplates<'a> {
     /// # }
     /// ```
     pub async fn get(&self, template_id: &str) -> Result<JwtTemplate> {
-        self.client
-            .call(Request::get(&["jwt_templates", template_id]))
-            .await
+        self.client.call(Request::get(&["jwt_templates", template_id])).await
     }
 
     /// `PATCH /jwt_templates/{template_id}`: `name` and `claims` are required, as on create.
@@ -92,14 +86,8 @@ impl<'a> JwtTemplates<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn update(
-        &self,
-        template_id: &str,
-        body: UpdateJwtTemplateRequestBody,
-    ) -> Result<JwtTemplate> {
-        self.client
-            .call(Request::patch(&["jwt_templates", template_id]).json(&body)?)
-            .await
+    pub async fn update(&self, template_id: &str, body: UpdateJwtTemplateRequestBody) -> Result<JwtTemplate> {
+        self.client.call(Request::patch(&["jwt_templates", template_id]).json(&body)?).await
     }
 
     /// `DELETE /jwt_templates/{template_id}`.
@@ -112,8 +100,6 @@ impl<'a> JwtTemplates<'a> {
     /// # }
     /// ```
     pub async fn delete(&self, template_id: &str) -> Result<DeletedObject> {
-        self.client
-            .call(Request::delete(&["jwt_templates", template_id]))
-            .await
+        self.client.call(Request::delete(&["jwt_templates", template_id])).await
     }
 }

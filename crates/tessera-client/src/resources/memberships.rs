@@ -1,13 +1,10 @@
 use tessera_types::{
-    CreateOrganizationMembershipRequestBody, OrganizationMembership, Paginated,
-    UpdateOrganizationMembershipRequestBody,
+    CreateOrganizationMembershipRequestBody, OrganizationMembership, Paginated, UpdateOrganizationMembershipRequestBody,
 };
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{
-    ListOrganizationMembershipsRequest, UpdateOrganizationMembershipMetadataRequestBody,
-};
+use crate::models::{ListOrganizationMembershipsRequest, UpdateOrganizationMembershipMetadataRequestBody};
 
 /// `/v1/organizations/{organization_id}/memberships`. Get it from
 /// [`Client::organization_memberships`].
@@ -45,9 +42,7 @@ impl<'a> OrganizationMemberships<'a> {
         organization_id: &str,
         body: CreateOrganizationMembershipRequestBody,
     ) -> Result<OrganizationMembership> {
-        self.client
-            .call(Request::post(&["organizations", organization_id, "memberships"]).json(&body)?)
-            .await
+        self.client.call(Request::post(&["organizations", organization_id, "memberships"]).json(&body)?).await
     }
 
     /// `GET /organizations/{organization_id}/memberships`: a page of memberships.
@@ -64,15 +59,9 @@ impl<'a> OrganizationMemberships<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn list(
-        &self,
-        request: ListOrganizationMembershipsRequest,
-    ) -> Result<Paginated<OrganizationMembership>> {
+    pub async fn list(&self, request: ListOrganizationMembershipsRequest) -> Result<Paginated<OrganizationMembership>> {
         self.client
-            .call(
-                Request::get(&["organizations", &request.organization_id, "memberships"])
-                    .query(request.to_query()),
-            )
+            .call(Request::get(&["organizations", &request.organization_id, "memberships"]).query(request.to_query()))
             .await
     }
 
@@ -98,12 +87,7 @@ impl<'a> OrganizationMemberships<'a> {
         user_id: &str,
         body: UpdateOrganizationMembershipRequestBody,
     ) -> Result<OrganizationMembership> {
-        self.client
-            .call(
-                Request::patch(&["organizations", organization_id, "memberships", user_id])
-                    .json(&body)?,
-            )
-            .await
+        self.client.call(Request::patch(&["organizations", organization_id, "memberships", user_id]).json(&body)?).await
     }
 
     /// `DELETE /organizations/{organization_id}/memberships/{user_id}`: removes the user; answers
@@ -116,19 +100,8 @@ impl<'a> OrganizationMemberships<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn delete(
-        &self,
-        organization_id: &str,
-        user_id: &str,
-    ) -> Result<OrganizationMembership> {
-        self.client
-            .call(Request::delete(&[
-                "organizations",
-                organization_id,
-                "memberships",
-                user_id,
-            ]))
-            .await
+    pub async fn delete(&self, organization_id: &str, user_id: &str) -> Result<OrganizationMembership> {
+        self.client.call(Request::delete(&["organizations", organization_id, "memberships", user_id])).await
     }
 
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata`: deep-merge.
@@ -155,16 +128,7 @@ impl<'a> OrganizationMemberships<'a> {
         body: UpdateOrganizationMembershipMetadataRequestBody,
     ) -> Result<OrganizationMembership> {
         self.client
-            .call(
-                Request::patch(&[
-                    "organizations",
-                    organization_id,
-                    "memberships",
-                    user_id,
-                    "metadata",
-                ])
-                .json(&body)?,
-            )
+            .call(Request::patch(&["organizations", organization_id, "memberships", user_id, "metadata"]).json(&body)?)
             .await
     }
 }

@@ -1,6 +1,5 @@
 use tessera_types::{
-    CreateOrganizationRequestBody, DeletedObject, Organization, Paginated,
-    UpdateOrganizationRequestBody,
+    CreateOrganizationRequestBody, DeletedObject, Organization, Paginated, UpdateOrganizationRequestBody,
 };
 
 use crate::client::{Client, Request};
@@ -38,9 +37,7 @@ impl<'a> Organizations<'a> {
     /// # }
     /// ```
     pub async fn create(&self, body: CreateOrganizationRequestBody) -> Result<Organization> {
-        self.client
-            .call(Request::post(&["organizations"]).json(&body)?)
-            .await
+        self.client.call(Request::post(&["organizations"]).json(&body)?).await
     }
 
     /// `GET /organizations`: a page of organizations.
@@ -58,9 +55,7 @@ impl<'a> Organizations<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: ListOrganizationsRequest) -> Result<Paginated<Organization>> {
-        self.client
-            .call(Request::get(&["organizations"]).query(request.to_query()))
-            .await
+        self.client.call(Request::get(&["organizations"]).query(request.to_query())).await
     }
 
     /// `GET /organizations/{organization_id}` (an id or a slug).
@@ -73,9 +68,7 @@ impl<'a> Organizations<'a> {
     /// # }
     /// ```
     pub async fn get(&self, organization_id: &str) -> Result<Organization> {
-        self.client
-            .call(Request::get(&["organizations", organization_id]))
-            .await
+        self.client.call(Request::get(&["organizations", organization_id])).await
     }
 
     /// `PATCH /organizations/{organization_id}`.
@@ -95,14 +88,8 @@ impl<'a> Organizations<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn update(
-        &self,
-        organization_id: &str,
-        body: UpdateOrganizationRequestBody,
-    ) -> Result<Organization> {
-        self.client
-            .call(Request::patch(&["organizations", organization_id]).json(&body)?)
-            .await
+    pub async fn update(&self, organization_id: &str, body: UpdateOrganizationRequestBody) -> Result<Organization> {
+        self.client.call(Request::patch(&["organizations", organization_id]).json(&body)?).await
     }
 
     /// `DELETE /organizations/{organization_id}`.
@@ -115,9 +102,7 @@ impl<'a> Organizations<'a> {
     /// # }
     /// ```
     pub async fn delete(&self, organization_id: &str) -> Result<DeletedObject> {
-        self.client
-            .call(Request::delete(&["organizations", organization_id]))
-            .await
+        self.client.call(Request::delete(&["organizations", organization_id])).await
     }
 
     /// `PATCH /organizations/{organization_id}/metadata`: deep-merge; `null` deletes a key.
@@ -142,8 +127,6 @@ impl<'a> Organizations<'a> {
         organization_id: &str,
         body: UpdateOrganizationMetadataRequestBody,
     ) -> Result<Organization> {
-        self.client
-            .call(Request::patch(&["organizations", organization_id, "metadata"]).json(&body)?)
-            .await
+        self.client.call(Request::patch(&["organizations", organization_id, "metadata"]).json(&body)?).await
     }
 }

@@ -2,9 +2,7 @@ use tessera_types::{CreateSessionRequestBody, Paginated, Session, Token};
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{
-    CreateSessionTokenFromTemplateRequest, CreateSessionTokenRequest, GetSessionListRequest,
-};
+use crate::models::{CreateSessionTokenFromTemplateRequest, CreateSessionTokenRequest, GetSessionListRequest};
 
 /// `/v1/sessions`, including token minting. Get it from [`Client::sessions`].
 #[derive(Debug, Clone, Copy)]
@@ -36,9 +34,7 @@ impl<'a> Sessions<'a> {
     /// # }
     /// ```
     pub async fn create(&self, body: CreateSessionRequestBody) -> Result<Session> {
-        self.client
-            .call(Request::post(&["sessions"]).json(&body)?)
-            .await
+        self.client.call(Request::post(&["sessions"]).json(&body)?).await
     }
 
     /// `GET /sessions?paginated=true`: a page of sessions of a user or a client, newest first.
@@ -59,9 +55,7 @@ impl<'a> Sessions<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: GetSessionListRequest) -> Result<Paginated<Session>> {
-        self.client
-            .call(Request::get(&["sessions"]).query(request.to_query()))
-            .await
+        self.client.call(Request::get(&["sessions"]).query(request.to_query())).await
     }
 
     /// `GET /sessions/{session_id}`.
@@ -87,9 +81,7 @@ impl<'a> Sessions<'a> {
     /// # }
     /// ```
     pub async fn revoke(&self, session_id: &str) -> Result<Session> {
-        self.client
-            .call(Request::post(&["sessions", session_id, "revoke"]))
-            .await
+        self.client.call(Request::post(&["sessions", session_id, "revoke"])).await
     }
 
     /// `POST /sessions/{session_id}/tokens`: the default session token (`sid`, `sub`, `v`, `o`, ...).
@@ -113,10 +105,7 @@ impl<'a> Sessions<'a> {
     /// ```
     pub async fn create_session_token(&self, request: CreateSessionTokenRequest) -> Result<Token> {
         self.client
-            .call(
-                Request::post(&["sessions", &request.session_id, "tokens"])
-                    .json_opt(request.body.as_ref())?,
-            )
+            .call(Request::post(&["sessions", &request.session_id, "tokens"]).json_opt(request.body.as_ref())?)
             .await
     }
 
@@ -143,19 +132,11 @@ impl<'a> Sessions<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn create_token_from_template(
-        &self,
-        request: CreateSessionTokenFromTemplateRequest,
-    ) -> Result<Token> {
+    pub async fn create_token_from_template(&self, request: CreateSessionTokenFromTemplateRequest) -> Result<Token> {
         self.client
             .call(
-                Request::post(&[
-                    "sessions",
-                    &request.session_id,
-                    "tokens",
-                    &request.template_name,
-                ])
-                .json_opt(request.body.as_ref())?,
+                Request::post(&["sessions", &request.session_id, "tokens", &request.template_name])
+                    .json_opt(request.body.as_ref())?,
             )
             .await
     }

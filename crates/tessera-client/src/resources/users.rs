@@ -1,6 +1,6 @@
 use tessera_types::{
-    CreateUserRequestBody, DeletedObject, OrganizationMembership, Paginated, TotalCount,
-    UpdateMetadataRequestBody, UpdateUserRequestBody, User,
+    CreateUserRequestBody, DeletedObject, OrganizationMembership, Paginated, TotalCount, UpdateMetadataRequestBody,
+    UpdateUserRequestBody, User,
 };
 
 use crate::client::{Client, Request};
@@ -59,9 +59,7 @@ impl<'a> Users<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: GetUserListRequest) -> Result<Vec<User>> {
-        self.client
-            .call(Request::get(&["users"]).query(request.to_query()))
-            .await
+        self.client.call(Request::get(&["users"]).query(request.to_query())).await
     }
 
     /// `GET /users/count`: how many users match the filters.
@@ -74,9 +72,7 @@ impl<'a> Users<'a> {
     /// # }
     /// ```
     pub async fn count(&self, request: GetUsersCountRequest) -> Result<TotalCount> {
-        self.client
-            .call(Request::get(&["users", "count"]).query(request.to_query()))
-            .await
+        self.client.call(Request::get(&["users", "count"]).query(request.to_query())).await
     }
 
     /// `GET /users/{user_id}`.
@@ -110,9 +106,7 @@ impl<'a> Users<'a> {
     /// # }
     /// ```
     pub async fn update(&self, user_id: &str, body: UpdateUserRequestBody) -> Result<User> {
-        self.client
-            .call(Request::patch(&["users", user_id]).json(&body)?)
-            .await
+        self.client.call(Request::patch(&["users", user_id]).json(&body)?).await
     }
 
     /// `DELETE /users/{user_id}`: deletes the user and ends their sessions.
@@ -147,14 +141,8 @@ impl<'a> Users<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn update_metadata(
-        &self,
-        user_id: &str,
-        body: UpdateMetadataRequestBody,
-    ) -> Result<User> {
-        self.client
-            .call(Request::patch(&["users", user_id, "metadata"]).json(&body)?)
-            .await
+    pub async fn update_metadata(&self, user_id: &str, body: UpdateMetadataRequestBody) -> Result<User> {
+        self.client.call(Request::patch(&["users", user_id, "metadata"]).json(&body)?).await
     }
 
     /// `PUT /users/{user_id}/metadata`: replaces each given metadata object whole (Tessera only;
@@ -175,14 +163,8 @@ impl<'a> Users<'a> {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn replace_metadata(
-        &self,
-        user_id: &str,
-        body: UpdateMetadataRequestBody,
-    ) -> Result<User> {
-        self.client
-            .call(Request::put(&["users", user_id, "metadata"]).json(&body)?)
-            .await
+    pub async fn replace_metadata(&self, user_id: &str, body: UpdateMetadataRequestBody) -> Result<User> {
+        self.client.call(Request::put(&["users", user_id, "metadata"]).json(&body)?).await
     }
 
     /// `POST /users/{user_id}/ban`: bans the user and revokes their sessions.
@@ -206,9 +188,7 @@ impl<'a> Users<'a> {
     /// # }
     /// ```
     pub async fn unban(&self, user_id: &str) -> Result<User> {
-        self.client
-            .call(Request::post(&["users", user_id, "unban"]))
-            .await
+        self.client.call(Request::post(&["users", user_id, "unban"])).await
     }
 
     /// `GET /users/{user_id}/organization_memberships`: the user's memberships, with their
@@ -237,10 +217,7 @@ impl<'a> Users<'a> {
         request: UsersGetOrganizationMembershipsRequest,
     ) -> Result<Paginated<OrganizationMembership>> {
         self.client
-            .call(
-                Request::get(&["users", &request.user_id, "organization_memberships"])
-                    .query(request.to_query()),
-            )
+            .call(Request::get(&["users", &request.user_id, "organization_memberships"]).query(request.to_query()))
             .await
     }
 }

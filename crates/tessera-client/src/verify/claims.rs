@@ -20,10 +20,7 @@ pub struct VerifiedToken {
 impl VerifiedToken {
     /// The header's `alg`.
     pub fn alg(&self) -> Option<Algorithm> {
-        self.header
-            .get("alg")
-            .and_then(Value::as_str)
-            .and_then(Algorithm::parse)
+        self.header.get("alg").and_then(Value::as_str).and_then(Algorithm::parse)
     }
 
     /// The header's `kid`, absent for tokens signed with a custom HMAC key.
@@ -119,10 +116,7 @@ pub struct OrgClaim {
 impl Claims {
     /// The active organization id, from `o.id` (v2) or `org_id` (v1).
     pub fn active_org_id(&self) -> Option<&str> {
-        self.o
-            .as_ref()
-            .map(|o| o.id.as_str())
-            .or(self.org_id.as_deref())
+        self.o.as_ref().map(|o| o.id.as_str()).or(self.org_id.as_deref())
     }
 
     /// The `aud` claim as a list (a single string becomes one item; absent, an empty list).
@@ -145,24 +139,15 @@ impl Claims {
         let nbf = opt_number(&mut map, "nbf")?;
         let v = match take(&mut map, "v") {
             None => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .and_then(|n| u8::try_from(n).ok())
-                    .ok_or(VerifyError::InvalidClaim("v"))?,
-            ),
+            Some(v) => Some(v.as_u64().and_then(|n| u8::try_from(n).ok()).ok_or(VerifyError::InvalidClaim("v"))?),
         };
         let o = match take(&mut map, "o") {
             None => None,
-            Some(v) => {
-                Some(serde_json::from_value(v).map_err(|_| VerifyError::InvalidClaim("o"))?)
-            }
+            Some(v) => Some(serde_json::from_value(v).map_err(|_| VerifyError::InvalidClaim("o"))?),
         };
         let org_permissions = match take(&mut map, "org_permissions") {
             None => None,
-            Some(v) => Some(
-                serde_json::from_value(v)
-                    .map_err(|_| VerifyError::InvalidClaim("org_permissions"))?,
-            ),
+            Some(v) => Some(serde_json::from_value(v).map_err(|_| VerifyError::InvalidClaim("org_permissions"))?),
         };
         Ok(Claims {
             sub,

@@ -21,10 +21,7 @@ pub(crate) struct KeySet {
 
 impl KeySet {
     pub(crate) fn single(key: VerifyingKey) -> KeySet {
-        KeySet {
-            by_kid: HashMap::new(),
-            unnamed: vec![Arc::new(key)],
-        }
+        KeySet { by_kid: HashMap::new(), unnamed: vec![Arc::new(key)] }
     }
 
     /// Parses every usable key of `jwks`. Keys that cannot be used for signatures (`use: enc`,
@@ -74,13 +71,7 @@ impl KeySet {
                 None if !self.unnamed.is_empty() => Some(self.unnamed.clone()),
                 None => None,
             },
-            None => Some(
-                self.unnamed
-                    .iter()
-                    .chain(self.by_kid.values())
-                    .cloned()
-                    .collect(),
-            ),
+            None => Some(self.unnamed.iter().chain(self.by_kid.values()).cloned().collect()),
         }
     }
 }
@@ -118,9 +109,7 @@ impl Remote {
     }
 
     fn may_fetch(&self, cache: &Cache, now: i64) -> bool {
-        cache.last_attempt.is_none_or(|t| {
-            now >= t.saturating_add(Self::secs(self.min_refetch_interval)) || now < t
-        })
+        cache.last_attempt.is_none_or(|t| now >= t.saturating_add(Self::secs(self.min_refetch_interval)) || now < t)
     }
 
     /// How many fetches were made so far.
@@ -138,11 +127,7 @@ impl Remote {
 
     /// The keys to try for a token with `kid`, fetching when the cache is empty or stale, or when
     /// `kid` is unknown and the last fetch is at least `min_refetch_interval` old.
-    pub(crate) async fn candidates(
-        &self,
-        kid: Option<&str>,
-        now: i64,
-    ) -> Result<Vec<Arc<VerifyingKey>>, VerifyError> {
+    pub(crate) async fn candidates(&self, kid: Option<&str>, now: i64) -> Result<Vec<Arc<VerifyingKey>>, VerifyError> {
         {
             let cache = self.cache.read().await;
             if self.is_fresh(&cache, now)
@@ -186,35 +171,21 @@ impl Remote {
     }
 
     async fn fetch(&self) -> Result<KeySet, String> {
-        let mut req = self
-            .http
-            .get(&self.url)
-            .header(header::ACCEPT, "application/json");
+        let mut req = self.http.get(&self.url).header(header::ACCEPT, "application/json");
         if let Some(sk) = &self.secret_key {
             req = req.bearer_auth(sk);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| format!("GET {}: {e}", self.url))?;
+        let resp = req.send().await.map_err(|e| format!("GET {}: {e}", self.url))?;
         let status = resp.status();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| format!("GET {}: reading the body: {e}", self.url))?;
+        let body = resp.bytes().await.map_err(|e| format!("GET {}: reading the body: {e}", self.url))?;
         if !status.is_success() {
             let detail = match serde_json::from_slice::<ClerkErrors>(&body) {
-                Ok(env) => env
-                    .errors
-                    .first()
-                    .map(|e| format!("{}: {}", e.code, e.long_message))
-                    .unwrap_or_default(),
+                Ok(env) => env.errors.first().map(|e| format!("{}: {}", e.code, e.long_message)).unwrap_or_default(),
                 Err(_) => crate::error::excerpt(&body),
             };
             return Err(format!("GET {} answered {status}: {detail}", self.url));
         }
-        let jwks: Jwks = serde_json::from_slice(&body)
-            .map_err(|e| format!("GET {}: not a JWKS: {e}", self.url))?;
+        let jwks: Jwks = serde_json::from_slice(&body).map_err(|e| format!("GET {}: not a JWKS: {e}", self.url))?;
         KeySet::from_jwks(&jwks).map_err(|e| format!("GET {}: {e}", self.url))
     }
 }

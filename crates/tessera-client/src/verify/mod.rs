@@ -185,11 +185,9 @@ impl fmt::Debug for KeySource {
                 .finish(),
             KeySource::Jwks(jwks) => f.debug_tuple("Jwks").field(jwks).finish(),
             KeySource::PublicKeyPem(pem) => f.debug_tuple("PublicKeyPem").field(pem).finish(),
-            KeySource::HmacSecret { alg, .. } => f
-                .debug_struct("HmacSecret")
-                .field("alg", alg)
-                .field("secret", &"<redacted>")
-                .finish(),
+            KeySource::HmacSecret { alg, .. } => {
+                f.debug_struct("HmacSecret").field("alg", alg).field("secret", &"<redacted>").finish()
+            }
         }
     }
 }
@@ -237,10 +235,7 @@ impl fmt::Debug for Clock {
 }
 
 fn system_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)).unwrap_or(0)
 }
 
 /// What to check beyond the signature. `Default` checks only the signature and the times, with a
@@ -396,11 +391,8 @@ impl VerifierBuilder {
             KeySource::JwksUrl { url, secret_key } => {
                 let http = match self.http {
                     Some(h) => h,
-                    None => crate::http::build_http_client(
-                        self.timeout,
-                        &crate::http::default_user_agent(),
-                    )
-                    .map_err(VerifyError::KeyFetch)?,
+                    None => crate::http::build_http_client(self.timeout, &crate::http::default_user_agent())
+                        .map_err(VerifyError::KeyFetch)?,
                 };
                 Keys::Remote(Remote {
                     url,
@@ -411,21 +403,15 @@ impl VerifierBuilder {
                     cache: RwLock::new(Cache::default()),
                 })
             }
-            KeySource::Jwks(jwks) => {
-                Keys::Static(KeySet::from_jwks(&jwks).map_err(VerifyError::InvalidKey)?)
-            }
+            KeySource::Jwks(jwks) => Keys::Static(KeySet::from_jwks(&jwks).map_err(VerifyError::InvalidKey)?),
             KeySource::PublicKeyPem(pem) => Keys::Static(KeySet::single(
-                VerifyingKey::from_public_pem(&pem)
-                    .map_err(|e| VerifyError::InvalidKey(e.to_string()))?,
+                VerifyingKey::from_public_pem(&pem).map_err(|e| VerifyError::InvalidKey(e.to_string()))?,
             )),
             KeySource::HmacSecret { alg, secret } => Keys::Static(KeySet::single(
-                VerifyingKey::from_hmac_secret(alg, &secret)
-                    .map_err(|e| VerifyError::InvalidKey(e.to_string()))?,
+                VerifyingKey::from_hmac_secret(alg, &secret).map_err(|e| VerifyError::InvalidKey(e.to_string()))?,
             )),
         };
-        Ok(Verifier {
-            keys: Arc::new(keys),
-        })
+        Ok(Verifier { keys: Arc::new(keys) })
     }
 }
 
@@ -481,11 +467,7 @@ impl Verifier {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn verify_token(
-        &self,
-        jwt: &str,
-        options: &VerifyOptions,
-    ) -> Result<VerifiedToken, VerifyError> {
+    pub async fn verify_token(&self, jwt: &str, options: &VerifyOptions) -> Result<VerifiedToken, VerifyError> {
         let jwt = jwt.trim();
         let decoded = tessera_jwt::decode_unverified(jwt)?;
         let alg = match decoded.header.get("alg") {
@@ -498,9 +480,7 @@ impl Verifier {
             None => {}
             Some(Value::String(t)) if t.eq_ignore_ascii_case("JWT") => {}
             Some(other) => {
-                return Err(VerifyError::Malformed(format!(
-                    "the header's typ is {other}, not \"JWT\""
-                )));
+                return Err(VerifyError::Malformed(format!("the header's typ is {other}, not \"JWT\"")));
             }
         }
         if !options.algorithms.is_empty() && !options.algorithms.contains(&alg) {
@@ -508,18 +488,15 @@ impl Verifier {
         }
         let kid = decoded.kid.as_deref();
         let candidates = match &*self.keys {
-            Keys::Static(set) => set
-                .candidates(kid)
-                .ok_or_else(|| VerifyError::UnknownKid(kid.unwrap_or_default().to_owned()))?,
+            Keys::Static(set) => {
+                set.candidates(kid).ok_or_else(|| VerifyError::UnknownKid(kid.unwrap_or_default().to_owned()))?
+            }
             Keys::Remote(remote) => remote.candidates(kid, options.clock_now()).await?,
         };
         let verified = verify_with_any(jwt, &candidates)?;
         let claims = Claims::from_map(verified.claims)?;
         check_claims(&claims, options)?;
-        Ok(VerifiedToken {
-            header: verified.header,
-            claims,
-        })
+        Ok(VerifiedToken { header: verified.header, claims })
     }
 
     /// How many times the JWKS was fetched (0 for static keys). Useful in tests and metrics.
@@ -540,10 +517,7 @@ impl Verifier {
 
 /// Tries each candidate key; the first that verifies wins. With several candidates, a bad
 /// signature is reported if any key allowed the algorithm.
-fn verify_with_any(
-    jwt: &str,
-    keys: &[Arc<VerifyingKey>],
-) -> Result<tessera_jwt::Decoded, VerifyError> {
+fn verify_with_any(jwt: &str, keys: &[Arc<VerifyingKey>]) -> Result<tessera_jwt::Decoded, VerifyError> {
     let mut error = None;
     for key in keys {
         match tessera_jwt::verify(jwt, key) {
@@ -566,10 +540,7 @@ fn check_claims(claims: &Claims, options: &VerifyOptions) -> Result<(), VerifyEr
     let now = options.claims_now();
     let skew = i64::try_from(options.clock_skew.as_secs()).unwrap_or(i64::MAX);
     if claims.exp <= now.saturating_sub(skew) {
-        return Err(VerifyError::Expired {
-            exp: claims.exp,
-            now,
-        });
+        return Err(VerifyError::Expired { exp: claims.exp, now });
     }
     if let Some(nbf) = claims.nbf
         && nbf > now.saturating_add(skew)
@@ -584,10 +555,7 @@ fn check_claims(claims: &Claims, options: &VerifyOptions) -> Result<(), VerifyEr
     if let Some(expected) = &options.issuer
         && claims.iss.as_deref() != Some(expected.as_str())
     {
-        return Err(VerifyError::IssuerMismatch {
-            expected: expected.clone(),
-            found: claims.iss.clone(),
-        });
+        return Err(VerifyError::IssuerMismatch { expected: expected.clone(), found: claims.iss.clone() });
     }
     if !options.audience.is_empty() {
         let found = claims.audiences();
@@ -599,14 +567,9 @@ fn check_claims(claims: &Claims, options: &VerifyOptions) -> Result<(), VerifyEr
         }
     }
     if !options.authorized_parties.is_empty()
-        && !claims
-            .azp
-            .as_ref()
-            .is_some_and(|azp| options.authorized_parties.contains(azp))
+        && !claims.azp.as_ref().is_some_and(|azp| options.authorized_parties.contains(azp))
     {
-        return Err(VerifyError::AuthorizedPartyMismatch {
-            found: claims.azp.clone(),
-        });
+        return Err(VerifyError::AuthorizedPartyMismatch { found: claims.azp.clone() });
     }
     Ok(())
 }
@@ -633,10 +596,6 @@ fn check_claims(claims: &Claims, options: &VerifyOptions) -> Result<(), VerifyEr
 /// # Ok(())
 /// # }
 /// ```
-pub async fn verify_token(
-    jwt: &str,
-    key: &KeySource,
-    options: &VerifyOptions,
-) -> Result<VerifiedToken, VerifyError> {
+pub async fn verify_token(jwt: &str, key: &KeySource, options: &VerifyOptions) -> Result<VerifiedToken, VerifyError> {
     Verifier::new(key.clone())?.verify_token(jwt, options).await
 }

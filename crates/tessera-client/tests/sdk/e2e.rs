@@ -5,18 +5,16 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tessera_client::types::{
-    CreateJwtTemplateRequestBody, CreateOrganizationMembershipRequestBody,
-    CreateOrganizationRequestBody, CreateSessionRequestBody, CreateSessionTokenRequestBody,
-    CreateUserRequestBody, UpdateMetadataRequestBody, UpdateOrganizationMembershipRequestBody,
-    UpdateOrganizationRequestBody, UpdateUserRequestBody,
+    CreateJwtTemplateRequestBody, CreateOrganizationMembershipRequestBody, CreateOrganizationRequestBody,
+    CreateSessionRequestBody, CreateSessionTokenRequestBody, CreateUserRequestBody, UpdateMetadataRequestBody,
+    UpdateOrganizationMembershipRequestBody, UpdateOrganizationRequestBody, UpdateUserRequestBody,
 };
 use tessera_client::{
     Client, CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody,
-    CreateSessionTokenRequest, Error, GetSessionListRequest, GetUserListRequest,
-    GetUsersCountRequest, KeySource, ListJwtTemplatesRequest, ListOrganizationMembershipsRequest,
-    ListOrganizationsRequest, SessionStatus, UpdateOrganizationMembershipMetadataRequestBody,
-    UpdateOrganizationMetadataRequestBody, UsersGetOrganizationMembershipsRequest, Verifier,
-    VerifyError, VerifyOptions,
+    CreateSessionTokenRequest, Error, GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, KeySource,
+    ListJwtTemplatesRequest, ListOrganizationMembershipsRequest, ListOrganizationsRequest, SessionStatus,
+    UpdateOrganizationMembershipMetadataRequestBody, UpdateOrganizationMetadataRequestBody,
+    UsersGetOrganizationMembershipsRequest, Verifier, VerifyError, VerifyOptions,
 };
 use tessera_server::{Config, Running, Secret};
 
@@ -31,9 +29,7 @@ async fn start_server() -> Running {
         secret_key: Some(Secret(SECRET.into())),
         ..Default::default()
     };
-    tessera_server::start(config, Arc::new(tessera_server::SystemClock))
-        .await
-        .expect("the server starts")
+    tessera_server::start(config, Arc::new(tessera_server::SystemClock)).await.expect("the server starts")
 }
 
 fn metadata(v: serde_json::Value) -> Option<tessera_client::types::JsonObject> {
@@ -61,18 +57,12 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
     assert_eq!(ada.object, "user");
     assert_eq!(ada.email_addresses[0].email_address, "ada@example.com");
     let bob = users
-        .create(CreateUserRequestBody {
-            email_address: Some(vec!["bob@example.com".into()]),
-            ..Default::default()
-        })
+        .create(CreateUserRequestBody { email_address: Some(vec!["bob@example.com".into()]), ..Default::default() })
         .await
         .unwrap();
 
     let dup = users
-        .create(CreateUserRequestBody {
-            email_address: Some(vec!["ada@example.com".into()]),
-            ..Default::default()
-        })
+        .create(CreateUserRequestBody { email_address: Some(vec!["ada@example.com".into()]), ..Default::default() })
         .await
         .unwrap_err();
     assert_eq!(dup.status(), Some(422));
@@ -114,18 +104,21 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
         .unwrap();
     assert_eq!(ada.last_name.as_deref(), Some("Lovelace"));
     let ada = users
-        .update_metadata(&ada.id, UpdateMetadataRequestBody {
-            public_metadata: metadata(json!({"plan": null, "tier": "gold"})),
-            ..Default::default()
-        })
+        .update_metadata(
+            &ada.id,
+            UpdateMetadataRequestBody {
+                public_metadata: metadata(json!({"plan": null, "tier": "gold"})),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(serde_json::Value::Object(ada.public_metadata.clone()), json!({"keep": 1, "tier": "gold"}));
     let ada = users
-        .replace_metadata(&ada.id, UpdateMetadataRequestBody {
-            public_metadata: metadata(json!({"only": true})),
-            ..Default::default()
-        })
+        .replace_metadata(
+            &ada.id,
+            UpdateMetadataRequestBody { public_metadata: metadata(json!({"only": true})), ..Default::default() },
+        )
         .await
         .unwrap();
     assert_eq!(serde_json::Value::Object(ada.public_metadata.clone()), json!({"only": true}));
@@ -157,28 +150,31 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
         .unwrap();
     assert_eq!(acme.name, "Acme Inc");
     let acme = orgs
-        .update_metadata(&acme.id, UpdateOrganizationMetadataRequestBody {
-            public_metadata: metadata(json!({"region": "eu"})),
-            private_metadata: None,
-        })
+        .update_metadata(
+            &acme.id,
+            UpdateOrganizationMetadataRequestBody {
+                public_metadata: metadata(json!({"region": "eu"})),
+                private_metadata: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(acme.public_metadata["region"], json!("eu"));
 
     let memberships = client.organization_memberships();
     let bob_member = memberships
-        .create(&acme.id, CreateOrganizationMembershipRequestBody {
-            user_id: bob.id.clone(),
-            role: "org:member".into(),
-            ..Default::default()
-        })
+        .create(
+            &acme.id,
+            CreateOrganizationMembershipRequestBody {
+                user_id: bob.id.clone(),
+                role: "org:member".into(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(bob_member.role, "org:member");
-    let listed = memberships
-        .list(ListOrganizationMembershipsRequest::new(&acme.id))
-        .await
-        .unwrap();
+    let listed = memberships.list(ListOrganizationMembershipsRequest::new(&acme.id)).await.unwrap();
     assert_eq!(listed.total_count, 2, "the creator is an admin member");
     let bob_member = memberships
         .update(&acme.id, &bob.id, UpdateOrganizationMembershipRequestBody { role: "org:admin".into() })
@@ -186,10 +182,14 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
         .unwrap();
     assert_eq!(bob_member.role, "org:admin");
     let bob_member = memberships
-        .update_metadata(&acme.id, &bob.id, UpdateOrganizationMembershipMetadataRequestBody {
-            public_metadata: metadata(json!({"team": "red"})),
-            private_metadata: None,
-        })
+        .update_metadata(
+            &acme.id,
+            &bob.id,
+            UpdateOrganizationMembershipMetadataRequestBody {
+                public_metadata: metadata(json!({"team": "red"})),
+                private_metadata: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(bob_member.public_metadata["team"], json!("red"));
@@ -209,17 +209,12 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
     // ---- sessions
     let sessions = client.sessions();
     let session = sessions
-        .create(CreateSessionRequestBody {
-            user_id: ada.id.clone(),
-            active_organization_id: Some(acme.id.clone()),
-        })
+        .create(CreateSessionRequestBody { user_id: ada.id.clone(), active_organization_id: Some(acme.id.clone()) })
         .await
         .unwrap();
     assert_eq!(session.status, SessionStatus::Active);
-    let listed = sessions
-        .list(GetSessionListRequest { user_id: Some(ada.id.clone()), ..Default::default() })
-        .await
-        .unwrap();
+    let listed =
+        sessions.list(GetSessionListRequest { user_id: Some(ada.id.clone()), ..Default::default() }).await.unwrap();
     assert_eq!((listed.total_count, listed.data[0].id.as_str()), (1, session.id.as_str()));
     assert_eq!(sessions.get(&session.id).await.unwrap().id, session.id);
     let missing_filter = sessions.list(GetSessionListRequest::default()).await.unwrap_err();
@@ -241,12 +236,15 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
     assert_eq!(listed.total_count, 1);
     assert_eq!(templates.get(&template.id).await.unwrap().name, "e2e");
     let template = templates
-        .update(&template.id, CreateJwtTemplateRequestBody {
-            name: "e2e".into(),
-            claims: template.claims.clone(),
-            lifetime: Some(600),
-            ..Default::default()
-        })
+        .update(
+            &template.id,
+            CreateJwtTemplateRequestBody {
+                name: "e2e".into(),
+                claims: template.claims.clone(),
+                lifetime: Some(600),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(template.lifetime, 600);
@@ -330,10 +328,7 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
     payload["sub"] = json!(bob.id);
     parts[1] = tessera_jwt::b64url(payload.to_string().as_bytes());
     let tampered = parts.join(".");
-    assert_eq!(
-        client.verify_token(&tampered, &VerifyOptions::default()).await.unwrap_err(),
-        VerifyError::BadSignature
-    );
+    assert_eq!(client.verify_token(&tampered, &VerifyOptions::default()).await.unwrap_err(), VerifyError::BadSignature);
     let as_error: Error = client.verify_token(&tampered, &VerifyOptions::default()).await.unwrap_err().into();
     assert!(matches!(as_error, Error::Verify(VerifyError::BadSignature)));
     // Other checks apply to server tokens too.
@@ -343,7 +338,10 @@ async fn users_sessions_organizations_and_templates_round_trip_through_the_real_
         .unwrap_err();
     assert!(matches!(wrong_aud, VerifyError::AudienceMismatch { .. }));
     let azp = client
-        .verify_token(&session_token.jwt, &VerifyOptions { authorized_parties: vec!["https://app".into()], ..Default::default() })
+        .verify_token(
+            &session_token.jwt,
+            &VerifyOptions { authorized_parties: vec!["https://app".into()], ..Default::default() },
+        )
         .await
         .unwrap_err();
     assert_eq!(azp, VerifyError::AuthorizedPartyMismatch { found: None });

@@ -14,26 +14,18 @@ use crate::support::{Mock, NOW, TestClock, claims, clerk_error, closed_port_url,
 async fn jwks_server(initial: Jwks) -> (Mock, Arc<Mutex<Jwks>>) {
     let current = Arc::new(Mutex::new(initial));
     let served = current.clone();
-    let mock = Mock::start(move |_, _| {
-        json_response(200, serde_json::to_value(&*served.lock().unwrap()).unwrap())
-    })
-    .await;
+    let mock =
+        Mock::start(move |_, _| json_response(200, serde_json::to_value(&*served.lock().unwrap()).unwrap())).await;
     (mock, current)
 }
 
 fn url_verifier(mock: &Mock, secret: Option<&str>) -> Verifier {
-    Verifier::new(KeySource::JwksUrl {
-        url: format!("{}/v1/jwks", mock.url),
-        secret_key: secret.map(str::to_owned),
-    })
-    .unwrap()
+    Verifier::new(KeySource::JwksUrl { url: format!("{}/v1/jwks", mock.url), secret_key: secret.map(str::to_owned) })
+        .unwrap()
 }
 
 fn with_clock(clock: &TestClock) -> VerifyOptions {
-    VerifyOptions {
-        clock: Some(clock.clock()),
-        ..Default::default()
-    }
+    VerifyOptions { clock: Some(clock.clock()), ..Default::default() }
 }
 
 #[tokio::test]
@@ -83,27 +75,18 @@ async fn an_unknown_kid_refetches_at_most_once_per_interval() {
 
     // A kid nobody published: right after a fetch, no refetch is allowed yet.
     let bogus = sign(&rsa(), Some("bogus"), claims());
-    assert_eq!(
-        verifier.verify_token(&bogus, &options).await.unwrap_err(),
-        VerifyError::UnknownKid("bogus".into())
-    );
+    assert_eq!(verifier.verify_token(&bogus, &options).await.unwrap_err(), VerifyError::UnknownKid("bogus".into()));
     assert_eq!(mock.count(), 1);
 
     // 30 s later one refetch happens; the kid is still unknown.
     clock.advance(30);
     let options = VerifyOptions { now: Some(NOW), ..with_clock(&clock) };
-    assert!(matches!(
-        verifier.verify_token(&bogus, &options).await,
-        Err(VerifyError::UnknownKid(_))
-    ));
+    assert!(matches!(verifier.verify_token(&bogus, &options).await, Err(VerifyError::UnknownKid(_))));
     assert_eq!(mock.count(), 2);
     // Further unknown kids within the interval cost nothing.
     for i in 0..10 {
         let other = sign(&old, Some(&format!("bogus{i}")), claims());
-        assert!(matches!(
-            verifier.verify_token(&other, &options).await,
-            Err(VerifyError::UnknownKid(_))
-        ));
+        assert!(matches!(verifier.verify_token(&other, &options).await, Err(VerifyError::UnknownKid(_))));
     }
     assert_eq!(mock.count(), 2);
 
@@ -111,10 +94,7 @@ async fn an_unknown_kid_refetches_at_most_once_per_interval() {
     // fetched and verifies, and the old key (still published) keeps working from the cache.
     *current.lock().unwrap() = jwks_of(&[(&new, "new"), (&old, "old")]);
     let new_jwt = sign(&new, Some("new"), claims());
-    assert!(matches!(
-        verifier.verify_token(&new_jwt, &options).await,
-        Err(VerifyError::UnknownKid(_))
-    ));
+    assert!(matches!(verifier.verify_token(&new_jwt, &options).await, Err(VerifyError::UnknownKid(_))));
     clock.advance(30);
     verifier.verify_token(&new_jwt, &options).await.unwrap();
     verifier.verify_token(&old_jwt, &options).await.unwrap();
@@ -125,13 +105,10 @@ async fn an_unknown_kid_refetches_at_most_once_per_interval() {
 async fn the_cache_expires_after_its_ttl() {
     let key = rsa();
     let (mock, _) = jwks_server(jwks_of(&[(&key, "k")])).await;
-    let verifier = Verifier::builder(KeySource::JwksUrl {
-        url: format!("{}/v1/jwks", mock.url),
-        secret_key: None,
-    })
-    .cache_ttl(Duration::from_secs(300))
-    .build()
-    .unwrap();
+    let verifier = Verifier::builder(KeySource::JwksUrl { url: format!("{}/v1/jwks", mock.url), secret_key: None })
+        .cache_ttl(Duration::from_secs(300))
+        .build()
+        .unwrap();
     let clock = TestClock::at(NOW);
     let jwt = sign(&key, Some("k"), claims_at_any_time());
     verifier.verify_token(&jwt, &with_clock(&clock)).await.unwrap();
@@ -197,7 +174,9 @@ async fn fetch_failures_are_key_fetch_errors() {
     let e = url_verifier(&garbage, None).verify_token(&jwt, &options).await.unwrap_err();
     assert!(matches!(e, VerifyError::KeyFetch(_)), "{e:?}");
 
-    let down = Verifier::new(KeySource::JwksUrl { url: format!("{}/v1/jwks", closed_port_url().await), secret_key: None }).unwrap();
+    let down =
+        Verifier::new(KeySource::JwksUrl { url: format!("{}/v1/jwks", closed_port_url().await), secret_key: None })
+            .unwrap();
     let e = down.verify_token(&jwt, &options).await.unwrap_err();
     assert!(matches!(e, VerifyError::KeyFetch(_)), "{e:?}");
 }
@@ -206,8 +185,17 @@ async fn fetch_failures_are_key_fetch_errors() {
 async fn unusable_jwks_entries_are_skipped() {
     let key = rsa();
     let mut jwks = jwks_of(&[(&key, "good")]);
-    jwks.keys.insert(0, tessera_client::types::Jwk { kty: "oct".into(), kid: Some("sym".into()), ..Default::default() });
-    jwks.keys.insert(0, tessera_client::types::Jwk { kty: "RSA".into(), kid: Some("enc".into()), use_: Some("enc".into()), ..key.public_jwk(Some("enc")).unwrap() });
+    jwks.keys
+        .insert(0, tessera_client::types::Jwk { kty: "oct".into(), kid: Some("sym".into()), ..Default::default() });
+    jwks.keys.insert(
+        0,
+        tessera_client::types::Jwk {
+            kty: "RSA".into(),
+            kid: Some("enc".into()),
+            use_: Some("enc".into()),
+            ..key.public_jwk(Some("enc")).unwrap()
+        },
+    );
     let (mock, _) = jwks_server(jwks).await;
     let jwt = sign(&key, Some("good"), claims());
     url_verifier(&mock, None)

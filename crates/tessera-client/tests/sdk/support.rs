@@ -49,10 +49,7 @@ pub fn rsa() -> SigningKey {
 
 pub fn jwks_of(keys: &[(&SigningKey, &str)]) -> tessera_client::types::Jwks {
     tessera_client::types::Jwks {
-        keys: keys
-            .iter()
-            .map(|(k, kid)| k.public_jwk(Some(kid)).expect("public JWK"))
-            .collect(),
+        keys: keys.iter().map(|(k, kid)| k.public_jwk(Some(kid)).expect("public JWK")).collect(),
     }
 }
 
@@ -99,9 +96,7 @@ impl Drop for Mock {
 }
 
 impl Mock {
-    pub async fn start(
-        responder: impl Fn(&Recorded, usize) -> Response + Send + Sync + 'static,
-    ) -> Mock {
+    pub async fn start(responder: impl Fn(&Recorded, usize) -> Response + Send + Sync + 'static) -> Mock {
         Self::start_delayed(std::time::Duration::ZERO, responder).await
     }
 
@@ -119,10 +114,7 @@ impl Mock {
                 let responder = responder.clone();
                 async move {
                     let (parts, body) = req.into_parts();
-                    let body = axum::body::to_bytes(body, 1 << 20)
-                        .await
-                        .map(|b| b.to_vec())
-                        .unwrap_or_default();
+                    let body = axum::body::to_bytes(body, 1 << 20).await.map(|b| b.to_vec()).unwrap_or_default();
                     let rec = Recorded {
                         method: parts.method.to_string(),
                         path: parts.uri.path().to_owned(),
@@ -147,11 +139,7 @@ impl Mock {
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Mock {
-            url: format!("http://{addr}"),
-            requests,
-            handle,
-        }
+        Mock { url: format!("http://{addr}"), requests, handle }
     }
 
     pub fn count(&self) -> usize {
@@ -165,12 +153,7 @@ impl Mock {
 
 /// A JSON response.
 pub fn json_response(status: u16, body: Value) -> Response {
-    (
-        StatusCode::from_u16(status).unwrap(),
-        [("content-type", "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json")], body.to_string()).into_response()
 }
 
 /// Clerk's error envelope.

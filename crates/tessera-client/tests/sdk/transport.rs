@@ -48,10 +48,7 @@ async fn requests_carry_auth_version_and_json_headers() {
     let client = fast(&mock.url);
     client
         .users()
-        .create(CreateUserRequestBody {
-            first_name: Some("Ada".into()),
-            ..Default::default()
-        })
+        .create(CreateUserRequestBody { first_name: Some("Ada".into()), ..Default::default() })
         .await
         .unwrap();
     client.users().get("user_1").await.unwrap();
@@ -61,10 +58,7 @@ async fn requests_carry_auth_version_and_json_headers() {
     assert_eq!(post.headers["clerk-api-version"], "2025-11-10");
     assert_eq!(post.headers["content-type"], "application/json");
     assert!(post.headers["user-agent"].to_str().unwrap().starts_with("tessera-client/"));
-    assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&post.body).unwrap(),
-        json!({"first_name": "Ada"})
-    );
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&post.body).unwrap(), json!({"first_name": "Ada"}));
     let get = mock.request(1);
     assert_eq!((get.method.as_str(), get.path.as_str()), ("GET", "/v1/users/user_1"));
     assert!(get.headers.get("content-type").is_none());
@@ -108,10 +102,7 @@ async fn token_requests_send_no_body_when_body_is_none() {
         })
         .await
         .unwrap();
-    sessions
-        .create_session_token(CreateSessionTokenRequest { session_id: "sess_1".into(), body: None })
-        .await
-        .unwrap();
+    sessions.create_session_token(CreateSessionTokenRequest { session_id: "sess_1".into(), body: None }).await.unwrap();
     let t = sessions
         .create_session_token(CreateSessionTokenRequest {
             session_id: "sess_1".into(),
@@ -170,10 +161,7 @@ async fn list_filters_become_repeated_query_keys() {
         mock.request(0).query.as_deref(),
         Some("email_address=a%40x.io&email_address=b%2B1%40x.io&order_by=-created_at&limit=20")
     );
-    assert_eq!(
-        mock.request(1).query.as_deref(),
-        Some("user_id=user_1&status=active&paginated=true")
-    );
+    assert_eq!(mock.request(1).query.as_deref(), Some("user_id=user_1&status=active&paginated=true"));
 }
 
 #[tokio::test]
@@ -224,10 +212,7 @@ async fn retry_after_is_honoured_and_capped() {
         }
     })
     .await;
-    let capped = Client::builder(&mock2.url, "sk")
-        .max_retry_delay(Duration::from_millis(50))
-        .build()
-        .unwrap();
+    let capped = Client::builder(&mock2.url, "sk").max_retry_delay(Duration::from_millis(50)).build().unwrap();
     let started = Instant::now();
     capped.jwks().get().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
@@ -247,11 +232,7 @@ async fn server_errors_are_retried_for_idempotent_calls_only() {
 
     client.users().ban("user_1").await.unwrap_err();
     assert_eq!(mock.count(), 9, "POST is not retried");
-    client
-        .users()
-        .update("user_1", Default::default())
-        .await
-        .unwrap_err();
+    client.users().update("user_1", Default::default()).await.unwrap_err();
     assert_eq!(mock.count(), 10, "PATCH is not retried");
 
     let no_retries = Client::builder(&mock.url, "sk").max_retries(0).build().unwrap();
@@ -322,10 +303,7 @@ async fn unreachable_servers_and_timeouts_are_transport_errors() {
     let e = down.users().ban("user_1").await.unwrap_err();
     assert!(matches!(&e, Error::Transport(t) if t.is_connect()), "{e:?}");
 
-    let slow = Mock::start_delayed(Duration::from_millis(300), |_, _| {
-        json_response(200, json!({"keys": []}))
-    })
-    .await;
+    let slow = Mock::start_delayed(Duration::from_millis(300), |_, _| json_response(200, json!({"keys": []}))).await;
     let client = Client::builder(&slow.url, "sk")
         .timeout(Duration::from_millis(100))
         .max_retries(1)
@@ -347,4 +325,24 @@ async fn bad_configuration_is_reported_when_building() {
     let client = Client::new("https://api.clerk.com", "sk_live_secret").unwrap();
     assert_eq!(client.base_url(), "https://api.clerk.com/v1");
     assert!(!format!("{client:?}").contains("secret"));
+}
+
+#[cfg(feature = "tls")]
+#[tokio::test]
+async fn https_urls_go_through_tls() {
+    // A plain-HTTP server behind an https:// URL: the TLS handshake starts and fails, which shows
+    // HTTPS is supported (without TLS, reqwest refuses the scheme while building the request).
+    let mock = Mock::start(|_, _| json_response(200, json!({"keys": []}))).await;
+    let https = mock.url.replacen("http://", "https://", 1);
+    let client = Client::builder(&https, "sk").max_retries(0).build().unwrap();
+    let e = client.jwks().get().await.unwrap_err();
+    assert!(matches!(&e, Error::Transport(t) if !t.is_builder()), "{e:?}");
+    let chain = format!("{:?}", e);
+    assert!(
+        chain.to_lowercase().contains("tls")
+            || chain.contains("Corrupt")
+            || chain.contains("InvalidContentType")
+            || chain.contains("corrupt"),
+        "{chain}"
+    );
 }

@@ -9,38 +9,32 @@ use tessera_jwt::SigningKey;
 use crate::support::{NOW, TestClock, claims, claims_with, jwks_of, rsa, sign};
 
 fn at(now: i64) -> VerifyOptions {
-    VerifyOptions {
-        now: Some(now),
-        ..Default::default()
-    }
+    VerifyOptions { now: Some(now), ..Default::default() }
 }
 
 fn pem_verifier(key: &SigningKey) -> Verifier {
     Verifier::new(KeySource::PublicKeyPem(key.public_key_pem().unwrap())).unwrap()
 }
 
-async fn check(key: &SigningKey, jwt: &str, options: &VerifyOptions) -> Result<tessera_client::VerifiedToken, VerifyError> {
+async fn check(
+    key: &SigningKey,
+    jwt: &str,
+    options: &VerifyOptions,
+) -> Result<tessera_client::VerifiedToken, VerifyError> {
     pem_verifier(key).verify_token(jwt, options).await
 }
 
 #[tokio::test]
 async fn every_asymmetric_algorithm_verifies_through_pem_and_jwks() {
-    for alg in [
-        Algorithm::RS256,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::EdDSA,
-    ] {
+    for alg in
+        [Algorithm::RS256, Algorithm::RS512, Algorithm::PS256, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
+    {
         let key = SigningKey::generate(alg).unwrap();
         let jwt = sign(&key, Some("k1"), claims());
         let by_pem = check(&key, &jwt, &at(NOW)).await.unwrap();
         assert_eq!(by_pem.claims.sub, "user_1", "{alg}");
         assert_eq!(by_pem.alg(), Some(alg));
-        let by_jwks = verify_token(&jwt, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW))
-            .await
-            .unwrap();
+        let by_jwks = verify_token(&jwt, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW)).await.unwrap();
         assert_eq!(by_jwks.kid(), Some("k1"));
         assert_eq!(by_jwks.claims, by_pem.claims);
     }
@@ -51,20 +45,11 @@ async fn hmac_secrets_verify_their_own_algorithm_only() {
     let secret = b"0123456789abcdef0123456789abcdef".to_vec();
     let key = SigningKey::from_hmac_secret(Algorithm::HS256, &secret).unwrap();
     let jwt = sign(&key, None, claims());
-    let ok = verify_token(
-        &jwt,
-        &KeySource::HmacSecret { alg: Algorithm::HS256, secret: secret.clone() },
-        &at(NOW),
-    )
-    .await
-    .unwrap();
+    let ok = verify_token(&jwt, &KeySource::HmacSecret { alg: Algorithm::HS256, secret: secret.clone() }, &at(NOW))
+        .await
+        .unwrap();
     assert_eq!(ok.claims.sid.as_deref(), Some("sess_1"));
-    let wrong_alg = verify_token(
-        &jwt,
-        &KeySource::HmacSecret { alg: Algorithm::HS512, secret },
-        &at(NOW),
-    )
-    .await;
+    let wrong_alg = verify_token(&jwt, &KeySource::HmacSecret { alg: Algorithm::HS512, secret }, &at(NOW)).await;
     assert_eq!(wrong_alg.unwrap_err(), VerifyError::AlgorithmNotAllowed);
 }
 
@@ -112,15 +97,10 @@ async fn hmac_signed_with_the_public_key_is_algorithm_confusion() {
     // The classic attack: HS256 keyed with the bytes of the public key.
     let forged_key = SigningKey::from_hmac_secret(Algorithm::HS256, pem.as_bytes()).unwrap();
     let forged = sign(&forged_key, None, claims());
-    assert_eq!(
-        check(&key, &forged, &at(NOW)).await.unwrap_err(),
-        VerifyError::AlgorithmNotAllowed
-    );
+    assert_eq!(check(&key, &forged, &at(NOW)).await.unwrap_err(), VerifyError::AlgorithmNotAllowed);
     // Also through a JWKS whose key is pinned to RS256.
     let forged_kid = sign(&forged_key, Some("k1"), claims());
-    let e = verify_token(&forged_kid, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW))
-        .await
-        .unwrap_err();
+    let e = verify_token(&forged_kid, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW)).await.unwrap_err();
     assert_eq!(e, VerifyError::AlgorithmNotAllowed);
 }
 
@@ -128,23 +108,15 @@ async fn hmac_signed_with_the_public_key_is_algorithm_confusion() {
 async fn an_algorithm_outside_the_allowed_list_is_not_allowed() {
     let key = SigningKey::generate(Algorithm::ES256).unwrap();
     let jwt = sign(&key, None, claims());
-    let options = VerifyOptions {
-        algorithms: vec![Algorithm::RS256],
-        ..at(NOW)
-    };
-    assert_eq!(
-        check(&key, &jwt, &options).await.unwrap_err(),
-        VerifyError::AlgorithmNotAllowed
-    );
+    let options = VerifyOptions { algorithms: vec![Algorithm::RS256], ..at(NOW) };
+    assert_eq!(check(&key, &jwt, &options).await.unwrap_err(), VerifyError::AlgorithmNotAllowed);
 }
 
 #[tokio::test]
 async fn a_kid_missing_from_a_static_jwks_is_unknown() {
     let key = rsa();
     let jwt = sign(&key, Some("other"), claims());
-    let e = verify_token(&jwt, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW))
-        .await
-        .unwrap_err();
+    let e = verify_token(&jwt, &KeySource::Jwks(jwks_of(&[(&key, "k1")])), &at(NOW)).await.unwrap_err();
     assert_eq!(e, VerifyError::UnknownKid("other".into()));
 }
 
@@ -156,10 +128,7 @@ async fn a_token_without_kid_is_tried_against_every_key_of_the_set() {
     let jwt = sign(&b, None, claims());
     assert!(verify_token(&jwt, &source, &at(NOW)).await.is_ok());
     let stranger = sign(&rsa(), None, claims());
-    assert_eq!(
-        verify_token(&stranger, &source, &at(NOW)).await.unwrap_err(),
-        VerifyError::BadSignature
-    );
+    assert_eq!(verify_token(&stranger, &source, &at(NOW)).await.unwrap_err(), VerifyError::BadSignature);
 }
 
 #[tokio::test]
@@ -181,9 +150,8 @@ async fn a_tampered_payload_or_a_foreign_key_is_a_bad_signature() {
     let key = rsa();
     let jwt = sign(&key, None, claims());
     let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
-    parts[1] = tessera_jwt::b64url(
-        serde_json::to_string(&claims_with(json!({"sub": "user_admin"}))).unwrap().as_bytes(),
-    );
+    parts[1] =
+        tessera_jwt::b64url(serde_json::to_string(&claims_with(json!({"sub": "user_admin"}))).unwrap().as_bytes());
     let tampered = parts.join(".");
     assert_eq!(check(&key, &tampered, &at(NOW)).await.unwrap_err(), VerifyError::BadSignature);
 
@@ -198,10 +166,7 @@ async fn expiry_is_checked_with_the_clock_skew() {
     let exp = NOW + 60;
     // Default skew 5 s: valid while exp > now - 5.
     assert!(check(&key, &jwt, &at(exp + 4)).await.is_ok());
-    assert_eq!(
-        check(&key, &jwt, &at(exp + 5)).await.unwrap_err(),
-        VerifyError::Expired { exp, now: exp + 5 }
-    );
+    assert_eq!(check(&key, &jwt, &at(exp + 5)).await.unwrap_err(), VerifyError::Expired { exp, now: exp + 5 });
     let no_skew = VerifyOptions { clock_skew: Duration::ZERO, ..at(exp) };
     assert!(matches!(check(&key, &jwt, &no_skew).await, Err(VerifyError::Expired { .. })));
     let wide = VerifyOptions { clock_skew: Duration::from_secs(120), ..at(exp + 100) };
@@ -246,10 +211,7 @@ async fn the_issuer_is_checked_only_when_configured() {
         }
     );
     let no_iss = sign(&key, None, claims_with(json!({"iss": null})));
-    assert!(matches!(
-        check(&key, &no_iss, &right).await,
-        Err(VerifyError::IssuerMismatch { found: None, .. })
-    ));
+    assert!(matches!(check(&key, &no_iss, &right).await, Err(VerifyError::IssuerMismatch { found: None, .. })));
 }
 
 #[tokio::test]
@@ -272,10 +234,7 @@ async fn the_audience_may_be_a_string_or_an_array() {
         }
     );
     let none = sign(&key, None, claims());
-    assert!(matches!(
-        check(&key, &none, &options).await,
-        Err(VerifyError::AudienceMismatch { .. })
-    ));
+    assert!(matches!(check(&key, &none, &options).await, Err(VerifyError::AudienceMismatch { .. })));
     // Not configured: any aud passes.
     assert!(check(&key, &other, &at(NOW)).await.is_ok());
 }
@@ -283,10 +242,7 @@ async fn the_audience_may_be_a_string_or_an_array() {
 #[tokio::test]
 async fn authorized_parties_require_a_listed_azp() {
     let key = rsa();
-    let options = VerifyOptions {
-        authorized_parties: vec!["https://app.example".into()],
-        ..at(NOW)
-    };
+    let options = VerifyOptions { authorized_parties: vec!["https://app.example".into()], ..at(NOW) };
     let good = sign(&key, None, claims_with(json!({"azp": "https://app.example"})));
     assert!(check(&key, &good, &options).await.is_ok());
     let bad = sign(&key, None, claims_with(json!({"azp": "https://evil.example"})));
@@ -377,14 +333,9 @@ async fn errors_have_readable_messages() {
         assert!(e.to_string().contains(needle), "{e}");
     }
     // Debug of a key source never shows a secret.
-    let s = format!(
-        "{:?}",
-        KeySource::HmacSecret { alg: Algorithm::HS256, secret: b"topsecret".to_vec() }
-    );
+    let s = format!("{:?}", KeySource::HmacSecret { alg: Algorithm::HS256, secret: b"topsecret".to_vec() });
     assert!(!s.contains("topsecret"));
-    let s = format!(
-        "{:?}",
-        KeySource::JwksUrl { url: "http://x".into(), secret_key: Some("sk_test_topsecret".into()) }
-    );
+    let s =
+        format!("{:?}", KeySource::JwksUrl { url: "http://x".into(), secret_key: Some("sk_test_topsecret".into()) });
     assert!(!s.contains("topsecret"), "{s}");
 }

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use tessera_core::sessions::Listing;
 use tessera_core::{ApiError, ErrorKind};
 
@@ -20,9 +19,20 @@ use crate::state::AppState;
 
 pub type St = State<Arc<AppState>>;
 
+/// `{"status":"ok"}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "Meta", operation_id = "Healthz",
+    responses(
+        (status = 200, description = "The server and its store answer.", body = Health),
+        (status = 503, description = "The store is not reachable (`service_unavailable`).", body = tessera_types::ClerkErrors),
+    ))]
 pub async fn healthz(State(state): St) -> Response {
     match state.app.store().ping().await {
-        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Ok(()) => Json(Health { status: "ok" }).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: store unreachable");
             error_response(ApiError::new(

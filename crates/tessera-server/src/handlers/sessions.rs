@@ -1,28 +1,54 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use tessera_types::{Session, Token};
+use tessera_types::{ClerkErrors, Session, Token};
 
 use super::{St, listing};
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
+use crate::openapi::{Page, SessionFilters, SessionList};
 
+#[utoipa::path(post, path = "/sessions", tag = "Sessions", operation_id = "CreateSession",
+    request_body = tessera_types::CreateSessionRequestBody,
+    responses(
+        (status = 200, description = "A new active session in a new client.", body = Session),
+        (status = 403, description = "The user is banned (`user_banned`).", body = ClerkErrors),
+        (status = 404, description = "No such user or organization.", body = ClerkErrors),
+    ))]
 pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.create_session(b).await?))
 }
 
+#[utoipa::path(get, path = "/sessions", tag = "Sessions", operation_id = "GetSessionList",
+    params(SessionFilters, Page),
+    responses(
+        (status = 200, description = "Sessions, newest first: a bare array, or `{data, total_count}` with `paginated=true`.", body = SessionList),
+        (status = 400, description = "Neither `user_id` nor `client_id` was given (`missing_query_parameter`), or another malformed request.", body = ClerkErrors),
+    ))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Response> {
     Ok(listing(s.app.list_sessions(&q).await?))
 }
 
+#[utoipa::path(get, path = "/sessions/{session_id}", tag = "Sessions", operation_id = "GetSession",
+    responses((status = 200, description = "The session, with its status as of now.", body = Session)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.get_session(&id).await?))
 }
 
+#[utoipa::path(post, path = "/sessions/{session_id}/revoke", tag = "Sessions",
+    operation_id = "RevokeSession",
+    responses((status = 200, description = "The session, revoked; one that had already ended is answered unchanged.", body = Session)))]
 pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.revoke_session(&id).await?))
 }
 
+#[utoipa::path(post, path = "/sessions/{session_id}/tokens", tag = "Sessions",
+    operation_id = "CreateSessionToken",
+    request_body = tessera_types::CreateSessionTokenRequestBody,
+    responses(
+        (status = 200, description = "A session token for an active or pending session.", body = Token),
+        (status = 404, description = "No such session, or the session is not active or pending.", body = ClerkErrors),
+    ))]
 pub async fn session_token(
     State(s): St,
     Path(id): Path<String>,
@@ -31,6 +57,13 @@ pub async fn session_token(
     Ok(Json(s.app.mint_session_token(&id, b).await?))
 }
 
+#[utoipa::path(post, path = "/sessions/{session_id}/tokens/{template_name}", tag = "Sessions",
+    operation_id = "CreateSessionTokenFromTemplate",
+    request_body = tessera_types::CreateSessionTokenRequestBody,
+    responses(
+        (status = 200, description = "A token rendered from the JWT template.", body = Token),
+        (status = 404, description = "No such session or template, or the session is not active or pending.", body = ClerkErrors),
+    ))]
 pub async fn template_token(
     State(s): St,
     Path((id, template)): Path<(String, String)>,

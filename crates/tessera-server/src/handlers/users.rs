@@ -5,15 +5,25 @@ use tessera_types::{DeletedObject, OrganizationMembership, Paginated, TotalCount
 use super::St;
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
+use crate::openapi::{Page, UserFilters};
 
+#[utoipa::path(post, path = "/users", tag = "Users", operation_id = "CreateUser",
+    request_body = tessera_types::CreateUserRequestBody,
+    responses((status = 200, description = "The new user.", body = User)))]
 pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.create_user(b).await?))
 }
 
+#[utoipa::path(get, path = "/users", tag = "Users", operation_id = "GetUserList",
+    params(UserFilters, Page),
+    responses((status = 200, description = "Users, newest first unless `order_by` says otherwise.", body = Vec<User>)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Vec<User>>> {
     Ok(Json(s.app.list_users(&q).await?))
 }
 
+#[utoipa::path(get, path = "/users/count", tag = "Users", operation_id = "GetUsersCount",
+    params(UserFilters),
+    responses((status = 200, description = "How many users match the filters.", body = TotalCount)))]
 pub async fn count(State(s): St, Query(q): Query) -> HttpResult<Json<TotalCount>> {
     let total_count = s.app.count_users(&q).await?;
     Ok(Json(TotalCount {
@@ -22,18 +32,29 @@ pub async fn count(State(s): St, Query(q): Query) -> HttpResult<Json<TotalCount>
     }))
 }
 
+#[utoipa::path(get, path = "/users/{user_id}", tag = "Users", operation_id = "GetUser",
+    responses((status = 200, description = "The user.", body = User)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
     Ok(Json(s.app.get_user(&id).await?))
 }
 
+#[utoipa::path(patch, path = "/users/{user_id}", tag = "Users", operation_id = "UpdateUser",
+    request_body = tessera_types::UpdateUserRequestBody,
+    responses((status = 200, description = "The updated user. Metadata fields given replace the stored ones.", body = User)))]
 pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.update_user(&id, b).await?))
 }
 
+#[utoipa::path(delete, path = "/users/{user_id}", tag = "Users", operation_id = "DeleteUser",
+    responses((status = 200, description = "The user was deleted; their live sessions are `removed`.", body = DeletedObject)))]
 pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.delete_user(&id).await?))
 }
 
+#[utoipa::path(patch, path = "/users/{user_id}/metadata", tag = "Users",
+    operation_id = "UpdateUserMetadata",
+    request_body = tessera_types::UpdateMetadataRequestBody,
+    responses((status = 200, description = "The user, metadata deep-merged (`null` deletes a key at any depth).", body = User)))]
 pub async fn merge_metadata(
     State(s): St,
     Path(id): Path<String>,
@@ -42,6 +63,10 @@ pub async fn merge_metadata(
     Ok(Json(s.app.merge_user_metadata(&id, b).await?))
 }
 
+#[utoipa::path(put, path = "/users/{user_id}/metadata", tag = "Users",
+    operation_id = "ReplaceUserMetadata",
+    request_body = tessera_types::UpdateMetadataRequestBody,
+    responses((status = 200, description = "The user, each given metadata field replaced whole.", body = User)))]
 pub async fn replace_metadata(
     State(s): St,
     Path(id): Path<String>,
@@ -50,14 +75,21 @@ pub async fn replace_metadata(
     Ok(Json(s.app.replace_user_metadata(&id, b).await?))
 }
 
+#[utoipa::path(post, path = "/users/{user_id}/ban", tag = "Users", operation_id = "BanUser",
+    responses((status = 200, description = "The banned user; their live sessions were revoked.", body = User)))]
 pub async fn ban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
     Ok(Json(s.app.ban_user(&id).await?))
 }
 
+#[utoipa::path(post, path = "/users/{user_id}/unban", tag = "Users", operation_id = "UnbanUser",
+    responses((status = 200, description = "The user, no longer banned.", body = User)))]
 pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
     Ok(Json(s.app.unban_user(&id).await?))
 }
 
+#[utoipa::path(get, path = "/users/{user_id}/organization_memberships", tag = "Users",
+    operation_id = "UsersGetOrganizationMemberships",
+    responses((status = 200, description = "Every organization membership of the user.", body = Paginated<OrganizationMembership>)))]
 pub async fn memberships(
     State(s): St,
     Path(id): Path<String>,

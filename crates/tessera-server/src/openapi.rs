@@ -1,0 +1,492 @@
+//! The OpenAPI 3.1 document of every endpoint, served (public) at `GET /v1/openapi.json`.
+//!
+//! Where it comes from:
+//! - operations: the `#[utoipa::path]` entry of each handler, collected by the route table itself
+//!   (`routes.rs` registers handlers through utoipa-axum's `routes!`), so no route exists without
+//!   its entry and no entry without its route;
+//! - schemas: derived from the wire types in `tessera-types` (feature `openapi`), the same types
+//!   the handlers answer with;
+//! - this module: what many operations share (bearer security on `/v1`, path parameters, the
+//!   Clerk error responses each kind of operation can give), and request bodies made to say exactly
+//!   what the core accepts. The core reads bodies key by key (`tessera_core::fields::Fields`):
+//!   unknown keys are rejected (`additionalProperties: false`), `null` reads as absent on optional
+//!   keys (the types' `Option`s are nullable), ranges are the core's, and a few keys the SDK's
+//!   request types do not carry are accepted too.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session, SessionStatus};
+use utoipa::openapi::OpenApi;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+
+use crate::routes;
+
+/// Where the document is served.
+pub const PATH: &str = "/v1/openapi.json";
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+// ---- parameters and schemas that exist only in the document --------------------------------------
+// Handlers read query strings as lists of pairs (`tessera_core::query::QueryParams`); these
+// structs describe the keys each list reads. Repeatable keys are arrays (`key=a&key=b`).
+
+/// `limit` and `offset` of every list.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// How many results to return (default 10).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// How many results to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// Filters of `GET /users` and `GET /users/count`. Repeated values of one filter are alternatives.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilters {
+    /// Users with one of these email addresses (case-insensitive).
+    pub email_address: Option<Vec<String>>,
+    /// Users with one of these phone numbers.
+    pub phone_number: Option<Vec<String>>,
+    /// Users with one of these usernames (case-insensitive).
+    pub username: Option<Vec<String>>,
+    /// Users with one of these external ids.
+    pub external_id: Option<Vec<String>>,
+    /// Users with one of these ids.
+    pub user_id: Option<Vec<String>>,
+    /// Members of one of these organizations.
+    pub organization_id: Option<Vec<String>>,
+    /// Users whose id, names, username, external id, email address or phone number contain this.
+    pub query: Option<String>,
+    /// Only banned (`true`) or only not banned (`false`) users.
+    pub banned: Option<bool>,
+    /// Sort field, `-` for descending (default `-created_at`).
+    #[param(
+        pattern = r"^[+-]?(created_at|updated_at|first_name|last_name|username|email_address|phone_number|last_sign_in_at|last_active_at)$"
+    )]
+    pub order_by: Option<String>,
+}
+
+/// Filters of `GET /sessions`: `user_id` or `client_id` is required.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionFilters {
+    /// Sessions of this user.
+    pub user_id: Option<String>,
+    /// Sessions of this client.
+    pub client_id: Option<String>,
+    /// Only sessions with this status (as of now).
+    pub status: Option<SessionStatus>,
+    /// `true` answers `{data, total_count}` instead of a bare array.
+    pub paginated: Option<bool>,
+}
+
+/// The shape of a list that offers both.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListShape {
+    /// `true` answers `{data, total_count}` instead of a bare array.
+    pub paginated: Option<bool>,
+}
+
+/// Filters of `GET /organizations`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationFilters {
+    /// Organizations whose id, name or slug contain this.
+    pub query: Option<String>,
+    /// Organizations this user is a member of.
+    pub user_id: Option<String>,
+    /// Organizations with one of these ids.
+    pub organization_id: Option<Vec<String>>,
+    /// Sort field, `-` for descending (default `-created_at`).
+    #[param(pattern = r"^[+-]?(created_at|name|members_count)$")]
+    pub order_by: Option<String>,
+    /// Accepted; `members_count` is always included.
+    pub include_members_count: Option<bool>,
+}
+
+/// `GET /sessions`: a bare array, or `{data, total_count}` with `paginated=true`.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum SessionList {
+    Bare(Vec<Session>),
+    Page(Paginated<Session>),
+}
+
+/// `GET /jwt_templates`: a bare array, or `{data, total_count}` with `paginated=true`.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum JwtTemplateList {
+    Bare(Vec<JwtTemplate>),
+    Page(Paginated<JwtTemplate>),
+}
+
+/// Body of the organization and membership metadata merges: deep-merged, `null` deletes a key at
+/// any depth. (Organizations and memberships have no `unsafe_metadata`.)
+#[derive(ToSchema)]
+pub struct OrganizationMetadataRequestBody {
+    #[schema(value_type = Option<Object>)]
+    pub public_metadata: Option<Map<String, Value>>,
+    #[schema(value_type = Option<Object>)]
+    pub private_metadata: Option<Map<String, Value>>,
+}
+
+// ---- serving ----------------------------------------------------------------------------------------
+
+/// `GET /v1/openapi.json`: public, so tools can fetch it without a key.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "Meta", operation_id = "GetOpenAPIDocument",
+    responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)))]
+pub async fn serve() -> Response {
+    static DOC: OnceLock<Bytes> = OnceLock::new();
+    let body = DOC
+        .get_or_init(|| Bytes::from(serde_json::to_vec(&document()).unwrap_or_default()))
+        .clone();
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// The whole document, built from the route table.
+pub fn document() -> Value {
+    let routes::Table {
+        v1,
+        well_known,
+        public,
+    } = routes::table();
+    let mut api = public
+        .into_openapi()
+        .merge_from(well_known.into_openapi())
+        .nest("/v1", v1.into_openapi());
+    // The error envelope is referenced by responses added below.
+    let components = api.components.get_or_insert_with(Default::default);
+    let mut schemas = Vec::new();
+    <ClerkErrors as ToSchema>::schemas(&mut schemas);
+    schemas.push((ClerkErrors::name().into_owned(), ClerkErrors::schema()));
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    finish(api)
+}
+
+fn finish(api: OpenApi) -> Value {
+    let mut doc = serde_json::to_value(&api).unwrap_or_else(|_| json!({}));
+    doc["info"] = json!({
+        "title": "Tessera",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "A server compatible with Clerk's Backend API: users, organizations and memberships, sessions, JWT templates, token minting and a JWKS. Every `/v1` route needs `Authorization: Bearer <secret key>`. Errors are Clerk's envelope (`ClerkErrors`). Object timestamps are epoch milliseconds.",
+        "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    });
+    doc["components"]["securitySchemes"] = json!({
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A secret key of the instance (`sk_test_…` or `sk_live_…`).",
+        }
+    });
+    let mut request_bodies = BTreeSet::new();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for (method, op) in item.iter_mut() {
+                if METHODS.contains(&method.as_str()) {
+                    complete_operation(path, op, &mut request_bodies);
+                }
+            }
+        }
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        complete_request_bodies(schemas, &request_bodies);
+        // utoipa inlines the item schema of a generic `Paginated<T>`; refer to `T` instead.
+        let names: Vec<String> = schemas.keys().cloned().collect();
+        for name in &names {
+            if let Some(item) = name.strip_prefix("Paginated_")
+                && names.iter().any(|n| n == item)
+                && let Some(schema) = schemas.get_mut(name)
+            {
+                schema["properties"]["data"]["items"] =
+                    json!({"$ref": format!("#/components/schemas/{item}")});
+            }
+        }
+    }
+    // Whether a body is required depends on its schema having required keys.
+    let schemas = doc["components"]["schemas"].clone();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut() {
+                let Some(body) = op.get_mut("requestBody") else {
+                    continue;
+                };
+                let has_required = body_schema_name(body)
+                    .and_then(|name| schemas[name.as_str()]["required"].as_array())
+                    .is_some_and(|r| !r.is_empty());
+                body["required"] = Value::Bool(has_required);
+            }
+        }
+    }
+    doc
+}
+
+/// The component name a request body refers to.
+fn body_schema_name(body: &Value) -> Option<String> {
+    body["content"]["application/json"]["schema"]["$ref"]
+        .as_str()?
+        .strip_prefix("#/components/schemas/")
+        .map(str::to_owned)
+}
+
+fn error_response(status: u16) -> Value {
+    let description = match status {
+        400 => {
+            "Malformed request: a body that is not a JSON object or is nested too deep (`request_body_invalid`), a malformed `Clerk-API-Version` (`api_version_invalid`), or a rule of the operation (`missing_query_parameter`, `jwt_template_reserved_claim`)."
+        }
+        401 => {
+            "No or a malformed `Authorization` header (`authorization_header_format_invalid`), or an unknown secret key (`clerk_key_invalid`)."
+        }
+        403 => "Forbidden.",
+        404 => "No such resource (`resource_not_found`).",
+        413 => "The body is larger than the server accepts (`request_body_too_large`).",
+        415 => {
+            "The body is neither JSON nor form-encoded (`unsupported_content_type`)."
+        }
+        422 => {
+            "A parameter is unknown, missing, of the wrong type, out of range, malformed, too large or taken (`form_param_*`, `form_identifier_exists`, …); `meta.param_name` names it."
+        }
+        429 => "Too many requests (`too_many_requests`); `Retry-After` tells when to retry.",
+        _ => "Error.",
+    };
+    let mut resp = json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ClerkErrors"}}},
+    });
+    if status == 429 {
+        resp["headers"] = json!({
+            "Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer", "minimum": 0}}
+        });
+    }
+    resp
+}
+
+/// Adds what an operation has by its kind: security, path parameters, the API version header and the
+/// error responses the server can give it.
+fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<String>) {
+    let authenticated = path.starts_with("/v1/") && path != PATH;
+    let path_params: Vec<&str> = path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    if !op["parameters"].is_array() {
+        op["parameters"] = json!([]);
+    }
+    if let Some(params) = op["parameters"].as_array_mut() {
+        for name in &path_params {
+            if !params
+                .iter()
+                .any(|p| p["in"] == "path" && p["name"] == *name)
+            {
+                params.push(json!({
+                    "name": name,
+                    "in": "path",
+                    "required": true,
+                    "description": path_param_description(name),
+                    "schema": {"type": "string"},
+                }));
+            }
+        }
+        if authenticated {
+            params.push(json!({
+                "name": "Clerk-API-Version",
+                "in": "header",
+                "required": false,
+                "description": "The Clerk API version the client speaks, a `YYYY-MM-DD` date.",
+                "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+            }));
+        }
+    }
+    let has_query = op["parameters"]
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    if op["parameters"].as_array().is_some_and(Vec::is_empty)
+        && let Some(o) = op.as_object_mut()
+    {
+        o.remove("parameters");
+    }
+    let has_body = op.get("requestBody").is_some();
+    if let Some(name) = op.get("requestBody").and_then(body_schema_name) {
+        request_bodies.insert(name);
+    }
+    if let Some(body) = op.get_mut("requestBody") {
+        body["description"] = json!(
+            "A JSON object. An empty body reads as `{}`; `null` on an optional key reads as the key left out."
+        );
+    }
+
+    let mut statuses = Vec::new();
+    if authenticated {
+        op["security"] = json!([{"bearerAuth": []}]);
+        statuses.extend([400, 401, 429]);
+    } else if path.starts_with("/.well-known/") {
+        statuses.push(429);
+    }
+    if !path_params.is_empty() {
+        statuses.push(404);
+    }
+    if has_body {
+        statuses.extend([400, 413, 415, 422]);
+    }
+    if has_query {
+        statuses.push(422);
+    }
+    if !op["responses"].is_object() {
+        op["responses"] = json!({});
+    }
+    if let Some(responses) = op["responses"].as_object_mut() {
+        for status in statuses {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| error_response(status));
+        }
+    }
+}
+
+fn path_param_description(name: &str) -> &'static str {
+    match name {
+        "user_id" => "A user id (`user_…`).",
+        "session_id" => "A session id (`sess_…`).",
+        "org_id" => "An organization id (`org_…`) or slug.",
+        "template_id" => "A JWT template id (`jtmp_…`).",
+        "template_name" => "The name of a JWT template.",
+        _ => "An id.",
+    }
+}
+
+/// Keys the user create and update bodies accept for compatibility with Clerk's SDKs and ignore
+/// (`ACCEPTED_WITHOUT_EFFECT` in `tessera_core::users`).
+const USER_KEYS_WITHOUT_EFFECT: [&str; 12] = [
+    "skip_password_checks",
+    "skip_password_requirement",
+    "skip_legal_checks",
+    "password_hasher",
+    "totp_secret",
+    "backup_codes",
+    "web3_wallet",
+    "notify_primary_email_address_changed",
+    "sign_out_of_other_sessions",
+    "bypass_client_trust",
+    "created_at",
+    "legal_accepted_at",
+];
+
+fn without_effect() -> Value {
+    json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."})
+}
+
+fn nullable(ty: &str) -> Value {
+    json!({"type": [ty, "null"]})
+}
+
+fn int_range(min: i64, max: i64) -> Value {
+    json!({"type": ["integer", "null"], "minimum": min, "maximum": max})
+}
+
+/// Makes each request body schema say what the core reads (see the module docs).
+fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
+    use tessera_core::templates::{MAX_LIFETIME, MIN_LIFETIME};
+
+    let users = |create: bool| {
+        let mut extra = json!({
+            "locale": nullable("string"),
+            "password": {"type": ["string", "null"], "writeOnly": true,
+                "description": "At least 8 characters. Sets `password_enabled`; not stored."},
+            "password_digest": if create { nullable("string") } else { without_effect() },
+            "delete_self_enabled": nullable("boolean"),
+            "create_organization_enabled": nullable("boolean"),
+            "create_organizations_limit": int_range(0, i64::from(i32::MAX)),
+        });
+        for key in USER_KEYS_WITHOUT_EFFECT {
+            extra[key] = without_effect();
+        }
+        if create {
+            let list = json!({"type": ["array", "string", "null"], "items": {"type": "string"},
+                "description": "One value, or an array of them."});
+            extra["email_address"] = list.clone();
+            extra["phone_number"] = list;
+        }
+        extra
+    };
+    let algorithms: Vec<Value> = tessera_jwt::Algorithm::ALL
+        .iter()
+        .map(|a| json!(a.as_str()))
+        .chain([Value::Null])
+        .collect();
+    let patches = [
+        ("CreateUserRequestBody", users(true)),
+        ("UpdateUserRequestBody", users(false)),
+        (
+            "CreateOrganizationRequestBody",
+            json!({"max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
+        ),
+        (
+            "UpdateOrganizationRequestBody",
+            json!({"max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
+        ),
+        (
+            "CreateJwtTemplateRequestBody",
+            json!({
+                "lifetime": int_range(MIN_LIFETIME, MAX_LIFETIME),
+                "allowed_clock_skew": int_range(0, 300),
+                "signing_algorithm": {"type": ["string", "null"], "enum": algorithms},
+                "signing_key": {"type": ["string", "null"], "writeOnly": true,
+                    "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."},
+            }),
+        ),
+        (
+            "CreateSessionTokenRequestBody",
+            json!({"expires_in_seconds": int_range(MIN_LIFETIME, MAX_LIFETIME)}),
+        ),
+    ];
+    for (name, extra) in patches {
+        let Some(props) = schemas
+            .get_mut(name)
+            .and_then(|s| s.get_mut("properties"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Value::Object(extra) = extra {
+            for (key, schema) in extra {
+                // Keep a derived description when the patch has none.
+                let description = props
+                    .get(&key)
+                    .and_then(|p| p.get("description"))
+                    .cloned();
+                let mut schema = schema;
+                if let (Some(d), None) = (description, schema.get("description")) {
+                    schema["description"] = d;
+                }
+                props.insert(key, schema);
+            }
+        }
+    }
+    for name in names {
+        if let Some(schema) = schemas.get_mut(name) {
+            schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
+}
