@@ -128,6 +128,77 @@ enum Command {
     },
     /// Validate a seed file (YAML or JSON), every template included; non-zero exit with the reason.
     CheckConfig { file: PathBuf },
+    /// Instance signing keys, on the database directly (stop nothing: running nodes pick changes up
+    /// within a minute).
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// List the instance keys and which one signs.
+    List,
+    /// Add a new RSA-2048 key: published now, signing once every cached JWKS has had time to learn it.
+    Rotate,
+    /// Stop a key from signing (it stays published so its tokens keep verifying).
+    Retire { kid: String },
+}
+
+/// Where the instance lives (the same flags as `serve`).
+#[derive(Args)]
+struct StoreArgs {
+    #[arg(long, env = "TESSERA_DATA_DIR", default_value = "./tessera-data", global = true)]
+    data_dir: PathBuf,
+    #[arg(long, env = "TESSERA_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    #[arg(long, env = "TESSERA_MASTER_KEY", hide_env_values = true, global = true)]
+    master_key: Option<String>,
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+async fn keys(cmd: KeysCmd, store: StoreArgs) -> Result<(), String> {
+    let config = Config {
+        data_dir: store.data_dir,
+        database_url: store.database_url.filter(|u| !u.is_empty()),
+        master_key: store.master_key.filter(|s| !s.is_empty()).map(Secret),
+        ..Config::default()
+    };
+    let app = tessera_server::open_core(&config, std::sync::Arc::new(tessera_server::SystemClock)).await?;
+    match cmd {
+        KeysCmd::List => {}
+        KeysCmd::Rotate => {
+            let kid = app.rotate_signing_key().await.map_err(|e| e.long_message)?;
+            eprintln!("added {kid}; it signs after {} s", app.config().key_publish_delay_ms / 1000);
+        }
+        KeysCmd::Retire { kid } => app.retire_signing_key(&kid).await.map_err(|e| e.long_message)?,
+    }
+    let keys = app.signing_keys().map_err(|e| e.long_message)?;
+    if store.json {
+        let v: Vec<serde_json::Value> = keys
+            .iter()
+            .map(|k| serde_json::json!({"kid": k.kid, "alg": k.alg, "active": k.active, "signing": k.signing, "created_at": k.created_at}))
+            .collect();
+        output::json(&v);
+    } else {
+        let rows: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| {
+                vec![
+                    k.kid.clone(),
+                    k.alg.clone(),
+                    if k.signing { "signing".into() } else if k.active { "published".into() } else { "retired".into() },
+                    output::time_ms(k.created_at),
+                ]
+            })
+            .collect();
+        output::table(&["kid", "alg", "state", "created"], &rows);
+    }
+    Ok(())
 }
 
 #[derive(Args)]
@@ -287,6 +358,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
             offline::render(&claims, &user, org.as_deref(), &role, session.as_deref()).map(|()| ExitCode::SUCCESS)
         }
         Command::CheckConfig { file } => offline::check_config(&file).map(|()| ExitCode::SUCCESS),
+        Command::Keys { cmd, store } => keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -62,49 +62,47 @@ fn parse_expires(mut f: Fields) -> ApiResult<Option<i64>> {
 /// The session's active organization with the user's membership in it, if both still exist.
 type Active = Option<(Organization, OrganizationMembership)>;
 
+/// What a mint reads, checked: a live session, its user, the template if one was asked for, and the
+/// active organization with the membership object.
+struct MintContext {
+    session: Session,
+    user: User,
+    template: Option<crate::store::TemplateRecord>,
+    active: Active,
+}
+
 impl Tessera {
-    /// A live session (active or pending, not past expiry) and its user, else 404.
-    async fn live_session(&self, session_id: &str, now: i64) -> ApiResult<(Session, User)> {
-        let session = self
+    /// Reads session, user, template and active organization in one store call (one round trip), and
+    /// checks them: a session that is unknown, not live (active or pending, not past expiry) or whose
+    /// user is gone is a 404.
+    async fn mint_context(
+        &self,
+        session_id: &str,
+        template_name: Option<&str>,
+        now: i64,
+    ) -> ApiResult<MintContext> {
+        let rec = self
             .store
-            .get_session(session_id)
+            .load_mint(session_id, template_name)
             .await
             .map_err(map_store)?
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
-        if !effective_status(&session, now).is_live() {
+        if !effective_status(&rec.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
         }
-        let user = self
-            .store
-            .get_user(&session.user_id)
-            .await
-            .map_err(map_store)?;
-        let user = user.ok_or_else(|| ApiError::session_not_found(session_id))?;
-        Ok((session, user))
-    }
-
-    async fn active_org(&self, session: &Session) -> ApiResult<Active> {
-        let Some(org_id) = &session.last_active_organization_id else {
-            return Ok(None);
-        };
-        let Some(org) = self
-            .store
-            .get_organization(org_id)
-            .await
-            .map_err(map_store)?
-        else {
-            return Ok(None);
-        };
-        let Some(m) = self
-            .store
-            .get_membership(&org.id, &session.user_id)
-            .await
-            .map_err(map_store)?
-        else {
-            return Ok(None);
-        };
-        let obj = membership_object(&m, &org, None);
-        Ok(Some((org, obj)))
+        let user = rec
+            .user
+            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        let active = rec.active.map(|(org, m)| {
+            let obj = membership_object(&m, &org, None);
+            (org, obj)
+        });
+        Ok(MintContext {
+            session: rec.session,
+            user,
+            template: rec.template,
+            active,
+        })
     }
 
     fn cached_template(
@@ -199,15 +197,14 @@ impl Tessera {
     ) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let (session, user) = self.live_session(session_id, now).await?;
-        let rec = self
-            .store
-            .get_template_by_name(template_name)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(|| ApiError::template_not_found("name", template_name))?;
+        let MintContext {
+            session,
+            user,
+            template,
+            active,
+        } = self.mint_context(session_id, Some(template_name), now).await?;
+        let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
-        let active = self.active_org(&session).await?;
         let org_list: Vec<(String, String)> = if cached.uses_org_list {
             self.store
                 .list_user_memberships(&user.id)
@@ -246,8 +243,12 @@ impl Tessera {
     pub async fn mint_session_token(&self, session_id: &str, body: Fields) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let (session, user) = self.live_session(session_id, now).await?;
-        let active = self.active_org(&session).await?;
+        let MintContext {
+            session,
+            user,
+            active,
+            ..
+        } = self.mint_context(session_id, None, now).await?;
         let iat = now / 1000;
         let mut claims = Map::new();
         claims.insert(

@@ -83,10 +83,11 @@ impl Keyring {
 }
 
 /// Which key signs at `now`: the newest active key that has been published for at least `delay_ms`
-/// (so every verifier's cached JWKS has had time to learn it), else the newest active key.
+/// (so every verifier's cached JWKS has had time to learn it), else the active key published longest.
 pub(crate) fn choose_signer(keys: &[(bool, i64)], now: i64, delay_ms: i64) -> Option<usize> {
     let newest_mature = keys.iter().enumerate().rev().find(|(_, (active, at))| *active && *at + delay_ms <= now);
-    newest_mature.or_else(|| keys.iter().enumerate().rev().find(|(_, (active, _))| *active)).map(|(i, _)| i)
+    // No key is old enough: the one published longest signs.
+    newest_mature.or_else(|| keys.iter().enumerate().find(|(_, (active, _))| *active)).map(|(i, _)| i)
 }
 
 /// What `tessera keys list` shows of an instance key.
@@ -509,7 +510,8 @@ mod tests {
         let keys = [(true, 0), (true, 1_000_000)];
         assert_eq!(choose_signer(&keys, 1_000_000 + delay - 1, delay), Some(0));
         assert_eq!(choose_signer(&keys, 1_000_000 + delay, delay), Some(1));
-        // A retired key never signs; with no mature active key the newest active one does.
+        // Two young keys: the older one signs. A retired key never signs.
+        assert_eq!(choose_signer(&[(true, 1_000), (true, 2_000)], 3_000, delay), Some(0));
         assert_eq!(choose_signer(&[(false, 0), (true, 1_000_000)], 1_000_001, delay), Some(1));
         assert_eq!(choose_signer(&[(false, 0)], 1, delay), None);
     }

@@ -172,6 +172,20 @@ pub struct OrganizationFilter {
     pub order_by: Option<(OrganizationOrder, bool)>,
 }
 
+/// Everything one mint reads, as [`Store::load_mint`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MintRecords {
+    /// The session as stored (the caller applies expiry on read).
+    pub session: Session,
+    /// The session's user; `None` if the user no longer exists.
+    pub user: Option<User>,
+    /// The template asked for by name; `None` if there is none (or none was asked for).
+    pub template: Option<TemplateRecord>,
+    /// The session's active organization and the user's membership in it, when the session has one
+    /// and both still exist. `members_count` of the organization is not filled in.
+    pub active: Option<(Organization, MembershipRecord)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrganizationOrder {
     CreatedAt,
@@ -283,6 +297,45 @@ pub trait Store: Send + Sync + 'static {
     async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool>;
     async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>>;
     async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>>;
+
+    // ---- minting ----------------------------------------------------------------------------------
+    /// What a mint needs, read fresh from the database: the session, its user, the template named
+    /// `template_name` (if given) and the session's active organization with the user's membership
+    /// in it. `None` if the session does not exist. Implementations should read it in one round trip
+    /// (the SQL store does it in one statement); this default calls the single-record methods.
+    async fn load_mint(
+        &self,
+        session_id: &str,
+        template_name: Option<&str>,
+    ) -> StoreResult<Option<MintRecords>> {
+        let Some(session) = self.get_session(session_id).await? else {
+            return Ok(None);
+        };
+        let user = self.get_user(&session.user_id).await?;
+        let template = match template_name {
+            Some(name) => self.get_template_by_name(name).await?,
+            None => None,
+        };
+        let active = match &session.last_active_organization_id {
+            None => None,
+            Some(org_id) => match self.get_organization(org_id).await? {
+                Some(org) if &org.id != org_id => None,
+                None => None,
+                Some(mut org) => {
+                    org.members_count = None;
+                    self.get_membership(&org.id, &session.user_id)
+                        .await?
+                        .map(|m| (org, m))
+                }
+            },
+        };
+        Ok(Some(MintRecords {
+            session,
+            user,
+            template,
+            active,
+        }))
+    }
     async fn delete_template(&self, id: &str) -> StoreResult<bool>;
     /// Newest first; page and total.
     async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)>;

@@ -76,13 +76,15 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     if let Err(wait) = state.per_key.take(&tessera_jwt::sha256_hex(key.as_bytes())) {
         return error_response(too_many(wait));
     }
+    // An empty value is no version, as an empty query parameter is no value elsewhere.
     let header_version = req
         .headers()
         .get("clerk-api-version")
-        .and_then(|v| v.to_str().ok());
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty());
     let query_version = req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "__clerk_api_version")
+            .find(|(k, v)| k == "__clerk_api_version" && !v.trim().is_empty())
             .map(|(_, v)| v.into_owned())
     });
     let bad_version = |reason: String| {

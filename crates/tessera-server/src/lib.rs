@@ -16,4 +16,4 @@ pub mod startup;
 pub mod state;
 
 pub use config::{Config, Secret};
-pub use startup::{Running, SystemClock, prepare, run, start};
+pub use startup::{Running, SystemClock, open_core, prepare, run, start};

@@ -225,6 +225,9 @@ fn finish(api: OpenApi) -> Value {
             }
         }
     }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        add_links(paths);
+    }
     // Whether a body is required depends on its schema having required keys.
     let schemas = doc["components"]["schemas"].clone();
     if let Some(paths) = doc["paths"].as_object_mut() {
@@ -393,6 +396,12 @@ const USER_KEYS_WITHOUT_EFFECT: [&str; 12] = [
     "legal_accepted_at",
 ];
 
+/// Names (user, organization) longer than this are `form_param_value_invalid`.
+const MAX_NAME_CHARS: i64 = 256;
+/// No `/ ? # % \`, control characters, or leading or trailing whitespace: a template name is one URL
+/// path segment (`tessera_core::templates::check_name`).
+const TEMPLATE_NAME_PATTERN: &str = r"^[^/?#%\\\s\x00-\x1f\x7f-\x9f]([^/?#%\\\x00-\x1f\x7f-\x9f]*[^/?#%\\\s\x00-\x1f\x7f-\x9f])?$";
+
 fn without_effect() -> Value {
     json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."})
 }
@@ -405,50 +414,81 @@ fn int_range(min: i64, max: i64) -> Value {
     json!({"type": ["integer", "null"], "minimum": min, "maximum": max})
 }
 
+/// The user create and update bodies.
+fn user_keys(create: bool) -> Value {
+    let mut keys = json!({
+        "first_name": {"type": ["string", "null"], "maxLength": MAX_NAME_CHARS},
+        "last_name": {"type": ["string", "null"], "maxLength": MAX_NAME_CHARS},
+        "username": {"type": ["string", "null"], "minLength": 4, "maxLength": 64,
+            "pattern": r"^[\w.-]+$",
+            "description": "4 to 64 letters, digits, `_`, `-` or `.`; stored lowercase."},
+        "external_id": {"type": ["string", "null"], "minLength": i64::from(create), "maxLength": 256},
+        "locale": nullable("string"),
+        "password": {"type": ["string", "null"], "minLength": 8, "writeOnly": true,
+            "description": "Sets `password_enabled`; not stored."},
+        "password_digest": if create { nullable("string") } else { without_effect() },
+        "delete_self_enabled": nullable("boolean"),
+        "create_organization_enabled": nullable("boolean"),
+        "create_organizations_limit": int_range(0, i64::from(i32::MAX)),
+    });
+    for key in USER_KEYS_WITHOUT_EFFECT {
+        keys[key] = without_effect();
+    }
+    if create {
+        keys["email_address"] = json!({
+            "type": ["array", "string", "null"], "format": "email",
+            "items": {"type": "string", "format": "email"},
+            "description": "One email address or an array of them; the first becomes the primary one.",
+        });
+        keys["phone_number"] = json!({
+            "type": ["array", "string", "null"], "pattern": r"^\+[0-9]{7,15}$",
+            "items": {"type": "string", "pattern": r"^\+[0-9]{7,15}$"},
+            "description": "One phone number (E.164; spaces, `-`, `(` and `)` are dropped) or an array of them.",
+        });
+    }
+    keys
+}
+
 /// Makes each request body schema say what the core reads (see the module docs).
 fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
-    use tessera_core::templates::{MAX_LIFETIME, MIN_LIFETIME};
+    use tessera_core::templates::{MAX_LIFETIME, MIN_LIFETIME, RESERVED_CLAIMS};
 
-    let users = |create: bool| {
-        let mut extra = json!({
-            "locale": nullable("string"),
-            "password": {"type": ["string", "null"], "writeOnly": true,
-                "description": "At least 8 characters. Sets `password_enabled`; not stored."},
-            "password_digest": if create { nullable("string") } else { without_effect() },
-            "delete_self_enabled": nullable("boolean"),
-            "create_organization_enabled": nullable("boolean"),
-            "create_organizations_limit": int_range(0, i64::from(i32::MAX)),
-        });
-        for key in USER_KEYS_WITHOUT_EFFECT {
-            extra[key] = without_effect();
-        }
-        if create {
-            let list = json!({"type": ["array", "string", "null"], "items": {"type": "string"},
-                "description": "One value, or an array of them."});
-            extra["email_address"] = list.clone();
-            extra["phone_number"] = list;
-        }
-        extra
-    };
     let algorithms: Vec<Value> = tessera_jwt::Algorithm::ALL
         .iter()
         .map(|a| json!(a.as_str()))
         .chain([Value::Null])
         .collect();
+    let org_name = |create: bool| {
+        json!({"type": if create { json!("string") } else { json!(["string", "null"]) },
+            "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": r"\S",
+            "description": "Trimmed; not blank."})
+    };
+    let slug = json!({"type": ["string", "null"], "pattern": "^[a-z0-9_-]{1,128}$",
+        "description": "Lowercase letters, digits, `-` and `_`; by default derived from the name."});
+    let role = json!({"type": "string", "pattern": "^org:[A-Za-z0-9_-]{1,64}$",
+        "description": "`org:admin`, `org:member`, or any `org:<key>`."});
     let patches = [
-        ("CreateUserRequestBody", users(true)),
-        ("UpdateUserRequestBody", users(false)),
+        ("CreateUserRequestBody", user_keys(true)),
+        ("UpdateUserRequestBody", user_keys(false)),
         (
             "CreateOrganizationRequestBody",
-            json!({"max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
+            json!({"name": org_name(true), "slug": slug,
+                "max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
         ),
         (
             "UpdateOrganizationRequestBody",
-            json!({"max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
+            json!({"name": org_name(false), "slug": slug,
+                "max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
         ),
+        ("CreateOrganizationMembershipRequestBody", json!({"role": role})),
+        ("UpdateOrganizationMembershipRequestBody", json!({"role": role})),
         (
             "CreateJwtTemplateRequestBody",
             json!({
+                "name": {"type": "string", "maxLength": 256, "pattern": TEMPLATE_NAME_PATTERN,
+                    "description": "Unique; usable as one URL path segment."},
+                "claims": {"type": "object", "propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
+                    "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."},
                 "lifetime": int_range(MIN_LIFETIME, MAX_LIFETIME),
                 "allowed_clock_skew": int_range(0, 300),
                 "signing_algorithm": {"type": ["string", "null"], "enum": algorithms},
@@ -461,7 +501,7 @@ fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<St
             json!({"expires_in_seconds": int_range(MIN_LIFETIME, MAX_LIFETIME)}),
         ),
     ];
-    for (name, extra) in patches {
+    for (name, keys) in patches {
         let Some(props) = schemas
             .get_mut(name)
             .and_then(|s| s.get_mut("properties"))
@@ -469,24 +509,130 @@ fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<St
         else {
             continue;
         };
-        if let Value::Object(extra) = extra {
-            for (key, schema) in extra {
-                // Keep a derived description when the patch has none.
-                let description = props
-                    .get(&key)
-                    .and_then(|p| p.get("description"))
-                    .cloned();
-                let mut schema = schema;
-                if let (Some(d), None) = (description, schema.get("description")) {
-                    schema["description"] = d;
-                }
-                props.insert(key, schema);
+        let Value::Object(keys) = keys else {
+            continue;
+        };
+        for (key, mut schema) in keys {
+            // Keep a derived description when the patch has none.
+            if schema.get("description").is_none()
+                && let Some(d) = props.get(&key).and_then(|p| p.get("description"))
+            {
+                schema["description"] = d.clone();
             }
+            props.insert(key, schema);
         }
     }
     for name in names {
         if let Some(schema) = schemas.get_mut(name) {
             schema["additionalProperties"] = Value::Bool(false);
+        }
+    }
+}
+
+/// OpenAPI links: where the ids an operation answers with are used next. Clients and tools (the
+/// stateful phase of schemathesis) follow them.
+fn add_links(paths: &mut Map<String, Value>) {
+    let id = "$response.body#/id";
+    let by_id = |param: &str, targets: &[&str]| -> Vec<(String, Value)> {
+        targets
+            .iter()
+            .map(|t| {
+                (
+                    (*t).to_owned(),
+                    json!({"operationId": t, "parameters": {param: id}}),
+                )
+            })
+            .collect()
+    };
+    let mut links: Vec<(&str, Vec<(String, Value)>)> = vec![
+        (
+            "CreateUser",
+            by_id(
+                "user_id",
+                &[
+                    "GetUser",
+                    "UpdateUser",
+                    "DeleteUser",
+                    "UpdateUserMetadata",
+                    "ReplaceUserMetadata",
+                    "BanUser",
+                    "UnbanUser",
+                    "UsersGetOrganizationMemberships",
+                ],
+            ),
+        ),
+        (
+            "CreateSession",
+            by_id(
+                "session_id",
+                &[
+                    "GetSession",
+                    "RevokeSession",
+                    "CreateSessionToken",
+                    "CreateSessionTokenFromTemplate",
+                ],
+            ),
+        ),
+        (
+            "CreateOrganization",
+            by_id(
+                "org_id",
+                &[
+                    "GetOrganization",
+                    "UpdateOrganization",
+                    "DeleteOrganization",
+                    "MergeOrganizationMetadata",
+                    "CreateOrganizationMembership",
+                    "ListOrganizationMemberships",
+                ],
+            ),
+        ),
+        (
+            "CreateJWTTemplate",
+            by_id(
+                "template_id",
+                &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"],
+            ),
+        ),
+    ];
+    links[0].1.push((
+        "CreateSession".to_owned(),
+        json!({"operationId": "CreateSession", "requestBody": {"user_id": id}}),
+    ));
+    let membership = json!({
+        "org_id": "$response.body#/organization/id",
+        "user_id": "$response.body#/public_user_data/user_id",
+    });
+    links.push((
+        "CreateOrganizationMembership",
+        [
+            "UpdateOrganizationMembership",
+            "DeleteOrganizationMembership",
+            "UpdateOrganizationMembershipMetadata",
+        ]
+        .iter()
+        .map(|t| {
+            (
+                (*t).to_owned(),
+                json!({"operationId": t, "parameters": membership}),
+            )
+        })
+        .collect(),
+    ));
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some((_, targets)) = links
+            .iter()
+            .find(|(source, _)| op["operationId"] == *source)
+        else {
+            continue;
+        };
+        let ok = &mut op["responses"]["200"];
+        for (name, link) in targets {
+            ok["links"][name.as_str()] = link.clone();
         }
     }
 }

@@ -91,11 +91,9 @@ fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, data)
 }
 
-/// Everything but the listener: returns the state and, on first start, the new secret key to print.
-pub async fn prepare(
-    config: &Config,
-    clock: Arc<dyn Clock>,
-) -> Result<(Arc<AppState>, Option<String>), String> {
+/// Opens (or creates) the instance described by `config`: data directory, master key, database,
+/// keys. Used by `serve` and by the offline `tessera keys` commands.
+pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera, String> {
     let uses_sqlite_file = config
         .database_url
         .as_deref()
@@ -131,10 +129,19 @@ pub async fn prepare(
         session_abandon_ms: config.session_abandon_secs * 1000,
         session_token_version: config.session_token_version,
         max_token_bytes: config.max_token_bytes,
+        key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
         ..CoreConfig::default()
     };
-    let Opened { app, .. } =
-        Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
+    let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
+    Ok(app)
+}
+
+/// How often every node re-reads the signing keys (rotation by another node or `tessera keys`).
+pub const KEY_RELOAD_SECS: u64 = 60;
+
+/// Everything but the listener: returns the state and, on first start, the new secret key to print.
+pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppState>, Option<String>), String> {
+    let app = open_core(config, clock).await?;
     let new_key = app
         .ensure_secret_key(config.secret_key.as_ref().map(|s| s.0.as_str()))
         .await
@@ -193,6 +200,19 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
     let (state, new_secret_key) = prepare(&config, clock).await?;
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let reloader = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(KEY_RELOAD_SECS));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = state.app.reload_keys().await {
+                    tracing::warn!(error = %e.long_message, "reloading signing keys failed; keeping the current ones");
+                }
+            }
+        })
+    };
     let handle = tokio::spawn(async move {
         let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -202,6 +222,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         if let Err(e) = result {
             tracing::error!(error = %e, "server stopped with an error");
         }
+        reloader.abort();
     });
     Ok(Running {
         addr,

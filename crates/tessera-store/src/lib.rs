@@ -22,7 +22,7 @@ use serde_json::Value;
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 use tessera_core::store::{
-    InstanceRecord, MembershipRecord, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord,
+    InstanceRecord, MembershipRecord, MintRecords, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord,
     SessionFilter, SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter,
     UserOrder,
 };
@@ -765,6 +765,56 @@ fn template_from_row(row: &AnyRow) -> StoreResult<TemplateRecord> {
     })
 }
 
+// ---- minting ----------------------------------------------------------------------------------------
+
+/// Everything a mint reads, in one statement (one round trip, one consistent snapshot): the session
+/// (columns 0–3, as [`session_from_row`] reads them), its user (4), the template by name (5–6), the
+/// active organization (7) and the user's membership in it (8–11). Every join is by primary key or
+/// unique index, so the cost does not grow with the number of rows; no `members_count` subquery.
+const MINT_SELECT: &str = "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
+     u.doc, t.doc, t.signing_key_sealed, o.doc, m.doc, m.id, m.organization_id, m.user_id \
+     FROM sessions s \
+     LEFT JOIN users u ON u.id = s.user_id \
+     LEFT JOIN jwt_templates t ON t.name = $2 \
+     LEFT JOIN organizations o ON o.id = s.last_active_organization_id \
+     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id \
+     WHERE s.id = $1";
+
+fn mint_from_row(row: &AnyRow) -> StoreResult<MintRecords> {
+    let session = session_from_row(row)?;
+    let user = get::<Option<String>>(row, 4)?
+        .map(|d| from_doc::<User>(&d))
+        .transpose()?;
+    let template = match get::<Option<String>>(row, 5)? {
+        None => None,
+        Some(doc) => Some(TemplateRecord {
+            template: from_doc(&doc)?,
+            signing_key_sealed: get::<Option<String>>(row, 6)?,
+        }),
+    };
+    let active = match (
+        get::<Option<String>>(row, 7)?,
+        get::<Option<String>>(row, 8)?,
+    ) {
+        (Some(org_doc), Some(m_doc)) => {
+            let mut org: Organization = from_doc(&org_doc)?;
+            org.members_count = None;
+            let mut m: MembershipRecord = from_doc(&m_doc)?;
+            m.id = get::<String>(row, 9)?;
+            m.organization_id = get::<String>(row, 10)?;
+            m.user_id = get::<String>(row, 11)?;
+            Some((org, m))
+        }
+        _ => None,
+    };
+    Ok(MintRecords {
+        session,
+        user,
+        template,
+        active,
+    })
+}
+
 // ---- keys -------------------------------------------------------------------------------------------
 
 fn signing_key_from_row(row: &AnyRow) -> StoreResult<SigningKeyRecord> {
@@ -1468,6 +1518,20 @@ impl Store for SqlStore {
             .await
             .map_err(backend_err)?;
         row.as_ref().map(template_from_row).transpose()
+    }
+
+    async fn load_mint(
+        &self,
+        session_id: &str,
+        template_name: Option<&str>,
+    ) -> StoreResult<Option<MintRecords>> {
+        let row = sqlx::query(MINT_SELECT)
+            .bind(session_id)
+            .bind(template_name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_err)?;
+        row.as_ref().map(mint_from_row).transpose()
     }
 
     async fn delete_template(&self, id: &str) -> StoreResult<bool> {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth_and_errors;
+mod keys;
 mod limits;
 mod organizations;
 mod sessions;
