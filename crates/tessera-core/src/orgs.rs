@@ -511,24 +511,18 @@ impl Tessera {
     }
 
     /// Every organization membership of a user (`GET /users/{id}/organization_memberships`).
-    pub async fn list_user_memberships(
-        &self,
-        user_id: &str,
-    ) -> ApiResult<Paginated<OrganizationMembership>> {
+    pub async fn list_user_memberships(&self, user_id: &str, q: &QueryParams) -> ApiResult<Paginated<OrganizationMembership>> {
+        let page = q.page()?;
         let user = self.get_user(user_id).await?;
-        let rows = self
-            .store
-            .list_user_memberships(user_id)
-            .await
-            .map_err(map_store)?;
+        let rows = self.store.list_user_memberships(user_id).await.map_err(map_store)?;
+        let total_count = rows.len() as i64;
         let data: Vec<_> = rows
             .iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(0))
             .map(|(m, o)| membership_object(m, o, Some(&user)))
             .collect();
-        Ok(Paginated {
-            total_count: data.len() as i64,
-            data,
-        })
+        Ok(Paginated { data, total_count })
     }
 }
 

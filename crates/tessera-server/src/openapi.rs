@@ -81,8 +81,10 @@ pub struct UserFilters {
 #[into_params(parameter_in = Query)]
 pub struct SessionFilters {
     /// Sessions of this user.
+    #[param(min_length = 1)]
     pub user_id: Option<String>,
     /// Sessions of this client.
+    #[param(min_length = 1)]
     pub client_id: Option<String>,
     /// Only sessions with this status (as of now).
     pub status: Option<SessionStatus>,

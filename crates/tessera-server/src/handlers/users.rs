@@ -93,6 +93,7 @@ pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User
 pub async fn memberships(
     State(s): St,
     Path(id): Path<String>,
+    Query(q): Query,
 ) -> HttpResult<Json<Paginated<OrganizationMembership>>> {
-    Ok(Json(s.app.list_user_memberships(&id).await?))
+    Ok(Json(s.app.list_user_memberships(&id, &q).await?))
 }
