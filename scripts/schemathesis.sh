@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Schema-driven API testing: schemathesis (PyPI, pinned below) generates requests from the server's own
 # OpenAPI document (GET /v1/openapi.json) and checks every response against it: no 5xx, every status,
-# content type, header and body as documented, invalid input rejected, auth enforced, deleted resources
-# gone. The server runs in memory (--ephemeral) with rate limiting off.
+# content type, header and body as documented, auth enforced, deleted resources gone. The server runs
+# in memory (--ephemeral) with rate limiting off.
 #
 #   scripts/schemathesis.sh                          # CI's short pass (50 cases per operation)
 #   SCHEMATHESIS_EXAMPLES=500 scripts/schemathesis.sh
@@ -10,6 +10,7 @@
 # Environment:
 #   SCHEMATHESIS_EXAMPLES  maximum test cases per operation and phase (default 50)
 #   SCHEMATHESIS_SEED      random seed (default 1, so CI is repeatable); `random` for a new one each run
+#   SCHEMATHESIS_CHECKS    comma-separated checks (default: the list below)
 #   SCHEMATHESIS_DATABASE_URL  a PostgreSQL server URL: test against a fresh database there (dropped
 #                          afterwards) instead of the in-memory SQLite one
 #   TESSERA_BIN            server binary; unset: `cargo build -p tessera-cli` and target/debug/tessera
@@ -26,11 +27,14 @@ EXAMPLES="${SCHEMATHESIS_EXAMPLES:-50}"
 SEED="${SCHEMATHESIS_SEED:-1}"
 SECRET_KEY="sk_test_schemathesis"
 PG_URL="${SCHEMATHESIS_DATABASE_URL:-}"
-# Checks: everything schemathesis has except `positive_data_acceptance` (valid-looking input is still
-# refused for reasons no schema states: a taken email, an unknown id) and `unsupported_method` (an
-# undocumented method on a /v1 path answers 404 `resource_not_found`, as every unknown route does,
-# not 405).
-CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,ignored_auth,use_after_free,ensure_resource_availability"
+# Checks: every response is checked for what the document promises (no 5xx; status, content type,
+# headers and body as documented), and auth, deletes and required headers are probed. Left out:
+# `positive_data_acceptance` (valid-looking input is still refused for reasons no schema states: a
+# taken email, an unknown id), `unsupported_method` (an undocumented method on a /v1 path answers 404
+# `resource_not_found` like every unknown route, not 405), and `negative_data_rejection` (it counts
+# an unknown query parameter, which the server ignores as Clerk does, or one value of a repeatable
+# filter as invalid input; unknown and mistyped body keys are covered by tests/api/openapi.rs).
+CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,missing_required_header,ignored_auth,use_after_free,ensure_resource_availability}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-schemathesis.XXXXXX")"
 # The server reads TESSERA_* from the environment; here only flags configure it.
 for var in $(compgen -v TESSERA_); do
@@ -144,7 +148,7 @@ FAILED=$((UNIQUE > FOUND ? UNIQUE : FOUND))
 if [[ $STATUS -ne 0 && $FAILED -eq 0 ]]; then
   FAILED=1
 fi
-PASSED=$((GENERATED - FOUND - SKIPPED))
+PASSED="$(grep -o -E '[0-9]+ passed' <<<"$SUMMARY" | grep -o -E '[0-9]+' || echo $((GENERATED - FOUND)))"
 ((PASSED >= 0)) || PASSED=0
 log "schemathesis $SCHEMATHESIS_VERSION, ${EXAMPLES} examples per operation, seed $SEED: $GENERATED cases, $FAILED failures"
 if ((SKIPPED > 0)); then

@@ -25,6 +25,7 @@ import base64
 import concurrent.futures
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import random
@@ -64,17 +65,21 @@ def call(base, sk, method, path, body=None, timeout=10):
     req.add_header("Authorization", f"Bearer {sk}")
     if data is not None:
         req.add_header("Content-Type", "application/json")
+    failures = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as e:
-        raw = e.read()
         try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw.decode(errors="replace")
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
-        raise Down(str(e)) from e
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+    except failures as e:
+        raise Down(f"{type(e).__name__}: {e}") from e
+    try:
+        return status, json.loads(raw or b"null")
+    except ValueError as e:
+        if status == 200:
+            raise Down(f"a 200 with a cut-off body: {e}") from e
+        return status, raw.decode(errors="replace")
 
 
 # ---- the server --------------------------------------------------------------------------------
@@ -152,6 +157,7 @@ class Ledger:
         self.pre_kill = []   # template ids created right before a kill
         self.rejected = {}   # "op status code" -> count (non-200 answers, for the report)
         self.down_errors = 0
+        self.echo_mismatches = []
 
     def total(self):
         with self.lock:
@@ -170,7 +176,7 @@ def template_body(name, kind, rng):
     claims = {
         "aud": name,
         "n": rng.randrange(1 << 40),
-        "nested": {"list": [rng.random(), "x" * rng.randrange(1, 50), None, True], "e": "{{user.primary_email_address}}"},
+        "nested": {"list": [rng.randrange(1 << 20) / 1024, "x" * rng.randrange(1, 50), None, True], "e": "{{user.primary_email_address}}"},
         "who": "{{user.first_name}} {{user.last_name}}",
     }
     body = {"name": name, "claims": claims, "lifetime": rng.choice([60, 300, 3600])}
@@ -190,7 +196,8 @@ def create_template(api, ledger, name, kind, rng):
         ledger.note_rejected("template", status, resp)
         return None
     if resp.get("name") != name or resp.get("claims") != body["claims"]:
-        raise SystemExit(f"the create response differs from the request: {resp}")
+        with ledger.lock:
+            ledger.echo_mismatches.append(f"template {resp.get('id')}: the create response differs from the request")
     with ledger.lock:
         ledger.templates[resp["id"]] = {"name": name, "claims": body["claims"], "alg": kind,
                                         "custom": kind != "RS256", "secret": secret}
@@ -257,6 +264,12 @@ class Load:
                 with self.ledger.lock:
                     self.ledger.down_errors += 1
                 time.sleep(0.02)
+            except Exception as e:  # noqa: BLE001 - a writer must never die silently
+                log(f"writer {tid}: unexpected {type(e).__name__}: {e}")
+                with self.ledger.lock:
+                    self.ledger.rejected[f"{op} exception {type(e).__name__}"] = \
+                        self.ledger.rejected.get(f"{op} exception {type(e).__name__}", 0) + 1
+                time.sleep(0.1)
 
 
 # ---- signature checks in pure Python -------------------------------------------------------------
@@ -532,6 +545,7 @@ def main():
         log(f"final: {checked} acknowledged writes read back, minted from all {len(ledger.templates)} templates, "
             f"{len(found)} problems")
         problems += found
+        mint_ids += list(ledger.templates)
         load.stop.set()
         server.stop()
         log(f"stopped the server (exit {server.proc.returncode})")
@@ -561,13 +575,14 @@ def main():
                 log(f"could not drop {pg_db}: {e}")
 
     acked = ledger.total()
+    problems += ledger.echo_mismatches
     for p in problems[:50]:
         log(f"PROBLEM: {p}")
     if ledger.rejected:
         log("non-200 answers during the load: " + ", ".join(f"{k} x{v}" for k, v in sorted(ledger.rejected.items())))
     log(f"{ledger.down_errors} requests failed while the server was down (not acknowledged, not counted)")
     print(f"{backend}: {len(ledger.users)} users, {len(ledger.sessions)} sessions, {len(ledger.templates)} "
-          f"templates acknowledged; minted from {len(set(mint_ids))} templates after restarts")
+          f"templates acknowledged; minted from all {len(set(mint_ids))} templates after restarts")
     print(f"{backend}: {args.kills} kills, {acked} acknowledged writes, {len(problems)} lost")
     if problems:
         log(f"kept the data and server log in {work}")

@@ -1,6 +1,12 @@
 //! The underlying `reqwest` client: HTTP/1.1, and with the `tls` feature HTTPS through rustls with
-//! the aws-lc-rs provider and the webpki roots. The provider is passed explicitly rather than
-//! installed process-wide, so this crate never changes global state.
+//! the aws-lc-rs provider and the webpki roots. The provider is passed explicitly to our own client.
+//!
+//! One global effect, on purpose: the `tls` feature turns on reqwest's provider-less rustls backend
+//! for the whole build (cargo unifies features), and a plain `reqwest::Client::new()` elsewhere in the
+//! same program then panics with "No provider set" unless a process-wide rustls provider exists. So
+//! building a [`Client`](crate::Client) or [`Verifier`](crate::Verifier) installs aws-lc-rs as the
+//! process default when no default is installed yet (never replacing one). Programs that build their
+//! own reqwest clients before any of ours should call [`install_default_tls_provider`].
 
 use std::time::Duration;
 
@@ -15,8 +21,19 @@ pub(crate) fn build_http_client(timeout: Duration, user_agent: &str) -> Result<r
     builder.build().map_err(|e| format!("building the HTTP client: {e}"))
 }
 
+/// Installs aws-lc-rs as the process-wide rustls provider if none is installed yet (a no-op without
+/// the `tls` feature, or when a provider is already installed). Call it first thing in `main` if your
+/// program builds its own rustls-backed `reqwest` clients before any client of this crate.
+pub fn install_default_tls_provider() {
+    #[cfg(feature = "tls")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    }
+}
+
 #[cfg(feature = "tls")]
 fn tls_config() -> Result<rustls::ClientConfig, String> {
+    install_default_tls_provider();
     use std::sync::Arc;
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());

@@ -18,6 +18,8 @@ use crate::error::{ApiError, ApiResult};
 /// Nesting depth allowed in any JSON body (objects and arrays).
 pub const MAX_JSON_DEPTH: usize = 32;
 
+const NOT_AN_OBJECT: &str = "The request body is invalid. It must be a JSON object. Please consult the API documentation for more information.";
+
 /// A request body being consumed. Keys taken are removed; `finish` rejects whatever is left.
 #[derive(Debug, Default)]
 pub struct Fields {
@@ -33,9 +35,7 @@ impl Fields {
                 check_depth(&Value::Object(map.clone()), 0)?;
                 Ok(Fields { map })
             }
-            Some(_) => Err(ApiError::body_invalid(
-                "The request body is invalid. It must be a JSON object. Please consult the API documentation for more information.",
-            )),
+            Some(_) => Err(ApiError::body_invalid(NOT_AN_OBJECT)),
         }
     }
 
@@ -51,6 +51,10 @@ impl Fields {
                 e.column()
             ))
         })?;
+        // A body that is JSON `null` is not an object: only an empty body reads as `{}`.
+        if value.is_null() {
+            return Err(ApiError::body_invalid(NOT_AN_OBJECT));
+        }
         Self::from_value(Some(value))
     }
 
@@ -251,6 +255,10 @@ mod tests {
             "request_body_invalid"
         );
         assert!(Fields::from_bytes(b"  ").unwrap().is_empty());
+        assert_eq!(
+            Fields::from_bytes(b"null").unwrap_err().code,
+            "request_body_invalid"
+        );
         let deep = "[".repeat(40) + &"]".repeat(40);
         let body = format!("{{\"a\":{deep}}}");
         assert_eq!(

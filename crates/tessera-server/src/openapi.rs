@@ -29,9 +29,7 @@ use crate::routes;
 /// Where the document is served.
 pub const PATH: &str = "/v1/openapi.json";
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 // ---- parameters and schemas that exist only in the document --------------------------------------
 // Handlers read query strings as lists of pairs (`tessera_core::query::QueryParams`); these
@@ -150,30 +148,14 @@ pub struct OrganizationMetadataRequestBody {
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)))]
 pub async fn serve() -> Response {
     static DOC: OnceLock<Bytes> = OnceLock::new();
-    let body = DOC
-        .get_or_init(|| Bytes::from(serde_json::to_vec(&document()).unwrap_or_default()))
-        .clone();
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+    let body = DOC.get_or_init(|| Bytes::from(serde_json::to_vec(&document()).unwrap_or_default())).clone();
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// The whole document, built from the route table.
 pub fn document() -> Value {
-    let routes::Table {
-        v1,
-        well_known,
-        public,
-    } = routes::table();
-    let mut api = public
-        .into_openapi()
-        .merge_from(well_known.into_openapi())
-        .nest("/v1", v1.into_openapi());
+    let routes::Table { v1, well_known, public } = routes::table();
+    let mut api = public.into_openapi().merge_from(well_known.into_openapi()).nest("/v1", v1.into_openapi());
     // The error envelope is referenced by responses added below.
     let components = api.components.get_or_insert_with(Default::default);
     let mut schemas = Vec::new();
@@ -222,8 +204,7 @@ fn finish(api: OpenApi) -> Value {
                 && names.iter().any(|n| n == item)
                 && let Some(schema) = schemas.get_mut(name)
             {
-                schema["properties"]["data"]["items"] =
-                    json!({"$ref": format!("#/components/schemas/{item}")});
+                schema["properties"]["data"]["items"] = json!({"$ref": format!("#/components/schemas/{item}")});
             }
         }
     }
@@ -267,9 +248,7 @@ fn error_response(status: u16) -> Value {
         403 => "Forbidden.",
         404 => "No such resource (`resource_not_found`).",
         413 => "The body is larger than the server accepts (`request_body_too_large`).",
-        415 => {
-            "The body is neither JSON nor form-encoded (`unsupported_content_type`)."
-        }
+        415 => "The body is neither JSON nor form-encoded (`unsupported_content_type`).",
         422 => {
             "A parameter is unknown, missing, of the wrong type, out of range, malformed, too large or taken (`form_param_*`, `form_identifier_exists`, …); `meta.param_name` names it."
         }
@@ -292,19 +271,13 @@ fn error_response(status: u16) -> Value {
 /// error responses the server can give it.
 fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<String>) {
     let authenticated = path.starts_with("/v1/") && path != PATH;
-    let path_params: Vec<&str> = path
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .collect();
+    let path_params: Vec<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
     if !op["parameters"].is_array() {
         op["parameters"] = json!([]);
     }
     if let Some(params) = op["parameters"].as_array_mut() {
         for name in &path_params {
-            if !params
-                .iter()
-                .any(|p| p["in"] == "path" && p["name"] == *name)
-            {
+            if !params.iter().any(|p| p["in"] == "path" && p["name"] == *name) {
                 params.push(json!({
                     "name": name,
                     "in": "path",
@@ -319,14 +292,12 @@ fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<
                 "name": "Clerk-API-Version",
                 "in": "header",
                 "required": false,
-                "description": "The Clerk API version the client speaks, a `YYYY-MM-DD` date.",
-                "schema": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                "description": "The Clerk API version the client speaks, a `YYYY-MM-DD` date; empty is none.",
+                "schema": {"type": "string", "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|\s*)$"},
             }));
         }
     }
-    let has_query = op["parameters"]
-        .as_array()
-        .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+    let has_query = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
     if op["parameters"].as_array().is_some_and(Vec::is_empty)
         && let Some(o) = op.as_object_mut()
     {
@@ -337,9 +308,8 @@ fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<
         request_bodies.insert(name);
     }
     if let Some(body) = op.get_mut("requestBody") {
-        body["description"] = json!(
-            "A JSON object. An empty body reads as `{}`; `null` on an optional key reads as the key left out."
-        );
+        body["description"] =
+            json!("A JSON object. An empty body reads as `{}`; `null` on an optional key reads as the key left out.");
     }
 
     let mut statuses = Vec::new();
@@ -363,9 +333,7 @@ fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<
     }
     if let Some(responses) = op["responses"].as_object_mut() {
         for status in statuses {
-            responses
-                .entry(status.to_string())
-                .or_insert_with(|| error_response(status));
+            responses.entry(status.to_string()).or_insert_with(|| error_response(status));
         }
     }
 }
@@ -402,7 +370,8 @@ const USER_KEYS_WITHOUT_EFFECT: [&str; 12] = [
 const MAX_NAME_CHARS: i64 = 256;
 /// No `/ ? # % \`, control characters, or leading or trailing whitespace: a template name is one URL
 /// path segment (`tessera_core::templates::check_name`).
-const TEMPLATE_NAME_PATTERN: &str = r"^[^/?#%\\\s\x00-\x1f\x7f-\x9f]([^/?#%\\\x00-\x1f\x7f-\x9f]*[^/?#%\\\s\x00-\x1f\x7f-\x9f])?$";
+const TEMPLATE_NAME_PATTERN: &str =
+    r"^[^/?#%\\\s\x00-\x1f\x7f-\x9f]([^/?#%\\\x00-\x1f\x7f-\x9f]*[^/?#%\\\s\x00-\x1f\x7f-\x9f])?$";
 
 fn without_effect() -> Value {
     json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."})
@@ -455,11 +424,8 @@ fn user_keys(create: bool) -> Value {
 fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
     use tessera_core::templates::{MAX_LIFETIME, MIN_LIFETIME, RESERVED_CLAIMS};
 
-    let algorithms: Vec<Value> = tessera_jwt::Algorithm::ALL
-        .iter()
-        .map(|a| json!(a.as_str()))
-        .chain([Value::Null])
-        .collect();
+    let algorithms: Vec<Value> =
+        tessera_jwt::Algorithm::ALL.iter().map(|a| json!(a.as_str())).chain([Value::Null]).collect();
     let org_name = |create: bool| {
         json!({"type": if create { json!("string") } else { json!(["string", "null"]) },
             "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": r"\S",
@@ -498,16 +464,10 @@ fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<St
                     "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."},
             }),
         ),
-        (
-            "CreateSessionTokenRequestBody",
-            json!({"expires_in_seconds": int_range(MIN_LIFETIME, MAX_LIFETIME)}),
-        ),
+        ("CreateSessionTokenRequestBody", json!({"expires_in_seconds": int_range(MIN_LIFETIME, MAX_LIFETIME)})),
     ];
     for (name, keys) in patches {
-        let Some(props) = schemas
-            .get_mut(name)
-            .and_then(|s| s.get_mut("properties"))
-            .and_then(Value::as_object_mut)
+        let Some(props) = schemas.get_mut(name).and_then(|s| s.get_mut("properties")).and_then(Value::as_object_mut)
         else {
             continue;
         };
@@ -536,15 +496,7 @@ fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<St
 fn add_links(paths: &mut Map<String, Value>) {
     let id = "$response.body#/id";
     let by_id = |param: &str, targets: &[&str]| -> Vec<(String, Value)> {
-        targets
-            .iter()
-            .map(|t| {
-                (
-                    (*t).to_owned(),
-                    json!({"operationId": t, "parameters": {param: id}}),
-                )
-            })
-            .collect()
+        targets.iter().map(|t| ((*t).to_owned(), json!({"operationId": t, "parameters": {param: id}}))).collect()
     };
     let mut links: Vec<(&str, Vec<(String, Value)>)> = vec![
         (
@@ -567,12 +519,7 @@ fn add_links(paths: &mut Map<String, Value>) {
             "CreateSession",
             by_id(
                 "session_id",
-                &[
-                    "GetSession",
-                    "RevokeSession",
-                    "CreateSessionToken",
-                    "CreateSessionTokenFromTemplate",
-                ],
+                &["GetSession", "RevokeSession", "CreateSessionToken", "CreateSessionTokenFromTemplate"],
             ),
         ),
         (
@@ -589,47 +536,24 @@ fn add_links(paths: &mut Map<String, Value>) {
                 ],
             ),
         ),
-        (
-            "CreateJWTTemplate",
-            by_id(
-                "template_id",
-                &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"],
-            ),
-        ),
+        ("CreateJWTTemplate", by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"])),
     ];
-    links[0].1.push((
-        "CreateSession".to_owned(),
-        json!({"operationId": "CreateSession", "requestBody": {"user_id": id}}),
-    ));
+    links[0]
+        .1
+        .push(("CreateSession".to_owned(), json!({"operationId": "CreateSession", "requestBody": {"user_id": id}})));
     let membership = json!({
         "org_id": "$response.body#/organization/id",
         "user_id": "$response.body#/public_user_data/user_id",
     });
     links.push((
         "CreateOrganizationMembership",
-        [
-            "UpdateOrganizationMembership",
-            "DeleteOrganizationMembership",
-            "UpdateOrganizationMembershipMetadata",
-        ]
-        .iter()
-        .map(|t| {
-            (
-                (*t).to_owned(),
-                json!({"operationId": t, "parameters": membership}),
-            )
-        })
-        .collect(),
-    ));
-    for op in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|item| item.values_mut())
-    {
-        let Some((_, targets)) = links
+        ["UpdateOrganizationMembership", "DeleteOrganizationMembership", "UpdateOrganizationMembershipMetadata"]
             .iter()
-            .find(|(source, _)| op["operationId"] == *source)
-        else {
+            .map(|t| ((*t).to_owned(), json!({"operationId": t, "parameters": membership})))
+            .collect(),
+    ));
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        let Some((_, targets)) = links.iter().find(|(source, _)| op["operationId"] == *source) else {
             continue;
         };
         let ok = &mut op["responses"]["200"];

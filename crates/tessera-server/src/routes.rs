@@ -52,36 +52,20 @@ pub(crate) fn table() -> Table {
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
         .routes(routes!(jwks::jwks));
-    let well_known = OpenApiRouter::default()
-        .routes(routes!(jwks::well_known_jwks))
-        .routes(routes!(jwks::openid_configuration));
-    let public = OpenApiRouter::default()
-        .routes(routes!(handlers::healthz))
-        .routes(routes!(openapi::serve));
-    Table {
-        v1,
-        well_known,
-        public,
-    }
+    let well_known =
+        OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
+    let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
+    Table { v1, well_known, public }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let Table {
-        v1,
-        well_known,
-        public,
-    } = table();
+    let Table { v1, well_known, public } = table();
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_secret_key,
-        ));
-    let well_known = Router::from(well_known).layer(middleware::from_fn_with_state(
-        state.clone(),
-        auth::limit_well_known,
-    ));
+        .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
+    let well_known =
+        Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
     Router::new()
         .nest("/v1", v1)

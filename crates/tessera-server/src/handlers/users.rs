@@ -89,6 +89,7 @@ pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User
 
 #[utoipa::path(get, path = "/users/{user_id}/organization_memberships", tag = "Users",
     operation_id = "UsersGetOrganizationMemberships",
+    params(Page),
     responses((status = 200, description = "Every organization membership of the user.", body = Paginated<OrganizationMembership>)))]
 pub async fn memberships(
     State(s): St,

@@ -11,9 +11,7 @@ async fn every_v1_route_needs_the_secret_key() {
         r.err(401, "authorization_header_format_invalid");
         let r = app.raw(Method::GET, path, Some("Basic abc"), None).await;
         r.err(401, "authorization_header_format_invalid");
-        let r = app
-            .raw(Method::GET, path, Some("Bearer sk_test_wrong"), None)
-            .await;
+        let r = app.raw(Method::GET, path, Some("Bearer sk_test_wrong"), None).await;
         r.err(401, "clerk_key_invalid");
     }
     app.get("/nope").await.err(404, "resource_not_found");
@@ -23,30 +21,20 @@ async fn every_v1_route_needs_the_secret_key() {
 #[tokio::test]
 async fn public_endpoints_serve_keys_discovery_and_health() {
     let app = TestApp::spawn().await;
-    let r = app
-        .raw(Method::GET, "/.well-known/jwks.json", None, None)
-        .await;
+    let r = app.raw(Method::GET, "/.well-known/jwks.json", None, None).await;
     assert_eq!(r.headers["content-type"], "application/json");
     assert_eq!(r.headers["cache-control"], "public, max-age=300");
     let k = &r.body["keys"][0];
     assert_eq!(
-        (
-            k["kty"].as_str(),
-            k["alg"].as_str(),
-            k["use"].as_str(),
-            k["e"].as_str()
-        ),
+        (k["kty"].as_str(), k["alg"].as_str(), k["use"].as_str(), k["e"].as_str()),
         (Some("RSA"), Some("RS256"), Some("sig"), Some("AQAB"))
     );
-    assert_eq!(r.body, app.get("/jwks").await.ok().clone());
-    let oidc = app
-        .raw(Method::GET, "/.well-known/openid-configuration", None, None)
-        .await;
+    // The SDK reads /v1/jwks as exactly the public document (nothing lost in its typed `Jwks`).
+    let jwks = app.sdk.jwks().get().await.unwrap();
+    assert_eq!(serde_json::to_value(&jwks).unwrap(), r.body);
+    let oidc = app.raw(Method::GET, "/.well-known/openid-configuration", None, None).await;
     assert_eq!(oidc.body["issuer"], json!(app.base));
-    assert_eq!(
-        oidc.body["jwks_uri"],
-        json!(format!("{}/.well-known/jwks.json", app.base))
-    );
+    assert_eq!(oidc.body["jwks_uri"], json!(format!("{}/.well-known/jwks.json", app.base)));
     let h = app.raw(Method::GET, "/healthz", None, None).await;
     assert_eq!(h.status, 200);
     app.stop().await;

@@ -7,16 +7,16 @@ use crate::tokens::{header, verify_with_jwks};
 async fn a_rotated_key_is_published_first_signs_later_and_old_tokens_keep_verifying() {
     let mut app = TestApp::spawn().await;
     let u = app.user("k@x.io").await;
-    let s = app.session(&id(&u), None).await;
-    app.post("/jwt_templates", json!({"name": "t", "claims": {}})).await.ok();
+    let s = app.session(&u.id, None).await;
+    app.template("t", json!({})).await;
     let first = mint(&app, &s).await;
     let k1 = header(&first)["kid"].as_str().unwrap().to_owned();
 
     app.advance_secs(1);
     let core = &app.running.as_ref().unwrap().state.app;
     let k2 = core.rotate_signing_key().await.unwrap();
-    let jwks = app.get("/jwks").await.ok().clone();
-    let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    let jwks = app.sdk.jwks().get().await.unwrap();
+    let kids: Vec<&str> = jwks.keys.iter().map(|k| k.kid.as_deref().unwrap()).collect();
     assert!(kids.contains(&k1.as_str()) && kids.contains(&k2.as_str()), "the new key is published at once");
     assert_eq!(header(&mint(&app, &s).await)["kid"], json!(k1), "but does not sign before the publish delay");
 
@@ -36,7 +36,6 @@ async fn a_rotated_key_is_published_first_signs_later_and_old_tokens_keep_verify
     app.stop().await;
 }
 
-async fn mint(app: &TestApp, s: &serde_json::Value) -> String {
-    let path = format!("/sessions/{}/tokens/t", id(s));
-    app.post(&path, json!({"expires_in_seconds": 3600})).await.ok()["jwt"].as_str().unwrap().to_owned()
+async fn mint(app: &TestApp, s: &tessera_client::Session) -> String {
+    app.template_token(&s.id, "t", Some(3600)).await.unwrap().jwt
 }

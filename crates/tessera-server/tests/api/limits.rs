@@ -20,8 +20,9 @@ async fn spawn_limited(limits: RateLimits) -> TestApp {
 async fn requests_over_the_per_key_limit_get_429_with_retry_after() {
     let app = spawn_limited(RateLimits { per_key: Rate { per_sec: 0.5, burst: 3.0 }, ..RateLimits::standard() }).await;
     for _ in 0..3 {
-        app.get("/users").await.ok();
+        app.sdk.users().list(Default::default()).await.unwrap();
     }
+    // Raw: the envelope and the `Retry-After` header.
     let r = app.get("/users").await;
     r.err(429, "too_many_requests");
     assert_eq!(r.headers["retry-after"], "2");
@@ -35,6 +36,7 @@ async fn failed_authentication_is_limited_per_address() {
         app.raw(Method::GET, "/v1/users", Some("Bearer sk_test_guess"), None).await.err(401, "clerk_key_invalid");
     }
     app.raw(Method::GET, "/v1/users", Some("Bearer sk_test_guess"), None).await.err(429, "too_many_requests");
+    // Raw: the `Retry-After` header.
     let r = app.get("/users").await;
     r.err(429, "too_many_requests");
     assert!(r.headers.contains_key("retry-after"));
@@ -43,12 +45,13 @@ async fn failed_authentication_is_limited_per_address() {
 
 #[tokio::test]
 async fn well_known_endpoints_have_their_own_limit() {
-    let app = spawn_limited(RateLimits { well_known: Rate { per_sec: 0.1, burst: 2.0 }, ..RateLimits::standard() }).await;
+    let app =
+        spawn_limited(RateLimits { well_known: Rate { per_sec: 0.1, burst: 2.0 }, ..RateLimits::standard() }).await;
     for _ in 0..2 {
         assert_eq!(app.raw(Method::GET, "/.well-known/jwks.json", None, None).await.status, 200);
     }
     app.raw(Method::GET, "/.well-known/jwks.json", None, None).await.err(429, "too_many_requests");
-    app.get("/jwks").await.ok();
+    app.sdk.jwks().get().await.unwrap();
     app.stop().await;
 }
 
@@ -63,11 +66,18 @@ async fn oversized_tokens_are_refused_with_their_size() {
         ..Default::default()
     };
     let app = TestApp::spawn_with(config, Some(dir)).await;
-    let u = app.post("/users", json!({"public_metadata": {"blob": "x".repeat(2000)}})).await.ok().clone();
-    let s = app.session(&id(&u), None).await;
-    app.post("/jwt_templates", json!({"name": "big", "claims": {"m": "{{user.public_metadata}}"}})).await.ok();
-    let r = app.post(&format!("/sessions/{}/tokens/big", id(&s)), json!({})).await;
-    r.err(422, "jwt_token_too_large");
-    assert!(r.body["errors"][0]["long_message"].as_str().unwrap().contains("1024"));
+    let u = app
+        .sdk
+        .users()
+        .create(tessera_client::types::CreateUserRequestBody {
+            public_metadata: Some(obj(json!({"blob": "x".repeat(2000)}))),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let s = app.session(&u.id, None).await;
+    app.template("big", json!({"m": "{{user.public_metadata}}"})).await;
+    let e = assert_api_err(app.template_token(&s.id, "big", None).await, 422, "jwt_token_too_large");
+    assert!(e.long_message().unwrap().contains("1024"), "{e}");
     app.stop().await;
 }

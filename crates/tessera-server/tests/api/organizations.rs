@@ -1,230 +1,190 @@
 use serde_json::json;
+use tessera_client::types::{
+    CreateOrganizationMembershipRequestBody, CreateOrganizationRequestBody, UpdateOrganizationMembershipRequestBody,
+    UpdateOrganizationRequestBody,
+};
+use tessera_client::{
+    CreateSessionTokenRequest, ListOrganizationMembershipsRequest, ListOrganizationsRequest,
+    UpdateOrganizationMembershipMetadataRequestBody, UpdateOrganizationMetadataRequestBody,
+    UsersGetOrganizationMembershipsRequest,
+};
 
 use crate::helpers::*;
+
+fn named(name: &str) -> CreateOrganizationRequestBody {
+    CreateOrganizationRequestBody { name: name.to_owned(), ..Default::default() }
+}
+
+fn membership(user_id: &str, role: &str) -> CreateOrganizationMembershipRequestBody {
+    CreateOrganizationMembershipRequestBody { user_id: user_id.to_owned(), role: role.to_owned(), ..Default::default() }
+}
 
 #[tokio::test]
 async fn organizations_are_created_with_the_creator_as_admin_and_found_by_id_or_slug() {
     let app = TestApp::spawn().await;
+    let orgs = app.sdk.organizations();
     let u = app.user("o@x.io").await;
-    let o = app.post("/organizations", json!({"name": "Acme, Inc.", "created_by": id(&u), "public_metadata": {"tier": "gold"}})).await.ok().clone();
-    assert_eq!(
-        (
-            o["object"].as_str(),
-            o["slug"].as_str(),
-            o["members_count"].as_i64()
-        ),
-        (Some("organization"), Some("acme-inc"), Some(1))
-    );
-    for f in [
-        "has_image",
-        "max_allowed_memberships",
-        "admin_delete_enabled",
-        "public_metadata",
-        "created_at",
-        "updated_at",
-    ] {
-        assert!(o.get(f).is_some(), "missing {f}");
-    }
-    assert_eq!(app.get("/organizations/acme-inc").await.ok()["id"], o["id"]);
-    assert_eq!(
-        app.get(&format!("/organizations/{}", id(&o))).await.ok()["name"],
-        "Acme, Inc."
-    );
-    let members = app
-        .get(&format!("/organizations/{}/memberships", id(&o)))
+    let o = orgs
+        .create(CreateOrganizationRequestBody {
+            created_by: Some(u.id.clone()),
+            public_metadata: Some(obj(json!({"tier": "gold"}))),
+            ..named("Acme, Inc.")
+        })
         .await
-        .ok()
-        .clone();
-    assert_eq!(members["total_count"], 1);
-    assert_eq!(members["data"][0]["role"], "org:admin");
-    assert_eq!(members["data"][0]["public_user_data"]["user_id"], u["id"]);
-    assert!(
-        members["data"][0]["permissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p == "org:sys_memberships:manage")
-    );
+        .unwrap();
+    assert_eq!((o.object.as_str(), o.slug.as_str(), o.members_count), ("organization", "acme-inc", Some(1)));
+    // `has_image`, `max_allowed_memberships`, `admin_delete_enabled`, `public_metadata`,
+    // `created_at` and `updated_at` are required fields of the SDK's `Organization`: decoding it
+    // proves they are present.
+    assert_eq!(o.public_metadata, obj(json!({"tier": "gold"})));
+    assert_eq!(orgs.get("acme-inc").await.unwrap().id, o.id);
+    assert_eq!(orgs.get(&o.id).await.unwrap().name, "Acme, Inc.");
+    let members = app.sdk.organization_memberships().list(ListOrganizationMembershipsRequest::new(&o.id)).await;
+    let members = members.unwrap();
+    assert_eq!(members.total_count, 1);
+    assert_eq!(members.data[0].role, "org:admin");
+    assert_eq!(members.data[0].public_user_data.as_ref().map(|p| p.user_id.as_str()), Some(u.id.as_str()));
+    assert!(members.data[0].permissions.iter().any(|p| p == "org:sys_memberships:manage"));
 
-    app.post(
-        "/organizations",
-        json!({"name": "Other", "slug": "acme-inc"}),
-    )
-    .await
-    .err(422, "form_identifier_exists");
-    app.post("/organizations", json!({}))
-        .await
-        .err(422, "form_param_missing");
-    app.post("/organizations", json!({"name": "x", "slug": "Bad Slug"}))
-        .await
-        .err(422, "form_param_format_invalid");
-    app.post(
-        "/organizations",
-        json!({"name": "x", "created_by": "user_nope"}),
-    )
-    .await
-    .err(404, "resource_not_found");
-    app.get("/organizations/nope")
-        .await
-        .err(404, "resource_not_found");
+    let r = orgs.create(CreateOrganizationRequestBody { slug: Some("acme-inc".into()), ..named("Other") }).await;
+    assert_api_err(r, 422, "form_identifier_exists");
+    // Raw: no `name`, which the SDK's typed body requires.
+    app.post("/organizations", json!({})).await.err(422, "form_param_missing");
+    let r = orgs.create(CreateOrganizationRequestBody { slug: Some("Bad Slug".into()), ..named("x") }).await;
+    assert_api_err(r, 422, "form_param_format_invalid");
+    let r = orgs.create(CreateOrganizationRequestBody { created_by: Some("user_nope".into()), ..named("x") }).await;
+    assert_api_err(r, 404, "resource_not_found");
+    assert_api_err(orgs.get("nope").await, 404, "resource_not_found");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn organizations_update_merge_metadata_list_and_delete_with_their_memberships() {
     let app = TestApp::spawn().await;
+    let orgs = app.sdk.organizations();
     let u = app.user("o@x.io").await;
-    let o = app.org("First", &id(&u)).await;
+    let o = app.org("First", &u.id).await;
     app.advance_secs(1);
-    let o2 = app.org("Second", &id(&u)).await;
-    let upd = app
-        .patch(
-            &format!("/organizations/{}", id(&o)),
-            json!({"name": "Renamed", "slug": "renamed"}),
+    let o2 = app.org("Second", &u.id).await;
+    let upd = orgs
+        .update(
+            &o.id,
+            UpdateOrganizationRequestBody {
+                name: Some("Renamed".into()),
+                slug: Some("renamed".into()),
+                ..Default::default()
+            },
         )
         .await
-        .ok()
-        .clone();
-    assert_eq!(
-        (upd["name"].as_str(), upd["slug"].as_str()),
-        (Some("Renamed"), Some("renamed"))
-    );
-    let m = app
-        .patch(
-            &format!("/organizations/{}/metadata", id(&o)),
-            json!({"public_metadata": {"a": {"b": 1}}, "private_metadata": {"s": 1}}),
+        .unwrap();
+    assert_eq!((upd.name.as_str(), upd.slug.as_str()), ("Renamed", "renamed"));
+    let m = orgs
+        .update_metadata(
+            &o.id,
+            UpdateOrganizationMetadataRequestBody {
+                public_metadata: Some(obj(json!({"a": {"b": 1}}))),
+                private_metadata: Some(obj(json!({"s": 1}))),
+            },
         )
         .await
-        .ok()
-        .clone();
-    assert_eq!(m["public_metadata"], json!({"a": {"b": 1}}));
-    let m = app
-        .patch(
-            &format!("/organizations/{}/metadata", id(&o)),
-            json!({"public_metadata": {"a": {"b": null}}}),
+        .unwrap();
+    assert_eq!(m.public_metadata, obj(json!({"a": {"b": 1}})));
+    let m = orgs
+        .update_metadata(
+            &o.id,
+            UpdateOrganizationMetadataRequestBody {
+                public_metadata: Some(obj(json!({"a": {"b": null}}))),
+                private_metadata: None,
+            },
         )
         .await
-        .ok()
-        .clone();
-    assert_eq!(m["public_metadata"], json!({"a": {}}));
+        .unwrap();
+    assert_eq!(m.public_metadata, obj(json!({"a": {}})));
 
-    let list = app.get("/organizations").await.ok().clone();
-    assert_eq!(list["total_count"], 2);
-    assert_eq!(list["data"][0]["id"], o2["id"], "newest first");
-    assert_eq!(
-        app.get("/organizations?query=renam").await.ok()["total_count"],
-        1
-    );
-    assert_eq!(
-        app.get(&format!("/organizations?user_id={}", id(&u)))
-            .await
-            .ok()["total_count"],
-        2
-    );
+    let list = orgs.list(Default::default()).await.unwrap();
+    assert_eq!(list.total_count, 2);
+    assert_eq!(list.data[0].id, o2.id, "newest first");
+    let r = orgs.list(ListOrganizationsRequest { query: Some("renam".into()), ..Default::default() }).await;
+    assert_eq!(r.unwrap().total_count, 1);
+    let r = orgs.list(ListOrganizationsRequest { user_id: Some(u.id.clone()), ..Default::default() }).await;
+    assert_eq!(r.unwrap().total_count, 2);
 
-    let s = app.session(&id(&u), Some(&id(&o))).await;
-    let d = app
-        .delete(&format!("/organizations/{}", id(&o)))
+    let s = app.session(&u.id, Some(&o.id)).await;
+    let d = orgs.delete(&o.id).await.unwrap();
+    assert_eq!((d.object.as_str(), d.deleted), ("organization", true));
+    assert_api_err(orgs.get(&o.id).await, 404, "resource_not_found");
+    let mine = app
+        .sdk
+        .users()
+        .get_organization_memberships(UsersGetOrganizationMembershipsRequest {
+            user_id: u.id.clone(),
+            limit: None,
+            offset: None,
+        })
         .await
-        .ok()
-        .clone();
-    assert_eq!(
-        (d["object"].as_str(), d["deleted"].as_bool()),
-        (Some("organization"), Some(true))
-    );
-    app.get(&format!("/organizations/{}", id(&o)))
-        .await
-        .err(404, "resource_not_found");
-    assert_eq!(
-        app.get(&format!("/users/{}/organization_memberships", id(&u)))
-            .await
-            .ok()["total_count"],
-        1
-    );
+        .unwrap();
+    assert_eq!(mine.total_count, 1);
     // The session keeps working without its organization.
-    app.post(&format!("/sessions/{}/tokens", id(&s)), json!({}))
+    app.sdk
+        .sessions()
+        .create_session_token(CreateSessionTokenRequest { session_id: s.id.clone(), body: Some(Default::default()) })
         .await
-        .ok();
+        .unwrap();
     app.stop().await;
 }
 
 #[tokio::test]
 async fn memberships_are_created_updated_listed_and_removed() {
     let app = TestApp::spawn().await;
+    let memberships = app.sdk.organization_memberships();
     let owner = app.user("owner@x.io").await;
     let member = app.user("member@x.io").await;
-    let o = app.org("Team", &id(&owner)).await;
-    let path = format!("/organizations/{}/memberships", id(&o));
-    let m = app
-        .post(&path, json!({"user_id": id(&member), "role": "org:member"}))
-        .await
-        .ok()
-        .clone();
+    let o = app.org("Team", &owner.id).await;
+    let path = format!("/organizations/{}/memberships", o.id);
+    let m = memberships.create(&o.id, membership(&member.id, "org:member")).await.unwrap();
     assert_eq!(
-        (
-            m["object"].as_str(),
-            m["role"].as_str(),
-            m["role_name"].as_str()
-        ),
-        (
-            Some("organization_membership"),
-            Some("org:member"),
-            Some("Member")
-        )
+        (m.object.as_str(), m.role.as_str(), m.role_name.as_str()),
+        ("organization_membership", "org:member", "Member")
     );
-    assert_eq!(m["organization"]["id"], o["id"]);
-    assert!(m["id"].as_str().unwrap().starts_with("orgmem_"));
-    app.post(&path, json!({"user_id": id(&member), "role": "org:member"}))
-        .await
-        .err(422, "already_a_member_in_organization");
-    app.post(&path, json!({"user_id": id(&member)}))
-        .await
-        .err(422, "form_param_missing");
-    app.post(&path, json!({"user_id": "user_nope", "role": "org:member"}))
-        .await
-        .err(404, "resource_not_found");
-    app.post(&path, json!({"user_id": id(&member), "role": "not a role"}))
-        .await
-        .err(422, "form_param_value_invalid");
+    assert_eq!(m.organization.id, o.id);
+    assert!(m.id.starts_with("orgmem_"));
+    let r = memberships.create(&o.id, membership(&member.id, "org:member")).await;
+    assert_api_err(r, 422, "already_a_member_in_organization");
+    // Raw: no `role`, which the SDK's typed body requires.
+    app.post(&path, json!({"user_id": member.id})).await.err(422, "form_param_missing");
+    let r = memberships.create(&o.id, membership("user_nope", "org:member")).await;
+    assert_api_err(r, 404, "resource_not_found");
+    let r = memberships.create(&o.id, membership(&member.id, "not a role")).await;
+    assert_api_err(r, 422, "form_param_value_invalid");
 
-    let up = app
-        .patch(
-            &format!("{path}/{}", id(&member)),
-            json!({"role": "org:billing_manager"}),
+    let up = memberships
+        .update(&o.id, &member.id, UpdateOrganizationMembershipRequestBody { role: "org:billing_manager".into() })
+        .await
+        .unwrap();
+    assert_eq!((up.role.as_str(), up.role_name.as_str()), ("org:billing_manager", "Billing Manager"));
+    let md = memberships
+        .update_metadata(
+            &o.id,
+            &member.id,
+            UpdateOrganizationMembershipMetadataRequestBody {
+                public_metadata: Some(obj(json!({"team": "red"}))),
+                private_metadata: None,
+            },
         )
         .await
-        .ok()
-        .clone();
-    assert_eq!(
-        (up["role"].as_str(), up["role_name"].as_str()),
-        (Some("org:billing_manager"), Some("Billing Manager"))
-    );
-    let md = app
-        .patch(
-            &format!("{path}/{}/metadata", id(&member)),
-            json!({"public_metadata": {"team": "red"}}),
-        )
-        .await
-        .ok()
-        .clone();
-    assert_eq!(md["public_metadata"], json!({"team": "red"}));
-    assert_eq!(app.get(&path).await.ok()["total_count"], 2);
-    let gone = app
-        .delete(&format!("{path}/{}", id(&member)))
-        .await
-        .ok()
-        .clone();
-    assert_eq!(gone["role"], "org:billing_manager");
-    app.delete(&format!("{path}/{}", id(&member)))
-        .await
-        .err(404, "resource_not_found");
-    assert_eq!(app.get(&path).await.ok()["total_count"], 1);
+        .unwrap();
+    assert_eq!(md.public_metadata, obj(json!({"team": "red"})));
+    let count =
+        || async { memberships.list(ListOrganizationMembershipsRequest::new(&o.id)).await.unwrap().total_count };
+    assert_eq!(count().await, 2);
+    let gone = memberships.delete(&o.id, &member.id).await.unwrap();
+    assert_eq!(gone.role, "org:billing_manager");
+    assert_api_err(memberships.delete(&o.id, &member.id).await, 404, "resource_not_found");
+    assert_eq!(count().await, 1);
 
     // Deleting a user removes their memberships.
-    app.post(&path, json!({"user_id": id(&member), "role": "org:member"}))
-        .await
-        .ok();
-    app.delete(&format!("/users/{}", id(&member))).await.ok();
-    assert_eq!(app.get(&path).await.ok()["total_count"], 1);
+    memberships.create(&o.id, membership(&member.id, "org:member")).await.unwrap();
+    app.sdk.users().delete(&member.id).await.unwrap();
+    assert_eq!(count().await, 1);
     app.stop().await;
 }

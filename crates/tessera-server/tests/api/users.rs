@@ -1,10 +1,21 @@
 use serde_json::json;
+use tessera_client::types::{CreateUserRequestBody, UpdateMetadataRequestBody, UpdateUserRequestBody};
+use tessera_client::{
+    CreateSessionTokenFromTemplateRequest, CreateSessionTokenRequest, DeletedObject, GetUserListRequest,
+    GetUsersCountRequest, SessionStatus, User,
+};
 
 use crate::helpers::*;
+
+fn email(e: &str) -> CreateUserRequestBody {
+    CreateUserRequestBody { email_address: Some(vec![e.to_owned()]), ..Default::default() }
+}
 
 #[tokio::test]
 async fn creating_a_user_returns_every_required_field_and_a_verified_primary_email() {
     let app = TestApp::spawn().await;
+    // Raw: this test checks the wire shape (every required field present, even when null) and the
+    // content type, which a typed decode cannot see.
     let r = app
         .post(
             "/users",
@@ -20,10 +31,7 @@ async fn creating_a_user_returns_every_required_field_and_a_verified_primary_ema
     assert_eq!(u["id"].as_str().unwrap().len(), "user_".len() + 27);
     assert_eq!(u["email_addresses"][0]["email_address"], "ada@example.com");
     assert_eq!(u["primary_email_address_id"], u["email_addresses"][0]["id"]);
-    assert_eq!(
-        u["email_addresses"][0]["verification"]["status"],
-        "verified"
-    );
+    assert_eq!(u["email_addresses"][0]["verification"]["status"], "verified");
     assert_eq!(u["phone_numbers"][0]["phone_number"], "+15555550100");
     assert_eq!(u["created_at"], json!(T0));
     for field in [
@@ -59,210 +67,143 @@ async fn creating_a_user_returns_every_required_field_and_a_verified_primary_ema
     ] {
         assert!(u.get(field).is_some(), "missing {field}");
     }
+    // The SDK decodes the same user, field for field.
+    let typed: User = serde_json::from_value(u.clone()).expect("the SDK's User type reads it");
+    assert_eq!(app.sdk.users().get(&typed.id).await.unwrap(), typed);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unique_identifiers_are_enforced_with_clerk_errors() {
     let app = TestApp::spawn().await;
-    app.post(
-        "/users",
-        json!({"email_address": ["a@x.io"], "username": "someone", "external_id": "e1"}),
-    )
-    .await
-    .ok();
-    app.post("/users", json!({"email_address": ["A@X.IO"]}))
+    app.sdk
+        .users()
+        .create(CreateUserRequestBody {
+            username: Some("someone".into()),
+            external_id: Some("e1".into()),
+            ..email("a@x.io")
+        })
         .await
-        .err(422, "form_identifier_exists");
-    let r = app.post("/users", json!({"username": "SOMEONE"})).await;
-    r.err(422, "form_identifier_exists");
-    assert_eq!(r.param(), "username");
-    let r = app.post("/users", json!({"external_id": "e1"})).await;
-    assert_eq!((r.status.as_u16(), r.param()), (422, "external_id"));
+        .unwrap();
+    assert_api_err(app.sdk.users().create(email("A@X.IO")).await, 422, "form_identifier_exists");
+    let r =
+        app.sdk.users().create(CreateUserRequestBody { username: Some("SOMEONE".into()), ..Default::default() }).await;
+    assert_eq!(assert_api_err_param(r, 422, "form_identifier_exists"), "username");
+    let e = api_err(
+        app.sdk.users().create(CreateUserRequestBody { external_id: Some("e1".into()), ..Default::default() }).await,
+    );
+    assert_eq!((e.status(), e.param_name()), (Some(422), Some("external_id")));
     app.stop().await;
 }
 
 #[tokio::test]
 async fn malformed_user_bodies_name_the_parameter() {
     let app = TestApp::spawn().await;
-    let cases = [
+    // Wrong JSON types and unknown fields: the SDK's typed bodies cannot send these.
+    let raw_cases = [
+        (json!({"first_name": 5}), 422, "form_param_type_invalid", "first_name"),
+        (json!({"email_address": "x@y.io", "bogus": 1}), 422, "form_param_unknown", "bogus"),
+        (json!({"public_metadata": [1]}), 422, "form_param_type_invalid", "public_metadata"),
+    ];
+    for (body, status, code, param) in raw_cases {
+        let r = app.post("/users", body.clone()).await;
+        r.err(status, code);
+        assert_eq!(r.param(), param, "{body}");
+    }
+    let sdk_cases = [
+        (email("not-an-email"), 422, "form_param_format_invalid", "email_address"),
         (
-            json!({"first_name": 5}),
-            422,
-            "form_param_type_invalid",
-            "first_name",
-        ),
-        (
-            json!({"email_address": ["not-an-email"]}),
-            422,
-            "form_param_format_invalid",
-            "email_address",
-        ),
-        (
-            json!({"email_address": "x@y.io", "bogus": 1}),
-            422,
-            "form_param_unknown",
-            "bogus",
-        ),
-        (
-            json!({"public_metadata": [1]}),
-            422,
-            "form_param_type_invalid",
-            "public_metadata",
-        ),
-        (
-            json!({"public_metadata": {"k": "x".repeat(9000)}}),
+            CreateUserRequestBody { public_metadata: Some(obj(json!({"k": "x".repeat(9000)}))), ..Default::default() },
             422,
             "form_param_exceeds_allowed_size",
             "public_metadata",
         ),
         (
-            json!({"phone_number": ["12"]}),
+            CreateUserRequestBody { phone_number: Some(vec!["12".into()]), ..Default::default() },
             422,
             "form_param_format_invalid",
             "phone_number",
         ),
         (
-            json!({"username": "ab"}),
+            CreateUserRequestBody { username: Some("ab".into()), ..Default::default() },
             422,
             "form_username_invalid_length",
             "username",
         ),
     ];
-    for (body, status, code, param) in cases {
-        let r = app.post("/users", body.clone()).await;
-        r.err(status, code);
-        assert_eq!(r.param(), param, "{body}");
+    for (body, status, code, param) in sdk_cases {
+        let r = app.sdk.users().create(body.clone()).await;
+        assert_eq!(assert_api_err_param(r, status, code), param, "{body:?}");
     }
-    let r = app
-        .raw(
-            reqwest::Method::POST,
-            "/v1/users",
-            Some(&format!("Bearer {SECRET}")),
-            Some("{not json"),
-        )
-        .await;
+    let r = app.raw(reqwest::Method::POST, "/v1/users", Some(&format!("Bearer {SECRET}")), Some("{not json")).await;
     r.err(400, "request_body_invalid");
-    let r = app
-        .raw(
-            reqwest::Method::POST,
-            "/v1/users",
-            Some(&format!("Bearer {SECRET}")),
-            Some("[1,2]"),
-        )
-        .await;
+    let r = app.raw(reqwest::Method::POST, "/v1/users", Some(&format!("Bearer {SECRET}")), Some("[1,2]")).await;
     r.err(400, "request_body_invalid");
     let big = format!("{{\"first_name\":\"{}\"}}", "x".repeat(300_000));
-    let r = app
-        .raw(
-            reqwest::Method::POST,
-            "/v1/users",
-            Some(&format!("Bearer {SECRET}")),
-            Some(&big),
-        )
-        .await;
+    let r = app.raw(reqwest::Method::POST, "/v1/users", Some(&format!("Bearer {SECRET}")), Some(&big)).await;
     r.err(413, "request_body_too_large");
-    assert_eq!(
-        app.get("/users/count").await.ok()["total_count"],
-        0,
-        "nothing was stored"
-    );
+    assert_eq!(app.sdk.users().count(Default::default()).await.unwrap().total_count, 0, "nothing was stored");
     app.stop().await;
 }
 
 #[tokio::test]
 async fn users_can_be_read_updated_listed_counted_and_deleted() {
     let app = TestApp::spawn().await;
+    let users = app.sdk.users();
     let a = app.user("a@x.io").await;
     app.advance_secs(1);
-    let b = app
-        .post(
-            "/users",
-            json!({"email_address": ["b@x.io"], "username": "bobby", "first_name": "Bob"}),
-        )
+    let b = users
+        .create(CreateUserRequestBody {
+            username: Some("bobby".into()),
+            first_name: Some("Bob".into()),
+            ..email("b@x.io")
+        })
         .await
-        .ok()
-        .clone();
-    assert_eq!(
-        app.get(&format!("/users/{}", id(&a))).await.ok()["id"],
-        a["id"]
-    );
-    app.get("/users/user_missing")
-        .await
-        .err(404, "resource_not_found");
+        .unwrap();
+    assert_eq!(users.get(&a.id).await.unwrap().id, a.id);
+    assert_api_err(users.get("user_missing").await, 404, "resource_not_found");
 
-    let list = app.get("/users").await.ok().clone();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(list[0]["id"], b["id"], "newest first");
-    let list = app.get("/users?order_by=created_at").await.ok().clone();
-    assert_eq!(list[0]["id"], a["id"]);
-    let list = app.get("/users?email_address=B@x.io").await.ok().clone();
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    let list = app
-        .get(&format!("/users?user_id={}&user_id={}", id(&a), id(&b)))
-        .await
-        .ok()
-        .clone();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    assert_eq!(
-        app.get("/users?query=bob")
-            .await
-            .ok()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        app.get("/users?limit=1&offset=1")
-            .await
-            .ok()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(
-        app.get("/users/count?query=x.io").await.ok()["total_count"],
-        2
-    );
-    app.get("/users?limit=501")
-        .await
-        .err(422, "form_param_value_invalid");
-    app.get("/users?order_by=shoe_size")
-        .await
-        .err(422, "form_param_value_invalid");
+    let list = users.list(Default::default()).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].id, b.id, "newest first");
+    let list = users.list(GetUserListRequest { order_by: Some("created_at".into()), ..Default::default() }).await;
+    assert_eq!(list.unwrap()[0].id, a.id);
+    let list = users.list(GetUserListRequest { email_address: vec!["B@x.io".into()], ..Default::default() }).await;
+    assert_eq!(list.unwrap().len(), 1);
+    let list = users.list(GetUserListRequest { user_id: vec![a.id.clone(), b.id.clone()], ..Default::default() });
+    assert_eq!(list.await.unwrap().len(), 2);
+    let list = users.list(GetUserListRequest { query: Some("bob".into()), ..Default::default() }).await;
+    assert_eq!(list.unwrap().len(), 1);
+    let list = users.list(GetUserListRequest { limit: Some(1), offset: Some(1), ..Default::default() }).await;
+    assert_eq!(list.unwrap().len(), 1);
+    let count = users.count(GetUsersCountRequest { query: Some("x.io".into()), ..Default::default() }).await;
+    assert_eq!(count.unwrap().total_count, 2);
+    let r = users.list(GetUserListRequest { limit: Some(501), ..Default::default() }).await;
+    assert_api_err(r, 422, "form_param_value_invalid");
+    let r = users.list(GetUserListRequest { order_by: Some("shoe_size".into()), ..Default::default() }).await;
+    assert_api_err(r, 422, "form_param_value_invalid");
 
     app.advance_secs(1);
+    // Raw: clearing a field needs an explicit `"last_name": null`, which the SDK's
+    // `UpdateUserRequestBody` (None = not sent) cannot express.
     let u = app
-        .patch(
-            &format!("/users/{}", id(&a)),
-            json!({"first_name": "Ada2", "last_name": null, "username": "ada_l"}),
-        )
+        .patch(&format!("/users/{}", a.id), json!({"first_name": "Ada2", "last_name": null, "username": "ada_l"}))
         .await
         .ok()
         .clone();
+    let u: User = serde_json::from_value(u).unwrap();
     assert_eq!(
-        (
-            u["first_name"].as_str(),
-            u["last_name"].as_str(),
-            u["username"].as_str()
-        ),
+        (u.first_name.as_deref(), u.last_name.as_deref(), u.username.as_deref()),
         (Some("Ada2"), None, Some("ada_l"))
     );
-    assert!(u["updated_at"].as_i64() > u["created_at"].as_i64());
-    app.patch(&format!("/users/{}", id(&a)), json!({"username": "bobby"}))
-        .await
-        .err(422, "form_identifier_exists");
+    assert!(u.updated_at > u.created_at);
+    let r = users.update(&a.id, UpdateUserRequestBody { username: Some("bobby".into()), ..Default::default() }).await;
+    assert_api_err(r, 422, "form_identifier_exists");
 
-    let d = app.delete(&format!("/users/{}", id(&a))).await.ok().clone();
-    assert_eq!(d, json!({"object": "user", "id": id(&a), "deleted": true}));
-    app.delete(&format!("/users/{}", id(&a)))
-        .await
-        .err(404, "resource_not_found");
-    app.post("/users", json!({"email_address": ["a@x.io"]}))
-        .await
-        .ok();
+    let d = users.delete(&a.id).await.unwrap();
+    assert_eq!(d, DeletedObject { object: "user".into(), id: Some(a.id.clone()), slug: None, deleted: true });
+    assert_api_err(users.delete(&a.id).await, 404, "resource_not_found");
+    users.create(email("a@x.io")).await.unwrap();
     app.stop().await;
 }
 
@@ -270,28 +211,36 @@ async fn users_can_be_read_updated_listed_counted_and_deleted() {
 async fn metadata_patch_deep_merges_and_null_deletes_at_any_depth() {
     let app = TestApp::spawn().await;
     let u = app
-        .post("/users", json!({"public_metadata": {"a": {"b": 1, "c": {"d": 2, "e": 3}}, "keep": true}, "private_metadata": {"x": 1}}))
+        .sdk
+        .users()
+        .create(CreateUserRequestBody {
+            public_metadata: Some(obj(json!({"a": {"b": 1, "c": {"d": 2, "e": 3}}, "keep": true}))),
+            private_metadata: Some(obj(json!({"x": 1}))),
+            ..Default::default()
+        })
         .await
-        .ok()
-        .clone();
-    let r = app
-        .patch(&format!("/users/{}/metadata", id(&u)), json!({"public_metadata": {"a": {"c": {"d": null, "f": 4}}}, "private_metadata": {"x": null}}))
-        .await;
-    let u2 = r.ok();
-    assert_eq!(
-        u2["public_metadata"],
-        json!({"a": {"b": 1, "c": {"e": 3, "f": 4}}, "keep": true})
-    );
-    assert_eq!(u2["private_metadata"], json!({}));
-    app.patch(
-        &format!("/users/{}/metadata", id(&u)),
-        json!({"public_metadata": 3}),
-    )
-    .await
-    .err(422, "form_param_type_invalid");
-    app.patch("/users/user_nope/metadata", json!({}))
+        .unwrap();
+    let u2 = app
+        .sdk
+        .users()
+        .update_metadata(
+            &u.id,
+            UpdateMetadataRequestBody {
+                public_metadata: Some(obj(json!({"a": {"c": {"d": null, "f": 4}}}))),
+                private_metadata: Some(obj(json!({"x": null}))),
+                ..Default::default()
+            },
+        )
         .await
-        .err(404, "resource_not_found");
+        .unwrap();
+    assert_eq!(u2.public_metadata, obj(json!({"a": {"b": 1, "c": {"e": 3, "f": 4}}, "keep": true})));
+    assert_eq!(u2.private_metadata, Some(obj(json!({}))));
+    // Raw: a metadata value that is not an object.
+    app.patch(&format!("/users/{}/metadata", u.id), json!({"public_metadata": 3}))
+        .await
+        .err(422, "form_param_type_invalid");
+    let r = app.sdk.users().update_metadata("user_nope", Default::default()).await;
+    assert_api_err(r, 404, "resource_not_found");
     app.stop().await;
 }
 
@@ -299,43 +248,34 @@ async fn metadata_patch_deep_merges_and_null_deletes_at_any_depth() {
 async fn banning_revokes_the_users_live_sessions_and_unban_restores_the_flag() {
     let app = TestApp::spawn().await;
     let u = app.user("ban@x.io").await;
-    let s1 = app.session(&id(&u), None).await;
-    let s2 = app.session(&id(&u), None).await;
+    let s1 = app.session(&u.id, None).await;
+    let s2 = app.session(&u.id, None).await;
     let other = app.user("other@x.io").await;
-    let s3 = app.session(&id(&other), None).await;
-    let banned = app
-        .post(&format!("/users/{}/ban", id(&u)), json!({}))
-        .await
-        .ok()
-        .clone();
-    assert_eq!(banned["banned"], true);
+    let s3 = app.session(&other.id, None).await;
+    let banned = app.sdk.users().ban(&u.id).await.unwrap();
+    assert!(banned.banned);
     for s in [&s1, &s2] {
-        assert_eq!(
-            app.get(&format!("/sessions/{}", id(s))).await.ok()["status"],
-            "revoked"
-        );
-        app.post(&format!("/sessions/{}/tokens", id(s)), json!({}))
-            .await
-            .err(404, "resource_not_found");
+        assert_eq!(app.sdk.sessions().get(&s.id).await.unwrap().status, SessionStatus::Revoked);
+        let r = app
+            .sdk
+            .sessions()
+            .create_session_token(CreateSessionTokenRequest {
+                session_id: s.id.clone(),
+                body: Some(Default::default()),
+            })
+            .await;
+        assert_api_err(r, 404, "resource_not_found");
     }
-    assert_eq!(
-        app.get(&format!("/sessions/{}", id(&s3))).await.ok()["status"],
-        "active"
-    );
-    app.post("/sessions", json!({"user_id": id(&u)}))
-        .await
-        .err(403, "user_banned");
-    let unbanned = app
-        .post(&format!("/users/{}/unban", id(&u)), json!({}))
-        .await
-        .ok()
-        .clone();
-    assert_eq!(unbanned["banned"], false);
-    assert_eq!(
-        app.get(&format!("/sessions/{}", id(&s1))).await.ok()["status"],
-        "revoked",
-        "terminal stays terminal"
-    );
+    assert_eq!(app.sdk.sessions().get(&s3.id).await.unwrap().status, SessionStatus::Active);
+    let r = app
+        .sdk
+        .sessions()
+        .create(tessera_client::types::CreateSessionRequestBody { user_id: u.id.clone(), active_organization_id: None })
+        .await;
+    assert_api_err(r, 403, "user_banned");
+    let unbanned = app.sdk.users().unban(&u.id).await.unwrap();
+    assert!(!unbanned.banned);
+    assert_eq!(app.sdk.sessions().get(&s1.id).await.unwrap().status, SessionStatus::Revoked, "terminal stays terminal");
     app.stop().await;
 }
 
@@ -343,34 +283,23 @@ async fn banning_revokes_the_users_live_sessions_and_unban_restores_the_flag() {
 async fn data_survives_a_restart() {
     let mut app = TestApp::spawn().await;
     let u = app.user("persist@x.io").await;
-    let s = app.session(&id(&u), None).await;
-    app.post(
-        "/jwt_templates",
-        json!({"name": "persisted", "claims": {"e": "{{user.primary_email_address}}"}}),
-    )
-    .await
-    .ok();
-    let jwks_before = app
-        .raw(reqwest::Method::GET, "/.well-known/jwks.json", None, None)
-        .await
-        .body;
+    let s = app.session(&u.id, None).await;
+    app.template("persisted", json!({"e": "{{user.primary_email_address}}"})).await;
+    let jwks_before = app.raw(reqwest::Method::GET, "/.well-known/jwks.json", None, None).await.body;
     app.restart().await;
-    assert_eq!(
-        app.get(&format!("/users/{}", id(&u))).await.ok()["email_addresses"][0]["email_address"],
-        "persist@x.io"
-    );
-    assert_eq!(
-        app.get(&format!("/sessions/{}", id(&s))).await.ok()["status"],
-        "active"
-    );
-    let jwks_after = app
-        .raw(reqwest::Method::GET, "/.well-known/jwks.json", None, None)
-        .await
-        .body;
+    assert_eq!(app.sdk.users().get(&u.id).await.unwrap().email_addresses[0].email_address, "persist@x.io");
+    assert_eq!(app.sdk.sessions().get(&s.id).await.unwrap().status, SessionStatus::Active);
+    let jwks_after = app.raw(reqwest::Method::GET, "/.well-known/jwks.json", None, None).await.body;
     assert_eq!(jwks_before, jwks_after, "the instance key persists");
-    app.post(&format!("/sessions/{}/tokens/persisted", id(&s)), json!({}))
+    app.sdk
+        .sessions()
+        .create_token_from_template(CreateSessionTokenFromTemplateRequest {
+            session_id: s.id.clone(),
+            template_name: "persisted".into(),
+            body: Some(Default::default()),
+        })
         .await
-        .ok();
+        .unwrap();
     app.stop().await;
 }
 
@@ -381,31 +310,24 @@ async fn the_same_flows_work_on_postgresql() {
         return;
     };
     let u = app.user("pg@x.io").await;
-    app.post("/users", json!({"email_address": ["PG@x.io"]}))
-        .await
-        .err(422, "form_identifier_exists");
-    let o = app.org("PG Org", &id(&u)).await;
-    let s = app.session(&id(&u), Some(&id(&o))).await;
-    app.post(
-        "/jwt_templates",
-        json!({"name": "pg", "claims": {"org": "{{org.slug}}"}}),
-    )
-    .await
-    .ok();
+    assert_api_err(app.sdk.users().create(email("PG@x.io")).await, 422, "form_identifier_exists");
+    let o = app.org("PG Org", &u.id).await;
+    let s = app.session(&u.id, Some(&o.id)).await;
+    app.template("pg", json!({"org": "{{org.slug}}"})).await;
     app.restart().await;
     let t = app
-        .post(&format!("/sessions/{}/tokens/pg", id(&s)), json!({}))
+        .sdk
+        .sessions()
+        .create_token_from_template(CreateSessionTokenFromTemplateRequest {
+            session_id: s.id.clone(),
+            template_name: "pg".into(),
+            body: Some(Default::default()),
+        })
         .await
-        .ok()
-        .clone();
-    let claims = crate::tokens::verify_with_jwks(&app, t["jwt"].as_str().unwrap()).await;
+        .unwrap();
+    let claims = crate::tokens::verify_with_jwks(&app, &t.jwt).await;
     assert_eq!(claims["org"], "pg-org");
-    app.post(&format!("/users/{}/ban", id(&u)), json!({}))
-        .await
-        .ok();
-    assert_eq!(
-        app.get(&format!("/sessions/{}", id(&s))).await.ok()["status"],
-        "revoked"
-    );
+    app.sdk.users().ban(&u.id).await.unwrap();
+    assert_eq!(app.sdk.sessions().get(&s.id).await.unwrap().status, SessionStatus::Revoked);
     app.stop().await;
 }
