@@ -68,13 +68,9 @@ fn keys() -> &'static Keys {
             ],
         };
         let jwks_verifier = Verifier::new(KeySource::Jwks(jwks)).unwrap();
-        let pem_verifier =
-            Verifier::new(KeySource::PublicKeyPem(rsa.public_key_pem().unwrap())).unwrap();
-        let hmac_verifier = Verifier::new(KeySource::HmacSecret {
-            alg: Algorithm::HS256,
-            secret: HS_SECRET.to_vec(),
-        })
-        .unwrap();
+        let pem_verifier = Verifier::new(KeySource::PublicKeyPem(rsa.public_key_pem().unwrap())).unwrap();
+        let hmac_verifier =
+            Verifier::new(KeySource::HmacSecret { alg: Algorithm::HS256, secret: HS_SECRET.to_vec() }).unwrap();
         let mut pairs = Vec::new();
         for (name, key) in [("rsa", rsa), ("ec", ec), ("ed", ed), ("hs", hs)] {
             let verifying = if name == "hs" {
@@ -93,20 +89,12 @@ fn keys() -> &'static Keys {
         let unpinned = VerifyingKey::from_public_pem(&pem).unwrap();
         let rsa_third = SigningKey::from_pem(Algorithm::RS256, RSA_PEM).unwrap();
         pairs.push(("rsa-pem", rsa_third, unpinned));
-        Keys {
-            pairs,
-            jwks_verifier,
-            pem_verifier,
-            hmac_verifier,
-        }
+        Keys { pairs, jwks_verifier, pem_verifier, hmac_verifier }
     })
 }
 
 fn options() -> VerifyOptions {
-    VerifyOptions {
-        now: Some(NOW),
-        ..VerifyOptions::default()
-    }
+    VerifyOptions { now: Some(NOW), ..VerifyOptions::default() }
 }
 
 fn check_tessera_jwt(token: &str) {
@@ -122,8 +110,8 @@ fn check_tessera_jwt(token: &str) {
                 assert_eq!((&u.header, &u.claims), (&decoded.header, &decoded.claims));
                 let (input, sig) = token.rsplit_once('.').unwrap();
                 let sig = tessera_jwt::b64url_decode(sig).unwrap();
-                let deterministic = alg.is_hmac() || alg.is_rsa() && alg.as_str().starts_with("RS")
-                    || alg == Algorithm::EdDSA;
+                let deterministic =
+                    alg.is_hmac() || alg.is_rsa() && alg.as_str().starts_with("RS") || alg == Algorithm::EdDSA;
                 if deterministic && signing.algorithm() == alg {
                     assert_eq!(
                         signing.sign(input.as_bytes()).unwrap(),
@@ -156,10 +144,7 @@ fn check_sdk(verifier: &Verifier, token: &str, what: &str) {
             let alg = v.alg().expect("an accepted token has an alg");
             // The same token must verify with one of the fixture keys directly.
             assert!(
-                keys()
-                    .pairs
-                    .iter()
-                    .any(|(_, _, k)| tessera_jwt::verify(token.trim(), k).is_ok()),
+                keys().pairs.iter().any(|(_, _, k)| tessera_jwt::verify(token.trim(), k).is_ok()),
                 "{what}: the SDK accepted a token no fixture key verifies ({alg:?})"
             );
             serde_json::to_vec(&v).unwrap();

@@ -60,11 +60,7 @@ fn check_signing_key(key: &SigningKey, what: &str) {
         return;
     }
     let jwk = key.public_jwk(Some("kid-1")).expect("asymmetric keys have a JWK");
-    assert_eq!(
-        key.thumbprint().unwrap(),
-        tessera_jwt::jwk_thumbprint(&jwk).unwrap(),
-        "{what}: thumbprint"
-    );
+    assert_eq!(key.thumbprint().unwrap(), tessera_jwt::jwk_thumbprint(&jwk).unwrap(), "{what}: thumbprint");
     let from_jwk = VerifyingKey::from_jwk(&jwk).expect("the public JWK imports");
     assert_eq!(from_jwk.kid(), Some("kid-1"));
     tessera_jwt::verify(&token, &from_jwk).unwrap_or_else(|e| panic!("{what}: via JWK: {e}"));

@@ -182,7 +182,7 @@ def tessera_argv(port, data_dir, db_url, extra):
 
 
 def start_tessera(port, data_dir, db_url, extra, logpath):
-    env = {"TESSERA_LOG": "info"}
+    env = {"TESSERA_LOG": "info", "NO_COLOR": "1"}
     s = Server(tessera_argv(port, data_dir, db_url, extra), port, logpath, env)
     external = s.wait_ready(lambda: healthy(port))
     return s, external
@@ -192,7 +192,7 @@ def ready_ms_from_log(logpath, after_offset):
     with open(logpath, "rb") as f:
         f.seek(after_offset)
         text = f.read().decode(errors="replace")
-    m = re.findall(r"ready_ms=(\d+)", text)
+    m = re.findall(r"ready_ms=(\d+)", re.sub(r"\x1b\[[0-9;]*m", "", text))
     return int(m[-1]) if m else None
 
 

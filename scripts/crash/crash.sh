@@ -9,7 +9,9 @@
 #
 # TESSERA_TEST_DATABASE_URL, when set, works like --postgres. TESSERA_BIN names a prebuilt binary;
 # otherwise a debug build is made. CRASH_KILLS, CRASH_THREADS, CRASH_MIN_RUN, CRASH_MAX_RUN tune the
-# run. Prints "N kills, M acknowledged writes, L lost" per database and exits non-zero on any loss.
+# run; other arguments go to driver.py (`--inject-loss` deletes one acknowledged user during the
+# first outage, to see the checker report it). Prints "N kills, M acknowledged writes, L lost" per
+# database and exits non-zero on any loss.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -197,7 +197,7 @@ def create_template(api, ledger, name, kind, rng):
         return None
     if resp.get("name") != name or resp.get("claims") != body["claims"]:
         with ledger.lock:
-            ledger.echo_mismatches.append(f"template {resp.get('id')}: the create response differs from the request")
+            ledger.echo_mismatches.append((resp.get("id"), f"template {resp.get('id')}: the create response differs from the request"))
     with ledger.lock:
         ledger.templates[resp["id"]] = {"name": name, "claims": body["claims"], "alg": kind,
                                         "custom": kind != "RS256", "secret": secret}
@@ -365,7 +365,7 @@ def check_token(jwt, template, jwks):
 # ---- verification ------------------------------------------------------------------------------
 
 def verify_all(base, sk, ledger, mint_ids, pool):
-    """Reads back every acknowledged write; returns (checked, problems)."""
+    """Reads back every acknowledged write; returns (checked, [(id of the write or None, problem)])."""
     api = lambda m, p, b=None: call(base, sk, m, p, b)  # noqa: E731
     with ledger.lock:
         users = dict(ledger.users)
@@ -376,30 +376,30 @@ def verify_all(base, sk, ledger, mint_ids, pool):
         uid, want = item
         status, u = api("GET", f"/v1/users/{uid}")
         if status != 200:
-            return f"user {uid}: GET answered {status}"
+            return uid, f"user {uid}: GET answered {status}"
         emails = [e["email_address"] for e in u.get("email_addresses", [])]
         if emails != [want["email"]] or u.get("first_name") != want["first_name"] \
                 or u.get("external_id") != want["external_id"]:
-            return f"user {uid}: content differs: {emails} {u.get('first_name')!r} {u.get('external_id')!r}"
+            return uid, f"user {uid}: content differs: {emails} {u.get('first_name')!r} {u.get('external_id')!r}"
         return None
 
     def session(item):
         sid, uid = item
         status, s = api("GET", f"/v1/sessions/{sid}")
         if status != 200:
-            return f"session {sid}: GET answered {status}"
+            return sid, f"session {sid}: GET answered {status}"
         if s.get("user_id") != uid:
-            return f"session {sid}: user {s.get('user_id')} instead of {uid}"
+            return sid, f"session {sid}: user {s.get('user_id')} instead of {uid}"
         return None
 
     def template(item):
         tid, want = item
         status, t = api("GET", f"/v1/jwt_templates/{tid}")
         if status != 200:
-            return f"template {tid}: GET answered {status}"
+            return tid, f"template {tid}: GET answered {status}"
         got = (t.get("name"), t.get("claims"), t.get("signing_algorithm"), t.get("custom_signing_key"))
         if got != (want["name"], want["claims"], want["alg"], want["custom"]):
-            return f"template {tid}: content differs: {got}"
+            return tid, f"template {tid}: content differs: {got}"
         return None
 
     problems = []
@@ -412,21 +412,21 @@ def verify_all(base, sk, ledger, mint_ids, pool):
     # Minting: the key material of these templates must still decrypt.
     live = [sid for sid in sessions]
     if mint_ids and not live:
-        problems.append("no acknowledged session to mint with")
+        problems.append((None, "no acknowledged session to mint with"))
     elif mint_ids:
         status, jwks = api("GET", "/v1/jwks")
         keys = jwks.get("keys", []) if status == 200 else []
         if status != 200:
-            problems.append(f"GET /v1/jwks answered {status}")
+            problems.append((None, f"GET /v1/jwks answered {status}"))
         sid = live[0]
 
         def mint(tid):
             t = templates[tid]
             status, tok = api("POST", f"/v1/sessions/{sid}/tokens/{urllib.parse.quote(t['name'])}")
             if status != 200:
-                return f"mint from template {tid} ({t['alg']}): answered {status} {tok}"
+                return tid, f"mint from template {tid} ({t['alg']}): answered {status} {tok}"
             why = check_token(tok["jwt"], t, keys)
-            return f"mint from template {tid} ({t['alg']}): {why}" if why else None
+            return (tid, f"mint from template {tid} ({t['alg']}): {why}") if why else None
 
         for result in pool.map(mint, [t for t in mint_ids if t in templates]):
             if result:
@@ -457,7 +457,7 @@ def count_rows(ledger, query):
         n = query(f"SELECT count(*) FROM {table}")
         log(f"  {table}: {n} rows, {acked} acknowledged")
         if n < acked:
-            problems.append(f"{table} has {n} rows but {acked} writes were acknowledged")
+            problems.append((None, f"{table} has {n} rows but {acked} writes were acknowledged"))
     return problems
 
 
@@ -475,6 +475,9 @@ def main():
     ap.add_argument("--postgres", help="a PostgreSQL URL: run on a fresh database there instead of SQLite")
     ap.add_argument("--work-dir", help="keep data and logs here (default: a temporary directory)")
     ap.add_argument("--seed", type=int, help="random seed for the kill points")
+    ap.add_argument("--inject-loss", action="store_true",
+                    help="self-test of the checker (SQLite): delete one acknowledged user while the server is "
+                         "down after the first kill; the run must then report 1 lost and exit 1")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -512,7 +515,7 @@ def main():
             if not args.postgres:
                 digest = hashlib.sha256(open(master_file, "rb").read()).hexdigest()
                 if master_digest and digest != master_digest:
-                    problems.append("master.key changed across a restart")
+                    problems.append((None, "master.key changed across a restart"))
                 master_digest = digest
             if round_ > 0:
                 # Mint from the templates made right before the last kill, and a sample of the rest.
@@ -538,6 +541,14 @@ def main():
             server.kill()
             load.running.clear()
             log(f"kill {round_ + 1}: SIGKILL with {ledger.total()} acknowledged writes so far")
+            if args.inject_loss and round_ == 0 and not args.postgres:
+                with ledger.lock:
+                    victim = next(iter(ledger.users))
+                db = sqlite3.connect(os.path.join(data_dir, "tessera.db"))
+                db.execute("DELETE FROM users WHERE id = ?", (victim,))
+                db.commit()
+                db.close()
+                log(f"injected a loss: deleted user {victim}")
             time.sleep(0.2)
 
         # Every template once more, to be sure all key material decrypts after the last restart.
@@ -558,10 +569,10 @@ def main():
             result = [r[0] for r in db.execute("PRAGMA integrity_check")]
             log(f"  PRAGMA integrity_check: {', '.join(result)}")
             if result != ["ok"]:
-                problems.append(f"integrity_check: {result}")
+                problems.append((None, f"integrity_check: {result}"))
             fk = db.execute("PRAGMA foreign_key_check").fetchall()
             if fk:
-                problems.append(f"foreign_key_check: {fk[:5]}")
+                problems.append((None, f"foreign_key_check: {fk[:5]}"))
             problems += count_rows(ledger, lambda q: db.execute(q).fetchone()[0])
             db.close()
     finally:
@@ -576,14 +587,21 @@ def main():
 
     acked = ledger.total()
     problems += ledger.echo_mismatches
-    for p in problems[:50]:
-        log(f"PROBLEM: {p}")
+    lost = {pid for pid, _ in problems if pid}
+    seen = set()
+    for _, p in problems:
+        if p not in seen and len(seen) < 50:
+            seen.add(p)
+            log(f"PROBLEM: {p}")
     if ledger.rejected:
         log("non-200 answers during the load: " + ", ".join(f"{k} x{v}" for k, v in sorted(ledger.rejected.items())))
     log(f"{ledger.down_errors} requests failed while the server was down (not acknowledged, not counted)")
     print(f"{backend}: {len(ledger.users)} users, {len(ledger.sessions)} sessions, {len(ledger.templates)} "
           f"templates acknowledged; minted from all {len(set(mint_ids))} templates after restarts")
-    print(f"{backend}: {args.kills} kills, {acked} acknowledged writes, {len(problems)} lost")
+    print(f"{backend}: {args.kills} kills, {acked} acknowledged writes, {len(lost)} lost")
+    others = {p for pid, p in problems if not pid}
+    if others:
+        print(f"{backend}: {len(others)} other problems (see PROBLEM lines)")
     if problems:
         log(f"kept the data and server log in {work}")
     elif not args.work_dir:

@@ -84,7 +84,7 @@ impl Fields {
     pub fn opt_string(&mut self, key: &str) -> ApiResult<Option<String>> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => no_nul(key, s).map(Some),
             Some(_) => Err(ApiError::param_type(key, "string")),
         }
     }
@@ -102,7 +102,7 @@ impl Fields {
         match self.take_nullable(key) {
             None => Ok(None),
             Some(None) => Ok(Some(None)),
-            Some(Some(Value::String(s))) => Ok(Some(Some(s))),
+            Some(Some(Value::String(s))) => no_nul(key, s).map(|s| Some(Some(s))),
             Some(Some(_)) => Err(ApiError::param_type(key, "string")),
         }
     }
@@ -156,11 +156,11 @@ impl Fields {
     pub fn opt_string_list(&mut self, key: &str) -> ApiResult<Option<Vec<String>>> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(vec![s])),
+            Some(Value::String(s)) => no_nul(key, s).map(|s| Some(vec![s])),
             Some(Value::Array(items)) => items
                 .into_iter()
                 .map(|v| match v {
-                    Value::String(s) => Ok(s),
+                    Value::String(s) => no_nul(key, s),
                     _ => Err(ApiError::param_type(key, "array of strings")),
                 })
                 .collect::<ApiResult<Vec<_>>>()
@@ -181,6 +181,15 @@ impl Fields {
             Some(k) => Err(ApiError::param_unknown(k)),
         }
     }
+}
+
+/// No string parameter may hold a NUL character: nothing is named with one, and PostgreSQL cannot
+/// store one in text.
+fn no_nul(key: &str, s: String) -> ApiResult<String> {
+    if s.contains('\0') {
+        return Err(ApiError::param_value(key, format!("{key} must not contain NUL characters.")));
+    }
+    Ok(s)
 }
 
 fn check_depth(v: &Value, depth: usize) -> ApiResult<()> {
@@ -229,6 +238,14 @@ mod tests {
             f.opt_int("n", 0, 3).unwrap_err().code,
             "form_param_type_invalid"
         );
+    }
+
+    #[test]
+    fn strings_with_nul_characters_are_invalid() {
+        let mut f = Fields::from_value(Some(json!({"a": "x\u{0}y", "b": ["ok", "\u{0}"], "c": "\u{0}"}))).unwrap();
+        assert_eq!(f.opt_string("a").unwrap_err().param_name(), Some("a"));
+        assert_eq!(f.opt_string_list("b").unwrap_err().code, "form_param_value_invalid");
+        assert_eq!(f.nullable_string("c").unwrap_err().param_name(), Some("c"));
     }
 
     #[test]

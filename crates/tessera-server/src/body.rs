@@ -1,9 +1,12 @@
 //! Request extractors that turn every malformed input into a Clerk error: JSON bodies (empty allowed),
-//! oversized bodies (413), wrong content types (415), and query strings with repeated keys.
+//! oversized bodies (413), wrong content types (415), query strings with repeated keys, and NUL
+//! characters in the path or query.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tessera_core::fields::Fields;
 use tessera_core::query::QueryParams;
 use tessera_core::{ApiError, ErrorKind};
@@ -79,7 +82,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
     type Rejection = HttpError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let pairs = parts
+        let pairs: Vec<(String, String)> = parts
             .uri
             .query()
             .map(|q| {
@@ -88,8 +91,26 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
                     .collect()
             })
             .unwrap_or_default();
+        // Nothing is named with a NUL character, and PostgreSQL cannot compare text holding one.
+        let has_nul = |(k, v): &&(String, String)| k.contains('\0') || v.contains('\0');
+        if let Some((key, _)) = pairs.iter().find(has_nul) {
+            return Err(HttpError(ApiError::param_value(
+                key,
+                format!("{} must not contain NUL characters.", key.replace('\0', "")),
+            )));
+        }
         Ok(Query(QueryParams::new(pairs)))
     }
+}
+
+/// A path with a NUL byte (`%00`) names nothing: 404 before any handler passes it to the store
+/// (PostgreSQL cannot compare text holding one).
+pub async fn reject_nul_in_path(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        let e = ApiError::not_found("not found", "The requested resource was not found.");
+        return HttpError(e).into_response();
+    }
+    next.run(req).await
 }
 
 /// `a=1&b=x&b=y&c[]=z` → `{"a":"1","b":["x","y"],"c":["z"]}`.

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::handlers::{jwks, orgs, sessions, templates, users};
 use crate::state::AppState;
-use crate::{auth, handlers, openapi};
+use crate::{auth, body, handlers, openapi};
 
 type Routes = OpenApiRouter<Arc<AppState>>;
 
@@ -63,6 +63,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
