@@ -13,6 +13,10 @@ use clap::{Args, Parser, Subcommand};
 use tessera_server::config::{Rate, RateLimits};
 use tessera_server::{Config, Secret};
 
+/// mimalloc instead of the system allocator: 12–15 % less CPU per minted token (docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "tessera", version, about = "A self-hostable, Clerk-compatible session and token service")]
 struct Cli {

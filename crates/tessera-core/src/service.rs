@@ -109,8 +109,10 @@ pub struct Tessera {
     pub(crate) instance: InstanceRecord,
     pub(crate) issuer: String,
     pub(crate) keyring: RwLock<Keyring>,
-    /// SHA-256 hex of secret keys known to be valid (keys are never deleted through the API).
-    known_secret_hashes: RwLock<Vec<String>>,
+    /// SHA-256 hex of secret keys found valid, with when (ms) they were last checked in the store.
+    /// Entries older than [`SECRET_KEY_RECHECK_MS`] are checked again, so a key revoked on any node
+    /// stops working everywhere within that time.
+    known_secret_hashes: RwLock<Vec<(String, i64)>>,
     pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
 }
 
@@ -121,6 +123,9 @@ pub struct Opened {
     /// True when this start created the instance.
     pub created_instance: bool,
 }
+
+/// How long a node trusts its memory that a secret key is valid before asking the store again.
+pub const SECRET_KEY_RECHECK_MS: i64 = 30_000;
 
 fn seal_aad(kid: &str) -> Vec<u8> {
     format!("tessera:signing-key:{kid}").into_bytes()
@@ -421,26 +426,23 @@ impl Tessera {
     pub async fn authenticate(&self, key: &str) -> ApiResult<bool> {
         let hash = tessera_jwt::sha256_hex(key.as_bytes());
         {
-            let known = self
-                .known_secret_hashes
-                .read()
-                .map_err(|_| ApiError::internal())?;
+            let known = self.known_secret_hashes.read().map_err(|_| ApiError::internal())?;
+            let now = self.now_ms();
             let mut hit = false;
-            for h in known.iter() {
-                hit |= tessera_jwt::constant_time_eq(h.as_bytes(), hash.as_bytes());
+            for (h, checked_at) in known.iter() {
+                let fresh = now - *checked_at < SECRET_KEY_RECHECK_MS;
+                hit |= tessera_jwt::constant_time_eq(h.as_bytes(), hash.as_bytes()) & fresh;
             }
             if hit {
                 return Ok(true);
             }
         }
-        match self.store.find_secret_key(&hash).await? {
-            Some(rec)
-                if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) =>
-            {
-                let mut known = self.known_secret_hashes.write().map_err(|_| ApiError::internal())?;
-                if !known.contains(&hash) {
-                    known.push(hash);
-                }
+        let found = self.store.find_secret_key(&hash).await?;
+        let mut known = self.known_secret_hashes.write().map_err(|_| ApiError::internal())?;
+        known.retain(|(h, _)| h != &hash);
+        match found {
+            Some(rec) if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) => {
+                known.push((hash, self.now_ms()));
                 Ok(true)
             }
             _ => Ok(false),

@@ -10,8 +10,8 @@
 //! curl -s -X POST http://127.0.0.1:9090/sign/ES256
 //! ```
 //!
-//! It prints `listening on http://ADDR` once ready, and stops on SIGINT/SIGTERM. Worker threads
-//! follow `TOKIO_WORKER_THREADS` like Tessera's own runtime.
+//! It prints `listening on http://ADDR` once ready, and stops on SIGINT/SIGTERM. It runs on the same
+//! runtime (tokio, one worker per core) and allocator (mimalloc) as the `tessera` binary.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -25,6 +25,10 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::{Map, Value, json};
 use tessera_jwt::{Algorithm, SigningKey};
+
+/// The same allocator as the `tessera` binary, so that the comparison is of the work done.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 struct Signer {
     key: SigningKey,

@@ -74,15 +74,14 @@ pub struct UserFilters {
     pub order_by: Option<String>,
 }
 
-/// Filters of `GET /sessions`: `user_id` or `client_id` is required.
+/// Filters of `GET /sessions`: `user_id` or `client_id` is required. (As everywhere, an empty
+/// query value is no value.)
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SessionFilters {
     /// Sessions of this user.
-    #[param(min_length = 1)]
     pub user_id: Option<String>,
     /// Sessions of this client.
-    #[param(min_length = 1)]
     pub client_id: Option<String>,
     /// Only sessions with this status (as of now).
     pub status: Option<SessionStatus>,

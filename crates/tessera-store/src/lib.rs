@@ -15,6 +15,9 @@
 mod admin;
 pub use admin::admin_execute;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -42,11 +45,50 @@ enum Backend {
     Postgres,
 }
 
+/// Connections kept aside for [`Store::load_mint`], at most this many (idle or in use).
+const MINT_CONNECTIONS: usize = 6;
+
 /// The SQL implementation of [`Store`]. Cheap to clone: it wraps a connection pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// Connections taken out of the pool (detached) for `load_mint`, the hot path: sqlx's pool pings
+    /// every connection handed back to it, one more round trip (to the SQLite worker thread or the
+    /// PostgreSQL server) per query, which these skip. They hold no state between uses (one
+    /// autocommit SELECT each time); one that fails is dropped. `None` for an in-memory SQLite
+    /// database, where another connection would open another, empty database.
+    mint_conns: Option<Arc<MintConns>>,
+}
+
+/// The connections kept for `load_mint`: idle ones, and how many exist (idle or in use).
+#[derive(Debug, Default)]
+struct MintConns {
+    idle: Mutex<Vec<AnyConnection>>,
+    total: AtomicUsize,
+}
+
+/// A kept connection in use. Dropped without [`Kept::give_back`] (an error, or the request went
+/// away mid-query) it is closed and no longer counted.
+struct Kept<'a> {
+    conns: &'a MintConns,
+    conn: Option<AnyConnection>,
+}
+
+impl Kept<'_> {
+    fn give_back(mut self) {
+        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.conns.idle.lock()) {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Drop for Kept<'_> {
+    fn drop(&mut self) {
+        if self.conn.take().is_some() {
+            self.conns.total.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }
 
 impl SqlStore {
@@ -98,7 +140,11 @@ impl SqlStore {
                 .await
                 .map_err(backend_err)?,
         };
-        let store = SqlStore { pool, backend };
+        let store = SqlStore {
+            pool,
+            backend,
+            mint_conns: (!in_memory).then(|| Arc::new(MintConns::default())),
+        };
         if backend == Backend::Sqlite && !in_memory {
             store.enable_wal().await?;
         }
@@ -1525,12 +1571,49 @@ impl Store for SqlStore {
         session_id: &str,
         template_name: Option<&str>,
     ) -> StoreResult<Option<MintRecords>> {
-        let row = sqlx::query(MINT_SELECT)
-            .bind(session_id)
-            .bind(template_name)
-            .fetch_optional(&self.pool)
+        let query = || sqlx::query(MINT_SELECT).bind(session_id).bind(template_name);
+        let Some(kept) = &self.mint_conns else {
+            let row = query()
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_err)?;
+            return row.as_ref().map(mint_from_row).transpose();
+        };
+        let spare = kept.idle.lock().ok().and_then(|mut v| v.pop());
+        if let Some(conn) = spare {
+            let mut k = Kept {
+                conns: kept,
+                conn: Some(conn),
+            };
+            // A kept connection that fails (say the server closed it) is dropped, and the read is
+            // retried below on one from the pool, which checks its connections.
+            let result = match k.conn.as_mut() {
+                Some(c) => query().fetch_optional(c).await.ok(),
+                None => None,
+            };
+            if let Some(row) = result {
+                k.give_back();
+                return row.as_ref().map(mint_from_row).transpose();
+            }
+        }
+        let mut conn = self.pool.acquire().await.map_err(backend_err)?;
+        let row = query()
+            .fetch_optional(&mut *conn)
             .await
             .map_err(backend_err)?;
+        let room = kept
+            .total
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MINT_CONNECTIONS).then_some(n + 1)
+            })
+            .is_ok();
+        if room {
+            Kept {
+                conns: kept,
+                conn: Some(conn.detach()),
+            }
+            .give_back();
+        }
         row.as_ref().map(mint_from_row).transpose()
     }
 
