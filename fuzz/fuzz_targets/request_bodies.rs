@@ -156,6 +156,29 @@ impl Store for MemStore {
     async fn count_secret_keys(&self) -> StoreResult<i64> {
         Ok(self.st().secrets.len() as i64)
     }
+    async fn list_secret_keys(&self) -> StoreResult<Vec<SecretKeyRecord>> {
+        Ok(self.st().secrets.clone())
+    }
+    async fn delete_secret_key(&self, id: &str) -> StoreResult<bool> {
+        let mut st = self.st();
+        let before = st.secrets.len();
+        st.secrets.retain(|k| k.id != id);
+        Ok(st.secrets.len() != before)
+    }
+    async fn reseal_keys(&self, signing_keys: &[(String, String)], templates: &[(String, String)]) -> StoreResult<()> {
+        let mut st = self.st();
+        for (kid, sealed) in signing_keys {
+            if let Some(k) = st.keys.iter_mut().find(|k| &k.kid == kid) {
+                k.private_key_sealed = sealed.clone();
+            }
+        }
+        for (id, sealed) in templates {
+            if let Some(t) = st.templates.iter_mut().find(|t| &t.template.id == id) {
+                t.signing_key_sealed = Some(sealed.clone());
+            }
+        }
+        Ok(())
+    }
 
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
         let mut st = self.st();

@@ -253,6 +253,23 @@ def system_busy_seconds():
     return (sum(v[:8]) - idle) / CLK_TCK
 
 
+def postgres_cpu_seconds():
+    """CPU seconds of the local PostgreSQL server's processes (0 when there are none)."""
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                head, rest = f.read().rsplit(")", 1)
+            if head.split("(", 1)[1].startswith("postgres"):
+                fields = rest.split()
+                total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+        except (OSError, IndexError):
+            continue
+    return total
+
+
 def children_cpu_seconds():
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return ru.ru_utime + ru.ru_stime
@@ -263,16 +280,19 @@ def measure(pid, url, script, args):
     generator's CPU, and what everything else on the machine used meanwhile (other processes)."""
     run_wrk(url, script, args.warmup, args)
     c0, t0, s0, w0 = cpu_seconds(pid), time.monotonic(), system_busy_seconds(), children_cpu_seconds()
+    p0 = postgres_cpu_seconds()
     with RssSampler(pid) as rss:
         r = run_wrk(url, script, args.duration, args)
     wall = time.monotonic() - t0
     cpu = cpu_seconds(pid) - c0
     wrk_cpu = children_cpu_seconds() - w0
     busy = system_busy_seconds() - s0
+    pg = postgres_cpu_seconds() - p0
     r["server_cores"] = cpu / wall
     r["server_cpu_us_per_token"] = cpu / (r["rps"] * wall) * 1e6
     r["wrk_cores"] = wrk_cpu / wall
-    r["other_cores"] = max(0.0, (busy - cpu - wrk_cpu) / wall)
+    r["postgres_cores"] = pg / wall
+    r["other_cores"] = max(0.0, (busy - cpu - wrk_cpu - pg) / wall)
     r["rss_mb"] = rss.peak / 1024
     return r
 
@@ -563,8 +583,8 @@ def report(r):
         print(f"\nTessera on {key}" + (f" (bulk seed took {res['seed_seconds']:.0f} s)"
                                          if "seed_seconds" in res else ""))
         print(f"{'alg':6} {'bare/s':>8} {'Tessera/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'CPU µs/tok bare→T':>17} {'cores':>5} {'RSS MB':>6} {'half-rate p50/p99 ms @rate':>27} "
-              f"{'RSS MB':>6} {'others':>6}")
+              f"{'CPU µs/tok bare→T':>17} {'cores':>5} {'pg':>5} {'RSS MB':>6} "
+              f"{'half-rate p50/p99 ms @rate':>27} {'RSS MB':>6} {'others':>6}")
         for alg, a in res["algs"].items():
             b = res.get("bare", {}).get(alg) or {}
             ratio = f"{a['rps'] / b['rps'] * 100:.0f}%" if b else "—"
@@ -574,7 +594,8 @@ def report(r):
             cpu = f"{fmt(b.get('server_cpu_us_per_token'))}→{fmt(a['server_cpu_us_per_token'])}"
             print(f"{alg:6} {fmt(b.get('rps')):>8} {fmt(a['rps']):>9} {ratio:>6} "
                   f"{fmt(a['p50_ms'], 2):>7} {fmt(a['p99_ms'], 2):>7} {cpu:>17} "
-                  f"{fmt(a['server_cores'], 2):>5} {fmt(a['rss_mb'], 1):>6} {half:>27} "
+                  f"{fmt(a['server_cores'], 2):>5} {fmt(a.get('postgres_cores'), 2):>5} "
+                  f"{fmt(a['rss_mb'], 1):>6} {half:>27} "
                   f"{fmt(h.get('rss_mb'), 1):>6} {fmt(a.get('other_cores'), 2):>6}")
         rd = res.get("ready", [])
         if rd:
@@ -600,8 +621,9 @@ def report(r):
             if sq:
                 parts.append(f"{alg} {a['rps'] / sq['rps'] * 100:.0f}%")
         print(f"\nPostgreSQL vs SQLite throughput: {', '.join(parts)}")
-    print("\n'others': cores used by other processes on the machine during the Tessera run "
-          "(not the server, not wrk); figures taken with others > 0.1 are disturbed.")
+    print("\ncores: Tessera's CPU; pg: the PostgreSQL server's processes; others: every other process "
+          "on the machine during the Tessera run (not the server, wrk or PostgreSQL) — figures taken "
+          "with others above ~0.1 core are disturbed by them.")
 
 
 if __name__ == "__main__":

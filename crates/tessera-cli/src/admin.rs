@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::{Map, Value};
 use tessera_client::{
-    Client, CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody, CreateSessionTokenRequest,
-    GetSessionListRequest, GetUserListRequest, ListJwtTemplatesRequest, ListOrganizationsRequest,
+    Client, CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody,
+    CreateSessionTokenRequest, GetSessionListRequest, GetUserListRequest, ListJwtTemplatesRequest,
+    ListOrganizationsRequest,
 };
 use tessera_types::{
     CreateJwtTemplateRequestBody, CreateOrganizationMembershipRequestBody, CreateOrganizationRequestBody,
-    CreateSessionRequestBody, CreateSessionTokenRequestBody, CreateUserRequestBody, JwtTemplate, Organization,
-    Session, SessionStatus, User,
+    CreateSessionRequestBody, CreateSessionTokenRequestBody, CreateUserRequestBody, JwtTemplate, Organization, Session,
+    SessionStatus, User,
 };
 
 use crate::output::{cell, json, read_json_or_yaml, table, time_ms};
@@ -170,7 +171,8 @@ fn user_rows(users: &[User]) -> Vec<Vec<String>> {
                 .iter()
                 .find(|e| Some(&e.id) == u.primary_email_address_id.as_ref())
                 .map(|e| e.email_address.as_str());
-            let name = [u.first_name.as_deref(), u.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+            let name =
+                [u.first_name.as_deref(), u.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
             vec![
                 u.id.clone(),
                 cell(email),
@@ -251,7 +253,7 @@ fn show_templates(ts: &[JwtTemplate], as_json: bool) {
     table(&["id", "name", "lifetime", "skew", "signing"], &rows);
 }
 
-fn read_claims(path: &PathBuf) -> Result<Map<String, Value>, String> {
+fn read_claims(path: &std::path::Path) -> Result<Map<String, Value>, String> {
     match read_json_or_yaml(path)? {
         Value::Object(m) => Ok(m),
         _ => Err(format!("{}: the claims must be an object", path.display())),
@@ -303,7 +305,8 @@ pub async fn orgs(c: &Client, cmd: OrgsCmd, as_json: bool) -> Result<(), String>
             if as_json { json(&o) } else { show_orgs(&[o], None, false) }
         }
         OrgsCmd::List { query, limit, offset } => {
-            let req = ListOrganizationsRequest { query, limit: Some(limit), offset: Some(offset), ..Default::default() };
+            let req =
+                ListOrganizationsRequest { query, limit: Some(limit), offset: Some(offset), ..Default::default() };
             let page = c.organizations().list(req).await.map_err(|e| e.to_string())?;
             if as_json { json(&page) } else { show_orgs(&page.data, Some(page.total_count), false) }
         }
@@ -369,7 +372,8 @@ pub async fn templates(c: &Client, cmd: TemplatesCmd, as_json: bool) -> Result<(
                 allowed_clock_skew: clock_skew,
                 custom_signing_key: custom.then_some(true),
                 signing_algorithm: algorithm,
-                signing_key: key.map(|k| if k.contains("-----BEGIN") { k } else { k.trim_end_matches(['\n', '\r']).to_owned() }),
+                signing_key: key
+                    .map(|k| if k.contains("-----BEGIN") { k } else { k.trim_end_matches(['\n', '\r']).to_owned() }),
             };
             let t = c.jwt_templates().create(body).await.map_err(|e| e.to_string())?;
             if as_json { json(&t) } else { show_templates(&[t], false) }
@@ -423,8 +427,7 @@ pub async fn token(
             .create_token_from_template(CreateSessionTokenFromTemplateRequest {
                 session_id,
                 template_name,
-                body: expires_in
-                    .map(|n| CreateSessionTokenFromTemplateRequestBody { expires_in_seconds: Some(n) }),
+                body: expires_in.map(|n| CreateSessionTokenFromTemplateRequestBody { expires_in_seconds: Some(n) }),
             })
             .await
             .map_err(|e| e.to_string())?,
@@ -437,7 +440,11 @@ pub async fn token(
             .await
             .map_err(|e| e.to_string())?,
     };
-    if as_json { json(&t) } else { println!("{}", t.jwt) }
+    if as_json {
+        json(&t)
+    } else {
+        println!("{}", t.jwt)
+    }
     Ok(())
 }
 

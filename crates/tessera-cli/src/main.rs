@@ -140,6 +140,13 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Secret keys, on the database directly: list, create, revoke.
+    SecretKeys {
+        #[command(subcommand)]
+        cmd: SecretKeysCmd,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -150,6 +157,23 @@ enum KeysCmd {
     Rotate,
     /// Stop a key from signing (it stays published so its tokens keep verifying).
     Retire { kid: String },
+    /// Re-seal every private key under a new master key (then restart every node with it). With the
+    /// default key file, the file is replaced; with --master-key/TESSERA_MASTER_KEY, pass the new key.
+    RotateMaster {
+        /// The new 32-byte master key (base64 or hex); generated when omitted and the key file is used.
+        #[arg(long, hide_env_values = true)]
+        new_master_key: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretKeysCmd {
+    /// List secret keys (ids only; keys are stored as hashes).
+    List,
+    /// Create a secret key and print it once.
+    Create,
+    /// Revoke a secret key by id; every node stops accepting it within 30 s.
+    Revoke { id: String },
 }
 
 /// Where the instance lives (the same flags as `serve`).
@@ -165,15 +189,105 @@ struct StoreArgs {
     json: bool,
 }
 
-async fn keys(cmd: KeysCmd, store: StoreArgs) -> Result<(), String> {
-    let config = Config {
-        data_dir: store.data_dir,
-        database_url: store.database_url.filter(|u| !u.is_empty()),
-        master_key: store.master_key.filter(|s| !s.is_empty()).map(Secret),
+fn store_config(store: &StoreArgs) -> Config {
+    Config {
+        data_dir: store.data_dir.clone(),
+        database_url: store.database_url.clone().filter(|u| !u.is_empty()),
+        master_key: store.master_key.clone().filter(|s| !s.is_empty()).map(Secret),
         ..Config::default()
+    }
+}
+
+async fn rotate_master(config: &Config, app: &tessera_core::Tessera, new: Option<String>) -> Result<(), String> {
+    use std::io::Write;
+    let key_file = config.data_dir.join("master.key");
+    let uses_file = config.master_key.is_none();
+    let (new_key, generated) = match new {
+        Some(k) => (tessera_server::startup::decode_master_key(&k)?, false),
+        None if uses_file => (tessera_jwt::random_bytes::<32>(), true),
+        None => {
+            return Err(
+                "pass --new-master-key: the current master key comes from --master-key/TESSERA_MASTER_KEY".into()
+            );
+        }
     };
+    let text = tessera_jwt::b64url(&new_key);
+    let staged = config.data_dir.join("master.key.new");
+    if uses_file {
+        // Stage the new key on disk before any row changes, so a crash in between loses nothing.
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode_private()
+            .open(&staged)
+            .map_err(|e| format!("writing {}: {e}", staged.display()))?;
+        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| e.to_string())?;
+    }
+    let (n_keys, n_templates) =
+        app.rotate_master_key(&tessera_core::MasterKey(new_key)).await.map_err(|e| e.long_message)?;
+    if uses_file {
+        std::fs::rename(&staged, &key_file).map_err(|e| format!("replacing {}: {e}", key_file.display()))?;
+        eprintln!(
+            "re-sealed {n_keys} instance keys and {n_templates} template keys; {} now holds the new master key",
+            key_file.display()
+        );
+    } else {
+        eprintln!("re-sealed {n_keys} instance keys and {n_templates} template keys under the new master key");
+        if generated {
+            println!("{text}");
+        }
+    }
+    eprintln!("restart every node with the new master key now");
+    Ok(())
+}
+
+/// Opening files readable by the owner only.
+trait PrivateMode {
+    fn mode_private(&mut self) -> &mut Self;
+}
+
+impl PrivateMode for std::fs::OpenOptions {
+    #[cfg(unix)]
+    fn mode_private(&mut self) -> &mut Self {
+        std::os::unix::fs::OpenOptionsExt::mode(self, 0o600)
+    }
+    #[cfg(not(unix))]
+    fn mode_private(&mut self) -> &mut Self {
+        self
+    }
+}
+
+async fn secret_keys(cmd: SecretKeysCmd, store: StoreArgs) -> Result<(), String> {
+    let config = store_config(&store);
     let app = tessera_server::open_core(&config, std::sync::Arc::new(tessera_server::SystemClock)).await?;
     match cmd {
+        SecretKeysCmd::List => {}
+        SecretKeysCmd::Create => {
+            let key = app.create_secret_key().await.map_err(|e| e.long_message)?;
+            println!("{key}");
+            eprintln!("shown once: store it now");
+            return Ok(());
+        }
+        SecretKeysCmd::Revoke { id } => app.revoke_secret_key(&id).await.map_err(|e| e.long_message)?,
+    }
+    let keys = app.secret_keys().await.map_err(|e| e.long_message)?;
+    if store.json {
+        let v: Vec<serde_json::Value> =
+            keys.iter().map(|k| serde_json::json!({"id": k.id, "created_at": k.created_at})).collect();
+        output::json(&v);
+    } else {
+        let rows: Vec<Vec<String>> = keys.iter().map(|k| vec![k.id.clone(), output::time_ms(k.created_at)]).collect();
+        output::table(&["id", "created"], &rows);
+    }
+    Ok(())
+}
+
+async fn keys(cmd: KeysCmd, store: StoreArgs) -> Result<(), String> {
+    let config = store_config(&store);
+    let app = tessera_server::open_core(&config, std::sync::Arc::new(tessera_server::SystemClock)).await?;
+    match cmd {
+        KeysCmd::RotateMaster { new_master_key } => return rotate_master(&config, &app, new_master_key).await,
         KeysCmd::List => {}
         KeysCmd::Rotate => {
             let kid = app.rotate_signing_key().await.map_err(|e| e.long_message)?;
@@ -195,7 +309,13 @@ async fn keys(cmd: KeysCmd, store: StoreArgs) -> Result<(), String> {
                 vec![
                     k.kid.clone(),
                     k.alg.clone(),
-                    if k.signing { "signing".into() } else if k.active { "published".into() } else { "retired".into() },
+                    if k.signing {
+                        "signing".into()
+                    } else if k.active {
+                        "published".into()
+                    } else {
+                        "retired".into()
+                    },
                     output::time_ms(k.created_at),
                 ]
             })
@@ -267,11 +387,9 @@ impl ServeArgs {
     fn into_config(self) -> Result<Config, String> {
         let signing_key_pem = match &self.signing_key {
             None => None,
-            Some(p) => {
-                Some(Secret(std::fs::read_to_string(p).map_err(|e| {
-                    format!("reading the signing key {}: {e}", p.display())
-                })?))
-            }
+            Some(p) => Some(Secret(
+                std::fs::read_to_string(p).map_err(|e| format!("reading the signing key {}: {e}", p.display()))?,
+            )),
         };
         if self.session_lifetime <= 0 || self.session_abandon <= 0 {
             return Err("session lifetimes must be positive".into());
@@ -316,10 +434,7 @@ impl ServeArgs {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
 }
 
 fn client(remote: &Remote) -> Result<tessera_client::Client, String> {
@@ -330,8 +445,12 @@ fn client(remote: &Remote) -> Result<tessera_client::Client, String> {
 async fn dispatch(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Serve(args) => tessera_server::run(args.into_config()?).await.map(|()| ExitCode::SUCCESS),
-        Command::Users { cmd, remote } => admin::users(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS),
-        Command::Orgs { cmd, remote } => admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS),
+        Command::Users { cmd, remote } => {
+            admin::users(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Orgs { cmd, remote } => {
+            admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
         Command::Sessions { cmd, remote } => {
             admin::sessions(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
@@ -339,7 +458,9 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
             admin::templates(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Token { session_id, template, expires_in, remote } => {
-            admin::token(&client(&remote)?, session_id, template, expires_in, remote.json).await.map(|()| ExitCode::SUCCESS)
+            admin::token(&client(&remote)?, session_id, template, expires_in, remote.json)
+                .await
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Jwks { remote } => admin::jwks(&client(&remote)?).await.map(|()| ExitCode::SUCCESS),
         Command::Verify { jwt, jwks_url, jwks, key, hmac_secret, issuer, audience, skew, remote } => {
@@ -363,6 +484,7 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::CheckConfig { file } => offline::check_config(&file).map(|()| ExitCode::SUCCESS),
         Command::Keys { cmd, store } => keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
+        Command::SecretKeys { cmd, store } => secret_keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

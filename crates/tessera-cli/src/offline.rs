@@ -33,10 +33,14 @@ pub async fn verify(a: VerifyArgs) -> Result<bool, String> {
     } else if let Some(p) = &a.key {
         KeySource::PublicKeyPem(std::fs::read_to_string(p).map_err(|e| format!("reading {}: {e}", p.display()))?)
     } else if let Some(secret) = &a.hmac_secret {
-        let alg = tessera_jwt::decode_unverified(&jwt).ok().and_then(|d| d.alg).unwrap_or(tessera_jwt::Algorithm::HS256);
+        let alg =
+            tessera_jwt::decode_unverified(&jwt).ok().and_then(|d| d.alg).unwrap_or(tessera_jwt::Algorithm::HS256);
         KeySource::HmacSecret { alg, secret: secret.as_bytes().to_vec() }
     } else {
-        let url = a.jwks_url.clone().unwrap_or_else(|| format!("{}/.well-known/jwks.json", a.default_url.trim_end_matches('/')));
+        let url = a
+            .jwks_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/.well-known/jwks.json", a.default_url.trim_end_matches('/')));
         KeySource::JwksUrl { url, secret_key: a.secret_key.clone() }
     };
     let options = VerifyOptions {
@@ -103,7 +107,13 @@ fn load<T: serde::de::DeserializeOwned>(path: &Path, defaults: Value, what: &str
 
 /// `tessera render --claims FILE --user FILE [--org FILE] [--role ROLE]`: the claims a template
 /// contributes (default claims such as exp and sub are added at mint time).
-pub fn render(claims: &Path, user: &Path, org: Option<&Path>, role: &str, session: Option<&Path>) -> Result<(), String> {
+pub fn render(
+    claims: &Path,
+    user: &Path,
+    org: Option<&Path>,
+    role: &str,
+    session: Option<&Path>,
+) -> Result<(), String> {
     let claims: Map<String, Value> = match read_json_or_yaml(claims)? {
         Value::Object(m) => m,
         _ => return Err(format!("{}: the claims must be an object", claims.display())),
@@ -126,7 +136,10 @@ pub fn render(claims: &Path, user: &Path, org: Option<&Path>, role: &str, sessio
         ),
     };
     let session: Option<Session> = match session {
-        Some(p) => Some(serde_json::from_value(read_json_or_yaml(p)?).map_err(|e| format!("{}: not a session: {e}", p.display()))?),
+        Some(p) => Some(
+            serde_json::from_value(read_json_or_yaml(p)?)
+                .map_err(|e| format!("{}: not a session: {e}", p.display()))?,
+        ),
         None => None,
     };
     let memberships: Vec<(String, String)> = org.iter().map(|o| (o.id.clone(), role.to_owned())).collect();

@@ -25,11 +25,18 @@ impl Drop for Server {
 }
 
 fn serve(extra: &[&str]) -> Server {
+    let mut args = vec!["--ephemeral"];
+    args.extend_from_slice(extra);
+    spawn_server(&args)
+}
+
+fn spawn_server(args: &[&str]) -> Server {
     let mut child = Command::new(BIN)
-        .args(["serve", "--ephemeral", "--listen", "127.0.0.1:0", "--secret-key", KEY])
-        .args(extra)
+        .args(["serve", "--listen", "127.0.0.1:0", "--secret-key", KEY])
+        .args(args)
         .env("NO_COLOR", "1")
         .env_remove("TESSERA_DATABASE_URL")
+        .env_remove("TESSERA_MASTER_KEY")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -119,7 +126,8 @@ fn admin_commands_create_list_and_report_server_errors() {
     assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
     assert!(stdout(&t).contains("cli") && stdout(&t).contains("120"));
 
-    let jwt = stdout(&run(&server, &["token", s["id"].as_str().unwrap(), "cli", "--expires-in", "300"])).trim().to_owned();
+    let jwt =
+        stdout(&run(&server, &["token", s["id"].as_str().unwrap(), "cli", "--expires-in", "300"])).trim().to_owned();
     let v = run(&server, &["verify", &jwt]);
     assert!(stdout(&v).contains("\"org\": \"cli-org\""), "{}", stdout(&v));
 
@@ -139,24 +147,108 @@ fn admin_commands_create_list_and_report_server_errors() {
 fn offline_commands_render_and_check_config() {
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("c.yaml");
-    std::fs::write(&claims, "name: \"{{user.full_name || 'anon'}}\"\nrole: \"{{org.role}}\"\nslug: \"{{org.slug}}\"\n").unwrap();
+    std::fs::write(&claims, "name: \"{{user.full_name || 'anon'}}\"\nrole: \"{{org.role}}\"\nslug: \"{{org.slug}}\"\n")
+        .unwrap();
     let user = dir.path().join("u.json");
     std::fs::write(&user, r#"{"id":"user_x","first_name":"Ada","last_name":"L"}"#).unwrap();
     let org = dir.path().join("o.json");
     std::fs::write(&org, r#"{"id":"org_x","name":"X","slug":"x"}"#).unwrap();
     let out = Command::new(BIN)
-        .args(["render", "--claims", claims.to_str().unwrap(), "--user", user.to_str().unwrap(), "--org", org.to_str().unwrap()])
+        .args([
+            "render",
+            "--claims",
+            claims.to_str().unwrap(),
+            "--user",
+            user.to_str().unwrap(),
+            "--org",
+            org.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v, serde_json::json!({"name": "Ada L", "role": "org:admin", "slug": "x"}));
 
-    let ok = Command::new(BIN).args(["check-config", repo_file("examples/seed.yaml").to_str().unwrap()]).output().unwrap();
+    let ok =
+        Command::new(BIN).args(["check-config", repo_file("examples/seed.yaml").to_str().unwrap()]).output().unwrap();
     assert!(ok.status.success());
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "jwt_templates:\n  - id: jtmp_b\n    name: b\n    claims: { iat: 1 }\n").unwrap();
     let out = Command::new(BIN).args(["check-config", bad.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("reserved claim: 'iat'"));
+}
+
+#[test]
+fn the_master_key_rotates_and_every_key_still_opens_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let start = |extra: &[&str]| {
+        let mut args = vec!["--data-dir", data_s];
+        args.extend_from_slice(extra);
+        serve_on_disk(&args)
+    };
+    let server = start(&[]);
+    let claims = dir.path().join("c.json");
+    std::fs::write(&claims, r#"{"k":"{{user.id}}"}"#).unwrap();
+    let pem = dir.path().join("es.pem");
+    std::fs::write(&pem, ES256_PEM).unwrap();
+    let user: serde_json::Value =
+        serde_json::from_slice(&run(&server, &["users", "create", "--email", "m@example.com", "--json"]).stdout)
+            .unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&run(&server, &["sessions", "create", user["id"].as_str().unwrap(), "--json"]).stdout)
+            .unwrap();
+    let sid = s["id"].as_str().unwrap().to_owned();
+    let t = run(
+        &server,
+        &[
+            "templates",
+            "create",
+            "es",
+            "--claims",
+            claims.to_str().unwrap(),
+            "--algorithm",
+            "ES256",
+            "--signing-key",
+            pem.to_str().unwrap(),
+        ],
+    );
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let before = stdout(&run(&server, &["token", &sid, "es"])).trim().to_owned();
+    drop(server);
+
+    let old_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    let out = Command::new(BIN).args(["keys", "rotate-master", "--data-dir", data_s]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let new_key = std::fs::read_to_string(data.join("master.key")).unwrap();
+    assert_ne!(old_key, new_key);
+    assert!(!data.join("master.key.new").exists());
+
+    let server = start(&[]);
+    let after = stdout(&run(&server, &["token", &sid, "es"])).trim().to_owned();
+    assert_eq!(after.split('.').count(), 3, "the custom key still opens");
+    assert_eq!(run(&server, &["verify", &after]).status.code(), Some(0));
+    assert_eq!(run(&server, &["verify", &before]).status.code(), Some(0), "the instance key is the same key");
+    drop(server);
+
+    // The old master key no longer opens anything: the server refuses to start with it.
+    let out = Command::new(BIN)
+        .args(["serve", "--data-dir", data_s, "--listen", "127.0.0.1:0", "--master-key", old_key.trim()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be decrypted"));
+}
+
+const ES256_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgajs91QegdhVbCTAh
+aov43q5665gc3WIxLIqWpBtoRAyhRANCAATf6jhxbp9Sa7Ba8/LRT2b0Jn8VyFWr
+RyIQMZv4+aOzKehte+//S8qmUjBBeOVKKE+qCPYz/gI0bQi0nBGeilNQ
+-----END PRIVATE KEY-----
+";
+
+fn serve_on_disk(args: &[&str]) -> Server {
+    spawn_server(args)
 }

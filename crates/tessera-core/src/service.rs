@@ -133,10 +133,7 @@ fn seal_aad(kid: &str) -> Vec<u8> {
 
 impl std::fmt::Debug for Tessera {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tessera")
-            .field("instance", &self.instance.id)
-            .field("issuer", &self.issuer)
-            .finish()
+        f.debug_struct("Tessera").field("instance", &self.instance.id).field("issuer", &self.issuer).finish()
     }
 }
 
@@ -162,10 +159,7 @@ impl Tessera {
         pinned_key: Option<SigningKey>,
     ) -> Result<Opened, String> {
         let now = clock.now_ms();
-        let existing = store
-            .get_instance()
-            .await
-            .map_err(|e| format!("reading the instance: {e}"))?;
+        let existing = store.get_instance().await.map_err(|e| format!("reading the instance: {e}"))?;
         let mut created_instance = false;
         let instance = match existing {
             Some(i) => i,
@@ -173,10 +167,9 @@ impl Tessera {
                 let id = ids::new_id(ids::INSTANCE, now);
                 let key = match &pinned_key {
                     Some(_) => None,
-                    None => Some(
-                        SigningKey::generate_rsa2048()
-                            .map_err(|e| format!("generating the instance key: {e}"))?,
-                    ),
+                    None => {
+                        Some(SigningKey::generate_rsa2048().map_err(|e| format!("generating the instance key: {e}"))?)
+                    }
                 };
                 let key_ref = pinned_key.as_ref().or(key.as_ref()).ok_or("no key")?;
                 let kid = match &pinned_key {
@@ -185,21 +178,14 @@ impl Tessera {
                 };
                 let record = InstanceRecord {
                     id: id.clone(),
-                    issuer: config
-                        .issuer
-                        .clone()
-                        .unwrap_or_else(|| config.default_issuer.clone()),
+                    issuer: config.issuer.clone().unwrap_or_else(|| config.default_issuer.clone()),
                     created_at: now,
                     settings: json!({}),
                 };
                 let key_record = SigningKeyRecord {
                     kid: kid.clone(),
                     alg: key_ref.algorithm().as_str().to_owned(),
-                    private_key_sealed: tessera_jwt::seal(
-                        &master.0,
-                        &key_ref.to_storage_bytes(),
-                        &seal_aad(&kid),
-                    ),
+                    private_key_sealed: tessera_jwt::seal(&master.0, &key_ref.to_storage_bytes(), &seal_aad(&kid)),
                     active: true,
                     created_at: now,
                 };
@@ -211,30 +197,18 @@ impl Tessera {
                 stored
             }
         };
-        let mut records = store
-            .list_signing_keys()
-            .await
-            .map_err(|e| format!("reading signing keys: {e}"))?;
+        let mut records = store.list_signing_keys().await.map_err(|e| format!("reading signing keys: {e}"))?;
         if let Some(pinned) = &pinned_key {
-            let kid = pinned
-                .thumbprint()
-                .ok_or("the pinned signing key must be asymmetric")?;
+            let kid = pinned.thumbprint().ok_or("the pinned signing key must be asymmetric")?;
             if !records.iter().any(|r| r.kid == kid) {
                 for r in records.iter().filter(|r| r.active) {
-                    store
-                        .set_signing_key_active(&r.kid, false)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    store.set_signing_key_active(&r.kid, false).await.map_err(|e| e.to_string())?;
                 }
                 store
                     .insert_signing_key(&SigningKeyRecord {
                         kid: kid.clone(),
                         alg: pinned.algorithm().as_str().to_owned(),
-                        private_key_sealed: tessera_jwt::seal(
-                            &master.0,
-                            &pinned.to_storage_bytes(),
-                            &seal_aad(&kid),
-                        ),
+                        private_key_sealed: tessera_jwt::seal(&master.0, &pinned.to_storage_bytes(), &seal_aad(&kid)),
                         active: true,
                         created_at: now,
                     })
@@ -244,10 +218,7 @@ impl Tessera {
             }
         }
         let keyring = load_keyring(&records, &master, now, config.key_publish_delay_ms)?;
-        let issuer = config
-            .issuer
-            .clone()
-            .unwrap_or_else(|| instance.issuer.clone());
+        let issuer = config.issuer.clone().unwrap_or_else(|| instance.issuer.clone());
         Ok(Opened {
             app: Tessera {
                 store,
@@ -287,10 +258,11 @@ impl Tessera {
     /// Re-reads the signing keys (another node may have rotated them).
     pub async fn reload_keys(&self) -> ApiResult<()> {
         let records = self.store.list_signing_keys().await?;
-        let ring = load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms).map_err(|e| {
-            tracing::error!(error = %e, "reloading signing keys");
-            ApiError::internal()
-        })?;
+        let ring =
+            load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms).map_err(|e| {
+                tracing::error!(error = %e, "reloading signing keys");
+                ApiError::internal()
+            })?;
         *self.keyring.write().map_err(|_| ApiError::internal())? = ring;
         Ok(())
     }
@@ -364,18 +336,14 @@ impl Tessera {
             }
         }
         keys.extend(self.template_jwks().await?);
-        Ok(Jwks {
-            keys: merge_same_kid(keys),
-        })
+        Ok(Jwks { keys: merge_same_kid(keys) })
     }
 
     /// The instance's current public key as SPKI PEM (what Clerk calls the JWKS Public Key /
     /// `CLERK_JWT_KEY`).
     pub fn public_key_pem(&self) -> ApiResult<String> {
         let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
-        ring.signer()
-            .and_then(|k| k.key.public_key_pem())
-            .ok_or_else(ApiError::internal)
+        ring.signer().and_then(|k| k.key.public_key_pem()).ok_or_else(ApiError::internal)
     }
 
     // ---- secret keys ------------------------------------------------------------------------------
@@ -396,25 +364,19 @@ impl Tessera {
             return Ok(None);
         }
         let key = format!("sk_test_{}", tessera_jwt::random_hex(24));
-        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), now)
-            .await?;
+        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), now).await?;
         Ok(Some(key))
     }
 
     /// Creates an additional secret key and returns it (shown once).
     pub async fn create_secret_key(&self) -> ApiResult<String> {
         let key = format!("sk_test_{}", tessera_jwt::random_hex(24));
-        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), self.now_ms())
-            .await?;
+        self.insert_secret(&tessera_jwt::sha256_hex(key.as_bytes()), self.now_ms()).await?;
         Ok(key)
     }
 
     async fn insert_secret(&self, hash: &str, now: i64) -> ApiResult<()> {
-        let rec = SecretKeyRecord {
-            id: ids::new_id(ids::SECRET_KEY, now),
-            key_hash: hash.to_owned(),
-            created_at: now,
-        };
+        let rec = SecretKeyRecord { id: ids::new_id(ids::SECRET_KEY, now), key_hash: hash.to_owned(), created_at: now };
         match self.store.insert_secret_key(&rec).await {
             Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
             Err(e) => Err(e.into()),
@@ -449,6 +411,69 @@ impl Tessera {
         }
     }
 
+    /// The secret keys (ids and creation times; the hashes stay inside).
+    pub async fn secret_keys(&self) -> ApiResult<Vec<SecretKeyRecord>> {
+        Ok(self.store.list_secret_keys().await?)
+    }
+
+    /// Deletes a secret key. Every node stops accepting it within [`SECRET_KEY_RECHECK_MS`].
+    /// Refused for the last key (the instance would be unreachable).
+    pub async fn revoke_secret_key(&self, id: &str) -> ApiResult<()> {
+        let keys = self.store.list_secret_keys().await?;
+        if !keys.iter().any(|k| k.id == id) {
+            return Err(ApiError::not_found("not found", format!("No secret key exists with id: {id}")));
+        }
+        if keys.len() == 1 {
+            return Err(ApiError::new(
+                crate::error::ErrorKind::BadRequest,
+                "last_secret_key",
+                "Cannot revoke the last secret key",
+                "Create another secret key first: the instance would be unreachable.",
+            ));
+        }
+        self.store.delete_secret_key(id).await?;
+        Ok(())
+    }
+
+    /// Re-seals every private key (instance keys and custom template keys) under `new`, in one
+    /// transaction. Nodes still running with the old master key must be restarted with the new one.
+    /// Returns how many instance and template keys were re-sealed.
+    pub async fn rotate_master_key(&self, new: &MasterKey) -> ApiResult<(usize, usize)> {
+        let open_err = |what: String| {
+            ApiError::new(
+                crate::error::ErrorKind::Internal,
+                "internal_clerk_error",
+                "key cannot be decrypted",
+                format!("{what} cannot be decrypted with the current master key; nothing was changed"),
+            )
+        };
+        let mut signing = Vec::new();
+        for r in self.store.list_signing_keys().await? {
+            let plain = tessera_jwt::open(&self.master.0, &r.private_key_sealed, &seal_aad(&r.kid))
+                .map_err(|_| open_err(format!("signing key {}", r.kid)))?;
+            signing.push((r.kid.clone(), tessera_jwt::seal(&new.0, &plain, &seal_aad(&r.kid))));
+        }
+        let mut templates = Vec::new();
+        let mut offset = 0;
+        loop {
+            let (rows, total) = self.store.list_templates(crate::store::Page { limit: 500, offset }).await?;
+            for r in &rows {
+                if let Some(sealed) = &r.signing_key_sealed {
+                    let aad = crate::templates::template_key_aad(&r.template.id);
+                    let plain = tessera_jwt::open(&self.master.0, sealed, &aad)
+                        .map_err(|_| open_err(format!("the key of template {}", r.template.id)))?;
+                    templates.push((r.template.id.clone(), tessera_jwt::seal(&new.0, &plain, &aad)));
+                }
+            }
+            offset += rows.len() as i64;
+            if rows.is_empty() || offset >= total {
+                break;
+            }
+        }
+        self.store.reseal_keys(&signing, &templates).await?;
+        Ok((signing.len(), templates.len()))
+    }
+
     /// The instance settings object (JSON).
     pub fn settings(&self) -> &Value {
         &self.instance.settings
@@ -474,22 +499,16 @@ fn merge_same_kid(keys: Vec<Jwk>) -> Vec<Jwk> {
 fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey, now: i64, delay_ms: i64) -> Result<Keyring, String> {
     let mut keys = Vec::with_capacity(records.len());
     for r in records {
-        let alg = Algorithm::parse(&r.alg)
-            .ok_or_else(|| format!("signing key {} has unknown algorithm {}", r.kid, r.alg))?;
+        let alg =
+            Algorithm::parse(&r.alg).ok_or_else(|| format!("signing key {} has unknown algorithm {}", r.kid, r.alg))?;
         let bytes = tessera_jwt::open(&master.0, &r.private_key_sealed, &seal_aad(&r.kid)).map_err(|_| {
             format!(
                 "signing key {} cannot be decrypted: the master key (TESSERA_MASTER_KEY or the key file) is not the one it was sealed with, or the stored key was altered",
                 r.kid
             )
         })?;
-        let key = SigningKey::from_storage_bytes(alg, &bytes)
-            .map_err(|e| format!("signing key {}: {e}", r.kid))?;
-        keys.push(InstanceKey {
-            kid: r.kid.clone(),
-            key: Arc::new(key),
-            active: r.active,
-            created_at: r.created_at,
-        });
+        let key = SigningKey::from_storage_bytes(alg, &bytes).map_err(|e| format!("signing key {}: {e}", r.kid))?;
+        keys.push(InstanceKey { kid: r.kid.clone(), key: Arc::new(key), active: r.active, created_at: r.created_at });
     }
     let ages: Vec<(bool, i64)> = keys.iter().map(|k| (k.active, k.created_at)).collect();
     let signer = choose_signer(&ages, now, delay_ms);

@@ -94,10 +94,7 @@ impl std::fmt::Debug for TemplateRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TemplateRecord")
             .field("template", &self.template)
-            .field(
-                "signing_key_sealed",
-                &self.signing_key_sealed.as_ref().map(|_| "<redacted>"),
-            )
+            .field("signing_key_sealed", &self.signing_key_sealed.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -111,10 +108,7 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Page {
-            limit: 10,
-            offset: 0,
-        }
+        Page { limit: 10, offset: 0 }
     }
 }
 
@@ -217,6 +211,12 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_secret_key(&self, key: &SecretKeyRecord) -> StoreResult<()>;
     async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>>;
     async fn count_secret_keys(&self) -> StoreResult<i64>;
+    /// Every secret key record (hashes only), oldest first.
+    async fn list_secret_keys(&self) -> StoreResult<Vec<SecretKeyRecord>>;
+    async fn delete_secret_key(&self, id: &str) -> StoreResult<bool>;
+    /// Replaces sealed key material in one transaction (master-key rotation): `(kid, sealed)` for
+    /// instance signing keys and `(template id, sealed)` for custom template keys.
+    async fn reseal_keys(&self, signing_keys: &[(String, String)], templates: &[(String, String)]) -> StoreResult<()>;
 
     // ---- users ----------------------------------------------------------------------------------
     /// Fails with `Conflict(field)` if an email address, phone number, username or external id is
@@ -237,27 +237,15 @@ pub trait Store: Send + Sync + 'static {
     /// The session as stored (the caller applies expiry on read).
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
     /// Newest first; returns the page and the total count matching the filter.
-    async fn list_sessions(
-        &self,
-        filter: &SessionFilter,
-        page: Page,
-    ) -> StoreResult<(Vec<Session>, i64)>;
+    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)>;
     /// Moves a session to `to` only if its stored status is `active` or `pending` and it has not
     /// passed `expire_at`/`abandon_at` at `now`. Returns the session afterwards (None if unknown).
-    async fn end_session(
-        &self,
-        id: &str,
-        to: SessionStatus,
-        now: i64,
-    ) -> StoreResult<Option<Session>>;
+    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>>;
 
     // ---- organizations and memberships ------------------------------------------------------------
     /// Inserts the organization and, if given, its first membership, atomically.
-    async fn insert_organization(
-        &self,
-        org: &Organization,
-        first_member: Option<&MembershipRecord>,
-    ) -> StoreResult<()>;
+    async fn insert_organization(&self, org: &Organization, first_member: Option<&MembershipRecord>)
+    -> StoreResult<()>;
     async fn update_organization(&self, org: &Organization) -> StoreResult<bool>;
     /// By id or, failing that, by slug. `members_count` is filled in.
     async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<Organization>>;
@@ -274,22 +262,11 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()>;
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool>;
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool>;
-    async fn get_membership(
-        &self,
-        organization_id: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<MembershipRecord>>;
+    async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>>;
     /// Oldest first; page and total.
-    async fn list_memberships(
-        &self,
-        organization_id: &str,
-        page: Page,
-    ) -> StoreResult<(Vec<MembershipRecord>, i64)>;
+    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)>;
     /// Every membership of a user with its organization, oldest first.
-    async fn list_user_memberships(
-        &self,
-        user_id: &str,
-    ) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
+    async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
 
     // ---- JWT templates ----------------------------------------------------------------------------
     /// `Conflict("name")` on a duplicate name.
@@ -303,11 +280,7 @@ pub trait Store: Send + Sync + 'static {
     /// `template_name` (if given) and the session's active organization with the user's membership
     /// in it. `None` if the session does not exist. Implementations should read it in one round trip
     /// (the SQL store does it in one statement); this default calls the single-record methods.
-    async fn load_mint(
-        &self,
-        session_id: &str,
-        template_name: Option<&str>,
-    ) -> StoreResult<Option<MintRecords>> {
+    async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         let Some(session) = self.get_session(session_id).await? else {
             return Ok(None);
         };
@@ -323,18 +296,11 @@ pub trait Store: Send + Sync + 'static {
                 None => None,
                 Some(mut org) => {
                     org.members_count = None;
-                    self.get_membership(&org.id, &session.user_id)
-                        .await?
-                        .map(|m| (org, m))
+                    self.get_membership(&org.id, &session.user_id).await?.map(|m| (org, m))
                 }
             },
         };
-        Ok(Some(MintRecords {
-            session,
-            user,
-            template,
-            active,
-        }))
+        Ok(Some(MintRecords { session, user, template, active }))
     }
     async fn delete_template(&self, id: &str) -> StoreResult<bool>;
     /// Newest first; page and total.

@@ -26,8 +26,7 @@ use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Row, Transaction};
 use tessera_core::store::{
     InstanceRecord, MembershipRecord, MintRecords, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord,
-    SessionFilter, SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter,
-    UserOrder,
+    SessionFilter, SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter, UserOrder,
 };
 use tessera_types::{JwtTemplate, Organization, Session, SessionStatus, User};
 
@@ -103,32 +102,20 @@ impl SqlStore {
         let (backend, url, in_memory) = classify_url(url)?;
         let pool = match backend {
             Backend::Sqlite => {
-                let options = AnyPoolOptions::new()
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            sqlx::query("PRAGMA synchronous = NORMAL")
-                                .execute(&mut *conn)
-                                .await?;
-                            sqlx::query("PRAGMA foreign_keys = ON")
-                                .execute(&mut *conn)
-                                .await?;
-                            sqlx::query(AssertSqlSafe(format!(
-                                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
-                            )))
+                let options = AnyPoolOptions::new().test_before_acquire(false).after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
                             .execute(&mut *conn)
                             .await?;
-                            Ok(())
-                        })
-                    });
+                        Ok(())
+                    })
+                });
                 let options = if in_memory {
                     // Every new connection to `:memory:` would open a fresh, empty database: keep
                     // exactly one connection alive for the life of the pool.
-                    options
-                        .max_connections(1)
-                        .min_connections(1)
-                        .idle_timeout(None)
-                        .max_lifetime(None)
+                    options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
                 } else {
                     options.max_connections(SQLITE_FILE_MAX_CONNECTIONS)
                 };
@@ -140,18 +127,11 @@ impl SqlStore {
                 .await
                 .map_err(backend_err)?,
         };
-        let store = SqlStore {
-            pool,
-            backend,
-            mint_conns: (!in_memory).then(|| Arc::new(MintConns::default())),
-        };
+        let store = SqlStore { pool, backend, mint_conns: (!in_memory).then(|| Arc::new(MintConns::default())) };
         if backend == Backend::Sqlite && !in_memory {
             store.enable_wal().await?;
         }
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
+        MIGRATOR.run(&store.pool).await.map_err(|e| StoreError::Backend(format!("migrations: {e}")))?;
         Ok(store)
     }
 
@@ -168,10 +148,7 @@ impl SqlStore {
         match self.backend {
             Backend::Postgres => Ok(vec!["ok".to_string()]),
             Backend::Sqlite => {
-                let rows = sqlx::query("PRAGMA integrity_check")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(backend_err)?;
+                let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(backend_err)?;
                 rows.iter().map(|r| get::<String>(r, 0)).collect()
             }
         }
@@ -186,23 +163,16 @@ impl SqlStore {
     /// an exclusive lock that busy_timeout does not wait for, so a failure is only an error if the file
     /// is still not in WAL mode afterwards (another process may have switched it meanwhile).
     async fn enable_wal(&self) -> StoreResult<()> {
-        let set = sqlx::query("PRAGMA journal_mode = WAL")
-            .fetch_optional(&self.pool)
-            .await;
+        let set = sqlx::query("PRAGMA journal_mode = WAL").fetch_optional(&self.pool).await;
         if let Ok(Some(row)) = &set
             && get::<String>(row, 0)?.eq_ignore_ascii_case("wal")
         {
             return Ok(());
         }
-        let row = sqlx::query("PRAGMA journal_mode")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let row = sqlx::query("PRAGMA journal_mode").fetch_optional(&self.pool).await.map_err(backend_err)?;
         match row {
             Some(row) if get::<String>(&row, 0)?.eq_ignore_ascii_case("wal") => Ok(()),
-            _ => Err(StoreError::Backend(
-                "could not switch the SQLite database to WAL mode".to_string(),
-            )),
+            _ => Err(StoreError::Backend("could not switch the SQLite database to WAL mode".to_string())),
         }
     }
 
@@ -235,9 +205,7 @@ fn classify_url(url: &str) -> StoreResult<(Backend, String, bool)> {
         };
         return Ok((Backend::Sqlite, url, in_memory));
     }
-    Err(StoreError::Backend(
-        "unsupported database URL: expected sqlite:… or postgres://…".to_string(),
-    ))
+    Err(StoreError::Backend("unsupported database URL: expected sqlite:… or postgres://…".to_string()))
 }
 
 // ---- small helpers ----------------------------------------------------------------------------------
@@ -250,11 +218,9 @@ fn backend_err(e: sqlx::Error) -> StoreError {
 /// the columns), lowercased.
 fn unique_violation(e: &sqlx::Error) -> Option<String> {
     match e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => Some(
-            db.constraint()
-                .unwrap_or_else(|| db.message())
-                .to_ascii_lowercase(),
-        ),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            Some(db.constraint().unwrap_or_else(|| db.message()).to_ascii_lowercase())
+        }
         _ => None,
     }
 }
@@ -279,13 +245,11 @@ where
 }
 
 fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| StoreError::Backend(format!("encoding a document: {e}")))
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(format!("encoding a document: {e}")))
 }
 
 fn from_doc<T: DeserializeOwned>(doc: &str) -> StoreResult<T> {
-    serde_json::from_str(doc)
-        .map_err(|e| StoreError::Backend(format!("decoding a stored document: {e}")))
+    serde_json::from_str(doc).map_err(|e| StoreError::Backend(format!("decoding a stored document: {e}")))
 }
 
 fn bool_int(b: bool) -> i64 {
@@ -325,10 +289,7 @@ struct Sql {
 
 impl Sql {
     fn new(text: &str) -> Sql {
-        Sql {
-            text: text.to_string(),
-            args: Vec::new(),
-        }
+        Sql { text: text.to_string(), args: Vec::new() }
     }
 
     fn push(&mut self, fragment: &str) -> &mut Sql {
@@ -353,10 +314,7 @@ impl Sql {
 
     /// Adds the values and returns `($a, $b, …)`.
     fn arg_list<S: AsRef<str>>(&mut self, values: &[S], map: impl Fn(&str) -> String) -> String {
-        let parts: Vec<String> = values
-            .iter()
-            .map(|v| self.arg_text(map(v.as_ref())))
-            .collect();
+        let parts: Vec<String> = values.iter().map(|v| self.arg_text(map(v.as_ref()))).collect();
         format!("({})", parts.join(", "))
     }
 
@@ -374,11 +332,7 @@ impl Sql {
 
 /// Collects `cond` fragments into ` WHERE a AND b …` (or nothing).
 fn where_clause(conds: &[String]) -> String {
-    if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    }
+    if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) }
 }
 
 fn order_dir(desc: bool) -> &'static str {
@@ -414,35 +368,22 @@ struct UserRow {
 
 impl UserRow {
     fn from_user(u: &User) -> StoreResult<UserRow> {
-        let emails: Vec<(String, String)> = u
-            .email_addresses
-            .iter()
-            .map(|e| (e.id.clone(), e.email_address.to_lowercase()))
-            .collect();
-        let phones: Vec<(String, String)> = u
-            .phone_numbers
-            .iter()
-            .map(|p| (p.id.clone(), p.phone_number.clone()))
-            .collect();
-        let sort_email = u.primary_email_address_id.as_ref().and_then(|pid| {
-            emails
-                .iter()
-                .find(|(id, _)| id == pid)
-                .map(|(_, v)| v.clone())
-        });
-        let sort_phone = u.primary_phone_number_id.as_ref().and_then(|pid| {
-            phones
-                .iter()
-                .find(|(id, _)| id == pid)
-                .map(|(_, v)| v.to_lowercase())
-        });
+        let emails: Vec<(String, String)> =
+            u.email_addresses.iter().map(|e| (e.id.clone(), e.email_address.to_lowercase())).collect();
+        let phones: Vec<(String, String)> =
+            u.phone_numbers.iter().map(|p| (p.id.clone(), p.phone_number.clone())).collect();
+        let sort_email = u
+            .primary_email_address_id
+            .as_ref()
+            .and_then(|pid| emails.iter().find(|(id, _)| id == pid).map(|(_, v)| v.clone()));
+        let sort_phone = u
+            .primary_phone_number_id
+            .as_ref()
+            .and_then(|pid| phones.iter().find(|(id, _)| id == pid).map(|(_, v)| v.to_lowercase()));
         let mut haystack: Vec<String> = vec![u.id.to_lowercase()];
         haystack.extend(emails.iter().map(|(_, v)| v.clone()));
         haystack.extend(phones.iter().map(|(_, v)| v.to_lowercase()));
-        for s in [&u.username, &u.first_name, &u.last_name]
-            .into_iter()
-            .flatten()
-        {
+        for s in [&u.username, &u.first_name, &u.last_name].into_iter().flatten() {
             haystack.push(s.to_lowercase());
         }
         Ok(UserRow {
@@ -480,10 +421,8 @@ fn user_unique_field(text: &str) -> &'static str {
 /// this user's unique values. The UNIQUE constraints remain the race-safe backstop; this makes the
 /// reported field deterministic on both databases.
 async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<()> {
-    for (kind, field, values) in [
-        (KIND_EMAIL, "email_address", &row.emails),
-        (KIND_PHONE, "phone_number", &row.phones),
-    ] {
+    for (kind, field, values) in [(KIND_EMAIL, "email_address", &row.emails), (KIND_PHONE, "phone_number", &row.phones)]
+    {
         if values.is_empty() {
             continue;
         }
@@ -495,20 +434,13 @@ async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> StoreR
         let values: Vec<&str> = values.iter().map(|(_, v)| v.as_str()).collect();
         let list = sql.arg_list(&values, str::to_string);
         sql.push(&list).push(" LIMIT 1");
-        if sql
-            .query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend_err)?
-            .is_some()
-        {
+        if sql.query().fetch_optional(&mut *conn).await.map_err(backend_err)?.is_some() {
             return Err(StoreError::Conflict(field.to_string()));
         }
     }
-    for (column, field, value) in [
-        ("username", "username", &row.username),
-        ("external_id", "external_id", &row.external_id),
-    ] {
+    for (column, field, value) in
+        [("username", "username", &row.username), ("external_id", "external_id", &row.external_id)]
+    {
         let Some(value) = value else { continue };
         let sql = match column {
             "username" => "SELECT id FROM users WHERE username = $1 AND id <> $2 LIMIT 1",
@@ -528,10 +460,8 @@ async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> StoreR
 }
 
 async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<()> {
-    for (kind, field, values) in [
-        (KIND_EMAIL, "email_address", &row.emails),
-        (KIND_PHONE, "phone_number", &row.phones),
-    ] {
+    for (kind, field, values) in [(KIND_EMAIL, "email_address", &row.emails), (KIND_PHONE, "phone_number", &row.phones)]
+    {
         for (identifier_id, value) in values {
             sqlx::query(
                 "INSERT INTO user_identifiers (identifier_id, kind, value, user_id) \
@@ -594,12 +524,7 @@ async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<bo
 
 /// Moves the live sessions of a user (stored `active`/`pending`, not past `expire_at`/`abandon_at`
 /// at `now`) to `to`.
-async fn end_live_sessions_of(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    to: SessionStatus,
-    now: i64,
-) -> StoreResult<()> {
+async fn end_live_sessions_of(conn: &mut AnyConnection, user_id: &str, to: SessionStatus, now: i64) -> StoreResult<()> {
     sqlx::query(
         "UPDATE sessions SET status = $1, updated_at = $2 \
          WHERE user_id = $3 AND status IN ('active', 'pending') \
@@ -642,9 +567,7 @@ fn user_conditions(f: &UserFilter, sql: &mut Sql) -> Vec<String> {
     }
     if !f.organization_id.is_empty() {
         let list = sql.arg_list(&f.organization_id, str::to_string);
-        conds.push(format!(
-            "id IN (SELECT user_id FROM memberships WHERE organization_id IN {list})"
-        ));
+        conds.push(format!("id IN (SELECT user_id FROM memberships WHERE organization_id IN {list})"));
     }
     if let Some(q) = f.query.as_deref().filter(|q| !q.is_empty()) {
         let p = sql.arg_text(like_contains(&q.to_lowercase()));
@@ -713,8 +636,7 @@ fn session_from_row(row: &AnyRow) -> StoreResult<Session> {
 }
 
 fn parse_status(s: &str) -> StoreResult<SessionStatus> {
-    SessionStatus::parse(s)
-        .ok_or_else(|| StoreError::Backend("unknown session status in the database".to_string()))
+    SessionStatus::parse(s).ok_or_else(|| StoreError::Backend("unknown session status in the database".to_string()))
 }
 
 /// Filter conditions of `list_sessions`; `effective` is the effective-status expression (only used,
@@ -744,11 +666,7 @@ fn org_unique_field(text: &str) -> &'static str {
 
 fn membership_unique_field(text: &str) -> &'static str {
     // SQLite: "… memberships.organization_id, memberships.user_id"; PostgreSQL: memberships_org_user_uq.
-    if text.contains("user") {
-        "membership"
-    } else {
-        "id"
-    }
+    if text.contains("user") { "membership" } else { "id" }
 }
 
 fn template_unique_field(text: &str) -> &'static str {
@@ -756,15 +674,10 @@ fn template_unique_field(text: &str) -> &'static str {
 }
 
 fn org_search_text(org: &Organization) -> String {
-    [&org.id, &org.name, &org.slug]
-        .iter()
-        .map(|s| s.to_lowercase())
-        .collect::<Vec<_>>()
-        .join("\n")
+    [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n")
 }
 
-const MEMBERS_COUNT_SQL: &str =
-    "(SELECT COUNT(*) FROM memberships mc WHERE mc.organization_id = o.id)";
+const MEMBERS_COUNT_SQL: &str = "(SELECT COUNT(*) FROM memberships mc WHERE mc.organization_id = o.id)";
 
 /// Rebuilds an organization from `doc, members_count` at `offset`.
 fn org_from_row(row: &AnyRow, offset: usize) -> StoreResult<Organization> {
@@ -805,10 +718,7 @@ async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) ->
 
 fn template_from_row(row: &AnyRow) -> StoreResult<TemplateRecord> {
     let template: JwtTemplate = from_doc(&get::<String>(row, 0)?)?;
-    Ok(TemplateRecord {
-        template,
-        signing_key_sealed: get::<Option<String>>(row, 1)?,
-    })
+    Ok(TemplateRecord { template, signing_key_sealed: get::<Option<String>>(row, 1)? })
 }
 
 // ---- minting ----------------------------------------------------------------------------------------
@@ -828,20 +738,14 @@ const MINT_SELECT: &str = "SELECT s.doc, s.status, s.updated_at, s.last_active_o
 
 fn mint_from_row(row: &AnyRow) -> StoreResult<MintRecords> {
     let session = session_from_row(row)?;
-    let user = get::<Option<String>>(row, 4)?
-        .map(|d| from_doc::<User>(&d))
-        .transpose()?;
+    let user = get::<Option<String>>(row, 4)?.map(|d| from_doc::<User>(&d)).transpose()?;
     let template = match get::<Option<String>>(row, 5)? {
         None => None,
-        Some(doc) => Some(TemplateRecord {
-            template: from_doc(&doc)?,
-            signing_key_sealed: get::<Option<String>>(row, 6)?,
-        }),
+        Some(doc) => {
+            Some(TemplateRecord { template: from_doc(&doc)?, signing_key_sealed: get::<Option<String>>(row, 6)? })
+        }
     };
-    let active = match (
-        get::<Option<String>>(row, 7)?,
-        get::<Option<String>>(row, 8)?,
-    ) {
+    let active = match (get::<Option<String>>(row, 7)?, get::<Option<String>>(row, 8)?) {
         (Some(org_doc), Some(m_doc)) => {
             let mut org: Organization = from_doc(&org_doc)?;
             org.members_count = None;
@@ -853,12 +757,7 @@ fn mint_from_row(row: &AnyRow) -> StoreResult<MintRecords> {
         }
         _ => None,
     };
-    Ok(MintRecords {
-        session,
-        user,
-        template,
-        active,
-    })
+    Ok(MintRecords { session, user, template, active })
 }
 
 // ---- keys -------------------------------------------------------------------------------------------
@@ -882,13 +781,9 @@ fn instance_from_row(row: &AnyRow) -> StoreResult<InstanceRecord> {
     })
 }
 
-const INSTANCE_SELECT: &str =
-    "SELECT id, issuer, created_at, settings FROM instance WHERE singleton = 1";
+const INSTANCE_SELECT: &str = "SELECT id, issuer, created_at, settings FROM instance WHERE singleton = 1";
 
-async fn insert_signing_key_on(
-    conn: &mut AnyConnection,
-    key: &SigningKeyRecord,
-) -> StoreResult<()> {
+async fn insert_signing_key_on(conn: &mut AnyConnection, key: &SigningKeyRecord) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_key_sealed, active, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -909,20 +804,14 @@ async fn insert_signing_key_on(
 #[async_trait]
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        sqlx::query("SELECT 1").fetch_optional(&self.pool).await.map_err(backend_err)?;
         Ok(())
     }
 
     // ---- instance, keys ---------------------------------------------------------------------------
 
     async fn get_instance(&self) -> StoreResult<Option<InstanceRecord>> {
-        let row = sqlx::query(INSTANCE_SELECT)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let row = sqlx::query(INSTANCE_SELECT).fetch_optional(&self.pool).await.map_err(backend_err)?;
         row.as_ref().map(instance_from_row).transpose()
     }
 
@@ -947,16 +836,11 @@ impl Store for SqlStore {
         if inserted == 1 {
             insert_signing_key_on(&mut tx, first_key).await?;
         }
-        let row = sqlx::query(INSTANCE_SELECT)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend_err)?;
+        let row = sqlx::query(INSTANCE_SELECT).fetch_optional(&mut *tx).await.map_err(backend_err)?;
         tx.commit().await.map_err(backend_err)?;
         match row {
             Some(row) => instance_from_row(&row),
-            None => Err(StoreError::Backend(
-                "instance row missing after creation".to_string(),
-            )),
+            None => Err(StoreError::Backend("instance row missing after creation".to_string())),
         }
     }
 
@@ -1007,28 +891,57 @@ impl Store for SqlStore {
     }
 
     async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>> {
-        let row =
-            sqlx::query("SELECT id, key_hash, created_at FROM secret_keys WHERE key_hash = $1")
-                .bind(key_hash)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend_err)?;
-        row.map(|r| {
-            Ok(SecretKeyRecord {
-                id: get(&r, 0)?,
-                key_hash: get(&r, 1)?,
-                created_at: get(&r, 2)?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query("SELECT id, key_hash, created_at FROM secret_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend_err)?;
+        row.map(|r| Ok(SecretKeyRecord { id: get(&r, 0)?, key_hash: get(&r, 1)?, created_at: get(&r, 2)? })).transpose()
     }
 
     async fn count_secret_keys(&self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM secret_keys")
-            .fetch_one(&self.pool)
+        let row = sqlx::query("SELECT COUNT(*) FROM secret_keys").fetch_one(&self.pool).await.map_err(backend_err)?;
+        get(&row, 0)
+    }
+
+    async fn list_secret_keys(&self) -> StoreResult<Vec<SecretKeyRecord>> {
+        let rows = sqlx::query("SELECT id, key_hash, created_at FROM secret_keys ORDER BY created_at, id")
+            .fetch_all(&self.pool)
             .await
             .map_err(backend_err)?;
-        get(&row, 0)
+        rows.iter()
+            .map(|r| Ok(SecretKeyRecord { id: get(r, 0)?, key_hash: get(r, 1)?, created_at: get(r, 2)? }))
+            .collect()
+    }
+
+    async fn delete_secret_key(&self, id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM secret_keys WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend_err)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn reseal_keys(&self, signing_keys: &[(String, String)], templates: &[(String, String)]) -> StoreResult<()> {
+        let mut tx = self.begin_write().await?;
+        for (kid, sealed) in signing_keys {
+            sqlx::query("UPDATE signing_keys SET private_key_sealed = $1 WHERE kid = $2")
+                .bind(sealed.as_str())
+                .bind(kid.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_err)?;
+        }
+        for (id, sealed) in templates {
+            sqlx::query("UPDATE jwt_templates SET signing_key_sealed = $1 WHERE id = $2")
+                .bind(sealed.as_str())
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend_err)?;
+        }
+        tx.commit().await.map_err(backend_err)
     }
 
     // ---- users ------------------------------------------------------------------------------------
@@ -1095,15 +1008,8 @@ impl Store for SqlStore {
 
     async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
-        for sql in [
-            "DELETE FROM memberships WHERE user_id = $1",
-            "DELETE FROM user_identifiers WHERE user_id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend_err)?;
+        for sql in ["DELETE FROM memberships WHERE user_id = $1", "DELETE FROM user_identifiers WHERE user_id = $1"] {
+            sqlx::query(sql).bind(id).execute(&mut *tx).await.map_err(backend_err)?;
         }
         let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(id)
@@ -1128,25 +1034,15 @@ impl Store for SqlStore {
         let l = sql.arg_int(limit);
         let o = sql.arg_int(offset);
         sql.push(&format!(" LIMIT {l} OFFSET {o}"));
-        let rows = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_err)?;
-        rows.iter()
-            .map(|r| from_doc(&get::<String>(r, 0)?))
-            .collect()
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(backend_err)?;
+        rows.iter().map(|r| from_doc(&get::<String>(r, 0)?)).collect()
     }
 
     async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64> {
         let mut sql = Sql::new("SELECT COUNT(*) FROM users");
         let conds = user_conditions(filter, &mut sql);
         sql.push(&where_clause(&conds));
-        let row = sql
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let row = sql.query().fetch_one(&self.pool).await.map_err(backend_err)?;
         get(&row, 0)
     }
 
@@ -1175,39 +1071,28 @@ impl Store for SqlStore {
     }
 
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query(
-            "SELECT doc, status, updated_at, last_active_organization_id FROM sessions WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(backend_err)?;
+        let row =
+            sqlx::query("SELECT doc, status, updated_at, last_active_organization_id FROM sessions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend_err)?;
         row.as_ref().map(session_from_row).transpose()
     }
 
-    async fn list_sessions(
-        &self,
-        filter: &SessionFilter,
-        page: Page,
-    ) -> StoreResult<(Vec<Session>, i64)> {
+    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)> {
         let (limit, offset) = page_values(page);
         let mut sql = Sql::new("");
         let now = sql.arg_int(filter.now);
         let effective = effective_status_sql(&now);
-        sql.push(&format!(
-            "SELECT {SESSION_COLUMNS}, {effective} FROM sessions"
-        ));
+        sql.push(&format!("SELECT {SESSION_COLUMNS}, {effective} FROM sessions"));
         let conds = session_conditions(filter, &mut sql, &effective);
         sql.push(&where_clause(&conds));
         sql.push(" ORDER BY created_at DESC, id DESC");
         let l = sql.arg_int(limit);
         let o = sql.arg_int(offset);
         sql.push(&format!(" LIMIT {l} OFFSET {o}"));
-        let rows = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(backend_err)?;
         let sessions = rows
             .iter()
             .map(|row| {
@@ -1226,20 +1111,11 @@ impl Store for SqlStore {
         };
         let conds = session_conditions(filter, &mut count, &effective);
         count.push(&where_clause(&conds));
-        let row = count
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let row = count.query().fetch_one(&self.pool).await.map_err(backend_err)?;
         Ok((sessions, get(&row, 0)?))
     }
 
-    async fn end_session(
-        &self,
-        id: &str,
-        to: SessionStatus,
-        now: i64,
-    ) -> StoreResult<Option<Session>> {
+    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE sessions SET status = $1, updated_at = $2 \
@@ -1252,13 +1128,12 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(backend_err)?;
-        let row = sqlx::query(
-            "SELECT doc, status, updated_at, last_active_organization_id FROM sessions WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend_err)?;
+        let row =
+            sqlx::query("SELECT doc, status, updated_at, last_active_organization_id FROM sessions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend_err)?;
         tx.commit().await.map_err(backend_err)?;
         row.as_ref().map(session_from_row).transpose()
     }
@@ -1316,11 +1191,7 @@ impl Store for SqlStore {
             "SELECT o.doc, (SELECT COUNT(*) FROM memberships mc WHERE mc.organization_id = o.id) \
              FROM organizations o WHERE o.slug = $1",
         ] {
-            let row = sqlx::query(sql)
-                .bind(id_or_slug)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend_err)?;
+            let row = sqlx::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await.map_err(backend_err)?;
             if let Some(row) = row {
                 return org_from_row(&row, 0).map(Some);
             }
@@ -1372,9 +1243,7 @@ impl Store for SqlStore {
             }
             if let Some(user_id) = &filter.user_id {
                 let p = sql.arg_text(user_id.clone());
-                conds.push(format!(
-                    "o.id IN (SELECT organization_id FROM memberships WHERE user_id = {p})"
-                ));
+                conds.push(format!("o.id IN (SELECT organization_id FROM memberships WHERE user_id = {p})"));
             }
             if !filter.organization_id.is_empty() {
                 let list = sql.arg_list(&filter.organization_id, str::to_string);
@@ -1384,9 +1253,7 @@ impl Store for SqlStore {
             sql
         };
 
-        let mut sql = build(&format!(
-            "SELECT o.doc, {MEMBERS_COUNT_SQL} AS members_count"
-        ));
+        let mut sql = build(&format!("SELECT o.doc, {MEMBERS_COUNT_SQL} AS members_count"));
         let (column, desc) = match filter.order_by {
             None => ("o.created_at", true),
             Some((OrganizationOrder::CreatedAt, desc)) => ("o.created_at", desc),
@@ -1399,21 +1266,10 @@ impl Store for SqlStore {
         let l = sql.arg_int(limit);
         let o = sql.arg_int(offset);
         sql.push(&format!(" LIMIT {l} OFFSET {o}"));
-        let rows = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_err)?;
-        let orgs = rows
-            .iter()
-            .map(|r| org_from_row(r, 0))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let rows = sql.query().fetch_all(&self.pool).await.map_err(backend_err)?;
+        let orgs = rows.iter().map(|r| org_from_row(r, 0)).collect::<StoreResult<Vec<_>>>()?;
 
-        let row = build("SELECT COUNT(*)")
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let row = build("SELECT COUNT(*)").query().fetch_one(&self.pool).await.map_err(backend_err)?;
         Ok((orgs, get(&row, 0)?))
     }
 
@@ -1438,21 +1294,16 @@ impl Store for SqlStore {
     }
 
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool> {
-        let done =
-            sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
-                .bind(organization_id)
-                .bind(user_id)
-                .execute(&self.pool)
-                .await
-                .map_err(backend_err)?;
+        let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            .bind(organization_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend_err)?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn get_membership(
-        &self,
-        organization_id: &str,
-        user_id: &str,
-    ) -> StoreResult<Option<MembershipRecord>> {
+    async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>> {
         let row = sqlx::query(
             "SELECT m.doc, m.id, m.organization_id, m.user_id FROM memberships m \
              WHERE m.organization_id = $1 AND m.user_id = $2",
@@ -1465,11 +1316,7 @@ impl Store for SqlStore {
         row.as_ref().map(membership_from_row).transpose()
     }
 
-    async fn list_memberships(
-        &self,
-        organization_id: &str,
-        page: Page,
-    ) -> StoreResult<(Vec<MembershipRecord>, i64)> {
+    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)> {
         let (limit, offset) = page_values(page);
         let rows = sqlx::query(
             "SELECT m.doc, m.id, m.organization_id, m.user_id FROM memberships m \
@@ -1481,10 +1328,7 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_err)?;
-        let list = rows
-            .iter()
-            .map(membership_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let list = rows.iter().map(membership_from_row).collect::<StoreResult<Vec<_>>>()?;
         let row = sqlx::query("SELECT COUNT(*) FROM memberships WHERE organization_id = $1")
             .bind(organization_id)
             .fetch_one(&self.pool)
@@ -1493,23 +1337,14 @@ impl Store for SqlStore {
         Ok((list, get(&row, 0)?))
     }
 
-    async fn list_user_memberships(
-        &self,
-        user_id: &str,
-    ) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
+    async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
         let sql = format!(
             "SELECT {MEMBERSHIP_COLUMNS}, o.doc AS org_doc, {MEMBERS_COUNT_SQL} AS members_count \
              FROM memberships m JOIN organizations o ON o.id = m.organization_id \
              WHERE m.user_id = $1 ORDER BY m.created_at ASC, m.id ASC"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend_err)?;
-        rows.iter()
-            .map(|r| Ok((membership_from_row(r)?, org_from_row(r, 4)?)))
-            .collect()
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(user_id).fetch_all(&self.pool).await.map_err(backend_err)?;
+        rows.iter().map(|r| Ok((membership_from_row(r)?, org_from_row(r, 4)?))).collect()
     }
 
     // ---- JWT templates ----------------------------------------------------------------------------
@@ -1566,25 +1401,15 @@ impl Store for SqlStore {
         row.as_ref().map(template_from_row).transpose()
     }
 
-    async fn load_mint(
-        &self,
-        session_id: &str,
-        template_name: Option<&str>,
-    ) -> StoreResult<Option<MintRecords>> {
+    async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         let query = || sqlx::query(MINT_SELECT).bind(session_id).bind(template_name);
         let Some(kept) = &self.mint_conns else {
-            let row = query()
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(backend_err)?;
+            let row = query().fetch_optional(&self.pool).await.map_err(backend_err)?;
             return row.as_ref().map(mint_from_row).transpose();
         };
         let spare = kept.idle.lock().ok().and_then(|mut v| v.pop());
         if let Some(conn) = spare {
-            let mut k = Kept {
-                conns: kept,
-                conn: Some(conn),
-            };
+            let mut k = Kept { conns: kept, conn: Some(conn) };
             // A kept connection that fails (say the server closed it) is dropped, and the read is
             // retried below on one from the pool, which checks its connections.
             let result = match k.conn.as_mut() {
@@ -1597,22 +1422,13 @@ impl Store for SqlStore {
             }
         }
         let mut conn = self.pool.acquire().await.map_err(backend_err)?;
-        let row = query()
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend_err)?;
+        let row = query().fetch_optional(&mut *conn).await.map_err(backend_err)?;
         let room = kept
             .total
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MINT_CONNECTIONS).then_some(n + 1)
-            })
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MINT_CONNECTIONS).then_some(n + 1))
             .is_ok();
         if room {
-            Kept {
-                conns: kept,
-                conn: Some(conn.detach()),
-            }
-            .give_back();
+            Kept { conns: kept, conn: Some(conn.detach()) }.give_back();
         }
         row.as_ref().map(mint_from_row).transpose()
     }
@@ -1637,14 +1453,8 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend_err)?;
-        let list = rows
-            .iter()
-            .map(template_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let row = sqlx::query("SELECT COUNT(*) FROM jwt_templates")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend_err)?;
+        let list = rows.iter().map(template_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let row = sqlx::query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await.map_err(backend_err)?;
         Ok((list, get(&row, 0)?))
     }
 }
@@ -1662,16 +1472,8 @@ mod tests {
     fn sqlite_urls_create_the_file_unless_told_otherwise() {
         let cases = [
             ("sqlite://db.sqlite", "sqlite://db.sqlite?mode=rwc", false),
-            (
-                "sqlite:db.sqlite?cache=shared",
-                "sqlite:db.sqlite?cache=shared&mode=rwc",
-                false,
-            ),
-            (
-                "sqlite://db.sqlite?mode=ro",
-                "sqlite://db.sqlite?mode=ro",
-                false,
-            ),
+            ("sqlite:db.sqlite?cache=shared", "sqlite:db.sqlite?cache=shared&mode=rwc", false),
+            ("sqlite://db.sqlite?mode=ro", "sqlite://db.sqlite?mode=ro", false),
             ("sqlite::memory:", "sqlite::memory:", true),
         ];
         for (input, url, memory) in cases {
@@ -1681,32 +1483,19 @@ mod tests {
             assert_eq!(in_memory, memory);
         }
         assert!(classify_url("mysql://x").is_err());
-        assert_eq!(
-            classify_url("postgres://u@h/db")
-                .map(|t| t.0)
-                .map_err(|e| e.to_string()),
-            Ok(Backend::Postgres)
-        );
+        assert_eq!(classify_url("postgres://u@h/db").map(|t| t.0).map_err(|e| e.to_string()), Ok(Backend::Postgres));
     }
 
     #[test]
     fn unique_fields_are_named_from_constraint_text() {
-        assert_eq!(
-            user_unique_field("unique constraint failed: users.username"),
-            "username"
-        );
+        assert_eq!(user_unique_field("unique constraint failed: users.username"), "username");
         assert_eq!(user_unique_field("users_external_id_uq"), "external_id");
         assert_eq!(user_unique_field("users_pkey"), "id");
         assert_eq!(
-            membership_unique_field(
-                "unique constraint failed: memberships.organization_id, memberships.user_id"
-            ),
+            membership_unique_field("unique constraint failed: memberships.organization_id, memberships.user_id"),
             "membership"
         );
-        assert_eq!(
-            membership_unique_field("memberships_org_user_uq"),
-            "membership"
-        );
+        assert_eq!(membership_unique_field("memberships_org_user_uq"), "membership");
         assert_eq!(membership_unique_field("memberships_pkey"), "id");
         assert_eq!(org_unique_field("organizations_slug_uq"), "slug");
         assert_eq!(template_unique_field("jwt_templates_name_uq"), "name");

@@ -39,3 +39,29 @@ async fn a_rotated_key_is_published_first_signs_later_and_old_tokens_keep_verify
 async fn mint(app: &TestApp, s: &tessera_client::Session) -> String {
     app.template_token(&s.id, "t", Some(3600)).await.unwrap().jwt
 }
+
+#[tokio::test]
+async fn a_revoked_secret_key_stops_working_on_every_node_within_the_recheck_interval() {
+    let app = TestApp::spawn().await;
+    let core = &app.running.as_ref().unwrap().state.app;
+    let key = core.create_secret_key().await.unwrap();
+    assert!(core.authenticate(&key).await.unwrap());
+    let records = core.secret_keys().await.unwrap();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| !r.key_hash.is_empty() && !key.contains(&r.key_hash)));
+    let newest = records.iter().max_by_key(|r| (r.created_at, r.id.clone())).unwrap().id.clone();
+    // The pinned test key and the new one were created at the same instant: find the new one by hash.
+    let new_id = records
+        .iter()
+        .find(|r| r.key_hash == tessera_jwt::sha256_hex(key.as_bytes()))
+        .map(|r| r.id.clone())
+        .unwrap_or(newest);
+    core.revoke_secret_key(&new_id).await.unwrap();
+    assert!(core.authenticate(&key).await.unwrap(), "remembered for up to 30 s");
+    app.advance_secs(31);
+    assert!(!core.authenticate(&key).await.unwrap(), "then checked again and refused");
+    let last = core.secret_keys().await.unwrap()[0].id.clone();
+    assert_eq!(core.revoke_secret_key(&last).await.unwrap_err().code, "last_secret_key");
+    assert!(core.authenticate(SECRET).await.unwrap());
+    app.stop().await;
+}
