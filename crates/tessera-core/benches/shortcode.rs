@@ -102,10 +102,7 @@ fn large() -> Map<String, Value> {
     m.insert("aud".into(), json!("authenticated"));
     m.insert("role".into(), json!("authenticated"));
     m.insert("email".into(), json!("{{user.primary_email_address}}"));
-    m.insert(
-        "greeting".into(),
-        json!("Hello {{user.first_name}} {{user.last_name}} from {{org.name || 'nowhere'}}!"),
-    );
+    m.insert("greeting".into(), json!("Hello {{user.first_name}} {{user.last_name}} from {{org.name || 'nowhere'}}!"));
     m.insert("meta".into(), json!("{{user.public_metadata}}"));
     m.insert("org".into(), json!({"id": "{{org.id}}", "slug": "{{org.slug}}", "role": "{{org.role}}", "perms": "{{org_membership.permissions}}"}));
     m.insert("session_status".into(), json!("{{session.status}}"));
@@ -130,22 +127,13 @@ fn benches(c: &mut Criterion) {
     let orgs = vec![(org.id.clone(), m.role.clone())];
     let mut g = c.benchmark_group("shortcode");
     for (name, claims) in [("small", small()), ("large", large())] {
-        g.bench_function(format!("{name}/compile"), |b| {
-            b.iter(|| CompiledClaims::compile(black_box(&claims)))
-        });
+        g.bench_function(format!("{name}/compile"), |b| b.iter(|| CompiledClaims::compile(black_box(&claims))));
         let compiled = CompiledClaims::compile(&claims).expect("template compiles");
         let ctx = build_context(&user, Some(&session), Some((&org, &m)), &orgs);
-        g.bench_function(format!("{name}/render"), |b| {
-            b.iter(|| compiled.render(black_box(&ctx)))
-        });
+        g.bench_function(format!("{name}/render"), |b| b.iter(|| compiled.render(black_box(&ctx))));
         g.bench_function(format!("{name}/context+render"), |b| {
             b.iter(|| {
-                let ctx = build_context(
-                    black_box(&user),
-                    Some(&session),
-                    Some((&org, &m)),
-                    &orgs,
-                );
+                let ctx = build_context(black_box(&user), Some(&session), Some((&org, &m)), &orgs);
                 compiled.render(&ctx)
             })
         });

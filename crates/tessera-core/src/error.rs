@@ -59,19 +59,8 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(
-        kind: ErrorKind,
-        code: &'static str,
-        message: impl Into<String>,
-        long: impl Into<String>,
-    ) -> Self {
-        ApiError {
-            kind,
-            code,
-            message: message.into(),
-            long_message: long.into(),
-            meta: Map::new(),
-        }
+    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>, long: impl Into<String>) -> Self {
+        ApiError { kind, code, message: message.into(), long_message: long.into(), meta: Map::new() }
     }
 
     pub fn with_meta(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -91,23 +80,13 @@ impl ApiError {
     // ---- 4xx constructors, one per Clerk code --------------------------------------------------
 
     pub fn param_missing(param: &str) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_param_missing",
-            "is missing",
-            format!("{param} must be included."),
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_param_missing", "is missing", format!("{param} must be included."))
+            .with_param(param)
     }
 
     pub fn param_nil(param: &str) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_param_nil",
-            "is null",
-            format!("{param} must not be null."),
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_param_nil", "is null", format!("{param} must not be null."))
+            .with_param(param)
     }
 
     pub fn param_unknown(param: &str) -> Self {
@@ -131,23 +110,11 @@ impl ApiError {
     }
 
     pub fn param_value(param: &str, long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_param_value_invalid",
-            "is invalid",
-            long,
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_param_value_invalid", "is invalid", long).with_param(param)
     }
 
     pub fn param_format(param: &str, long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_param_format_invalid",
-            "is invalid",
-            long,
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_param_format_invalid", "is invalid", long).with_param(param)
     }
 
     pub fn param_too_long(param: &str, max: usize) -> Self {
@@ -161,63 +128,31 @@ impl ApiError {
     }
 
     pub fn param_too_large(param: &str, long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_param_exceeds_allowed_size",
-            "exceeds allowed size",
-            long,
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_param_exceeds_allowed_size", "exceeds allowed size", long)
+            .with_param(param)
     }
 
     pub fn identifier_exists(param: &str, long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_identifier_exists",
-            "That identifier is taken.",
-            long,
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_identifier_exists", "That identifier is taken.", long)
+            .with_param(param)
     }
 
     pub fn already_exists(param: &str, long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::Unprocessable,
-            "form_already_exists",
-            "already exists",
-            long,
-        )
-        .with_param(param)
+        Self::new(ErrorKind::Unprocessable, "form_already_exists", "already exists", long).with_param(param)
     }
 
     pub fn body_invalid(long: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::BadRequest,
-            "request_body_invalid",
-            "Request body invalid",
-            long,
-        )
+        Self::new(ErrorKind::BadRequest, "request_body_invalid", "Request body invalid", long)
     }
 
     pub fn missing_query(params: &[&str]) -> Self {
         let long = if params.len() == 1 {
-            format!(
-                "The query parameter '{}' is missing from the request.",
-                params[0]
-            )
+            format!("The query parameter '{}' is missing from the request.", params[0])
         } else {
-            format!(
-                "Either of the following query parameters must be provided: {}",
-                params.join(", ")
-            )
+            format!("Either of the following query parameters must be provided: {}", params.join(", "))
         };
-        Self::new(
-            ErrorKind::BadRequest,
-            "missing_query_parameter",
-            "missing query parameter",
-            long,
-        )
-        .with_meta("param_name", params.join(","))
+        Self::new(ErrorKind::BadRequest, "missing_query_parameter", "missing query parameter", long)
+            .with_meta("param_name", params.join(","))
     }
 
     pub fn not_found(message: &str, long: impl Into<String>) -> Self {
@@ -229,10 +164,7 @@ impl ApiError {
     }
 
     pub fn session_not_found(id: &str) -> Self {
-        Self::not_found(
-            "Session not found",
-            format!("No session was found with id {id}"),
-        )
+        Self::not_found("Session not found", format!("No session was found with id {id}"))
     }
 
     pub fn organization_not_found() -> Self {
@@ -244,10 +176,7 @@ impl ApiError {
     }
 
     pub fn template_not_found(attr: &str, value: &str) -> Self {
-        Self::not_found(
-            "JWT template not found",
-            format!("No JWT template exists with {attr}: {value}"),
-        )
+        Self::not_found("JWT template not found", format!("No JWT template exists with {attr}: {value}"))
     }
 
     pub fn reserved_claim(claim: &str) -> Self {

@@ -18,7 +18,8 @@ use crate::error::{ApiError, ApiResult};
 /// Nesting depth allowed in any JSON body (objects and arrays).
 pub const MAX_JSON_DEPTH: usize = 32;
 
-const NOT_AN_OBJECT: &str = "The request body is invalid. It must be a JSON object. Please consult the API documentation for more information.";
+const NOT_AN_OBJECT: &str =
+    "The request body is invalid. It must be a JSON object. Please consult the API documentation for more information.";
 
 /// A request body being consumed. Keys taken are removed; `finish` rejects whatever is left.
 #[derive(Debug, Default)]
@@ -76,9 +77,7 @@ impl Fields {
 
     /// Like `take` but tells `null` apart from absent: `Some(None)` is an explicit null.
     pub fn take_nullable(&mut self, key: &str) -> Option<Option<Value>> {
-        self.map
-            .remove(key)
-            .map(|v| if v.is_null() { None } else { Some(v) })
+        self.map.remove(key).map(|v| if v.is_null() { None } else { Some(v) })
     }
 
     pub fn opt_string(&mut self, key: &str) -> ApiResult<Option<String>> {
@@ -93,8 +92,7 @@ impl Fields {
         if !self.map.contains_key(key) {
             return Err(ApiError::param_missing(key));
         }
-        self.opt_string(key)?
-            .ok_or_else(|| ApiError::param_missing(key))
+        self.opt_string(key)?.ok_or_else(|| ApiError::param_missing(key))
     }
 
     /// A string that may be explicitly set to `null` (to clear it): `Some(None)`.
@@ -120,14 +118,9 @@ impl Fields {
         match self.take(key) {
             None => Ok(None),
             Some(Value::Number(n)) => {
-                let v = n
-                    .as_i64()
-                    .ok_or_else(|| ApiError::param_type(key, "integer"))?;
+                let v = n.as_i64().ok_or_else(|| ApiError::param_type(key, "integer"))?;
                 if v < min || v > max {
-                    return Err(ApiError::param_value(
-                        key,
-                        format!("{key} must be between {min} and {max}, got {v}."),
-                    ));
+                    return Err(ApiError::param_value(key, format!("{key} must be between {min} and {max}, got {v}.")));
                 }
                 Ok(Some(v))
             }
@@ -147,8 +140,7 @@ impl Fields {
         if !self.map.contains_key(key) {
             return Err(ApiError::param_missing(key));
         }
-        self.opt_object(key)?
-            .ok_or_else(|| ApiError::param_missing(key))
+        self.opt_object(key)?.ok_or_else(|| ApiError::param_missing(key))
     }
 
     /// An array of strings; a single string is accepted as a one-element array (Clerk's form
@@ -215,29 +207,16 @@ mod tests {
         let mut f = Fields::from_value(Some(json!({"name": "a", "bogus": 1}))).unwrap();
         f.required_string("name").unwrap();
         let e = f.finish().unwrap_err();
-        assert_eq!(
-            (e.code, e.param_name()),
-            ("form_param_unknown", Some("bogus"))
-        );
+        assert_eq!((e.code, e.param_name()), ("form_param_unknown", Some("bogus")));
     }
 
     #[test]
     fn wrong_types_and_ranges_are_named() {
-        let mut f =
-            Fields::from_value(Some(json!({"lifetime": "60", "skew": 500, "n": 1.5}))).unwrap();
-        assert_eq!(
-            f.opt_int("lifetime", 30, 100).unwrap_err().code,
-            "form_param_type_invalid"
-        );
+        let mut f = Fields::from_value(Some(json!({"lifetime": "60", "skew": 500, "n": 1.5}))).unwrap();
+        assert_eq!(f.opt_int("lifetime", 30, 100).unwrap_err().code, "form_param_type_invalid");
         let e = f.opt_int("skew", 0, 300).unwrap_err();
-        assert_eq!(
-            (e.code, e.param_name()),
-            ("form_param_value_invalid", Some("skew"))
-        );
-        assert_eq!(
-            f.opt_int("n", 0, 3).unwrap_err().code,
-            "form_param_type_invalid"
-        );
+        assert_eq!((e.code, e.param_name()), ("form_param_value_invalid", Some("skew")));
+        assert_eq!(f.opt_int("n", 0, 3).unwrap_err().code, "form_param_type_invalid");
     }
 
     #[test]
@@ -251,36 +230,18 @@ mod tests {
     #[test]
     fn missing_and_null_required_fields_are_missing() {
         let mut f = Fields::from_value(Some(json!({"claims": null}))).unwrap();
-        assert_eq!(
-            f.required_string("name").unwrap_err().code,
-            "form_param_missing"
-        );
-        assert_eq!(
-            f.required_object("claims").unwrap_err().code,
-            "form_param_missing"
-        );
+        assert_eq!(f.required_string("name").unwrap_err().code, "form_param_missing");
+        assert_eq!(f.required_object("claims").unwrap_err().code, "form_param_missing");
     }
 
     #[test]
     fn bodies_that_are_not_objects_or_too_deep_are_invalid() {
-        assert_eq!(
-            Fields::from_bytes(b"[1]").unwrap_err().code,
-            "request_body_invalid"
-        );
-        assert_eq!(
-            Fields::from_bytes(b"{bad").unwrap_err().code,
-            "request_body_invalid"
-        );
+        assert_eq!(Fields::from_bytes(b"[1]").unwrap_err().code, "request_body_invalid");
+        assert_eq!(Fields::from_bytes(b"{bad").unwrap_err().code, "request_body_invalid");
         assert!(Fields::from_bytes(b"  ").unwrap().is_empty());
-        assert_eq!(
-            Fields::from_bytes(b"null").unwrap_err().code,
-            "request_body_invalid"
-        );
+        assert_eq!(Fields::from_bytes(b"null").unwrap_err().code, "request_body_invalid");
         let deep = "[".repeat(40) + &"]".repeat(40);
         let body = format!("{{\"a\":{deep}}}");
-        assert_eq!(
-            Fields::from_bytes(body.as_bytes()).unwrap_err().code,
-            "request_body_invalid"
-        );
+        assert_eq!(Fields::from_bytes(body.as_bytes()).unwrap_err().code, "request_body_invalid");
     }
 }

@@ -40,8 +40,7 @@ fn base62_27(mut num: [u8; 20]) -> String {
 
 /// True if `id` looks like `prefix` + 27 base62 characters.
 pub fn has_shape(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix)
-        .is_some_and(|rest| rest.len() == 27 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    id.strip_prefix(prefix).is_some_and(|rest| rest.len() == 27 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]

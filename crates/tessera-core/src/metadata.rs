@@ -36,9 +36,7 @@ pub fn check_size(param: &str, m: &Map<String, Value>) -> ApiResult<()> {
     if len > MAX_METADATA_BYTES {
         return Err(ApiError::param_too_large(
             param,
-            format!(
-                "{param} exceeds the maximum allowed size of {MAX_METADATA_BYTES} bytes (got {len} bytes)."
-            ),
+            format!("{param} exceeds the maximum allowed size of {MAX_METADATA_BYTES} bytes (got {len} bytes)."),
         ));
     }
     Ok(())
@@ -56,14 +54,8 @@ mod tests {
     #[test]
     fn merge_is_deep_and_null_deletes_at_any_depth() {
         let mut t = obj(json!({"a": {"b": 1, "c": {"d": 2, "e": 3}}, "x": [1, 2], "gone": true}));
-        deep_merge(
-            &mut t,
-            obj(json!({"a": {"c": {"d": null, "f": 4}}, "x": [3], "gone": null, "n": {"m": null}})),
-        );
-        assert_eq!(
-            Value::Object(t),
-            json!({"a": {"b": 1, "c": {"e": 3, "f": 4}}, "x": [3], "n": {}})
-        );
+        deep_merge(&mut t, obj(json!({"a": {"c": {"d": null, "f": 4}}, "x": [3], "gone": null, "n": {"m": null}})));
+        assert_eq!(Value::Object(t), json!({"a": {"b": 1, "c": {"e": 3, "f": 4}}, "x": [3], "n": {}}));
     }
 
     #[test]

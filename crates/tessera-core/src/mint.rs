@@ -2,7 +2,10 @@
 //! (`POST /sessions/{id}/tokens`).
 //!
 //! Every mint reads the session and the template from the store, so a revoked session or a changed or
-//! deleted template is seen by the very next mint on every node. What is cached in memory is only
+//! deleted template is seen by the very next mint on every node. It reads them, with the user and the
+//! active organization and membership, in one store call ([`crate::store::Store::load_mint`]: one
+//! statement on the SQL store), because each round trip to the database is most of what a mint costs
+//! beyond its signature (docs/performance.md). What is cached in memory is only
 //! derived from what was just read: the compiled claims and the parsed custom key of a template,
 //! reused while the stored record (updated_at, claims, sealed key) is unchanged.
 
@@ -10,9 +13,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 use tessera_jwt::{Algorithm, SigningKey};
-use tessera_types::{
-    JwtTemplate, Organization, OrganizationMembership, Session, SessionStatus, Token, User, object,
-};
+use tessera_types::{JwtTemplate, Organization, OrganizationMembership, Session, SessionStatus, Token, User, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::Fields;
@@ -75,12 +76,7 @@ impl Tessera {
     /// Reads session, user, template and active organization in one store call (one round trip), and
     /// checks them: a session that is unknown, not live (active or pending, not past expiry) or whose
     /// user is gone is a 404.
-    async fn mint_context(
-        &self,
-        session_id: &str,
-        template_name: Option<&str>,
-        now: i64,
-    ) -> ApiResult<MintContext> {
+    async fn mint_context(&self, session_id: &str, template_name: Option<&str>, now: i64) -> ApiResult<MintContext> {
         let rec = self
             .store
             .load_mint(session_id, template_name)
@@ -90,25 +86,15 @@ impl Tessera {
         if !effective_status(&rec.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
         }
-        let user = rec
-            .user
-            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        let user = rec.user.ok_or_else(|| ApiError::session_not_found(session_id))?;
         let active = rec.active.map(|(org, m)| {
             let obj = membership_object(&m, &org, None);
             (org, obj)
         });
-        Ok(MintContext {
-            session: rec.session,
-            user,
-            template: rec.template,
-            active,
-        })
+        Ok(MintContext { session: rec.session, user, template: rec.template, active })
     }
 
-    fn cached_template(
-        &self,
-        rec: &crate::store::TemplateRecord,
-    ) -> ApiResult<Arc<CachedTemplate>> {
+    fn cached_template(&self, rec: &crate::store::TemplateRecord) -> ApiResult<Arc<CachedTemplate>> {
         let t = &rec.template;
         if let Ok(cache) = self.template_cache.lock()
             && let Some(c) = cache.get(&t.id)
@@ -125,11 +111,7 @@ impl Tessera {
         let custom = if t.custom_signing_key {
             let alg = Algorithm::parse(&t.signing_algorithm).ok_or_else(ApiError::internal)?;
             let key = self.open_template_key(rec, alg)?;
-            let kid = if alg.is_hmac() {
-                None
-            } else {
-                key.thumbprint()
-            };
+            let kid = if alg.is_hmac() { None } else { key.thumbprint() };
             Some((key, kid))
         } else {
             None
@@ -156,17 +138,11 @@ impl Tessera {
         custom: Option<&(Arc<SigningKey>, Option<String>)>,
     ) -> ApiResult<String> {
         let jwt = match custom {
-            Some((key, kid)) => {
-                tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key)
-            }
+            Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
             None => {
                 let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
                 let k = ring.signer().ok_or_else(ApiError::internal)?;
-                tessera_jwt::encode(
-                    &header(k.key.algorithm(), cat, Some(&k.kid)),
-                    claims,
-                    &k.key,
-                )
+                tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
             }
         }
         .map_err(|e| {
@@ -189,20 +165,11 @@ impl Tessera {
     }
 
     /// `POST /sessions/{session_id}/tokens/{template_name}`.
-    pub async fn mint_template_token(
-        &self,
-        session_id: &str,
-        template_name: &str,
-        body: Fields,
-    ) -> ApiResult<Token> {
+    pub async fn mint_template_token(&self, session_id: &str, template_name: &str, body: Fields) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let MintContext {
-            session,
-            user,
-            template,
-            active,
-        } = self.mint_context(session_id, Some(template_name), now).await?;
+        let MintContext { session, user, template, active } =
+            self.mint_context(session_id, Some(template_name), now).await?;
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
         let org_list: Vec<(String, String)> = if cached.uses_org_list {
@@ -216,12 +183,7 @@ impl Tessera {
         } else {
             Vec::new()
         };
-        let ctx = build_context(
-            &user,
-            Some(&session),
-            active.as_ref().map(|(o, m)| (o, m)),
-            &org_list,
-        );
+        let ctx = build_context(&user, Some(&session), active.as_ref().map(|(o, m)| (o, m)), &org_list);
         let mut claims = cached.compiled.render(&ctx);
         let iat = now / 1000;
         let t = &cached.template;
@@ -232,10 +194,7 @@ impl Tessera {
         claims.insert("nbf".into(), json!(iat - t.allowed_clock_skew));
         claims.insert("sub".into(), json!(user.id));
         let jwt = self.sign(&claims, CAT_TEMPLATE, cached.custom.as_ref())?;
-        Ok(Token {
-            object: object::TOKEN.to_owned(),
-            jwt,
-        })
+        Ok(Token { object: object::TOKEN.to_owned(), jwt })
     }
 
     /// `POST /sessions/{session_id}/tokens`: the default session token (v2 claims, or v1 when the
@@ -243,28 +202,16 @@ impl Tessera {
     pub async fn mint_session_token(&self, session_id: &str, body: Fields) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let MintContext {
-            session,
-            user,
-            active,
-            ..
-        } = self.mint_context(session_id, None, now).await?;
+        let MintContext { session, user, active, .. } = self.mint_context(session_id, None, now).await?;
         let iat = now / 1000;
         let mut claims = Map::new();
-        claims.insert(
-            "exp".into(),
-            json!(iat + expires.unwrap_or(SESSION_TOKEN_LIFETIME)),
-        );
+        claims.insert("exp".into(), json!(iat + expires.unwrap_or(SESSION_TOKEN_LIFETIME)));
         claims.insert("iat".into(), json!(iat));
         claims.insert("iss".into(), json!(self.issuer));
         claims.insert("nbf".into(), json!(iat - SESSION_TOKEN_SKEW));
         claims.insert("sid".into(), json!(session.id));
         claims.insert("sub".into(), json!(user.id));
-        let status = if session.status == SessionStatus::Pending {
-            "pending"
-        } else {
-            "active"
-        };
+        let status = if session.status == SessionStatus::Pending { "pending" } else { "active" };
         claims.insert("sts".into(), json!(status));
         if let Some(actor) = &session.actor {
             claims.insert("act".into(), actor.clone());
@@ -274,10 +221,7 @@ impl Tessera {
                 claims.insert("org_id".into(), json!(org.id));
                 claims.insert("org_slug".into(), json!(org.slug));
                 claims.insert("org_role".into(), json!(m.role));
-                claims.insert(
-                    "org_permissions".into(),
-                    json!(custom_permissions(&m.permissions)),
-                );
+                claims.insert("org_permissions".into(), json!(custom_permissions(&m.permissions)));
             }
         } else {
             claims.insert("v".into(), json!(2));
@@ -290,20 +234,13 @@ impl Tessera {
             }
         }
         let jwt = self.sign(&claims, CAT_SESSION, None)?;
-        Ok(Token {
-            object: object::TOKEN.to_owned(),
-            jwt,
-        })
+        Ok(Token { object: object::TOKEN.to_owned(), jwt })
     }
 }
 
 /// Permission keys without the system ones (`org:sys_*`), which never go into session claims.
 fn custom_permissions(perms: &[String]) -> Vec<String> {
-    perms
-        .iter()
-        .filter(|p| !p.starts_with("org:sys_"))
-        .cloned()
-        .collect()
+    perms.iter().filter(|p| !p.starts_with("org:sys_")).cloned().collect()
 }
 
 /// The v2 `o` claim and the top-level `fea` it needs: `per` lists permission names, `fpm` one
@@ -311,27 +248,20 @@ fn custom_permissions(perms: &[String]) -> Vec<String> {
 fn org_claim_v2(org: &Organization, m: &OrganizationMembership) -> (Value, Option<String>) {
     let mut o = Map::new();
     o.insert("id".into(), json!(org.id));
-    o.insert(
-        "rol".into(),
-        json!(m.role.strip_prefix("org:").unwrap_or(&m.role)),
-    );
+    o.insert("rol".into(), json!(m.role.strip_prefix("org:").unwrap_or(&m.role)));
     o.insert("slg".into(), json!(org.slug));
     let mut features: Vec<String> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut grants: Vec<(usize, usize)> = Vec::new();
     for p in custom_permissions(&m.permissions) {
         let mut parts = p.splitn(3, ':');
-        let (Some("org"), Some(feature), Some(name)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("org"), Some(feature), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
             continue;
         };
-        let fi = features
-            .iter()
-            .position(|f| f == feature)
-            .unwrap_or_else(|| {
-                features.push(feature.to_owned());
-                features.len() - 1
-            });
+        let fi = features.iter().position(|f| f == feature).unwrap_or_else(|| {
+            features.push(feature.to_owned());
+            features.len() - 1
+        });
         let ni = names.iter().position(|n| n == name).unwrap_or_else(|| {
             names.push(name.to_owned());
             names.len() - 1
@@ -343,20 +273,12 @@ fn org_claim_v2(org: &Organization, m: &OrganizationMembership) -> (Value, Optio
     }
     let fpm: Vec<String> = (0..features.len())
         .map(|fi| {
-            grants
-                .iter()
-                .filter(|(f, _)| *f == fi)
-                .fold(0u64, |acc, (_, n)| acc | (1u64 << n.min(&63)))
-                .to_string()
+            grants.iter().filter(|(f, _)| *f == fi).fold(0u64, |acc, (_, n)| acc | (1u64 << n.min(&63))).to_string()
         })
         .collect();
     o.insert("fpm".into(), json!(fpm.join(",")));
     o.insert("per".into(), json!(names.join(",")));
-    let fea = features
-        .iter()
-        .map(|f| format!("o:{f}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let fea = features.iter().map(|f| format!("o:{f}")).collect::<Vec<_>>().join(",");
     (Value::Object(o), Some(fea))
 }
 
@@ -379,10 +301,7 @@ mod tests {
         }))
         .unwrap();
         let (o, fea) = org_claim_v2(&org, &m);
-        assert_eq!(
-            o,
-            json!({"id": "org_1", "rol": "admin", "slg": "acme", "per": "manage,read", "fpm": "3,2"})
-        );
+        assert_eq!(o, json!({"id": "org_1", "rol": "admin", "slg": "acme", "per": "manage,read", "fpm": "3,2"}));
         assert_eq!(fea.as_deref(), Some("o:dashboard,o:teams"));
     }
 }

@@ -1,8 +1,6 @@
 //! Organizations, memberships, roles and their permissions.
 
-use tessera_types::{
-    DeletedObject, Organization, OrganizationMembership, Paginated, PublicUserData, User, object,
-};
+use tessera_types::{DeletedObject, Organization, OrganizationMembership, Paginated, PublicUserData, User, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::Fields;
@@ -46,9 +44,7 @@ pub fn role_name(role: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -56,17 +52,10 @@ pub fn role_name(role: &str) -> String {
 
 fn check_role(role: &str) -> ApiResult<()> {
     let key = role.strip_prefix("org:").unwrap_or("");
-    if key.is_empty()
-        || key.len() > 64
-        || !key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(ApiError::param_value(
             "role",
-            format!(
-                "{role} is not a valid role key: it must look like org:<key> (letters, digits, '_' or '-')."
-            ),
+            format!("{role} is not a valid role key: it must look like org:<key> (letters, digits, '_' or '-')."),
         ));
     }
     Ok(())
@@ -87,9 +76,7 @@ fn slugify(name: &str) -> String {
 fn check_slug(slug: &str) -> ApiResult<()> {
     if slug.is_empty()
         || slug.len() > 128
-        || !slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         return Err(ApiError::param_format(
             "slug",
@@ -173,11 +160,7 @@ impl Tessera {
         };
         check_slug(&slug)?;
         let creator = match &created_by {
-            Some(uid) => Some(
-                self.get_user(uid)
-                    .await
-                    .map_err(|e| e.with_param("created_by"))?,
-            ),
+            Some(uid) => Some(self.get_user(uid).await.map_err(|e| e.with_param("created_by"))?),
             None => None,
         };
         let now = self.now_ms();
@@ -209,19 +192,12 @@ impl Tessera {
             created_at: now,
             updated_at: now,
         });
-        self.store
-            .insert_organization(&org, first.as_ref())
-            .await
-            .map_err(map_store)?;
+        self.store.insert_organization(&org, first.as_ref()).await.map_err(map_store)?;
         Ok(org)
     }
 
     pub async fn get_organization(&self, id_or_slug: &str) -> ApiResult<Organization> {
-        self.store
-            .get_organization(id_or_slug)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(ApiError::organization_not_found)
+        self.store.get_organization(id_or_slug).await.map_err(map_store)?.ok_or_else(ApiError::organization_not_found)
     }
 
     pub async fn update_organization(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
@@ -257,22 +233,13 @@ impl Tessera {
         f.ignore("role_set_key");
         f.finish()?;
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self
-            .store
-            .update_organization(&org)
-            .await
-            .map_err(map_store)?
-        {
+        if !self.store.update_organization(&org).await.map_err(map_store)? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
     }
 
-    pub async fn merge_organization_metadata(
-        &self,
-        id: &str,
-        mut f: Fields,
-    ) -> ApiResult<Organization> {
+    pub async fn merge_organization_metadata(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
         let public = f.opt_object("public_metadata")?;
         let private = f.opt_object("private_metadata")?;
         f.finish()?;
@@ -286,12 +253,7 @@ impl Tessera {
             check_size("private_metadata", &org.private_metadata)?;
         }
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self
-            .store
-            .update_organization(&org)
-            .await
-            .map_err(map_store)?
-        {
+        if !self.store.update_organization(&org).await.map_err(map_store)? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
@@ -299,12 +261,7 @@ impl Tessera {
 
     pub async fn delete_organization(&self, id: &str) -> ApiResult<DeletedObject> {
         let org = self.get_organization(id).await?;
-        if !self
-            .store
-            .delete_organization(&org.id)
-            .await
-            .map_err(map_store)?
-        {
+        if !self.store.delete_organization(&org.id).await.map_err(map_store)? {
             return Err(ApiError::organization_not_found());
         }
         Ok(DeletedObject {
@@ -326,9 +283,7 @@ impl Tessera {
                     other => {
                         return Err(ApiError::param_value(
                             "order_by",
-                            format!(
-                                "{other} does not match one of the allowed values for parameter order_by"
-                            ),
+                            format!("{other} does not match one of the allowed values for parameter order_by"),
                         ));
                     }
                 },
@@ -342,21 +297,13 @@ impl Tessera {
             order_by,
         };
         let _ = q.bool("include_members_count")?;
-        let (data, total_count) = self
-            .store
-            .list_organizations(&filter, q.page()?)
-            .await
-            .map_err(map_store)?;
+        let (data, total_count) = self.store.list_organizations(&filter, q.page()?).await.map_err(map_store)?;
         Ok(Paginated { data, total_count })
     }
 
     // ---- memberships ------------------------------------------------------------------------------
 
-    pub async fn create_membership(
-        &self,
-        org_id: &str,
-        mut f: Fields,
-    ) -> ApiResult<OrganizationMembership> {
+    pub async fn create_membership(&self, org_id: &str, mut f: Fields) -> ApiResult<OrganizationMembership> {
         let user_id = f.required_string("user_id")?;
         let role = f.required_string("role")?;
         let public_metadata = f.opt_object("public_metadata")?.unwrap_or_default();
@@ -366,21 +313,13 @@ impl Tessera {
         check_size("public_metadata", &public_metadata)?;
         check_size("private_metadata", &private_metadata)?;
         let org = self.get_organization(org_id).await?;
-        let user = self
-            .get_user(&user_id)
-            .await
-            .map_err(|e| e.with_param("user_id"))?;
-        if org.max_allowed_memberships > 0
-            && org.members_count.unwrap_or(0) >= org.max_allowed_memberships
-        {
+        let user = self.get_user(&user_id).await.map_err(|e| e.with_param("user_id"))?;
+        if org.max_allowed_memberships > 0 && org.members_count.unwrap_or(0) >= org.max_allowed_memberships {
             return Err(ApiError::new(
                 ErrorKind::Forbidden,
                 "organization_membership_quota_exceeded",
                 "membership quota exceeded",
-                format!(
-                    "The organization has reached its limit of {} memberships.",
-                    org.max_allowed_memberships
-                ),
+                format!("The organization has reached its limit of {} memberships.", org.max_allowed_memberships),
             ));
         }
         let now = self.now_ms();
@@ -412,11 +351,7 @@ impl Tessera {
         Ok(membership_object(&m, &org, Some(&user)))
     }
 
-    async fn membership_parts(
-        &self,
-        org_id: &str,
-        user_id: &str,
-    ) -> ApiResult<(Organization, MembershipRecord)> {
+    async fn membership_parts(&self, org_id: &str, user_id: &str) -> ApiResult<(Organization, MembershipRecord)> {
         let org = self.get_organization(org_id).await?;
         let m = self
             .store
@@ -473,18 +408,9 @@ impl Tessera {
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
-    pub async fn delete_membership(
-        &self,
-        org_id: &str,
-        user_id: &str,
-    ) -> ApiResult<OrganizationMembership> {
+    pub async fn delete_membership(&self, org_id: &str, user_id: &str) -> ApiResult<OrganizationMembership> {
         let (org, m) = self.membership_parts(org_id, user_id).await?;
-        if !self
-            .store
-            .delete_membership(&org.id, user_id)
-            .await
-            .map_err(map_store)?
-        {
+        if !self.store.delete_membership(&org.id, user_id).await.map_err(map_store)? {
             return Err(ApiError::membership_not_found());
         }
         let user = self.store.get_user(user_id).await.map_err(map_store)?;
@@ -497,11 +423,7 @@ impl Tessera {
         q: &QueryParams,
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let org = self.get_organization(org_id).await?;
-        let (records, total_count) = self
-            .store
-            .list_memberships(&org.id, q.page()?)
-            .await
-            .map_err(map_store)?;
+        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await.map_err(map_store)?;
         let mut data = Vec::with_capacity(records.len());
         for m in &records {
             let user = self.store.get_user(&m.user_id).await.map_err(map_store)?;
@@ -511,7 +433,11 @@ impl Tessera {
     }
 
     /// Every organization membership of a user (`GET /users/{id}/organization_memberships`).
-    pub async fn list_user_memberships(&self, user_id: &str, q: &QueryParams) -> ApiResult<Paginated<OrganizationMembership>> {
+    pub async fn list_user_memberships(
+        &self,
+        user_id: &str,
+        q: &QueryParams,
+    ) -> ApiResult<Paginated<OrganizationMembership>> {
         let page = q.page()?;
         let user = self.get_user(user_id).await?;
         let rows = self.store.list_user_memberships(user_id).await.map_err(map_store)?;

@@ -18,11 +18,7 @@ impl QueryParams {
 
     /// Every value given for `key` (also as `key[]`); empty values are skipped.
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, v)| Self::matches(k, key) && !v.is_empty())
-            .map(|(_, v)| v.clone())
-            .collect()
+        self.0.iter().filter(|(k, v)| Self::matches(k, key) && !v.is_empty()).map(|(_, v)| v.clone()).collect()
     }
 
     /// The last non-empty value of `key`.
@@ -35,10 +31,7 @@ impl QueryParams {
             None => Ok(None),
             Some("true") | Some("1") => Ok(Some(true)),
             Some("false") | Some("0") => Ok(Some(false)),
-            Some(other) => Err(ApiError::param_value(
-                key,
-                format!("{other} is not a valid boolean for {key}."),
-            )),
+            Some(other) => Err(ApiError::param_value(key, format!("{other} is not a valid boolean for {key}."))),
         }
     }
 
@@ -46,15 +39,9 @@ impl QueryParams {
         match self.one(key) {
             None => Ok(None),
             Some(s) => {
-                let v: i64 = s
-                    .trim()
-                    .parse()
-                    .map_err(|_| ApiError::param_type(key, "integer"))?;
+                let v: i64 = s.trim().parse().map_err(|_| ApiError::param_type(key, "integer"))?;
                 if v < min || v > max {
-                    return Err(ApiError::param_value(
-                        key,
-                        format!("{key} must be between {min} and {max}, got {v}."),
-                    ));
+                    return Err(ApiError::param_value(key, format!("{key} must be between {min} and {max}, got {v}.")));
                 }
                 Ok(Some(v))
             }
@@ -88,12 +75,7 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> QueryParams {
-        QueryParams(
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        )
+        QueryParams(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
     }
 
     #[test]
@@ -105,40 +87,16 @@ mod tests {
 
     #[test]
     fn paging_is_validated() {
-        assert_eq!(
-            q(&[]).page().unwrap(),
-            Page {
-                limit: 10,
-                offset: 0
-            }
-        );
-        assert_eq!(
-            q(&[("limit", "501")]).page().unwrap_err().param_name(),
-            Some("limit")
-        );
-        assert_eq!(
-            q(&[("limit", "0")]).page().unwrap_err().param_name(),
-            Some("limit")
-        );
-        assert_eq!(
-            q(&[("offset", "-1")]).page().unwrap_err().param_name(),
-            Some("offset")
-        );
-        assert_eq!(
-            q(&[("limit", "ten")]).page().unwrap_err().code,
-            "form_param_type_invalid"
-        );
+        assert_eq!(q(&[]).page().unwrap(), Page { limit: 10, offset: 0 });
+        assert_eq!(q(&[("limit", "501")]).page().unwrap_err().param_name(), Some("limit"));
+        assert_eq!(q(&[("limit", "0")]).page().unwrap_err().param_name(), Some("limit"));
+        assert_eq!(q(&[("offset", "-1")]).page().unwrap_err().param_name(), Some("offset"));
+        assert_eq!(q(&[("limit", "ten")]).page().unwrap_err().code, "form_param_type_invalid");
     }
 
     #[test]
     fn order_by_reads_sign() {
-        assert_eq!(
-            q(&[("order_by", "-created_at")]).order_by(),
-            Some(("created_at".into(), true))
-        );
-        assert_eq!(
-            q(&[("order_by", "+name")]).order_by(),
-            Some(("name".into(), false))
-        );
+        assert_eq!(q(&[("order_by", "-created_at")]).order_by(), Some(("created_at".into(), true)));
+        assert_eq!(q(&[("order_by", "+name")]).order_by(), Some(("name".into(), false)));
     }
 }

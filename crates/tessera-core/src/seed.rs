@@ -41,10 +41,15 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
             return Err(ApiError::param_unknown(key));
         }
     }
-    for (section, prefix) in [("users", "user_"), ("organizations", "org_"), ("sessions", "sess_"), ("jwt_templates", "jtmp_")] {
+    for (section, prefix) in
+        [("users", "user_"), ("organizations", "org_"), ("sessions", "sess_"), ("jwt_templates", "jtmp_")]
+    {
         for (i, entry) in entries(root, section)?.iter().enumerate() {
             let obj = entry.as_object().ok_or_else(|| ApiError::param_type(&format!("{section}[{i}]"), "object"))?;
-            let id = obj.get("id").and_then(Value::as_str).ok_or_else(|| ApiError::param_missing(&format!("{section}[{i}].id")))?;
+            let id = obj
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::param_missing(&format!("{section}[{i}].id")))?;
             check_id(id, prefix, &format!("{section}[{i}].id"))?;
             if section == "jwt_templates" {
                 let claims = obj
@@ -77,7 +82,9 @@ fn check_id(id: &str, prefix: &str, at: &str) -> ApiResult<()> {
     if rest.is_empty() || id.len() > 64 || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         return Err(ApiError::param_format(
             at,
-            format!("{at} must be {prefix} followed by letters, digits, '_' or '-' (at most 64 characters), got {id:?}"),
+            format!(
+                "{at} must be {prefix} followed by letters, digits, '_' or '-' (at most 64 characters), got {id:?}"
+            ),
         ));
     }
     Ok(())
@@ -167,10 +174,12 @@ mod tests {
         assert_eq!(check_seed(&json!({"userz": []})).unwrap_err().code, "form_param_unknown");
         assert_eq!(check_seed(&json!({"users": [{"id": "a"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"users": [{}]})).unwrap_err().code, "form_param_missing");
-        let e = check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"sub": "1"}}]})).unwrap_err();
+        let e =
+            check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"sub": "1"}}]})).unwrap_err();
         assert_eq!(e.code, "jwt_template_reserved_claim");
         assert!(e.long_message.starts_with("jwt_templates[0]"));
-        let e = check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"a": "{{user"}}]})).unwrap_err();
+        let e = check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"a": "{{user"}}]}))
+            .unwrap_err();
         assert!(e.long_message.contains("claims.a"), "{}", e.long_message);
     }
 }

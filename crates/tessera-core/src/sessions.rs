@@ -61,23 +61,12 @@ impl Tessera {
             None => None,
             Some(o) => {
                 let Some(org) = self.store.get_organization(&o).await.map_err(map_store)? else {
-                    return Err(
-                        ApiError::organization_not_found().with_param("active_organization_id")
-                    );
+                    return Err(ApiError::organization_not_found().with_param("active_organization_id"));
                 };
-                if self
-                    .store
-                    .get_membership(&org.id, &user.id)
-                    .await
-                    .map_err(map_store)?
-                    .is_none()
-                {
+                if self.store.get_membership(&org.id, &user.id).await.map_err(map_store)?.is_none() {
                     return Err(ApiError::param_value(
                         "active_organization_id",
-                        format!(
-                            "User {} is not a member of organization {}.",
-                            user.id, org.id
-                        ),
+                        format!("User {} is not a member of organization {}.", user.id, org.id),
                     ));
                 }
                 Some(org.id)
@@ -100,20 +89,12 @@ impl Tessera {
             created_at: now,
             tasks: None,
         };
-        self.store
-            .insert_session(&session)
-            .await
-            .map_err(map_store)?;
+        self.store.insert_session(&session).await.map_err(map_store)?;
         Ok(session)
     }
 
     pub async fn get_session(&self, id: &str) -> ApiResult<Session> {
-        let s = self
-            .store
-            .get_session(id)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(|| ApiError::session_not_found(id))?;
+        let s = self.store.get_session(id).await.map_err(map_store)?.ok_or_else(|| ApiError::session_not_found(id))?;
         Ok(with_effective_status(s, self.now_ms()))
     }
 
@@ -137,26 +118,12 @@ impl Tessera {
         let now = self.now_ms();
         let (data, total) = self
             .store
-            .list_sessions(
-                &SessionFilter {
-                    user_id,
-                    client_id,
-                    status,
-                    now,
-                },
-                page,
-            )
+            .list_sessions(&SessionFilter { user_id, client_id, status, now }, page)
             .await
             .map_err(map_store)?;
-        let data: Vec<Session> = data
-            .into_iter()
-            .map(|s| with_effective_status(s, now))
-            .collect();
+        let data: Vec<Session> = data.into_iter().map(|s| with_effective_status(s, now)).collect();
         Ok(if paginated {
-            Listing::Page(tessera_types::Paginated {
-                data,
-                total_count: total,
-            })
+            Listing::Page(tessera_types::Paginated { data, total_count: total })
         } else {
             Listing::Bare(data)
         })

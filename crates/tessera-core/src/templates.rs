@@ -36,11 +36,7 @@ fn check_name(name: &str) -> ApiResult<()> {
     if name.chars().count() > MAX_NAME_LEN {
         return Err(ApiError::param_too_long("name", MAX_NAME_LEN));
     }
-    if name
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '\\'))
-        || name != name.trim()
-    {
+    if name.chars().any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '\\')) || name != name.trim() {
         return Err(ApiError::param_format(
             "name",
             "name must be usable as a URL path segment: no '/', '?', '#', '%', '\\', control characters, or leading/trailing spaces.",
@@ -51,9 +47,7 @@ fn check_name(name: &str) -> ApiResult<()> {
 
 /// Validates claims: size, reserved top-level keys, shortcode syntax. Returns the compiled form.
 pub fn validate_claims(claims: &Map<String, Value>, max_bytes: usize) -> ApiResult<CompiledClaims> {
-    let size = serde_json::to_vec(claims)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(claims).map(|v| v.len()).unwrap_or(usize::MAX);
     if size > max_bytes {
         return Err(ApiError::param_too_large(
             "claims",
@@ -80,16 +74,10 @@ pub fn parse_custom_key(alg: Algorithm, key: &str) -> ApiResult<SigningKey> {
     if key.is_empty() {
         return Err(ApiError::param_missing("signing_key"));
     }
-    let parsed = if alg.is_hmac() {
-        SigningKey::from_hmac_secret(alg, key.as_bytes())
-    } else {
-        SigningKey::from_pem(alg, key)
-    };
+    let parsed =
+        if alg.is_hmac() { SigningKey::from_hmac_secret(alg, key.as_bytes()) } else { SigningKey::from_pem(alg, key) };
     parsed.map_err(|e| {
-        ApiError::param_value(
-            "signing_key",
-            format!("signing_key is not a valid {} key: {e}", alg.as_str()),
-        )
+        ApiError::param_value("signing_key", format!("signing_key is not a valid {} key: {e}", alg.as_str()))
     })
 }
 
@@ -128,10 +116,7 @@ impl Tessera {
 
         let prev = existing.map(|r| &r.template);
         let custom = custom.unwrap_or(prev.is_some_and(|p| p.custom_signing_key));
-        let id = prev
-            .map(|p| p.id.clone())
-            .or(new_id)
-            .unwrap_or_else(|| ids::new_id(ids::TEMPLATE, now));
+        let id = prev.map(|p| p.id.clone()).or(new_id).unwrap_or_else(|| ids::new_id(ids::TEMPLATE, now));
         let (algorithm, sealed, parsed) = if custom {
             let alg = match (alg, prev) {
                 (Some(a), _) => parse_alg(&a)?,
@@ -141,19 +126,12 @@ impl Tessera {
             match key {
                 Some(k) => {
                     let parsed = parse_custom_key(alg, &k)?;
-                    let sealed = tessera_jwt::seal(
-                        &self.master.0,
-                        &parsed.to_storage_bytes(),
-                        &template_key_aad(&id),
-                    );
+                    let sealed = tessera_jwt::seal(&self.master.0, &parsed.to_storage_bytes(), &template_key_aad(&id));
                     (alg, Some(sealed), Some(parsed))
                 }
                 None => match existing {
                     // Keep the stored key when the algorithm is unchanged.
-                    Some(r)
-                        if r.template.custom_signing_key
-                            && r.template.signing_algorithm == alg.as_str() =>
-                    {
+                    Some(r) if r.template.custom_signing_key && r.template.signing_algorithm == alg.as_str() => {
                         (alg, r.signing_key_sealed.clone(), None)
                     }
                     _ => return Err(ApiError::param_missing("signing_key")),
@@ -169,10 +147,7 @@ impl Tessera {
                 ));
             }
             if key.is_some() {
-                return Err(ApiError::param_value(
-                    "signing_key",
-                    "signing_key requires custom_signing_key: true.",
-                ));
+                return Err(ApiError::param_value("signing_key", "signing_key requires custom_signing_key: true."));
             }
             (Algorithm::RS256, None, None)
         };
@@ -181,24 +156,14 @@ impl Tessera {
             id,
             name,
             claims,
-            lifetime: lifetime
-                .or(prev.map(|p| p.lifetime))
-                .unwrap_or(DEFAULT_LIFETIME),
-            allowed_clock_skew: skew
-                .or(prev.map(|p| p.allowed_clock_skew))
-                .unwrap_or(DEFAULT_CLOCK_SKEW),
+            lifetime: lifetime.or(prev.map(|p| p.lifetime)).unwrap_or(DEFAULT_LIFETIME),
+            allowed_clock_skew: skew.or(prev.map(|p| p.allowed_clock_skew)).unwrap_or(DEFAULT_CLOCK_SKEW),
             custom_signing_key: custom,
             signing_algorithm: algorithm.as_str().to_owned(),
             created_at: prev.map(|p| p.created_at).unwrap_or(now),
             updated_at: prev.map(|p| now.max(p.updated_at + 1)).unwrap_or(now),
         };
-        Ok((
-            TemplateRecord {
-                template,
-                signing_key_sealed: sealed,
-            },
-            parsed,
-        ))
+        Ok((TemplateRecord { template, signing_key_sealed: sealed }, parsed))
     }
 
     pub async fn create_template(&self, f: Fields) -> ApiResult<JwtTemplate> {
@@ -217,11 +182,7 @@ impl Tessera {
     }
 
     async fn template_record(&self, id: &str) -> ApiResult<TemplateRecord> {
-        self.store
-            .get_template(id)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(|| ApiError::template_not_found("id", id))
+        self.store.get_template(id).await.map_err(map_store)?.ok_or_else(|| ApiError::template_not_found("id", id))
     }
 
     pub async fn update_template(&self, id: &str, f: Fields) -> ApiResult<JwtTemplate> {
@@ -252,11 +213,7 @@ impl Tessera {
         let paginated = q.paginated()?;
         let (rows, total_count) = self.store.list_templates(page).await.map_err(map_store)?;
         let data: Vec<JwtTemplate> = rows.into_iter().map(|r| r.template).collect();
-        Ok(if paginated {
-            Listing::Page(tessera_types::Paginated { data, total_count })
-        } else {
-            Listing::Bare(data)
-        })
+        Ok(if paginated { Listing::Page(tessera_types::Paginated { data, total_count }) } else { Listing::Bare(data) })
     }
 
     fn forget_template(&self, id: &str) {
@@ -270,11 +227,7 @@ impl Tessera {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            let (rows, total) = self
-                .store
-                .list_templates(Page { limit: 500, offset })
-                .await
-                .map_err(map_store)?;
+            let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await.map_err(map_store)?;
             for r in &rows {
                 if !r.template.custom_signing_key {
                     continue;
@@ -301,22 +254,13 @@ impl Tessera {
         Ok(out)
     }
 
-    pub(crate) fn open_template_key(
-        &self,
-        r: &TemplateRecord,
-        alg: Algorithm,
-    ) -> ApiResult<Arc<SigningKey>> {
-        let sealed = r
-            .signing_key_sealed
-            .as_deref()
-            .ok_or_else(ApiError::internal)?;
+    pub(crate) fn open_template_key(&self, r: &TemplateRecord, alg: Algorithm) -> ApiResult<Arc<SigningKey>> {
+        let sealed = r.signing_key_sealed.as_deref().ok_or_else(ApiError::internal)?;
         let bytes = tessera_jwt::open(&self.master.0, sealed, &template_key_aad(&r.template.id)).map_err(|_| {
             tracing::error!(template = %r.template.id, "custom signing key cannot be decrypted with the master key");
             ApiError::internal()
         })?;
-        SigningKey::from_storage_bytes(alg, &bytes)
-            .map(Arc::new)
-            .map_err(|_| ApiError::internal())
+        SigningKey::from_storage_bytes(alg, &bytes).map(Arc::new).map_err(|_| ApiError::internal())
     }
 }
 
@@ -333,11 +277,7 @@ mod tests {
     fn reserved_claims_are_rejected_but_aud_is_allowed() {
         for c in RESERVED_CLAIMS {
             let e = validate_claims(&claims(json!({ c: "x" })), 16384).unwrap_err();
-            assert_eq!(
-                (e.code, e.kind.status()),
-                ("jwt_template_reserved_claim", 400),
-                "{c}"
-            );
+            assert_eq!((e.code, e.kind.status()), ("jwt_template_reserved_claim", 400), "{c}");
             assert!(e.long_message.contains(c));
         }
         assert!(validate_claims(&claims(json!({"aud": "convex"})), 16384).is_ok());

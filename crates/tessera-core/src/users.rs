@@ -1,9 +1,7 @@
 //! Users: create, read, update, metadata, ban, delete, list.
 
 use serde_json::{Map, Value};
-use tessera_types::{
-    DeletedObject, EmailAddress, IdentificationLink, PhoneNumber, User, Verification, object,
-};
+use tessera_types::{DeletedObject, EmailAddress, IdentificationLink, PhoneNumber, User, Verification, object};
 
 use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
@@ -35,27 +33,17 @@ const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
 
 pub(crate) fn conflict_error(field: &str) -> ApiError {
     match field {
-        "email_address" => ApiError::identifier_exists(
-            "email_address",
-            "That email address is taken. Please try another.",
-        ),
-        "phone_number" => ApiError::identifier_exists(
-            "phone_number",
-            "That phone number is taken. Please try another.",
-        ),
-        "username" => {
-            ApiError::identifier_exists("username", "That username is taken. Please try another.")
+        "email_address" => {
+            ApiError::identifier_exists("email_address", "That email address is taken. Please try another.")
         }
-        "external_id" => ApiError::identifier_exists(
-            "external_id",
-            "That external ID is taken. Please try another.",
-        ),
+        "phone_number" => {
+            ApiError::identifier_exists("phone_number", "That phone number is taken. Please try another.")
+        }
+        "username" => ApiError::identifier_exists("username", "That username is taken. Please try another."),
+        "external_id" => ApiError::identifier_exists("external_id", "That external ID is taken. Please try another."),
         "slug" => ApiError::identifier_exists("slug", "That slug is taken. Please try another."),
         "name" => ApiError::already_exists("name", "A JWT template with this name already exists."),
-        _ => ApiError::already_exists(
-            field,
-            format!("A resource with this {field} already exists."),
-        ),
+        _ => ApiError::already_exists(field, format!("A resource with this {field} already exists.")),
     }
 }
 
@@ -91,9 +79,7 @@ fn valid_email(e: &str) -> bool {
 
 fn valid_phone(p: &str) -> bool {
     let digits = p.strip_prefix('+').unwrap_or(p);
-    p.starts_with('+')
-        && (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
+    p.starts_with('+') && (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn check_username(u: &str) -> ApiResult<()> {
@@ -107,10 +93,7 @@ fn check_username(u: &str) -> ApiResult<()> {
         )
         .with_param("username"));
     }
-    if !u
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
-    {
+    if !u.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.') {
         return Err(ApiError::new(
             crate::error::ErrorKind::Unprocessable,
             "form_username_invalid_character",
@@ -203,8 +186,7 @@ impl Tessera {
         let password_digest = f.opt_string("password_digest")?;
         let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
         let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
-        let create_organizations_limit =
-            f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))?;
+        let create_organizations_limit = f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))?;
         for k in ACCEPTED_WITHOUT_EFFECT {
             f.ignore(k);
         }
@@ -214,31 +196,20 @@ impl Tessera {
         for e in emails {
             let e = e.trim().to_lowercase();
             if !valid_email(&e) {
-                return Err(ApiError::param_format(
-                    "email_address",
-                    format!("{e} must be a valid email address."),
-                ));
+                return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
             }
-            if email_objs
-                .iter()
-                .any(|x: &EmailAddress| x.email_address == e)
-            {
+            if email_objs.iter().any(|x: &EmailAddress| x.email_address == e) {
                 return Err(conflict_error("email_address"));
             }
             email_objs.push(new_email(e, now));
         }
         let mut phone_objs = Vec::new();
         for p in phones {
-            let p: String = p
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
-                .collect();
+            let p: String = p.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
             if !valid_phone(&p) {
                 return Err(ApiError::param_format(
                     "phone_number",
-                    format!(
-                        "{p} must be a valid phone number in E.164 format (e.g. +15555550100)."
-                    ),
+                    format!("{p} must be a valid phone number in E.164 format (e.g. +15555550100)."),
                 ));
             }
             if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
@@ -252,10 +223,7 @@ impl Tessera {
         if let Some(x) = &external_id {
             check_len("external_id", x, MAX_EXTERNAL_ID_LEN)?;
             if x.is_empty() {
-                return Err(ApiError::param_value(
-                    "external_id",
-                    "external_id must not be empty.",
-                ));
+                return Err(ApiError::param_value("external_id", "external_id must not be empty."));
             }
         }
         if let Some(p) = &password
@@ -297,8 +265,7 @@ impl Tessera {
             backup_code_enabled: false,
             mfa_enabled_at: None,
             mfa_disabled_at: None,
-            password_last_updated_at: (password.is_some() || password_digest.is_some())
-                .then_some(now),
+            password_last_updated_at: (password.is_some() || password_digest.is_some()).then_some(now),
             external_accounts: vec![],
             saml_accounts: vec![],
             enterprise_accounts: vec![],
@@ -323,11 +290,7 @@ impl Tessera {
     }
 
     pub async fn get_user(&self, id: &str) -> ApiResult<User> {
-        self.store
-            .get_user(id)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(|| ApiError::user_not_found(id))
+        self.store.get_user(id).await.map_err(map_store)?.ok_or_else(|| ApiError::user_not_found(id))
     }
 
     pub async fn update_user(&self, id: &str, mut f: Fields) -> ApiResult<User> {
@@ -383,10 +346,7 @@ impl Tessera {
         }
         if let Some(p) = f.opt_string("password")? {
             if p.chars().count() < 8 {
-                return Err(ApiError::param_value(
-                    "password",
-                    "Passwords must be 8 characters or more.",
-                ));
+                return Err(ApiError::param_value("password", "Passwords must be 8 characters or more."));
             }
             user.password_enabled = true;
             user.password_last_updated_at = Some(self.now_ms());
@@ -485,20 +445,10 @@ impl Tessera {
     }
 
     pub async fn delete_user(&self, id: &str) -> ApiResult<DeletedObject> {
-        if !self
-            .store
-            .delete_user(id, self.now_ms())
-            .await
-            .map_err(map_store)?
-        {
+        if !self.store.delete_user(id, self.now_ms()).await.map_err(map_store)? {
             return Err(ApiError::user_not_found(id));
         }
-        Ok(DeletedObject {
-            object: object::USER.to_owned(),
-            id: Some(id.to_owned()),
-            slug: None,
-            deleted: true,
-        })
+        Ok(DeletedObject { object: object::USER.to_owned(), id: Some(id.to_owned()), slug: None, deleted: true })
     }
 
     fn user_filter(q: &QueryParams) -> ApiResult<UserFilter> {
@@ -518,9 +468,7 @@ impl Tessera {
                     other => {
                         return Err(ApiError::param_value(
                             "order_by",
-                            format!(
-                                "{other} does not match one of the allowed values for parameter order_by"
-                            ),
+                            format!("{other} does not match one of the allowed values for parameter order_by"),
                         ));
                     }
                 };
@@ -528,17 +476,9 @@ impl Tessera {
             }
         };
         Ok(UserFilter {
-            email_address: q
-                .all("email_address")
-                .into_iter()
-                .map(|e| e.to_lowercase())
-                .collect(),
+            email_address: q.all("email_address").into_iter().map(|e| e.to_lowercase()).collect(),
             phone_number: q.all("phone_number"),
-            username: q
-                .all("username")
-                .into_iter()
-                .map(|e| e.to_lowercase())
-                .collect(),
+            username: q.all("username").into_iter().map(|e| e.to_lowercase()).collect(),
             external_id: q.all("external_id"),
             user_id: q.all("user_id"),
             organization_id: q.all("organization_id"),
@@ -551,10 +491,7 @@ impl Tessera {
     pub async fn list_users(&self, q: &QueryParams) -> ApiResult<Vec<User>> {
         let filter = Self::user_filter(q)?;
         let page = q.page()?;
-        self.store
-            .list_users(&filter, page)
-            .await
-            .map_err(map_store)
+        self.store.list_users(&filter, page).await.map_err(map_store)
     }
 
     pub async fn count_users(&self, q: &QueryParams) -> ApiResult<i64> {

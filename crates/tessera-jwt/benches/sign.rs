@@ -10,14 +10,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, json};
 use tessera_jwt::{Algorithm, SigningKey};
 
-const ALGS: [Algorithm; 6] = [
-    Algorithm::RS256,
-    Algorithm::PS256,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-    Algorithm::HS256,
-];
+const ALGS: [Algorithm; 6] =
+    [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA, Algorithm::HS256];
 
 fn benches(c: &mut Criterion) {
     let claims = json!({
@@ -35,9 +29,7 @@ fn benches(c: &mut Criterion) {
         header.insert("typ".into(), json!("JWT"));
         let header_b64 = tessera_jwt::encode_header(&header);
         let message = [b'x'; 300];
-        g.bench_function(format!("sign/{}", alg.as_str()), |b| {
-            b.iter(|| key.sign(black_box(&message)))
-        });
+        g.bench_function(format!("sign/{}", alg.as_str()), |b| b.iter(|| key.sign(black_box(&message))));
         g.bench_function(format!("jwt/{}", alg.as_str()), |b| {
             b.iter(|| tessera_jwt::encode_with_header(&header_b64, black_box(&claims), &key))
         });

@@ -36,14 +36,8 @@ impl Algorithm {
     ];
 
     /// The RSA algorithms (PKCS#1 v1.5 and PSS), all usable with one RSA key.
-    pub(crate) const RSA: [Algorithm; 6] = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-    ];
+    pub(crate) const RSA: [Algorithm; 6] =
+        [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512];
 
     /// The JOSE name: `"RS256"`, `"EdDSA"`, ...
     pub fn as_str(self) -> &'static str {

@@ -103,9 +103,7 @@ impl<'a> Reader<'a> {
             }
             let (len_bytes, after) = rest.split_at(n);
             rest = after;
-            len_bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+            len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
         };
         if rest.len() < len {
             return None;
@@ -138,11 +136,7 @@ fn algorithm_identifier(content: &[u8]) -> Option<KeyKind> {
         OID_RSA_ENCRYPTION => KeyKind::Rsa,
         OID_RSASSA_PSS => KeyKind::RsaPss,
         OID_EC_PUBLIC_KEY => {
-            let curve = if r.peek_tag() == Some(TAG_OID) {
-                Curve::from_oid(r.read(TAG_OID)?)
-            } else {
-                Curve::Other
-            };
+            let curve = if r.peek_tag() == Some(TAG_OID) { Curve::from_oid(r.read(TAG_OID)?) } else { Curve::Other };
             KeyKind::Ec(curve)
         }
         OID_ED25519 => KeyKind::Ed25519,

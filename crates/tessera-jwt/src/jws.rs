@@ -74,11 +74,7 @@ pub fn encode_with_header(
 }
 
 /// Encodes and signs. A header without `alg` gets the key's; a different `alg` is an error.
-pub fn encode(
-    header: &Map<String, Value>,
-    claims: &Map<String, Value>,
-    key: &SigningKey,
-) -> Result<String, SignError> {
+pub fn encode(header: &Map<String, Value>, claims: &Map<String, Value>, key: &SigningKey) -> Result<String, SignError> {
     let alg = key.algorithm();
     let header_b64 = match header.get("alg") {
         None => {
@@ -88,10 +84,7 @@ pub fn encode(
         }
         Some(Value::String(name)) if name == alg.as_str() => encode_header(header),
         Some(other) => {
-            return Err(SignError::HeaderAlgorithmMismatch {
-                header: excerpt(&other.to_string()),
-                key: alg,
-            });
+            return Err(SignError::HeaderAlgorithmMismatch { header: excerpt(&other.to_string()), key: alg });
         }
     };
     encode_with_header(&header_b64, claims, key)
@@ -108,32 +101,20 @@ struct Segments<'a> {
 
 fn split(token: &str) -> Result<Segments<'_>, JwtError> {
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(JwtError::Malformed(
-            "expected three dot-separated segments".to_owned(),
-        ));
+        return Err(JwtError::Malformed("expected three dot-separated segments".to_owned()));
     };
     if header.is_empty() || payload.is_empty() {
-        return Err(JwtError::Malformed(
-            "empty header or payload segment".to_owned(),
-        ));
+        return Err(JwtError::Malformed("empty header or payload segment".to_owned()));
     }
-    let signing_input = token
-        .get(..header.len() + 1 + payload.len())
-        .ok_or_else(|| JwtError::Malformed("bad segments".to_owned()))?;
-    Ok(Segments {
-        header,
-        payload,
-        signature,
-        signing_input,
-    })
+    let signing_input =
+        token.get(..header.len() + 1 + payload.len()).ok_or_else(|| JwtError::Malformed("bad segments".to_owned()))?;
+    Ok(Segments { header, payload, signature, signing_input })
 }
 
 fn parse_object(segment: &str, what: &str) -> Result<Object, JwtError> {
-    let bytes = b64url_decode(segment)
-        .map_err(|_| JwtError::Malformed(format!("the {what} is not base64url")))?;
+    let bytes = b64url_decode(segment).map_err(|_| JwtError::Malformed(format!("the {what} is not base64url")))?;
     serde_json::from_slice::<Object>(&bytes)
         .map_err(|_| JwtError::Malformed(format!("the {what} is not a JSON object")))
 }
@@ -144,17 +125,9 @@ fn excerpt(s: &str) -> String {
 }
 
 fn decoded(header: Object, claims: Object) -> Decoded {
-    let alg = header
-        .get("alg")
-        .and_then(Value::as_str)
-        .and_then(Algorithm::parse);
+    let alg = header.get("alg").and_then(Value::as_str).and_then(Algorithm::parse);
     let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
-    Decoded {
-        header,
-        claims,
-        alg,
-        kid,
-    }
+    Decoded { header, claims, alg, kid }
 }
 
 /// Parses without checking the signature (3 segments, base64url, JSON objects). Never panics
@@ -163,8 +136,7 @@ pub fn decode_unverified(token: &str) -> Result<Decoded, JwtError> {
     let segments = split(token)?;
     let header = parse_object(segments.header, "header")?;
     let claims = parse_object(segments.payload, "payload")?;
-    b64url_decode(segments.signature)
-        .map_err(|_| JwtError::Malformed("the signature is not base64url".to_owned()))?;
+    b64url_decode(segments.signature).map_err(|_| JwtError::Malformed("the signature is not base64url".to_owned()))?;
     Ok(decoded(header, claims))
 }
 
@@ -181,16 +153,12 @@ pub fn verify(token: &str, key: &VerifyingKey) -> Result<Decoded, JwtError> {
             Algorithm::parse(name).ok_or_else(|| JwtError::UnsupportedAlgorithm(excerpt(name)))?
         }
         Some(_) => {
-            return Err(JwtError::Malformed(
-                "the header's alg is not a string".to_owned(),
-            ));
+            return Err(JwtError::Malformed("the header's alg is not a string".to_owned()));
         }
     };
     if header.contains_key("crit") {
         // RFC 7515 §4.1.11: we understand no extensions, so any `crit` must be refused.
-        return Err(JwtError::Malformed(
-            "crit header parameters are not supported".to_owned(),
-        ));
+        return Err(JwtError::Malformed("crit header parameters are not supported".to_owned()));
     }
     if !key.allows(alg) {
         return Err(JwtError::AlgorithmNotAllowed);

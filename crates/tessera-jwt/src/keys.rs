@@ -11,8 +11,8 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair,
-    KeyPair as _, ParsedPublicKey, RsaEncoding, RsaKeyPair, RsaParameters, RsaPublicKeyComponents,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair as _,
+    ParsedPublicKey, RsaEncoding, RsaKeyPair, RsaParameters, RsaPublicKeyComponents,
 };
 use base64::Engine as _;
 use base64::alphabet;
@@ -33,11 +33,7 @@ pub enum KeyError {
     #[error("could not parse the key: {0}")]
     Unparseable(&'static str),
     #[error("algorithm {alg} needs a key of type {expected}, but this key is {found}")]
-    AlgorithmMismatch {
-        alg: Algorithm,
-        expected: &'static str,
-        found: &'static str,
-    },
+    AlgorithmMismatch { alg: Algorithm, expected: &'static str, found: &'static str },
     #[error("the RSA key has {bits} bits; at least 2048 are required")]
     RsaTooSmall { bits: usize },
     #[error("the HMAC secret is empty")]
@@ -128,29 +124,19 @@ fn family_kind(family: Family) -> Option<KeyKind> {
 }
 
 fn mismatch(alg: Algorithm, found: &'static str) -> KeyError {
-    KeyError::AlgorithmMismatch {
-        alg,
-        expected: alg.family().describe(),
-        found,
-    }
+    KeyError::AlgorithmMismatch { alg, expected: alg.family().describe(), found }
 }
 
 /// Fails unless a key of `kind` can be used with `alg`.
 fn check_kind(alg: Algorithm, kind: KeyKind) -> Result<(), KeyError> {
-    if family_kind(alg.family()) == Some(kind) {
-        Ok(())
-    } else {
-        Err(mismatch(alg, kind.describe()))
-    }
+    if family_kind(alg.family()) == Some(kind) { Ok(()) } else { Err(mismatch(alg, kind.describe())) }
 }
 
 fn check_rsa_bits(bits: usize) -> Result<(), KeyError> {
     if bits < RSA_MIN_BITS {
         Err(KeyError::RsaTooSmall { bits })
     } else if bits > RSA_MAX_BITS {
-        Err(KeyError::Unsupported(
-            "RSA keys larger than 8192 bits".to_owned(),
-        ))
+        Err(KeyError::Unsupported("RSA keys larger than 8192 bits".to_owned()))
     } else {
         Ok(())
     }
@@ -202,10 +188,7 @@ pub struct SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("alg", &self.alg)
-            .field("kind", &self.kind())
-            .finish()
+        f.debug_struct("SigningKey").field("alg", &self.alg).field("kind", &self.kind()).finish()
     }
 }
 
@@ -234,10 +217,7 @@ impl SigningKey {
                 Self::from_ed25519_pair(pair)
             }
             Family::Hmac => {
-                let len = hmac_algorithm(alg)
-                    .ok_or(FAILED)?
-                    .digest_algorithm()
-                    .output_len;
+                let len = hmac_algorithm(alg).ok_or(FAILED)?.digest_algorithm().output_len;
                 let mut secret = SecretBytes(vec![0; len]);
                 aws_lc_rs::rand::fill(&mut secret.0).map_err(|_| FAILED)?;
                 Self::from_hmac_secret(alg, &secret.0)
@@ -251,9 +231,7 @@ impl SigningKey {
     /// [`SigningKey::from_hmac_secret`] instead.
     pub fn from_pem(alg: Algorithm, pem: &str) -> Result<SigningKey, KeyError> {
         if alg.is_hmac() {
-            return Err(KeyError::Unsupported(
-                "PEM for HMAC algorithms; use from_hmac_secret".to_owned(),
-            ));
+            return Err(KeyError::Unsupported("PEM for HMAC algorithms; use from_hmac_secret".to_owned()));
         }
         let blocks = pem::parse(pem)?;
         let block = blocks
@@ -264,9 +242,7 @@ impl SigningKey {
                     "PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "ENCRYPTED PRIVATE KEY"
                 )
             })
-            .ok_or(KeyError::InvalidPem(
-                "no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block",
-            ))?;
+            .ok_or(KeyError::InvalidPem("no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY block"))?;
         match block.label.as_str() {
             "PRIVATE KEY" => Self::from_pkcs8_der(alg, &block.der),
             "RSA PRIVATE KEY" => Self::from_pkcs1_der(alg, &block.der),
@@ -292,20 +268,16 @@ impl SigningKey {
     /// Imports an unencrypted PKCS#8 (v1 or v2) DER private key for an asymmetric `alg`.
     pub fn from_pkcs8_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, KeyError> {
         if alg.is_hmac() {
-            return Err(KeyError::Unsupported(
-                "PKCS#8 for HMAC algorithms; use from_hmac_secret".to_owned(),
-            ));
+            return Err(KeyError::Unsupported("PKCS#8 for HMAC algorithms; use from_hmac_secret".to_owned()));
         }
-        let (kind, private_key) =
-            der::pkcs8(der).ok_or(KeyError::Unparseable("not a PKCS#8 private key"))?;
+        let (kind, private_key) = der::pkcs8(der).ok_or(KeyError::Unparseable("not a PKCS#8 private key"))?;
         check_kind(alg, kind)?;
         match alg.family() {
             Family::Rsa => {
-                let n = der::rsa_private_modulus(private_key)
-                    .ok_or(KeyError::Unparseable("invalid RSA private key"))?;
+                let n =
+                    der::rsa_private_modulus(private_key).ok_or(KeyError::Unparseable("invalid RSA private key"))?;
                 check_rsa_bits(der::bit_len(n))?;
-                let pair = RsaKeyPair::from_pkcs8(der)
-                    .map_err(|_| KeyError::Unparseable("invalid RSA private key"))?;
+                let pair = RsaKeyPair::from_pkcs8(der).map_err(|_| KeyError::Unparseable("invalid RSA private key"))?;
                 Self::from_rsa_pair(alg, pair)
             }
             Family::EcP256 | Family::EcP384 => {
@@ -326,18 +298,15 @@ impl SigningKey {
     /// Imports a PKCS#1 `RSAPrivateKey` (DER).
     fn from_pkcs1_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, KeyError> {
         check_kind(alg, KeyKind::Rsa)?;
-        let n = der::rsa_private_modulus(der)
-            .ok_or(KeyError::Unparseable("invalid PKCS#1 RSA private key"))?;
+        let n = der::rsa_private_modulus(der).ok_or(KeyError::Unparseable("invalid PKCS#1 RSA private key"))?;
         check_rsa_bits(der::bit_len(n))?;
-        let pair = RsaKeyPair::from_der(der)
-            .map_err(|_| KeyError::Unparseable("invalid PKCS#1 RSA private key"))?;
+        let pair = RsaKeyPair::from_der(der).map_err(|_| KeyError::Unparseable("invalid PKCS#1 RSA private key"))?;
         Self::from_rsa_pair(alg, pair)
     }
 
     /// Imports a SEC1 `ECPrivateKey` (DER).
     fn from_sec1_der(alg: Algorithm, der: &[u8]) -> Result<SigningKey, KeyError> {
-        let curve =
-            der::sec1_curve(der).ok_or(KeyError::Unparseable("invalid SEC1 EC private key"))?;
+        let curve = der::sec1_curve(der).ok_or(KeyError::Unparseable("invalid SEC1 EC private key"))?;
         match curve {
             Some(curve) => check_kind(alg, KeyKind::Ec(curve))?,
             None if !matches!(alg.family(), Family::EcP256 | Family::EcP384) => {
@@ -359,11 +328,7 @@ impl SigningKey {
 
     /// The inverse of [`SigningKey::to_storage_bytes`].
     pub fn from_storage_bytes(alg: Algorithm, bytes: &[u8]) -> Result<SigningKey, KeyError> {
-        if alg.is_hmac() {
-            Self::from_hmac_secret(alg, bytes)
-        } else {
-            Self::from_pkcs8_der(alg, bytes)
-        }
+        if alg.is_hmac() { Self::from_hmac_secret(alg, bytes) } else { Self::from_pkcs8_der(alg, bytes) }
     }
 
     pub fn algorithm(&self) -> Algorithm {
@@ -398,9 +363,7 @@ impl SigningKey {
     /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`), `None` for HMAC keys. This is
     /// the format of Clerk's `CLERK_JWT_KEY`.
     pub fn public_key_pem(&self) -> Option<String> {
-        self.public
-            .as_ref()
-            .map(|p| pem::encode("PUBLIC KEY", &p.spki_der))
+        self.public.as_ref().map(|p| pem::encode("PUBLIC KEY", &p.spki_der))
     }
 
     /// The public key as SPKI DER, `None` for HMAC keys.
@@ -426,34 +389,26 @@ impl SigningKey {
         match &self.signer {
             Signer::Rsa { pair, padding } => {
                 let mut sig = vec![0; pair.public_modulus_len()];
-                pair.sign(*padding, &SystemRandom::new(), message, &mut sig)
-                    .map_err(|_| SignError::Crypto)?;
+                pair.sign(*padding, &SystemRandom::new(), message, &mut sig).map_err(|_| SignError::Crypto)?;
                 Ok(sig)
             }
-            Signer::Ecdsa(pair) => pair
-                .sign(&SystemRandom::new(), message)
-                .map(|s| s.as_ref().to_vec())
-                .map_err(|_| SignError::Crypto),
-            Signer::Ed25519(pair) => pair
-                .try_sign(message)
-                .map(|s| s.as_ref().to_vec())
-                .map_err(|_| SignError::Crypto),
+            Signer::Ecdsa(pair) => {
+                pair.sign(&SystemRandom::new(), message).map(|s| s.as_ref().to_vec()).map_err(|_| SignError::Crypto)
+            }
+            Signer::Ed25519(pair) => pair.try_sign(message).map(|s| s.as_ref().to_vec()).map_err(|_| SignError::Crypto),
             Signer::Hmac(key) => Ok(hmac::sign(key, message).as_ref().to_vec()),
         }
     }
 
     fn from_rsa_pair(alg: Algorithm, pair: RsaKeyPair) -> Result<SigningKey, KeyError> {
         let padding = rsa_signing(alg).ok_or_else(|| mismatch(alg, "RSA"))?;
-        let pkcs8: Pkcs8V1Der<'static> = pair
-            .as_der()
-            .map_err(|_| KeyError::Crypto("could not serialize the RSA key"))?;
+        let pkcs8: Pkcs8V1Der<'static> =
+            pair.as_der().map_err(|_| KeyError::Crypto("could not serialize the RSA key"))?;
         let public_key = pair.public_key();
         let n = public_key.modulus().big_endian_without_leading_zero();
         let e = public_key.exponent().big_endian_without_leading_zero();
         check_rsa_bits(der::bit_len(n))?;
-        let spki = public_key
-            .as_der()
-            .map_err(|_| KeyError::Crypto("could not serialize the RSA public key"))?;
+        let spki = public_key.as_der().map_err(|_| KeyError::Crypto("could not serialize the RSA public key"))?;
         let jwk = Jwk {
             use_: Some("sig".to_owned()),
             kty: "RSA".to_owned(),
@@ -473,9 +428,7 @@ impl SigningKey {
 
     fn from_ecdsa_pair(alg: Algorithm, pair: EcdsaKeyPair) -> Result<SigningKey, KeyError> {
         let (size, crv) = ec_curve(alg).ok_or_else(|| mismatch(alg, "EC"))?;
-        let pkcs8 = pair
-            .to_pkcs8v1()
-            .map_err(|_| KeyError::Crypto("could not serialize the EC key"))?;
+        let pkcs8 = pair.to_pkcs8v1().map_err(|_| KeyError::Crypto("could not serialize the EC key"))?;
         let public_key = pair.public_key();
         // Uncompressed SEC1 point: 0x04 || x || y.
         let point = public_key.as_ref();
@@ -483,9 +436,7 @@ impl SigningKey {
             Some((4, xy)) if xy.len() == 2 * size => xy.split_at(size),
             _ => return Err(KeyError::Crypto("unexpected EC public key encoding")),
         };
-        let spki = public_key
-            .as_der()
-            .map_err(|_| KeyError::Crypto("could not serialize the EC public key"))?;
+        let spki = public_key.as_der().map_err(|_| KeyError::Crypto("could not serialize the EC public key"))?;
         let jwk = Jwk {
             use_: Some("sig".to_owned()),
             kty: "EC".to_owned(),
@@ -505,13 +456,9 @@ impl SigningKey {
     }
 
     fn from_ed25519_pair(pair: Ed25519KeyPair) -> Result<SigningKey, KeyError> {
-        let pkcs8 = pair
-            .to_pkcs8v1()
-            .map_err(|_| KeyError::Crypto("could not serialize the Ed25519 key"))?;
+        let pkcs8 = pair.to_pkcs8v1().map_err(|_| KeyError::Crypto("could not serialize the Ed25519 key"))?;
         let public_key = pair.public_key();
-        let spki = public_key
-            .as_der()
-            .map_err(|_| KeyError::Crypto("could not serialize the Ed25519 public key"))?;
+        let spki = public_key.as_der().map_err(|_| KeyError::Crypto("could not serialize the Ed25519 public key"))?;
         let jwk = Jwk {
             use_: Some("sig".to_owned()),
             kty: "OKP".to_owned(),
@@ -533,11 +480,7 @@ impl SigningKey {
 impl PublicParts {
     fn new(spki_der: Vec<u8>, jwk: Jwk) -> Result<PublicParts, KeyError> {
         let thumbprint = jwk_thumbprint(&jwk)?;
-        Ok(PublicParts {
-            spki_der,
-            jwk,
-            thumbprint,
-        })
+        Ok(PublicParts { spki_der, jwk, thumbprint })
     }
 }
 
@@ -547,9 +490,7 @@ fn json_string(s: &str) -> String {
 }
 
 fn required<'a>(member: &'a Option<String>, name: &str) -> Result<&'a str, KeyError> {
-    member
-        .as_deref()
-        .ok_or_else(|| KeyError::InvalidJwk(format!("missing \"{name}\"")))
+    member.as_deref().ok_or_else(|| KeyError::InvalidJwk(format!("missing \"{name}\"")))
 }
 
 /// RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order, base64url
@@ -573,10 +514,7 @@ pub fn jwk_thumbprint(jwk: &Jwk) -> Result<String, KeyError> {
             json_string(required(&jwk.x, "x")?),
         ),
         other => {
-            return Err(KeyError::Unsupported(format!(
-                "thumbprints of kty {}",
-                excerpt(other)
-            )));
+            return Err(KeyError::Unsupported(format!("thumbprints of kty {}", excerpt(other))));
         }
     };
     Ok(b64url(&sha256(canonical.as_bytes())))
@@ -625,16 +563,12 @@ impl VerifyingKey {
         if let Some(use_) = &jwk.use_
             && use_ != "sig"
         {
-            return Err(KeyError::Unsupported(format!(
-                "JWK use {} (only \"sig\")",
-                excerpt(use_)
-            )));
+            return Err(KeyError::Unsupported(format!("JWK use {} (only \"sig\")", excerpt(use_))));
         }
         let pinned = match &jwk.alg {
             None => None,
             Some(name) => Some(
-                Algorithm::parse(name)
-                    .ok_or_else(|| KeyError::Unsupported(format!("JWK alg {}", excerpt(name))))?,
+                Algorithm::parse(name).ok_or_else(|| KeyError::Unsupported(format!("JWK alg {}", excerpt(name))))?,
             ),
         };
         let decode = |member: &Option<String>, name: &str| -> Result<Vec<u8>, KeyError> {
@@ -654,10 +588,7 @@ impl VerifyingKey {
                     "P-256" => Algorithm::ES256,
                     "P-384" => Algorithm::ES384,
                     other => {
-                        return Err(KeyError::Unsupported(format!(
-                            "EC curve {}",
-                            excerpt(other)
-                        )));
+                        return Err(KeyError::Unsupported(format!("EC curve {}", excerpt(other))));
                     }
                 };
                 if let Some(pinned) = pinned
@@ -700,20 +631,13 @@ impl VerifyingKey {
                 return Err(KeyError::Unsupported(format!("JWK kty {}", excerpt(other))));
             }
         };
-        Ok(VerifyingKey {
-            kid: jwk.kid.clone(),
-            pinned,
-            verifier,
-        })
+        Ok(VerifyingKey { kid: jwk.kid.clone(), pinned, verifier })
     }
 
     /// From PEM: SPKI `PUBLIC KEY` (RSA, P-256, P-384, Ed25519) or PKCS#1 `RSA PUBLIC KEY`.
     pub fn from_public_pem(pem: &str) -> Result<VerifyingKey, KeyError> {
         let blocks = pem::parse(pem)?;
-        let Some(block) = blocks
-            .iter()
-            .find(|b| b.label == "PUBLIC KEY" || b.label == "RSA PUBLIC KEY")
-        else {
+        let Some(block) = blocks.iter().find(|b| b.label == "PUBLIC KEY" || b.label == "RSA PUBLIC KEY") else {
             return Err(if blocks.iter().any(|b| b.label.ends_with("PRIVATE KEY")) {
                 KeyError::InvalidPem("expected a public key, found a private key")
             } else {
@@ -721,25 +645,18 @@ impl VerifyingKey {
             });
         };
         if block.label == "RSA PUBLIC KEY" {
-            let (n, e) = der::rsa_public(&block.der)
-                .ok_or(KeyError::Unparseable("invalid PKCS#1 RSA public key"))?;
-            return Ok(VerifyingKey {
-                kid: None,
-                pinned: None,
-                verifier: rsa_verifier(n, e, None)?,
-            });
+            let (n, e) = der::rsa_public(&block.der).ok_or(KeyError::Unparseable("invalid PKCS#1 RSA public key"))?;
+            return Ok(VerifyingKey { kid: None, pinned: None, verifier: rsa_verifier(n, e, None)? });
         }
         Self::from_spki_der(&block.der)
     }
 
     /// From a DER X.509 `SubjectPublicKeyInfo` (RSA, P-256, P-384, Ed25519).
     pub fn from_spki_der(der: &[u8]) -> Result<VerifyingKey, KeyError> {
-        let (kind, key) =
-            der::spki(der).ok_or(KeyError::Unparseable("not a SubjectPublicKeyInfo"))?;
+        let (kind, key) = der::spki(der).ok_or(KeyError::Unparseable("not a SubjectPublicKeyInfo"))?;
         let verifier = match kind {
             KeyKind::Rsa => {
-                let (n, e) =
-                    der::rsa_public(key).ok_or(KeyError::Unparseable("invalid RSA public key"))?;
+                let (n, e) = der::rsa_public(key).ok_or(KeyError::Unparseable("invalid RSA public key"))?;
                 rsa_verifier(n, e, None)?
             }
             KeyKind::Ec(Curve::P256) => ec_verifier(Algorithm::ES256, key)?,
@@ -749,11 +666,7 @@ impl VerifyingKey {
                 return Err(KeyError::Unsupported(format!("{} keys", other.describe())));
             }
         };
-        Ok(VerifyingKey {
-            kid: None,
-            pinned: None,
-            verifier,
-        })
+        Ok(VerifyingKey { kid: None, pinned: None, verifier })
     }
 
     /// A symmetric key that verifies only `alg` (one of `HS256`/`HS384`/`HS512`).
@@ -795,31 +708,20 @@ impl VerifyingKey {
 
     /// The algorithms [`VerifyingKey::allows`].
     pub fn algorithms(&self) -> Vec<Algorithm> {
-        Algorithm::ALL
-            .into_iter()
-            .filter(|a| self.allows(*a))
-            .collect()
+        Algorithm::ALL.into_iter().filter(|a| self.allows(*a)).collect()
     }
 
     /// Checks `signature` over `message` for `alg`; false when `alg` is not allowed.
-    pub(crate) fn verify_signature(
-        &self,
-        alg: Algorithm,
-        message: &[u8],
-        signature: &[u8],
-    ) -> bool {
+    pub(crate) fn verify_signature(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
         if !self.allows(alg) {
             return false;
         }
         match &self.verifier {
             Verifier::Hmac(_, key) => hmac::verify(key, message, signature).is_ok(),
-            Verifier::Rsa(keys) => keys
-                .iter()
-                .find(|(a, _)| *a == alg)
-                .is_some_and(|(_, key)| key.verify_sig(message, signature).is_ok()),
-            Verifier::Ec(_, key) | Verifier::Ed25519(key) => {
-                key.verify_sig(message, signature).is_ok()
+            Verifier::Rsa(keys) => {
+                keys.iter().find(|(a, _)| *a == alg).is_some_and(|(_, key)| key.verify_sig(message, signature).is_ok())
             }
+            Verifier::Ec(_, key) | Verifier::Ed25519(key) => key.verify_sig(message, signature).is_ok(),
         }
     }
 }
@@ -836,9 +738,8 @@ fn rsa_verifier(n: &[u8], e: &[u8], pinned: Option<Algorithm>) -> Result<Verifie
     let mut keys = Vec::with_capacity(algorithms.len());
     for &alg in algorithms {
         let params = rsa_verification(alg).ok_or_else(|| mismatch(alg, "RSA"))?;
-        let key = components
-            .to_parsed_public_key(params)
-            .map_err(|_| KeyError::Unparseable("invalid RSA public key"))?;
+        let key =
+            components.to_parsed_public_key(params).map_err(|_| KeyError::Unparseable("invalid RSA public key"))?;
         keys.push((alg, key));
     }
     Ok(Verifier::Rsa(keys))
@@ -846,8 +747,7 @@ fn rsa_verifier(n: &[u8], e: &[u8], pinned: Option<Algorithm>) -> Result<Verifie
 
 fn ec_verifier(alg: Algorithm, point: &[u8]) -> Result<Verifier, KeyError> {
     let params = ecdsa_verification(alg).ok_or_else(|| mismatch(alg, "EC"))?;
-    let key = ParsedPublicKey::new(params, point)
-        .map_err(|_| KeyError::Unparseable("invalid EC public key"))?;
+    let key = ParsedPublicKey::new(params, point).map_err(|_| KeyError::Unparseable("invalid EC public key"))?;
     Ok(Verifier::Ec(alg, key))
 }
 

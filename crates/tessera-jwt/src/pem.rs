@@ -31,25 +31,18 @@ pub(crate) fn parse(input: &str) -> Result<Vec<Block>, KeyError> {
     let mut rest = input;
     while let Some(start) = rest.find(BEGIN) {
         let after_begin = rest.get(start + BEGIN.len()..).unwrap_or_default();
-        let label_end = after_begin
-            .find(DASHES)
-            .ok_or(KeyError::InvalidPem("unterminated BEGIN line"))?;
+        let label_end = after_begin.find(DASHES).ok_or(KeyError::InvalidPem("unterminated BEGIN line"))?;
         let label = after_begin.get(..label_end).unwrap_or_default();
         if label.is_empty()
             || label.len() > 64
-            || !label
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+            || !label.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
         {
             return Err(KeyError::InvalidPem("invalid label on the BEGIN line"));
         }
-        let body_and_rest = after_begin
-            .get(label_end + DASHES.len()..)
-            .unwrap_or_default();
+        let body_and_rest = after_begin.get(label_end + DASHES.len()..).unwrap_or_default();
         let end_marker = format!("-----END {label}-----");
-        let body_end = body_and_rest
-            .find(&end_marker)
-            .ok_or(KeyError::InvalidPem("no END line matching the BEGIN line"))?;
+        let body_end =
+            body_and_rest.find(&end_marker).ok_or(KeyError::InvalidPem("no END line matching the BEGIN line"))?;
         let body = body_and_rest.get(..body_end).unwrap_or_default();
         if body.contains(':') {
             // RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: ...`).
@@ -59,25 +52,14 @@ pub(crate) fn parse(input: &str) -> Result<Vec<Block>, KeyError> {
                 KeyError::InvalidPem("PEM headers are not supported")
             });
         }
-        let cleaned: Vec<u8> = body
-            .replace("\\n", "")
-            .replace("\\r", "")
-            .bytes()
-            .filter(|b| !b.is_ascii_whitespace())
-            .collect();
-        let der = PEM_BASE64
-            .decode(&cleaned)
-            .map_err(|_| KeyError::InvalidPem("the body is not valid base64"))?;
+        let cleaned: Vec<u8> =
+            body.replace("\\n", "").replace("\\r", "").bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        let der = PEM_BASE64.decode(&cleaned).map_err(|_| KeyError::InvalidPem("the body is not valid base64"))?;
         if der.is_empty() {
             return Err(KeyError::InvalidPem("the body is empty"));
         }
-        blocks.push(Block {
-            label: label.to_owned(),
-            der,
-        });
-        rest = body_and_rest
-            .get(body_end + end_marker.len()..)
-            .unwrap_or_default();
+        blocks.push(Block { label: label.to_owned(), der });
+        rest = body_and_rest.get(body_end + end_marker.len()..).unwrap_or_default();
     }
     if blocks.is_empty() {
         return Err(KeyError::InvalidPem("no -----BEGIN ...----- line found"));
@@ -132,11 +114,7 @@ mod tests {
 
     #[test]
     fn reads_several_blocks() {
-        let two = format!(
-            "{}{}",
-            encode("EC PARAMETERS", &[6, 1, 1]),
-            encode("EC PRIVATE KEY", &[4, 2])
-        );
+        let two = format!("{}{}", encode("EC PARAMETERS", &[6, 1, 1]), encode("EC PRIVATE KEY", &[4, 2]));
         let blocks = parse(&two).expect("parses");
         let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
         assert_eq!(labels, ["EC PARAMETERS", "EC PRIVATE KEY"]);
@@ -156,10 +134,7 @@ mod tests {
             "-----BEGIN PUBLIC KEY",
             "-----BEGIN é-----",
         ] {
-            assert!(
-                matches!(parse(bad), Err(KeyError::InvalidPem(_))),
-                "{bad:?}"
-            );
+            assert!(matches!(parse(bad), Err(KeyError::InvalidPem(_))), "{bad:?}");
         }
         let encrypted = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
         assert!(matches!(parse(encrypted), Err(KeyError::Unsupported(_))));

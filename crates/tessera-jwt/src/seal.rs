@@ -26,8 +26,7 @@ pub enum SealError {
 
 fn cipher(master_key: &[u8; 32]) -> LessSafeKey {
     LessSafeKey::new(
-        UnboundKey::new(&AES_256_GCM, master_key)
-            .expect("a 32-byte key is always a valid AES-256-GCM key"),
+        UnboundKey::new(&AES_256_GCM, master_key).expect("a 32-byte key is always a valid AES-256-GCM key"),
     )
 }
 
@@ -41,11 +40,7 @@ pub fn seal(master_key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> String {
     out.extend_from_slice(&nonce);
     out.extend_from_slice(plaintext);
     let tag = cipher(master_key)
-        .seal_in_place_separate_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad),
-            &mut out[1 + NONCE_LEN..],
-        )
+        .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[1 + NONCE_LEN..])
         .expect("AES-256-GCM sealing only fails above 64 GiB");
     out.extend_from_slice(tag.as_ref());
     STANDARD_NO_PAD.encode(out)
@@ -53,9 +48,7 @@ pub fn seal(master_key: &[u8; 32], plaintext: &[u8], aad: &[u8]) -> String {
 
 /// Decrypts a value made by [`seal`] with the same `master_key` and `aad`.
 pub fn open(master_key: &[u8; 32], sealed: &str, aad: &[u8]) -> Result<Vec<u8>, SealError> {
-    let bytes = STANDARD_NO_PAD
-        .decode(sealed)
-        .map_err(|_| SealError::Malformed)?;
+    let bytes = STANDARD_NO_PAD.decode(sealed).map_err(|_| SealError::Malformed)?;
     let Some((&VERSION, rest)) = bytes.split_first() else {
         return Err(SealError::Malformed);
     };
@@ -65,8 +58,7 @@ pub fn open(master_key: &[u8; 32], sealed: &str, aad: &[u8]) -> Result<Vec<u8>, 
     let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError::Malformed)?;
     let mut in_out = ciphertext.to_vec();
-    let plaintext = cipher(master_key)
-        .open_in_place(nonce, Aad::from(aad), &mut in_out)
-        .map_err(|_| SealError::Tampered)?;
+    let plaintext =
+        cipher(master_key).open_in_place(nonce, Aad::from(aad), &mut in_out).map_err(|_| SealError::Tampered)?;
     Ok(plaintext.to_vec())
 }

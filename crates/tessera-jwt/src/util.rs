@@ -19,9 +19,7 @@ pub(crate) fn b64url_append(data: &[u8], out: &mut String) {
 /// Strict base64url without padding: padding, `+`, `/`, whitespace and non-canonical trailing
 /// bits are rejected.
 pub fn b64url_decode(s: &str) -> Result<Vec<u8>, JwtError> {
-    URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| JwtError::Malformed("invalid base64url".to_owned()))
+    URL_SAFE_NO_PAD.decode(s).map_err(|_| JwtError::Malformed("invalid base64url".to_owned()))
 }
 
 /// `N` bytes from the system CSPRNG.
@@ -68,16 +66,10 @@ mod tests {
 
     #[test]
     fn hex_and_hashes() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         let h = random_hex(10);
         assert_eq!(h.len(), 20);
-        assert!(
-            h.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        );
+        assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_ne!(random_bytes::<16>(), random_bytes::<16>());
         assert_eq!(random_hex(0), "");
     }

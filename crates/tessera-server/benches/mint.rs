@@ -27,15 +27,8 @@ fn pem(alg: Algorithm) -> String {
     let key = SigningKey::generate(alg).expect("key generation");
     let der = key.to_storage_bytes();
     let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|c| std::str::from_utf8(c).expect("ascii"))
-        .collect();
-    format!(
-        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-        lines.join("\n")
-    )
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
+    format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"))
 }
 
 /// Creates a user, an organization they are admin of, a session with it active and one template per
@@ -48,28 +41,17 @@ async fn seed(app: &Tessera) -> String {
         })))
         .await
         .expect("user");
-    let org = app
-        .create_organization(fields(json!({"name": "Acme", "created_by": user.id})))
-        .await
-        .expect("org");
+    let org = app.create_organization(fields(json!({"name": "Acme", "created_by": user.id}))).await.expect("org");
     let session = app
-        .create_session(fields(
-            json!({"user_id": user.id, "active_organization_id": org.id}),
-        ))
+        .create_session(fields(json!({"user_id": user.id, "active_organization_id": org.id})))
         .await
         .expect("session");
     let claims = json!({"aud": "convex", "name": "{{user.full_name}}", "email": "{{user.primary_email_address}}"});
-    app.create_template(fields(json!({"name": "bench_rs256", "claims": claims})))
-        .await
-        .expect("rs256 template");
+    app.create_template(fields(json!({"name": "bench_rs256", "claims": claims}))).await.expect("rs256 template");
     for (name, alg, key) in [
         ("bench_es256", "ES256", pem(Algorithm::ES256)),
         ("bench_eddsa", "EdDSA", pem(Algorithm::EdDSA)),
-        (
-            "bench_hs256",
-            "HS256",
-            "a-bench-secret-of-32-bytes-long!".to_owned(),
-        ),
+        ("bench_hs256", "HS256", "a-bench-secret-of-32-bytes-long!".to_owned()),
     ] {
         app.create_template(fields(json!({
             "name": name, "claims": claims, "custom_signing_key": true,
@@ -82,25 +64,17 @@ async fn seed(app: &Tessera) -> String {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         data_dir: dir.path().join("data"),
-        database_url: std::env::var("TESSERA_BENCH_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty()),
+        database_url: std::env::var("TESSERA_BENCH_DATABASE_URL").ok().filter(|u| !u.is_empty()),
         master_key: Some(Secret("b".repeat(64))),
         secret_key: Some(Secret("sk_test_bench".into())),
         ..Config::default()
     };
-    let (state, _) = rt
-        .block_on(tessera_server::prepare(&config, Arc::new(SystemClock)))
-        .expect("prepare");
+    let (state, _) = rt.block_on(tessera_server::prepare(&config, Arc::new(SystemClock))).expect("prepare");
     let app = &state.app;
     let session = rt.block_on(seed(app));
     let mut g = c.benchmark_group("mint");
@@ -123,11 +97,8 @@ fn benches(c: &mut Criterion) {
     }
     g.bench_function("session/RS256", |b| {
         b.iter(|| {
-            rt.block_on(app.mint_session_token(
-                black_box(&session),
-                Fields::from_value(None).expect("empty body"),
-            ))
-            .expect("mint")
+            rt.block_on(app.mint_session_token(black_box(&session), Fields::from_value(None).expect("empty body")))
+                .expect("mint")
         })
     });
     g.finish();

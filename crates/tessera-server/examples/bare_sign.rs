@@ -47,21 +47,12 @@ fn signer(alg: Algorithm) -> Signer {
         header.insert("kid".into(), json!(kid));
     }
     header.insert("typ".into(), json!("JWT"));
-    Signer {
-        header_b64: tessera_jwt::encode_header(&header),
-        key,
-    }
+    Signer { header_b64: tessera_jwt::encode_header(&header), key }
 }
 
-async fn sign(
-    State(keys): State<Keys>,
-    Path(alg): Path<String>,
-) -> Result<Json<Value>, StatusCode> {
+async fn sign(State(keys): State<Keys>, Path(alg): Path<String>) -> Result<Json<Value>, StatusCode> {
     let s = keys.get(&alg).ok_or(StatusCode::NOT_FOUND)?;
-    let iat = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let iat = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let mut claims = Map::new();
     claims.insert("aud".into(), json!("convex"));
     claims.insert("email".into(), json!("ada@example.com"));
@@ -99,27 +90,12 @@ async fn main() {
         .unwrap_or_else(|| "127.0.0.1:9090".to_owned())
         .parse()
         .expect("usage: bare_sign [ADDR:PORT]");
-    let keys: HashMap<String, Signer> = [
-        Algorithm::RS256,
-        Algorithm::ES256,
-        Algorithm::EdDSA,
-        Algorithm::HS256,
-    ]
-    .into_iter()
-    .map(|a| (a.as_str().to_owned(), signer(a)))
-    .collect();
-    let app = Router::new()
-        .route("/sign/{alg}", post(sign))
-        .with_state(Arc::new(keys));
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .expect("bind");
-    println!(
-        "listening on http://{}",
-        listener.local_addr().expect("local address")
-    );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .expect("serve");
+    let keys: HashMap<String, Signer> = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256]
+        .into_iter()
+        .map(|a| (a.as_str().to_owned(), signer(a)))
+        .collect();
+    let app = Router::new().route("/sign/{alg}", post(sign)).with_state(Arc::new(keys));
+    let listener = tokio::net::TcpListener::bind(listen).await.expect("bind");
+    println!("listening on http://{}", listener.local_addr().expect("local address"));
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.expect("serve");
 }

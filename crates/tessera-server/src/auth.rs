@@ -34,9 +34,7 @@ fn valid_api_version(v: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// The peer address of the connection (proxies' forwarding headers are not trusted).
@@ -77,11 +75,8 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
         return error_response(too_many(wait));
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
-    let header_version = req
-        .headers()
-        .get("clerk-api-version")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty());
+    let header_version =
+        req.headers().get("clerk-api-version").and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty());
     let query_version = req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, v)| k == "__clerk_api_version" && !v.trim().is_empty())
@@ -97,7 +92,9 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     };
     let version = match (header_version, query_version) {
         (Some(_), Some(_)) => {
-            return bad_version("give it either as the Clerk-API-Version header or as __clerk_api_version, not both".into());
+            return bad_version(
+                "give it either as the Clerk-API-Version header or as __clerk_api_version, not both".into(),
+            );
         }
         (Some(v), None) => Some(v.to_owned()),
         (None, v) => v,

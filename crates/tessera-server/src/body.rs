@@ -24,13 +24,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|s| {
-                s.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+            .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 HttpError(ApiError::new(
@@ -40,18 +34,13 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     "The request body is larger than this server accepts.",
                 ))
             } else {
-                HttpError(ApiError::body_invalid(
-                    "The request body could not be read.",
-                ))
+                HttpError(ApiError::body_invalid("The request body could not be read."))
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Body(Fields::default()));
         }
-        let looks_like_json = bytes
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'{' || *b == b'[');
+        let looks_like_json = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
         match content_type.as_deref() {
             // JSON, or a client that did not say: read JSON.
             None | Some("") | Some("application/json") => {}
@@ -65,9 +54,7 @@ impl<S: Send + Sync> FromRequest<S> for Body {
                     ErrorKind::UnsupportedMediaType,
                     "unsupported_content_type",
                     "Unsupported Content-Type",
-                    format!(
-                        "Content-Type {ct} is unsupported. You should use application/json instead."
-                    ),
+                    format!("Content-Type {ct} is unsupported. You should use application/json instead."),
                 )));
             }
         }
@@ -85,11 +72,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
         let pairs: Vec<(String, String)> = parts
             .uri
             .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
+            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
             .unwrap_or_default();
         // Nothing is named with a NUL character, and PostgreSQL cannot compare text holding one.
         let has_nul = |(k, v): &&(String, String)| k.contains('\0') || v.contains('\0');

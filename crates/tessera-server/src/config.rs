@@ -64,7 +64,11 @@ impl RateLimits {
     /// Defaults for a served instance: 2,000 requests/s per key (burst 4,000), 100/s per address on
     /// `/.well-known` (burst 200), 30 failed authentications per minute per address.
     pub fn standard() -> Self {
-        RateLimits { per_key: Rate::per_second(2_000), well_known: Rate::per_second(100), failed_auth: Rate::per_minute(30) }
+        RateLimits {
+            per_key: Rate::per_second(2_000),
+            well_known: Rate::per_second(100),
+            failed_auth: Rate::per_minute(30),
+        }
     }
 
     /// Emulator mode (`--ephemeral`, `--seed`): no per-key or well-known limit; failed

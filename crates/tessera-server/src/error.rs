@@ -28,10 +28,7 @@ impl IntoResponse for HttpError {
 pub fn error_response(e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let trace = tessera_jwt::random_hex(16);
-    let retry_after = e
-        .meta
-        .get("retry_after")
-        .and_then(serde_json::Value::as_u64);
+    let retry_after = e.meta.get("retry_after").and_then(serde_json::Value::as_u64);
     let body = ClerkErrors {
         errors: vec![ClerkError {
             message: e.message,
@@ -45,10 +42,7 @@ pub fn error_response(e: ApiError) -> Response {
     let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"errors\":[]}".to_vec());
     let mut resp = (status, bytes).into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Ok(v) = HeaderValue::from_str(&trace) {
         h.insert("clerk-trace-id", v.clone());
         h.insert("x-clerk-trace-id", v);

@@ -72,7 +72,9 @@ impl Limiter {
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
         if buckets.len() >= MAX_BUCKETS {
             let rate = self.rate;
-            buckets.retain(|_, (t, at)| (*t + now.saturating_duration_since(*at).as_secs_f64() * rate.per_sec) < rate.burst);
+            buckets.retain(|_, (t, at)| {
+                (*t + now.saturating_duration_since(*at).as_secs_f64() * rate.per_sec) < rate.burst
+            });
         }
         let (tokens, at) = buckets.get(key).copied().unwrap_or((self.rate.burst, now));
         let available = self.refill(tokens, at, now);
@@ -89,9 +91,14 @@ impl Limiter {
 
 /// The 429 answer.
 pub fn too_many(retry_after: u64) -> ApiError {
-    ApiError::new(ErrorKind::TooManyRequests, "too_many_requests", "Too many requests", "Too many requests, retry later")
-        .with_meta("retry_after", retry_after)
-        .with_meta("ResetsIn", retry_after)
+    ApiError::new(
+        ErrorKind::TooManyRequests,
+        "too_many_requests",
+        "Too many requests",
+        "Too many requests, retry later",
+    )
+    .with_meta("retry_after", retry_after)
+    .with_meta("ResetsIn", retry_after)
 }
 
 #[cfg(test)]

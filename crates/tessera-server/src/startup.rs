@@ -25,10 +25,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
     }
 }
 
@@ -45,16 +42,10 @@ pub fn decode_master_key(text: &str) -> Result<[u8; 32], String> {
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(t)
-            .or_else(|_| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.trim_end_matches('='))
-            })
-            .map_err(|_| {
-                "the master key must be 32 bytes as base64 or 64 hex characters".to_owned()
-            })?
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t.trim_end_matches('=')))
+            .map_err(|_| "the master key must be 32 bytes as base64 or 64 hex characters".to_owned())?
     };
-    bytes
-        .try_into()
-        .map_err(|_| "the master key must be exactly 32 bytes".to_owned())
+    bytes.try_into().map_err(|_| "the master key must be exactly 32 bytes".to_owned())
 }
 
 /// Reads `<data_dir>/master.key`, creating it (mode 0600) with a random key if missing.
@@ -65,8 +56,7 @@ fn master_key_from_file(data_dir: &Path) -> Result<[u8; 32], String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key: [u8; 32] = tessera_jwt::random_bytes();
             let text = base64::engine::general_purpose::STANDARD.encode(key);
-            write_private_file(&path, text.as_bytes())
-                .map_err(|e| format!("creating {}: {e}", path.display()))?;
+            write_private_file(&path, text.as_bytes()).map_err(|e| format!("creating {}: {e}", path.display()))?;
             Ok(key)
         }
         Err(e) => Err(format!("reading {}: {e}", path.display())),
@@ -77,11 +67,7 @@ fn master_key_from_file(data_dir: &Path) -> Result<[u8; 32], String> {
 fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     f.write_all(data)?;
     f.sync_all()
 }
@@ -94,10 +80,7 @@ fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
 /// Opens (or creates) the instance described by `config`: data directory, master key, database,
 /// keys. Used by `serve` and by the offline `tessera keys` commands.
 pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera, String> {
-    let uses_sqlite_file = config
-        .database_url
-        .as_deref()
-        .is_none_or(|u| u.starts_with("sqlite"));
+    let uses_sqlite_file = config.database_url.as_deref().is_none_or(|u| u.starts_with("sqlite"));
     if !config.ephemeral && (uses_sqlite_file || config.master_key.is_none()) {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("creating data directory {}: {e}", config.data_dir.display()))?;
@@ -112,15 +95,12 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         (None, true) => "sqlite::memory:".to_owned(),
         (None, false) => format!("sqlite://{}", config.data_dir.join("tessera.db").display()),
     };
-    let store = SqlStore::connect(&url)
-        .await
-        .map_err(|e| format!("opening the database: {e}"))?;
+    let store = SqlStore::connect(&url).await.map_err(|e| format!("opening the database: {e}"))?;
     let pinned = match &config.signing_key_pem {
         None => None,
-        Some(pem) => Some(
-            SigningKey::from_pem(Algorithm::RS256, &pem.0)
-                .map_err(|e| format!("the pinned signing key: {e}"))?,
-        ),
+        Some(pem) => {
+            Some(SigningKey::from_pem(Algorithm::RS256, &pem.0).map_err(|e| format!("the pinned signing key: {e}"))?)
+        }
     };
     let core = CoreConfig {
         issuer: config.issuer.clone(),
@@ -224,13 +204,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         }
         reloader.abort();
     });
-    Ok(Running {
-        addr,
-        state,
-        new_secret_key,
-        shutdown: Some(tx),
-        handle,
-    })
+    Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }
 
 async fn shutdown_signal() {

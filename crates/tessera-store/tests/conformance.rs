@@ -9,15 +9,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 use tessera_core::store::{
-    InstanceRecord, MembershipRecord, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord,
-    SessionFilter, SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter,
-    UserOrder,
+    InstanceRecord, MembershipRecord, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord, SessionFilter,
+    SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter, UserOrder,
 };
 use tessera_store::SqlStore;
-use tessera_types::{
-    EmailAddress, JwtTemplate, Organization, PhoneNumber, Session, SessionStatus, User,
-    Verification,
-};
+use tessera_types::{EmailAddress, JwtTemplate, Organization, PhoneNumber, Session, SessionStatus, User, Verification};
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -229,10 +225,7 @@ fn page(limit: i64, offset: i64) -> Page {
     Page { limit, offset }
 }
 
-const ALL: Page = Page {
-    limit: 500,
-    offset: 0,
-};
+const ALL: Page = Page { limit: 500, offset: 0 };
 
 fn ok<T>(r: StoreResult<T>) -> T {
     match r {
@@ -258,32 +251,19 @@ fn session_ids(sessions: &[Session]) -> Vec<&str> {
 }
 
 fn with_count(o: &Organization, n: i64) -> Organization {
-    Organization {
-        members_count: Some(n),
-        ..o.clone()
-    }
+    Organization { members_count: Some(n), ..o.clone() }
 }
 
 async fn users_where(store: &dyn Store, filter: UserFilter) -> Vec<String> {
     let list = ok(store.list_users(&filter, ALL).await);
     let count = ok(store.count_users(&filter).await);
-    assert_eq!(
-        count,
-        list.len() as i64,
-        "count_users disagrees with list_users for {filter:?}"
-    );
+    assert_eq!(count, list.len() as i64, "count_users disagrees with list_users for {filter:?}");
     list.into_iter().map(|u| u.id).collect()
 }
 
 async fn ordered(store: &dyn Store, field: UserOrder, desc: bool) -> Vec<String> {
-    let filter = UserFilter {
-        order_by: Some((field, desc)),
-        ..Default::default()
-    };
-    ok(store.list_users(&filter, ALL).await)
-        .into_iter()
-        .map(|u| u.id)
-        .collect()
+    let filter = UserFilter { order_by: Some((field, desc)), ..Default::default() };
+    ok(store.list_users(&filter, ALL).await).into_iter().map(|u| u.id).collect()
 }
 
 async fn sessions_where(
@@ -294,12 +274,8 @@ async fn sessions_where(
     now: i64,
     p: Page,
 ) -> (Vec<Session>, i64) {
-    let filter = SessionFilter {
-        user_id: user_id.map(str::to_string),
-        client_id: client_id.map(str::to_string),
-        status,
-        now,
-    };
+    let filter =
+        SessionFilter { user_id: user_id.map(str::to_string), client_id: client_id.map(str::to_string), status, now };
     ok(store.list_sessions(&filter, p).await)
 }
 
@@ -337,15 +313,8 @@ async fn check_users_crud(store: &dyn Store) {
     u.updated_at += 1;
     assert!(ok(store.update_user(&u).await));
     assert_eq!(ok(store.get_user(&u.id).await), Some(u.clone()));
-    assert!(
-        !ok(store.update_user(&user(9)).await),
-        "updating an unknown user"
-    );
-    assert_eq!(
-        ok(store.get_user("user_09").await),
-        None,
-        "update must not create"
-    );
+    assert!(!ok(store.update_user(&user(9)).await), "updating an unknown user");
+    assert_eq!(ok(store.get_user("user_09").await), None, "update must not create");
 
     assert!(ok(store.delete_user(&u.id, T0).await));
     assert_eq!(ok(store.get_user(&u.id).await), None);
@@ -362,26 +331,11 @@ async fn check_user_conflicts(store: &dyn Store) {
     let cases = [
         (email(fresh(), "alice@EXAMPLE.com"), "email_address"),
         (phone(fresh(), "+15550001"), "phone_number"),
-        (
-            User {
-                username: Some("ALICE".into()),
-                ..fresh()
-            },
-            "username",
-        ),
-        (
-            User {
-                external_id: Some("ext-1".into()),
-                ..fresh()
-            },
-            "external_id",
-        ),
+        (User { username: Some("ALICE".into()), ..fresh() }, "username"),
+        (User { external_id: Some("ext-1".into()), ..fresh() }, "external_id"),
         (user(1), "id"),
         // The same address twice on one user.
-        (
-            email(email(fresh(), "x@example.com"), "X@example.com"),
-            "email_address",
-        ),
+        (email(email(fresh(), "x@example.com"), "X@example.com"), "email_address"),
         (phone(phone(fresh(), "+1999"), "+1999"), "phone_number"),
     ];
     for (candidate, field) in cases {
@@ -391,14 +345,7 @@ async fn check_user_conflicts(store: &dyn Store) {
     assert_eq!(ok(store.count_users(&UserFilter::default()).await), 1);
     assert_eq!(ok(store.get_user("user_02").await), None);
     assert_eq!(
-        users_where(
-            store,
-            UserFilter {
-                email_address: vec!["x@example.com".into()],
-                ..Default::default()
-            }
-        )
-        .await,
+        users_where(store, UserFilter { email_address: vec!["x@example.com".into()], ..Default::default() }).await,
         Vec::<String>::new()
     );
 
@@ -408,20 +355,8 @@ async fn check_user_conflicts(store: &dyn Store) {
     let stolen = [
         (email(user(2), "ALICE@example.com"), "email_address"),
         (phone(user(2), "+15550001"), "phone_number"),
-        (
-            User {
-                username: Some("alice".into()),
-                ..user(2)
-            },
-            "username",
-        ),
-        (
-            User {
-                external_id: Some("ext-1".into()),
-                ..user(2)
-            },
-            "external_id",
-        ),
+        (User { username: Some("alice".into()), ..user(2) }, "username"),
+        (User { external_id: Some("ext-1".into()), ..user(2) }, "external_id"),
     ];
     for (candidate, field) in stolen {
         assert_eq!(conflict(store.update_user(&candidate).await), field);
@@ -444,35 +379,19 @@ async fn check_update_user_replaces_identifiers(store: &dyn Store) {
     changed.external_id = Some("new-ext".into());
     assert!(ok(store.update_user(&changed).await));
 
-    let by_email = |e: &str| UserFilter {
-        email_address: vec![e.into()],
-        ..Default::default()
-    };
-    assert!(
-        users_where(store, by_email("old@example.com"))
-            .await
-            .is_empty()
-    );
-    assert_eq!(
-        users_where(store, by_email("NEW@example.com")).await,
-        ["user_01"]
-    );
+    let by_email = |e: &str| UserFilter { email_address: vec![e.into()], ..Default::default() };
+    assert!(users_where(store, by_email("old@example.com")).await.is_empty());
+    assert_eq!(users_where(store, by_email("NEW@example.com")).await, ["user_01"]);
 
     // Every old value is free again.
     let mut u2 = phone(email(user(2), "old@example.com"), "+1000");
     u2.username = Some("OldName".into());
     u2.external_id = Some("old-ext".into());
     ok(store.insert_user(&u2).await);
-    assert_eq!(
-        users_where(store, by_email("old@example.com")).await,
-        ["user_02"]
-    );
+    assert_eq!(users_where(store, by_email("old@example.com")).await, ["user_02"]);
 
     // The search text follows the update too.
-    let q = |s: &str| UserFilter {
-        query: Some(s.into()),
-        ..Default::default()
-    };
+    let q = |s: &str| UserFilter { query: Some(s.into()), ..Default::default() };
     assert_eq!(users_where(store, q("newname")).await, ["user_01"]);
     assert_eq!(users_where(store, q("oldname")).await, ["user_02"]);
 }
@@ -514,53 +433,17 @@ async fn check_list_users_filters(store: &dyn Store) {
     let f = UserFilter::default;
     let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
 
-    assert_eq!(
-        users_where(store, f()).await,
-        ["user_05", "user_04", "user_03", "user_02", "user_01"]
-    );
+    assert_eq!(users_where(store, f()).await, ["user_05", "user_04", "user_03", "user_02", "user_01"]);
     let cases: Vec<(UserFilter, Vec<&str>)> = vec![
+        (UserFilter { email_address: strings(&["ALICE@example.COM"]), ..f() }, vec!["user_01"]),
         (
-            UserFilter {
-                email_address: strings(&["ALICE@example.COM"]),
-                ..f()
-            },
-            vec!["user_01"],
-        ),
-        (
-            UserFilter {
-                email_address: strings(&["alice@example.com", "bob@work.org", "nobody@x.y"]),
-                ..f()
-            },
+            UserFilter { email_address: strings(&["alice@example.com", "bob@work.org", "nobody@x.y"]), ..f() },
             vec!["user_02", "user_01"],
         ),
-        (
-            UserFilter {
-                phone_number: strings(&["+15550003", "+15550004"]),
-                ..f()
-            },
-            vec!["user_04", "user_03"],
-        ),
-        (
-            UserFilter {
-                username: strings(&["BOBBY"]),
-                ..f()
-            },
-            vec!["user_02"],
-        ),
-        (
-            UserFilter {
-                external_id: strings(&["ext-1", "ext-4"]),
-                ..f()
-            },
-            vec!["user_04", "user_01"],
-        ),
-        (
-            UserFilter {
-                user_id: strings(&["user_03", "user_05", "user_99"]),
-                ..f()
-            },
-            vec!["user_05", "user_03"],
-        ),
+        (UserFilter { phone_number: strings(&["+15550003", "+15550004"]), ..f() }, vec!["user_04", "user_03"]),
+        (UserFilter { username: strings(&["BOBBY"]), ..f() }, vec!["user_02"]),
+        (UserFilter { external_id: strings(&["ext-1", "ext-4"]), ..f() }, vec!["user_04", "user_01"]),
+        (UserFilter { user_id: strings(&["user_03", "user_05", "user_99"]), ..f() }, vec!["user_05", "user_03"]),
         // ANDed across lists.
         (
             UserFilter {
@@ -570,42 +453,16 @@ async fn check_list_users_filters(store: &dyn Store) {
             },
             vec!["user_05"],
         ),
-        (
-            UserFilter {
-                username: strings(&["alice"]),
-                banned: Some(true),
-                ..f()
-            },
-            vec![],
-        ),
-        (
-            UserFilter {
-                banned: Some(true),
-                ..f()
-            },
-            vec!["user_02"],
-        ),
-        (
-            UserFilter {
-                banned: Some(false),
-                ..f()
-            },
-            vec!["user_05", "user_04", "user_03", "user_01"],
-        ),
+        (UserFilter { username: strings(&["alice"]), banned: Some(true), ..f() }, vec![]),
+        (UserFilter { banned: Some(true), ..f() }, vec!["user_02"]),
+        (UserFilter { banned: Some(false), ..f() }, vec!["user_05", "user_04", "user_03", "user_01"]),
     ];
     for (filter, expected) in cases {
-        assert_eq!(
-            users_where(store, filter.clone()).await,
-            expected,
-            "{filter:?}"
-        );
+        assert_eq!(users_where(store, filter.clone()).await, expected, "{filter:?}");
     }
 
     // `query`: case-insensitive substring over id, emails, phones, username, first and last name.
-    let q = |s: &str| UserFilter {
-        query: Some(s.into()),
-        ..f()
-    };
+    let q = |s: &str| UserFilter { query: Some(s.into()), ..f() };
     let queries: [(&str, &[&str]); 9] = [
         ("EXAMPLE.com", &["user_05", "user_02", "user_01"]),
         ("zeph", &["user_01"]),
@@ -619,73 +476,31 @@ async fn check_list_users_filters(store: &dyn Store) {
         ("nothing-matches", &[]),
     ];
     for (needle, expected) in queries {
-        assert_eq!(
-            users_where(store, q(needle)).await,
-            expected,
-            "query {needle:?}"
-        );
+        assert_eq!(users_where(store, q(needle)).await, expected, "query {needle:?}");
     }
     assert_eq!(
-        users_where(
-            store,
-            UserFilter {
-                query: Some("example".into()),
-                banned: Some(false),
-                ..f()
-            }
-        )
-        .await,
+        users_where(store, UserFilter { query: Some("example".into()), banned: Some(false), ..f() }).await,
         ["user_05", "user_01"]
     );
 
     // Members of any of the organizations.
     let oa = org(1, "A", "a");
     let ob = org(2, "B", "b");
-    ok(store
-        .insert_organization(&oa, Some(&membership("orgmem_1", &oa.id, "user_01", 1)))
-        .await);
+    ok(store.insert_organization(&oa, Some(&membership("orgmem_1", &oa.id, "user_01", 1))).await);
     ok(store.insert_organization(&ob, None).await);
-    ok(store
-        .insert_membership(&membership("orgmem_2", &oa.id, "user_03", 2))
-        .await);
-    ok(store
-        .insert_membership(&membership("orgmem_3", &ob.id, "user_05", 3))
-        .await);
-    ok(store
-        .insert_membership(&membership("orgmem_4", &ob.id, "user_01", 4))
-        .await);
+    ok(store.insert_membership(&membership("orgmem_2", &oa.id, "user_03", 2)).await);
+    ok(store.insert_membership(&membership("orgmem_3", &ob.id, "user_05", 3)).await);
+    ok(store.insert_membership(&membership("orgmem_4", &ob.id, "user_01", 4)).await);
     assert_eq!(
-        users_where(
-            store,
-            UserFilter {
-                organization_id: vec![oa.id.clone()],
-                ..f()
-            }
-        )
-        .await,
+        users_where(store, UserFilter { organization_id: vec![oa.id.clone()], ..f() }).await,
         ["user_03", "user_01"]
     );
     assert_eq!(
-        users_where(
-            store,
-            UserFilter {
-                organization_id: vec![oa.id.clone(), ob.id.clone()],
-                ..f()
-            }
-        )
-        .await,
+        users_where(store, UserFilter { organization_id: vec![oa.id.clone(), ob.id.clone()], ..f() }).await,
         ["user_05", "user_03", "user_01"]
     );
     assert_eq!(
-        users_where(
-            store,
-            UserFilter {
-                organization_id: vec![ob.id.clone()],
-                query: Some("eve".into()),
-                ..f()
-            }
-        )
-        .await,
+        users_where(store, UserFilter { organization_id: vec![ob.id.clone()], query: Some("eve".into()), ..f() }).await,
         ["user_05"]
     );
 }
@@ -694,75 +509,23 @@ async fn check_list_users_order_and_paging(store: &dyn Store) {
     seed_users(store).await;
     use UserOrder::*;
     let cases: [(UserOrder, bool, [&str; 5]); 12] = [
-        (
-            CreatedAt,
-            true,
-            ["user_05", "user_04", "user_03", "user_02", "user_01"],
-        ),
-        (
-            CreatedAt,
-            false,
-            ["user_01", "user_02", "user_03", "user_04", "user_05"],
-        ),
-        (
-            UpdatedAt,
-            false,
-            ["user_01", "user_02", "user_03", "user_04", "user_05"],
-        ),
+        (CreatedAt, true, ["user_05", "user_04", "user_03", "user_02", "user_01"]),
+        (CreatedAt, false, ["user_01", "user_02", "user_03", "user_04", "user_05"]),
+        (UpdatedAt, false, ["user_01", "user_02", "user_03", "user_04", "user_05"]),
         // Case-insensitive, NULLs last in both directions.
-        (
-            FirstName,
-            false,
-            ["user_01", "user_02", "user_03", "user_05", "user_04"],
-        ),
-        (
-            FirstName,
-            true,
-            ["user_05", "user_03", "user_02", "user_01", "user_04"],
-        ),
-        (
-            LastName,
-            false,
-            ["user_04", "user_02", "user_01", "user_03", "user_05"],
-        ),
-        (
-            LastName,
-            true,
-            ["user_01", "user_02", "user_04", "user_05", "user_03"],
-        ),
-        (
-            Username,
-            false,
-            ["user_01", "user_02", "user_04", "user_03", "user_05"],
-        ),
+        (FirstName, false, ["user_01", "user_02", "user_03", "user_05", "user_04"]),
+        (FirstName, true, ["user_05", "user_03", "user_02", "user_01", "user_04"]),
+        (LastName, false, ["user_04", "user_02", "user_01", "user_03", "user_05"]),
+        (LastName, true, ["user_01", "user_02", "user_04", "user_05", "user_03"]),
+        (Username, false, ["user_01", "user_02", "user_04", "user_03", "user_05"]),
         // Primary email address / phone number.
-        (
-            EmailAddress,
-            false,
-            ["user_01", "user_02", "user_03", "user_05", "user_04"],
-        ),
-        (
-            PhoneNumber,
-            false,
-            ["user_01", "user_03", "user_04", "user_02", "user_05"],
-        ),
-        (
-            LastSignInAt,
-            true,
-            ["user_03", "user_01", "user_05", "user_04", "user_02"],
-        ),
-        (
-            LastActiveAt,
-            true,
-            ["user_05", "user_04", "user_03", "user_02", "user_01"],
-        ),
+        (EmailAddress, false, ["user_01", "user_02", "user_03", "user_05", "user_04"]),
+        (PhoneNumber, false, ["user_01", "user_03", "user_04", "user_02", "user_05"]),
+        (LastSignInAt, true, ["user_03", "user_01", "user_05", "user_04", "user_02"]),
+        (LastActiveAt, true, ["user_05", "user_04", "user_03", "user_02", "user_01"]),
     ];
     for (field, desc, expected) in cases {
-        assert_eq!(
-            ordered(store, field, desc).await,
-            expected,
-            "{field:?} desc={desc}"
-        );
+        assert_eq!(ordered(store, field, desc).await, expected, "{field:?} desc={desc}");
     }
 
     let paged = |limit, offset| {
@@ -784,51 +547,11 @@ async fn check_ban_user(store: &dyn Store) {
     ok(store.insert_user(&u).await);
     ok(store.insert_user(&user(2)).await);
     for s in [
-        session(
-            "sess_live",
-            "user_01",
-            "client_1",
-            SessionStatus::Active,
-            1,
-            live,
-            live,
-        ),
-        session(
-            "sess_pending",
-            "user_01",
-            "client_1",
-            SessionStatus::Pending,
-            2,
-            live,
-            live,
-        ),
-        session(
-            "sess_ended",
-            "user_01",
-            "client_1",
-            SessionStatus::Ended,
-            3,
-            live,
-            live,
-        ),
-        session(
-            "sess_expired",
-            "user_01",
-            "client_1",
-            SessionStatus::Active,
-            4,
-            now - 1,
-            live,
-        ),
-        session(
-            "sess_other",
-            "user_02",
-            "client_2",
-            SessionStatus::Active,
-            5,
-            live,
-            live,
-        ),
+        session("sess_live", "user_01", "client_1", SessionStatus::Active, 1, live, live),
+        session("sess_pending", "user_01", "client_1", SessionStatus::Pending, 2, live, live),
+        session("sess_ended", "user_01", "client_1", SessionStatus::Ended, 3, live, live),
+        session("sess_expired", "user_01", "client_1", SessionStatus::Active, 4, now - 1, live),
+        session("sess_other", "user_02", "client_2", SessionStatus::Active, 5, live, live),
     ] {
         ok(store.insert_session(&s).await);
     }
@@ -845,22 +568,13 @@ async fn check_ban_user(store: &dyn Store) {
         assert_eq!(s.updated_at, now, "{id}");
     }
     let ended = stored_session(store, "sess_ended").await;
-    assert_eq!(
-        (ended.status, ended.updated_at),
-        (SessionStatus::Ended, T0 + 3)
-    );
+    assert_eq!((ended.status, ended.updated_at), (SessionStatus::Ended, T0 + 3));
     let expired = stored_session(store, "sess_expired").await;
-    assert_eq!(
-        (expired.status, expired.updated_at),
-        (SessionStatus::Active, T0 + 4)
-    );
+    assert_eq!((expired.status, expired.updated_at), (SessionStatus::Active, T0 + 4));
     let other = stored_session(store, "sess_other").await;
     assert_eq!(other.status, SessionStatus::Active);
 
-    let banned_filter = UserFilter {
-        banned: Some(true),
-        ..Default::default()
-    };
+    let banned_filter = UserFilter { banned: Some(true), ..Default::default() };
     assert_eq!(users_where(store, banned_filter).await, ["user_01"]);
     assert!(!ok(store.ban_user(&user(7), now).await));
     assert_eq!(ok(store.get_user("user_07").await), None);
@@ -874,34 +588,10 @@ async fn check_delete_user_cascade(store: &dyn Store) {
     ok(store.insert_user(&u).await);
     ok(store.insert_user(&user(2)).await);
     let o = org(1, "Org", "org");
-    ok(store
-        .insert_organization(&o, Some(&membership("orgmem_1", &o.id, "user_01", 1)))
-        .await);
-    ok(store
-        .insert_membership(&membership("orgmem_2", &o.id, "user_02", 2))
-        .await);
-    ok(store
-        .insert_session(&session(
-            "sess_live",
-            "user_01",
-            "c",
-            SessionStatus::Active,
-            1,
-            live,
-            live,
-        ))
-        .await);
-    ok(store
-        .insert_session(&session(
-            "sess_ended",
-            "user_01",
-            "c",
-            SessionStatus::Ended,
-            2,
-            live,
-            live,
-        ))
-        .await);
+    ok(store.insert_organization(&o, Some(&membership("orgmem_1", &o.id, "user_01", 1))).await);
+    ok(store.insert_membership(&membership("orgmem_2", &o.id, "user_02", 2)).await);
+    ok(store.insert_session(&session("sess_live", "user_01", "c", SessionStatus::Active, 1, live, live)).await);
+    ok(store.insert_session(&session("sess_ended", "user_01", "c", SessionStatus::Ended, 2, live, live)).await);
 
     assert!(ok(store.delete_user("user_01", now).await));
     assert_eq!(ok(store.get_user("user_01").await), None);
@@ -930,85 +620,24 @@ async fn seed_sessions(store: &dyn Store) {
     let d = |ms: i64| T0 + ms;
     use SessionStatus::*;
     for s in [
-        session(
-            "sess_1",
-            "user_a",
-            "client_1",
-            Active,
-            1,
-            d(200_000),
-            d(300_000),
-        ),
+        session("sess_1", "user_a", "client_1", Active, 1, d(200_000), d(300_000)),
         // expire_at passed
-        session(
-            "sess_2",
-            "user_a",
-            "client_1",
-            Active,
-            2,
-            d(50_000),
-            d(300_000),
-        ),
+        session("sess_2", "user_a", "client_1", Active, 2, d(50_000), d(300_000)),
         // abandon_at passed (and is the earlier deadline)
-        session(
-            "sess_3",
-            "user_a",
-            "client_2",
-            Pending,
-            3,
-            d(200_000),
-            d(90_000),
-        ),
-        session(
-            "sess_4",
-            "user_a",
-            "client_2",
-            Ended,
-            4,
-            d(50_000),
-            d(60_000),
-        ),
-        session(
-            "sess_5",
-            "user_b",
-            "client_3",
-            Active,
-            5,
-            d(200_000),
-            d(300_000),
-        ),
+        session("sess_3", "user_a", "client_2", Pending, 3, d(200_000), d(90_000)),
+        session("sess_4", "user_a", "client_2", Ended, 4, d(50_000), d(60_000)),
+        session("sess_5", "user_b", "client_3", Active, 5, d(200_000), d(300_000)),
         // both passed, expire_at first
-        session(
-            "sess_6",
-            "user_b",
-            "client_3",
-            Active,
-            6,
-            d(60_000),
-            d(70_000),
-        ),
+        session("sess_6", "user_b", "client_3", Active, 6, d(60_000), d(70_000)),
         // both passed, abandon_at first: expiry still wins
-        session(
-            "sess_7",
-            "user_a",
-            "client_1",
-            Active,
-            7,
-            d(80_000),
-            d(70_000),
-        ),
+        session("sess_7", "user_a", "client_1", Active, 7, d(80_000), d(70_000)),
     ] {
         ok(store.insert_session(&s).await);
     }
 }
 
 /// (user_id, client_id, status, expected ids)
-type SessionCase<'a> = (
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<SessionStatus>,
-    &'a [&'a str],
-);
+type SessionCase<'a> = (Option<&'a str>, Option<&'a str>, Option<SessionStatus>, &'a [&'a str]);
 
 async fn check_sessions_effective_status(store: &dyn Store) {
     seed_sessions(store).await;
@@ -1017,17 +646,9 @@ async fn check_sessions_effective_status(store: &dyn Store) {
 
     let (all, total) = sessions_where(store, None, None, None, now, ALL).await;
     assert_eq!(total, 7);
-    assert_eq!(
-        session_ids(&all),
-        [
-            "sess_7", "sess_6", "sess_5", "sess_4", "sess_3", "sess_2", "sess_1"
-        ]
-    );
+    assert_eq!(session_ids(&all), ["sess_7", "sess_6", "sess_5", "sess_4", "sess_3", "sess_2", "sess_1"]);
     let statuses: Vec<SessionStatus> = all.iter().map(|s| s.status).collect();
-    assert_eq!(
-        statuses,
-        [Expired, Expired, Active, Ended, Abandoned, Expired, Active]
-    );
+    assert_eq!(statuses, [Expired, Expired, Active, Ended, Abandoned, Expired, Active]);
 
     let cases: [SessionCase; 9] = [
         (None, None, Some(Active), &["sess_5", "sess_1"]),
@@ -1042,17 +663,10 @@ async fn check_sessions_effective_status(store: &dyn Store) {
     ];
     for (user_id, client_id, status, expected) in cases {
         let (list, total) = sessions_where(store, user_id, client_id, status, now, ALL).await;
-        assert_eq!(
-            session_ids(&list),
-            expected,
-            "{user_id:?} {client_id:?} {status:?}"
-        );
+        assert_eq!(session_ids(&list), expected, "{user_id:?} {client_id:?} {status:?}");
         assert_eq!(total, expected.len() as i64);
         if let Some(status) = status {
-            assert!(
-                list.iter().all(|s| s.status == status),
-                "data agrees with the filter"
-            );
+            assert!(list.iter().all(|s| s.status == status), "data agrees with the filter");
         }
     }
 
@@ -1068,9 +682,7 @@ async fn check_sessions_effective_status(store: &dyn Store) {
     assert_eq!(ok(store.get_session("sess_nope").await), None);
 
     // The store's effective status is core's, at every instant (boundaries included).
-    for at in [
-        0, 50_000, 60_000, 69_999, 70_000, 80_000, 90_000, 100_000, 200_000, 300_000,
-    ] {
+    for at in [0, 50_000, 60_000, 69_999, 70_000, 80_000, 90_000, 100_000, 200_000, 300_000] {
         let at = T0 + at;
         let (list, _) = sessions_where(store, None, None, None, at, ALL).await;
         for listed in list {
@@ -1078,20 +690,13 @@ async fn check_sessions_effective_status(store: &dyn Store) {
             let expected = tessera_core::sessions::effective_status(&stored, at);
             assert_eq!(listed.status, expected, "{} at {at}", listed.id);
             let (filtered, _) = sessions_where(store, None, None, Some(expected), at, ALL).await;
-            assert!(
-                filtered.iter().any(|s| s.id == listed.id),
-                "{} at {at}",
-                listed.id
-            );
+            assert!(filtered.iter().any(|s| s.id == listed.id), "{} at {at}", listed.id);
         }
     }
 
     // `now` decides: early on everything live is live, much later nothing is.
     let (list, _) = sessions_where(store, None, None, Some(Active), T0, ALL).await;
-    assert_eq!(
-        session_ids(&list),
-        ["sess_7", "sess_6", "sess_5", "sess_2", "sess_1"]
-    );
+    assert_eq!(session_ids(&list), ["sess_7", "sess_6", "sess_5", "sess_2", "sess_1"]);
     let (list, _) = sessions_where(store, None, None, Some(Pending), T0, ALL).await;
     assert_eq!(session_ids(&list), ["sess_3"]);
     let (list, _) = sessions_where(store, None, None, Some(Active), T0 + 10_000_000, ALL).await;
@@ -1116,55 +721,28 @@ async fn check_end_session(store: &dyn Store) {
     let again = ok(store.end_session("sess_1", Revoked, now + 5).await);
     assert_eq!(again.map(|s| (s.status, s.updated_at)), Some((Ended, now)));
     let ended = ok(store.end_session("sess_4", Revoked, now).await);
-    assert_eq!(
-        ended.map(|s| (s.status, s.updated_at)),
-        Some((Ended, T0 + 4))
-    );
+    assert_eq!(ended.map(|s| (s.status, s.updated_at)), Some((Ended, T0 + 4)));
 
     // Sessions past expire_at / abandon_at are returned as stored, unchanged.
     let expired = ok(store.end_session("sess_2", Revoked, now).await);
-    assert_eq!(
-        expired.map(|s| (s.status, s.updated_at)),
-        Some((Active, T0 + 2))
-    );
+    assert_eq!(expired.map(|s| (s.status, s.updated_at)), Some((Active, T0 + 2)));
     let abandoned = ok(store.end_session("sess_3", Revoked, now).await);
-    assert_eq!(
-        abandoned.map(|s| (s.status, s.updated_at)),
-        Some((Pending, T0 + 3))
-    );
+    assert_eq!(abandoned.map(|s| (s.status, s.updated_at)), Some((Pending, T0 + 3)));
     // Exactly at expire_at counts as expired.
     let at_edge = ok(store.end_session("sess_5", Removed, T0 + 200_000).await);
     assert_eq!(at_edge.map(|s| s.status), Some(Active));
 
     // A live pending session can be ended.
-    let pending = session(
-        "sess_8",
-        "user_a",
-        "client_1",
-        Pending,
-        8,
-        T0 + 1_000_000,
-        T0 + 1_000_000,
-    );
+    let pending = session("sess_8", "user_a", "client_1", Pending, 8, T0 + 1_000_000, T0 + 1_000_000);
     ok(store.insert_session(&pending).await);
     let revoked = ok(store.end_session("sess_8", Revoked, now).await);
-    assert_eq!(
-        revoked.map(|s| (s.status, s.updated_at)),
-        Some((Revoked, now))
-    );
+    assert_eq!(revoked.map(|s| (s.status, s.updated_at)), Some((Revoked, now)));
 
     assert_eq!(ok(store.end_session("sess_nope", Ended, now).await), None);
 
     // The rest of the stored object survives the status change.
     let s8 = stored_session(store, "sess_8").await;
-    assert_eq!(
-        s8,
-        Session {
-            status: Revoked,
-            updated_at: now,
-            ..pending
-        }
-    );
+    assert_eq!(s8, Session { status: Revoked, updated_at: now, ..pending });
 }
 
 // ---- checks: organizations and memberships ----------------------------------------------------------
@@ -1176,46 +754,22 @@ async fn check_organizations(store: &dyn Store) {
     let o1 = org(1, "Acme Corp", "acme");
     let o2 = org(2, "beta labs", "beta");
     let o3 = org(3, "Gamma", "gamma-co");
-    ok(store
-        .insert_organization(&o1, Some(&membership("orgmem_1", &o1.id, "user_01", 1)))
-        .await);
-    ok(store
-        .insert_organization(&o2, Some(&membership("orgmem_2", &o2.id, "user_01", 2)))
-        .await);
-    ok(store
-        .insert_membership(&membership("orgmem_3", &o2.id, "user_02", 3))
-        .await);
+    ok(store.insert_organization(&o1, Some(&membership("orgmem_1", &o1.id, "user_01", 1))).await);
+    ok(store.insert_organization(&o2, Some(&membership("orgmem_2", &o2.id, "user_01", 2))).await);
+    ok(store.insert_membership(&membership("orgmem_3", &o2.id, "user_02", 3)).await);
     ok(store.insert_organization(&o3, None).await);
 
-    assert_eq!(
-        ok(store.get_organization("org_01").await),
-        Some(with_count(&o1, 1))
-    );
-    assert_eq!(
-        ok(store.get_organization("beta").await),
-        Some(with_count(&o2, 2))
-    );
-    assert_eq!(
-        ok(store.get_organization("gamma-co").await),
-        Some(with_count(&o3, 0))
-    );
+    assert_eq!(ok(store.get_organization("org_01").await), Some(with_count(&o1, 1)));
+    assert_eq!(ok(store.get_organization("beta").await), Some(with_count(&o2, 2)));
+    assert_eq!(ok(store.get_organization("gamma-co").await), Some(with_count(&o3, 0)));
     assert_eq!(ok(store.get_organization("nope").await), None);
 
-    assert_eq!(
-        conflict(store.insert_organization(&org(4, "X", "acme"), None).await),
-        "slug"
-    );
-    assert_eq!(
-        conflict(store.insert_organization(&org(1, "X", "x"), None).await),
-        "id"
-    );
+    assert_eq!(conflict(store.insert_organization(&org(4, "X", "acme"), None).await), "slug");
+    assert_eq!(conflict(store.insert_organization(&org(1, "X", "x"), None).await), "id");
     // Organization and first member are written together or not at all.
     let o4 = org(4, "Four", "four");
     let clash = membership("orgmem_1", &o4.id, "user_03", 4);
-    assert_eq!(
-        conflict(store.insert_organization(&o4, Some(&clash)).await),
-        "id"
-    );
+    assert_eq!(conflict(store.insert_organization(&o4, Some(&clash)).await), "id");
     assert_eq!(ok(store.get_organization("org_04").await), None);
     assert_eq!(ok(store.get_organization("four").await), None);
 
@@ -1223,53 +777,14 @@ async fn check_organizations(store: &dyn Store) {
     let f = OrganizationFilter::default;
     let cases: Vec<(OrganizationFilter, Vec<&str>)> = vec![
         (f(), vec!["org_03", "org_02", "org_01"]),
+        (OrganizationFilter { query: Some("ACME".into()), ..f() }, vec!["org_01"]),
+        (OrganizationFilter { query: Some("co".into()), ..f() }, vec!["org_03", "org_01"]),
+        (OrganizationFilter { query: Some("ORG_02".into()), ..f() }, vec!["org_02"]),
+        (OrganizationFilter { user_id: Some("user_02".into()), ..f() }, vec!["org_02"]),
+        (OrganizationFilter { user_id: Some("user_01".into()), ..f() }, vec!["org_02", "org_01"]),
+        (OrganizationFilter { user_id: Some("user_03".into()), ..f() }, vec![]),
         (
-            OrganizationFilter {
-                query: Some("ACME".into()),
-                ..f()
-            },
-            vec!["org_01"],
-        ),
-        (
-            OrganizationFilter {
-                query: Some("co".into()),
-                ..f()
-            },
-            vec!["org_03", "org_01"],
-        ),
-        (
-            OrganizationFilter {
-                query: Some("ORG_02".into()),
-                ..f()
-            },
-            vec!["org_02"],
-        ),
-        (
-            OrganizationFilter {
-                user_id: Some("user_02".into()),
-                ..f()
-            },
-            vec!["org_02"],
-        ),
-        (
-            OrganizationFilter {
-                user_id: Some("user_01".into()),
-                ..f()
-            },
-            vec!["org_02", "org_01"],
-        ),
-        (
-            OrganizationFilter {
-                user_id: Some("user_03".into()),
-                ..f()
-            },
-            vec![],
-        ),
-        (
-            OrganizationFilter {
-                organization_id: vec!["org_01".into(), "org_03".into(), "org_99".into()],
-                ..f()
-            },
+            OrganizationFilter { organization_id: vec!["org_01".into(), "org_03".into(), "org_99".into()], ..f() },
             vec!["org_03", "org_01"],
         ),
         (
@@ -1281,38 +796,23 @@ async fn check_organizations(store: &dyn Store) {
             vec!["org_03"],
         ),
         (
-            OrganizationFilter {
-                order_by: Some((OrganizationOrder::Name, false)),
-                ..f()
-            },
+            OrganizationFilter { order_by: Some((OrganizationOrder::Name, false)), ..f() },
             vec!["org_01", "org_02", "org_03"],
         ),
         (
-            OrganizationFilter {
-                order_by: Some((OrganizationOrder::Name, true)),
-                ..f()
-            },
+            OrganizationFilter { order_by: Some((OrganizationOrder::Name, true)), ..f() },
             vec!["org_03", "org_02", "org_01"],
         ),
         (
-            OrganizationFilter {
-                order_by: Some((OrganizationOrder::MembersCount, true)),
-                ..f()
-            },
+            OrganizationFilter { order_by: Some((OrganizationOrder::MembersCount, true)), ..f() },
             vec!["org_02", "org_01", "org_03"],
         ),
         (
-            OrganizationFilter {
-                order_by: Some((OrganizationOrder::MembersCount, false)),
-                ..f()
-            },
+            OrganizationFilter { order_by: Some((OrganizationOrder::MembersCount, false)), ..f() },
             vec!["org_03", "org_01", "org_02"],
         ),
         (
-            OrganizationFilter {
-                order_by: Some((OrganizationOrder::CreatedAt, false)),
-                ..f()
-            },
+            OrganizationFilter { order_by: Some((OrganizationOrder::CreatedAt, false)), ..f() },
             vec!["org_01", "org_02", "org_03"],
         ),
     ];
@@ -1321,15 +821,9 @@ async fn check_organizations(store: &dyn Store) {
         assert_eq!(ids, expected, "{filter:?}");
         assert_eq!(total, expected.len() as i64, "{filter:?}");
     }
-    assert_eq!(
-        orgs_where(store, f(), page(1, 1)).await,
-        (vec!["org_02".to_string()], 3)
-    );
+    assert_eq!(orgs_where(store, f(), page(1, 1)).await, (vec!["org_02".to_string()], 3));
     let (list, _) = ok(store.list_organizations(&f(), ALL).await);
-    assert_eq!(
-        list,
-        [with_count(&o3, 0), with_count(&o2, 2), with_count(&o1, 1)]
-    );
+    assert_eq!(list, [with_count(&o3, 0), with_count(&o2, 2), with_count(&o1, 1)]);
 
     // Updates.
     let mut renamed = o3.clone();
@@ -1337,42 +831,18 @@ async fn check_organizations(store: &dyn Store) {
     renamed.slug = "delta".into();
     renamed.updated_at += 10;
     assert!(ok(store.update_organization(&renamed).await));
-    assert_eq!(
-        ok(store.get_organization("delta").await),
-        Some(with_count(&renamed, 0))
-    );
+    assert_eq!(ok(store.get_organization("delta").await), Some(with_count(&renamed, 0)));
     assert_eq!(ok(store.get_organization("gamma-co").await), None);
-    let (ids, _) = orgs_where(
-        store,
-        OrganizationFilter {
-            query: Some("delta".into()),
-            ..f()
-        },
-        ALL,
-    )
-    .await;
+    let (ids, _) = orgs_where(store, OrganizationFilter { query: Some("delta".into()), ..f() }, ALL).await;
     assert_eq!(ids, ["org_03"]);
-    let taken = Organization {
-        slug: "acme".into(),
-        ..renamed.clone()
-    };
+    let taken = Organization { slug: "acme".into(), ..renamed.clone() };
     assert_eq!(conflict(store.update_organization(&taken).await), "slug");
-    assert!(!ok(store
-        .update_organization(&org(9, "Nine", "nine"))
-        .await));
+    assert!(!ok(store.update_organization(&org(9, "Nine", "nine")).await));
     assert_eq!(ok(store.get_organization("nine").await), None);
 
     // Delete: memberships go; live sessions with it active keep running without it.
     let live = T0 + 1_000_000;
-    let mut s = session(
-        "sess_1",
-        "user_01",
-        "c",
-        SessionStatus::Active,
-        1,
-        live,
-        live,
-    );
+    let mut s = session("sess_1", "user_01", "c", SessionStatus::Active, 1, live, live);
     s.last_active_organization_id = Some("org_01".into());
     ok(store.insert_session(&s).await);
     assert!(ok(store.delete_organization("org_01").await));
@@ -1383,15 +853,10 @@ async fn check_organizations(store: &dyn Store) {
     assert_eq!(remaining.len(), 1);
     assert_eq!(remaining[0].1.id, "org_02");
     let s = stored_session(store, "sess_1").await;
-    assert_eq!(
-        (s.status, s.last_active_organization_id),
-        (SessionStatus::Active, None)
-    );
+    assert_eq!((s.status, s.last_active_organization_id), (SessionStatus::Active, None));
     assert!(!ok(store.delete_organization("org_01").await));
     // The slug is free again.
-    ok(store
-        .insert_organization(&org(5, "Acme again", "acme"), None)
-        .await);
+    ok(store.insert_organization(&org(5, "Acme again", "acme"), None).await);
 }
 
 async fn check_memberships(store: &dyn Store) {
@@ -1415,10 +880,7 @@ async fn check_memberships(store: &dyn Store) {
     let dup_id = membership("orgmem_1", &o.id, "user_04", 9);
     assert_eq!(conflict(store.insert_membership(&dup_id).await), "id");
 
-    assert_eq!(
-        ok(store.get_membership(&o.id, "user_02").await),
-        Some(m2.clone())
-    );
+    assert_eq!(ok(store.get_membership(&o.id, "user_02").await), Some(m2.clone()));
     assert_eq!(ok(store.get_membership(&o.id, "user_04").await), None);
     assert_eq!(ok(store.get_membership("org_nope", "user_01").await), None);
 
@@ -1428,33 +890,21 @@ async fn check_memberships(store: &dyn Store) {
     admin.public_metadata = obj(json!({"team": "b"}));
     admin.updated_at = T0 + 50;
     assert!(ok(store.update_membership(&admin).await));
-    assert_eq!(
-        ok(store.get_membership(&o.id, "user_02").await),
-        Some(admin.clone())
-    );
+    assert_eq!(ok(store.get_membership(&o.id, "user_02").await), Some(admin.clone()));
     let stranger = membership("orgmem_x", &o.id, "user_04", 9);
     assert!(!ok(store.update_membership(&stranger).await));
     assert_eq!(ok(store.get_membership(&o.id, "user_04").await), None);
 
     // Oldest first, with the total.
     let (list, total) = ok(store.list_memberships(&o.id, ALL).await);
-    assert_eq!(
-        (list.clone(), total),
-        (vec![m1.clone(), admin.clone(), m3.clone()], 3)
-    );
+    assert_eq!((list.clone(), total), (vec![m1.clone(), admin.clone(), m3.clone()], 3));
     let (list, total) = ok(store.list_memberships(&o.id, page(2, 1)).await);
     assert_eq!((list, total), (vec![admin.clone(), m3.clone()], 3));
     let (list, total) = ok(store.list_memberships("org_nope", ALL).await);
     assert_eq!((list.len(), total), (0, 0));
 
     let mine = ok(store.list_user_memberships("user_01").await);
-    assert_eq!(
-        mine,
-        [
-            (m1.clone(), with_count(&o, 3)),
-            (m4.clone(), with_count(&other, 1))
-        ]
-    );
+    assert_eq!(mine, [(m1.clone(), with_count(&o, 3)), (m4.clone(), with_count(&other, 1))]);
     assert!(ok(store.list_user_memberships("user_04").await).is_empty());
 
     assert!(ok(store.delete_membership(&o.id, "user_02").await));
@@ -1464,9 +914,7 @@ async fn check_memberships(store: &dyn Store) {
     let fetched = ok(store.get_organization(&o.id).await);
     assert_eq!(fetched.and_then(|o| o.members_count), Some(2));
     // Leaving frees the pair.
-    ok(store
-        .insert_membership(&membership("orgmem_5", &o.id, "user_02", 5))
-        .await);
+    ok(store.insert_membership(&membership("orgmem_5", &o.id, "user_02", 5)).await);
 }
 
 // ---- checks: templates ------------------------------------------------------------------------------
@@ -1481,21 +929,12 @@ async fn check_templates(store: &dyn Store) {
     ok(store.insert_template(&t2).await);
 
     assert_eq!(ok(store.get_template("jtmp_01").await), Some(t1.clone()));
-    assert_eq!(
-        ok(store.get_template_by_name("beta").await),
-        Some(t2.clone())
-    );
+    assert_eq!(ok(store.get_template_by_name("beta").await), Some(t2.clone()));
     assert_eq!(ok(store.get_template("jtmp_99").await), None);
     assert_eq!(ok(store.get_template_by_name("gamma").await), None);
 
-    assert_eq!(
-        conflict(store.insert_template(&template(3, "alpha")).await),
-        "name"
-    );
-    assert_eq!(
-        conflict(store.insert_template(&template(1, "other")).await),
-        "id"
-    );
+    assert_eq!(conflict(store.insert_template(&template(3, "alpha")).await), "name");
+    assert_eq!(conflict(store.insert_template(&template(1, "other")).await), "id");
 
     let mut renamed = t1.clone();
     renamed.template.name = "gamma".into();
@@ -1503,10 +942,7 @@ async fn check_templates(store: &dyn Store) {
     renamed.template.updated_at += 1;
     assert!(ok(store.update_template(&renamed).await));
     assert_eq!(ok(store.get_template_by_name("alpha").await), None);
-    assert_eq!(
-        ok(store.get_template_by_name("gamma").await),
-        Some(renamed.clone())
-    );
+    assert_eq!(ok(store.get_template_by_name("gamma").await), Some(renamed.clone()));
     let mut taken = renamed.clone();
     taken.template.name = "beta".into();
     assert_eq!(conflict(store.update_template(&taken).await), "name");
@@ -1541,10 +977,7 @@ async fn check_instance_and_signing_keys(store: &dyn Store) {
     let k2 = signing_key("ins_second", T0 + 1);
     assert_eq!(ok(store.create_instance(&second, &k2).await), first);
     assert_eq!(ok(store.get_instance().await), Some(first.clone()));
-    assert_eq!(
-        ok(store.list_signing_keys().await),
-        std::slice::from_ref(&k1)
-    );
+    assert_eq!(ok(store.list_signing_keys().await), std::slice::from_ref(&k1));
 
     let settings = json!({"session_token_version": 1, "org_claims": {"v1": true}});
     ok(store.update_instance_settings(&settings).await);
@@ -1558,53 +991,30 @@ async fn check_instance_and_signing_keys(store: &dyn Store) {
     let k3 = signing_key("kid_newer", T0 + 10);
     ok(store.insert_signing_key(&k3).await);
     ok(store.insert_signing_key(&k0).await);
-    assert_eq!(
-        ok(store.list_signing_keys().await),
-        [k0.clone(), k1.clone(), k3.clone()]
-    );
+    assert_eq!(ok(store.list_signing_keys().await), [k0.clone(), k1.clone(), k3.clone()]);
     assert_eq!(conflict(store.insert_signing_key(&k3).await), "id");
 
     assert!(ok(store.set_signing_key_active("ins_first", false).await));
     assert!(ok(store.set_signing_key_active("kid_older", true).await));
     assert!(!ok(store.set_signing_key_active("kid_nope", true).await));
-    let active: Vec<(String, bool)> = ok(store.list_signing_keys().await)
-        .into_iter()
-        .map(|k| (k.kid, k.active))
-        .collect();
+    let active: Vec<(String, bool)> =
+        ok(store.list_signing_keys().await).into_iter().map(|k| (k.kid, k.active)).collect();
     assert_eq!(
         active,
-        [
-            ("kid_older".to_string(), true),
-            ("ins_first".to_string(), false),
-            ("kid_newer".to_string(), true)
-        ]
+        [("kid_older".to_string(), true), ("ins_first".to_string(), false), ("kid_newer".to_string(), true)]
     );
 }
 
 async fn check_secret_keys(store: &dyn Store) {
     assert_eq!(ok(store.count_secret_keys().await), 0);
-    let k1 = SecretKeyRecord {
-        id: "sk_1".into(),
-        key_hash: "aa".repeat(32),
-        created_at: T0,
-    };
-    let k2 = SecretKeyRecord {
-        id: "sk_2".into(),
-        key_hash: "bb".repeat(32),
-        created_at: T0 + 1,
-    };
+    let k1 = SecretKeyRecord { id: "sk_1".into(), key_hash: "aa".repeat(32), created_at: T0 };
+    let k2 = SecretKeyRecord { id: "sk_2".into(), key_hash: "bb".repeat(32), created_at: T0 + 1 };
     ok(store.insert_secret_key(&k1).await);
     ok(store.insert_secret_key(&k2).await);
-    assert_eq!(
-        ok(store.find_secret_key(&"aa".repeat(32)).await),
-        Some(k1.clone())
-    );
+    assert_eq!(ok(store.find_secret_key(&"aa".repeat(32)).await), Some(k1.clone()));
     assert_eq!(ok(store.find_secret_key(&"cc".repeat(32)).await), None);
     assert_eq!(ok(store.count_secret_keys().await), 2);
-    let same_hash = SecretKeyRecord {
-        id: "sk_3".into(),
-        ..k1.clone()
-    };
+    let same_hash = SecretKeyRecord { id: "sk_3".into(), ..k1.clone() };
     assert_eq!(conflict(store.insert_secret_key(&same_hash).await), "id");
     assert_eq!(ok(store.count_secret_keys().await), 2);
 }
@@ -1648,15 +1058,7 @@ async fn check_concurrent_writes(url: String) {
             let u = email(user(n + 10), &format!("u{n}@example.com"));
             store.insert_user(&u).await?;
             let live = T0 + 1_000_000;
-            let s = session(
-                &format!("sess_{n}"),
-                &u.id,
-                "client",
-                SessionStatus::Active,
-                i64::from(n),
-                live,
-                live,
-            );
+            let s = session(&format!("sess_{n}"), &u.id, "client", SessionStatus::Active, i64::from(n), live, live);
             store.insert_session(&s).await?;
             let mut banned = u.clone();
             banned.banned = true;
@@ -1670,10 +1072,7 @@ async fn check_concurrent_writes(url: String) {
             Err(e) => panic!("writer task failed: {e}"),
         }
     }
-    let filter = UserFilter {
-        banned: Some(true),
-        ..Default::default()
-    };
+    let filter = UserFilter { banned: Some(true), ..Default::default() };
     assert_eq!(ok(a.count_users(&filter).await), 40);
     let (_, revoked) = sessions_where(&b, None, None, Some(SessionStatus::Revoked), T0, ALL).await;
     assert_eq!(revoked, 40);
@@ -1690,9 +1089,7 @@ async fn check_persistence_across_reconnect(url: String) {
         let store = open(&url).await;
         ok(store.insert_user(&u).await);
         ok(store.insert_template(&t).await);
-        ok(store
-            .create_instance(&inst, &signing_key("ins_persist", T0))
-            .await);
+        ok(store.create_instance(&inst, &signing_key("ins_persist", T0)).await);
         store.close().await;
     }
     let store = open(&url).await;
@@ -1706,15 +1103,8 @@ async fn check_persistence_across_reconnect(url: String) {
 // ---- harness ----------------------------------------------------------------------------------------
 
 enum TestDb {
-    Sqlite {
-        _dir: tempfile::TempDir,
-        url: String,
-    },
-    Postgres {
-        admin_url: String,
-        name: String,
-        url: String,
-    },
+    Sqlite { _dir: tempfile::TempDir, url: String },
+    Postgres { admin_url: String, name: String, url: String },
 }
 
 impl TestDb {
@@ -1725,15 +1115,11 @@ impl TestDb {
     }
 
     async fn cleanup(self) {
-        if let TestDb::Postgres {
-            admin_url, name, ..
-        } = self
+        if let TestDb::Postgres { admin_url, name, .. } = self
             && let Ok(mut conn) = admin_connection(&admin_url).await
         {
             let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
-                .execute(&mut conn)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await;
         }
     }
 }
@@ -1752,16 +1138,8 @@ async fn admin_connection(url: &str) -> Result<sqlx::AnyConnection, sqlx::Error>
 
 fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!(
-        "{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The same server URL pointing at database `name`.
@@ -1771,10 +1149,7 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map(|i| authority_start + i)
-        .unwrap_or(base.len());
+    let path_start = base[authority_start..].find('/').map(|i| authority_start + i).unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], name);
     if let Some(q) = query {
         out.push('?');
@@ -1794,10 +1169,7 @@ async fn create_db(kind: Kind) -> Option<TestDb> {
             Some(TestDb::Sqlite { _dir: dir, url })
         }
         Kind::Postgres => {
-            let Some(admin_url) = std::env::var("TESSERA_TEST_DATABASE_URL")
-                .ok()
-                .filter(|u| !u.is_empty())
-            else {
+            let Some(admin_url) = std::env::var("TESSERA_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
                 if std::env::var_os("CI").is_some() {
                     panic!(
                         "TESSERA_TEST_DATABASE_URL is not set but CI is: the PostgreSQL conformance \
@@ -1813,18 +1185,11 @@ async fn create_db(kind: Kind) -> Option<TestDb> {
                 Err(e) => panic!("connecting to TESSERA_TEST_DATABASE_URL: {e}"),
             };
             let create = format!("CREATE DATABASE {name}");
-            if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(create))
-                .execute(&mut conn)
-                .await
-            {
+            if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(create)).execute(&mut conn).await {
                 panic!("creating test database {name}: {e}");
             }
             let url = with_database(&admin_url, &name);
-            Some(TestDb::Postgres {
-                admin_url,
-                name,
-                url,
-            })
+            Some(TestDb::Postgres { admin_url, name, url })
         }
     }
 }
@@ -1932,9 +1297,7 @@ async fn sqlite_file_is_created_in_wal_mode() {
         Ok(c) => c,
         Err(e) => panic!("reopen: {e}"),
     };
-    let row = sqlx::query("PRAGMA journal_mode")
-        .fetch_one(&mut conn)
-        .await;
+    let row = sqlx::query("PRAGMA journal_mode").fetch_one(&mut conn).await;
     let mode: String = match row.and_then(|r| sqlx::Row::try_get(&r, 0)) {
         Ok(m) => m,
         Err(e) => panic!("journal_mode: {e}"),
@@ -1955,18 +1318,9 @@ async fn postgres_reports_its_backend() {
 
 #[test]
 fn database_names_replace_the_path_of_the_url() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgres://u:p@h/test?sslmode=disable", "x"),
-        "postgres://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
+    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+    assert_eq!(with_database("postgres://u:p@h/test?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+    assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
 }
 
 #[tokio::test]

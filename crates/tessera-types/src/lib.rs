@@ -592,10 +592,7 @@ impl std::fmt::Debug for CreateJwtTemplateRequestBody {
             .field("allowed_clock_skew", &self.allowed_clock_skew)
             .field("custom_signing_key", &self.custom_signing_key)
             .field("signing_algorithm", &self.signing_algorithm)
-            .field(
-                "signing_key",
-                &self.signing_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

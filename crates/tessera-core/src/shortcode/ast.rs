@@ -55,9 +55,8 @@ pub(crate) struct PathSegment {
 
 impl PathSegment {
     pub(crate) fn new(key: String) -> Self {
-        let canonical = !key.is_empty()
-            && key.bytes().all(|b| b.is_ascii_digit())
-            && (key.len() == 1 || !key.starts_with('0'));
+        let canonical =
+            !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) && (key.len() == 1 || !key.starts_with('0'));
         let index = if canonical { key.parse().ok() } else { None };
         PathSegment { key, index }
     }
@@ -66,10 +65,7 @@ impl PathSegment {
 /// Compiles one template value; `path` is its claim path and is restored before returning.
 pub(crate) fn compile_value(value: &Value, path: &mut String) -> Result<Node, ShortcodeError> {
     let node = match value {
-        Value::String(s) => parse::parse_string(s).map_err(|message| ShortcodeError {
-            path: path.clone(),
-            message,
-        })?,
+        Value::String(s) => parse::parse_string(s).map_err(|message| ShortcodeError { path: path.clone(), message })?,
         Value::Array(items) => {
             let mut nodes = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -122,12 +118,9 @@ impl Node {
                 Value::String(out)
             }
             Node::Array(nodes) => Value::Array(nodes.iter().map(|n| n.render(ctx)).collect()),
-            Node::Object(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, n)| (k.clone(), n.render(ctx)))
-                    .collect::<Map<String, Value>>(),
-            ),
+            Node::Object(entries) => {
+                Value::Object(entries.iter().map(|(k, n)| (k.clone(), n.render(ctx))).collect::<Map<String, Value>>())
+            }
         }
     }
 }

@@ -23,10 +23,7 @@ pub fn build_context(
     };
     root.insert("org".into(), org);
     root.insert("org_membership".into(), membership);
-    root.insert(
-        "session".into(),
-        session.map_or(Value::Null, session_context),
-    );
+    root.insert("session".into(), session.map_or(Value::Null, session_context));
     Value::Object(root)
 }
 
@@ -46,30 +43,18 @@ fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
         (Some(only), None) | (None, Some(only)) => Value::String(only.to_owned()),
         (None, None) => Value::Null,
     };
-    let primary_email = user.primary_email_address_id.as_deref().and_then(|id| {
-        user.email_addresses
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| e.email_address.as_str())
-    });
-    let primary_phone = user.primary_phone_number_id.as_deref().and_then(|id| {
-        user.phone_numbers
-            .iter()
-            .find(|p| p.id == id)
-            .map(|p| p.phone_number.as_str())
-    });
-    let email_verified = user
-        .email_addresses
-        .iter()
-        .any(|e| is_verified(e.verification.as_ref()));
-    let phone_verified = user
-        .phone_numbers
-        .iter()
-        .any(|p| is_verified(p.verification.as_ref()));
-    let organizations: Map<String, Value> = memberships
-        .iter()
-        .map(|(org_id, role)| (org_id.clone(), Value::String(role.clone())))
-        .collect();
+    let primary_email = user
+        .primary_email_address_id
+        .as_deref()
+        .and_then(|id| user.email_addresses.iter().find(|e| e.id == id).map(|e| e.email_address.as_str()));
+    let primary_phone = user
+        .primary_phone_number_id
+        .as_deref()
+        .and_then(|id| user.phone_numbers.iter().find(|p| p.id == id).map(|p| p.phone_number.as_str()));
+    let email_verified = user.email_addresses.iter().any(|e| is_verified(e.verification.as_ref()));
+    let phone_verified = user.phone_numbers.iter().any(|p| is_verified(p.verification.as_ref()));
+    let organizations: Map<String, Value> =
+        memberships.iter().map(|(org_id, role)| (org_id.clone(), Value::String(role.clone()))).collect();
 
     let mut m = Map::new();
     m.insert("id".into(), Value::String(user.id.clone()));
@@ -78,14 +63,8 @@ fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
     m.insert("full_name".into(), full_name);
     m.insert("username".into(), opt_str(user.username.as_deref()));
     m.insert("external_id".into(), opt_str(user.external_id.as_deref()));
-    m.insert(
-        "created_at".into(),
-        Value::from(user.created_at.div_euclid(1000)),
-    );
-    m.insert(
-        "updated_at".into(),
-        Value::from(user.updated_at.div_euclid(1000)),
-    );
+    m.insert("created_at".into(), Value::from(user.created_at.div_euclid(1000)));
+    m.insert("updated_at".into(), Value::from(user.updated_at.div_euclid(1000)));
     m.insert("primary_email_address".into(), opt_str(primary_email));
     m.insert("primary_phone_number".into(), opt_str(primary_phone));
     m.insert("email_verified".into(), Value::Bool(email_verified));
@@ -93,22 +72,10 @@ fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
     m.insert("has_verified_email".into(), Value::Bool(email_verified));
     m.insert("has_verified_phone".into(), Value::Bool(phone_verified));
     m.insert("image_url".into(), Value::String(user.image_url.clone()));
-    m.insert(
-        "profile_image_url".into(),
-        Value::String(user.image_url.clone()),
-    );
-    m.insert(
-        "two_factor_enabled".into(),
-        Value::Bool(user.two_factor_enabled),
-    );
-    m.insert(
-        "public_metadata".into(),
-        Value::Object(user.public_metadata.clone()),
-    );
-    m.insert(
-        "unsafe_metadata".into(),
-        Value::Object(user.unsafe_metadata.clone()),
-    );
+    m.insert("profile_image_url".into(), Value::String(user.image_url.clone()));
+    m.insert("two_factor_enabled".into(), Value::Bool(user.two_factor_enabled));
+    m.insert("public_metadata".into(), Value::Object(user.public_metadata.clone()));
+    m.insert("unsafe_metadata".into(), Value::Object(user.unsafe_metadata.clone()));
     m.insert("organizations".into(), Value::Object(organizations));
     Value::Object(m)
 }
@@ -119,25 +86,15 @@ fn org_context(org: &Organization, membership: &OrganizationMembership) -> Value
     m.insert("name".into(), Value::String(org.name.clone()));
     m.insert("slug".into(), Value::String(org.slug.clone()));
     m.insert("role".into(), Value::String(membership.role.clone()));
-    m.insert(
-        "public_metadata".into(),
-        Value::Object(org.public_metadata.clone()),
-    );
+    m.insert("public_metadata".into(), Value::Object(org.public_metadata.clone()));
     m.insert("image_url".into(), Value::String(org.image_url.clone()));
     Value::Object(m)
 }
 
 fn membership_context(membership: &OrganizationMembership) -> Value {
-    let permissions = membership
-        .permissions
-        .iter()
-        .map(|p| Value::String(p.clone()))
-        .collect();
+    let permissions = membership.permissions.iter().map(|p| Value::String(p.clone())).collect();
     let mut m = Map::new();
-    m.insert(
-        "public_metadata".into(),
-        Value::Object(membership.public_metadata.clone()),
-    );
+    m.insert("public_metadata".into(), Value::Object(membership.public_metadata.clone()));
     m.insert("permissions".into(), Value::Array(permissions));
     m.insert("role".into(), Value::String(membership.role.clone()));
     Value::Object(m)
@@ -147,9 +104,6 @@ fn session_context(session: &Session) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), Value::String(session.id.clone()));
     m.insert("actor".into(), session.actor.clone().unwrap_or(Value::Null));
-    m.insert(
-        "status".into(),
-        Value::String(session.status.as_str().to_owned()),
-    );
+    m.insert("status".into(), Value::String(session.status.as_str().to_owned()));
     Value::Object(m)
 }

@@ -102,17 +102,11 @@ impl CompiledClaims {
     /// Renders the template against a context tree from [`build_context`] (or any JSON object whose
     /// top-level keys are the roots). Never fails: anything missing renders as `null`.
     pub fn render(&self, ctx: &Value) -> Map<String, Value> {
-        self.claims
-            .iter()
-            .map(|(key, node)| (key.clone(), node.render(ctx)))
-            .collect()
+        self.claims.iter().map(|(key, node)| (key.clone(), node.render(ctx))).collect()
     }
 }
 
 /// Convenience: compile + render.
-pub fn render_claims(
-    claims: &Map<String, Value>,
-    ctx: &Value,
-) -> Result<Map<String, Value>, ShortcodeError> {
+pub fn render_claims(claims: &Map<String, Value>, ctx: &Value) -> Result<Map<String, Value>, ShortcodeError> {
     Ok(CompiledClaims::compile(claims)?.render(ctx))
 }

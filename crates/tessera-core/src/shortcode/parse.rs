@@ -18,11 +18,7 @@ pub(crate) fn parse_string(s: &str) -> Result<Node, String> {
         if open > pos {
             segments.push(Segment::Text(s[pos..open].to_owned()));
         }
-        let mut cursor = Cursor {
-            s,
-            pos: open + 2,
-            open,
-        };
+        let mut cursor = Cursor { s, pos: open + 2, open };
         if !cursor.rest().contains("}}") {
             return Err(cursor.unterminated());
         }
@@ -47,11 +43,7 @@ fn column(s: &str, pos: usize) -> usize {
 }
 
 fn is_key_char(c: char) -> bool {
-    !c.is_whitespace()
-        && !matches!(
-            c,
-            '.' | '|' | '\'' | '"' | '{' | '}' | '[' | ']' | '(' | ')' | ','
-        )
+    !c.is_whitespace() && !matches!(c, '.' | '|' | '\'' | '"' | '{' | '}' | '[' | ']' | '(' | ')' | ',')
 }
 
 fn is_ident_char(c: char) -> bool {
@@ -127,10 +119,7 @@ impl<'s> Cursor<'s> {
             }
             return Err(match self.peek() {
                 Some(c) if rest.contains("}}") => {
-                    format!(
-                        "expected \"||\" or \"}}}}\" at column {}, found \"{c}\"",
-                        self.col(self.pos)
-                    )
+                    format!("expected \"||\" or \"}}}}\" at column {}, found \"{c}\"", self.col(self.pos))
                 }
                 _ => self.unterminated(),
             });
@@ -144,10 +133,7 @@ impl<'s> Cursor<'s> {
                 self.pos += 1;
                 let rest = self.rest();
                 let Some(len) = rest.find('\'') else {
-                    return Err(format!(
-                        "unterminated string literal at column {}",
-                        self.col(start)
-                    ));
+                    return Err(format!("unterminated string literal at column {}", self.col(start)));
                 };
                 let text = rest[..len].to_owned();
                 self.pos += len + 1;
@@ -177,12 +163,7 @@ impl<'s> Cursor<'s> {
             prev = c;
             ok
         });
-        let invalid = || {
-            format!(
-                "invalid number \"{token}\" at column {}",
-                column(self.s, start)
-            )
-        };
+        let invalid = || format!("invalid number \"{token}\" at column {}", column(self.s, start));
         if !is_number(token) {
             return Err(invalid());
         }
@@ -197,11 +178,7 @@ impl<'s> Cursor<'s> {
         };
         let number = match number {
             Some(n) => n,
-            None => token
-                .parse::<f64>()
-                .ok()
-                .and_then(Number::from_f64)
-                .ok_or_else(invalid)?,
+            None => token.parse::<f64>().ok().and_then(Number::from_f64).ok_or_else(invalid)?,
         };
         Ok(Operand::Literal(Value::Number(number)))
     }

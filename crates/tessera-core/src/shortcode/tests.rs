@@ -113,10 +113,7 @@ fn session(actor: Value) -> Session {
 }
 
 fn memberships() -> Vec<(String, String)> {
-    vec![
-        ("org_1".into(), "org:admin".into()),
-        ("org_2".into(), "org:member".into()),
-    ]
+    vec![("org_1".into(), "org:admin".into()), ("org_2".into(), "org:member".into())]
 }
 
 /// Where a case's context comes from.
@@ -141,24 +138,11 @@ impl Fx {
         let mem = membership();
         let active = Some((&org, &mem));
         match self {
-            Fx::Full => build_context(
-                &user_with(json!({})),
-                Some(&session(Value::Null)),
-                active,
-                &memberships(),
-            ),
-            Fx::FullWith(o) => build_context(
-                &user_with(o.clone()),
-                Some(&session(Value::Null)),
-                active,
-                &memberships(),
-            ),
-            Fx::NoOrg => build_context(
-                &user_with(json!({})),
-                Some(&session(Value::Null)),
-                None,
-                &[],
-            ),
+            Fx::Full => build_context(&user_with(json!({})), Some(&session(Value::Null)), active, &memberships()),
+            Fx::FullWith(o) => {
+                build_context(&user_with(o.clone()), Some(&session(Value::Null)), active, &memberships())
+            }
+            Fx::NoOrg => build_context(&user_with(json!({})), Some(&session(Value::Null)), None, &[]),
             Fx::Impersonated => build_context(
                 &user_with(json!({})),
                 Some(&session(json!({"sub": "user_admin"}))),
@@ -424,18 +408,10 @@ fn table() {
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|(name, fx, template, expected)| {
-            check(template, &fx.ctx(), expected)
-                .err()
-                .map(|e| format!("{name}: {e}"))
+            check(template, &fx.ctx(), expected).err().map(|e| format!("{name}: {e}"))
         })
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,15 +470,10 @@ fn syntax_errors() {
             Value::Object(m) => m.clone(),
             other => wrap(other.clone()),
         };
-        let expected = ShortcodeError {
-            path: path.into(),
-            message: message.into(),
-        };
+        let expected = ShortcodeError { path: path.into(), message: message.into() };
         match CompiledClaims::compile(&claims) {
             Ok(_) => failures.push(format!("{template}: compiled, expected {expected}")),
-            Err(e) if e != expected => {
-                failures.push(format!("{template}: got {e}, expected {expected}"))
-            }
+            Err(e) if e != expected => failures.push(format!("{template}: got {e}, expected {expected}")),
             Err(_) => {}
         }
     }
@@ -531,30 +502,15 @@ fn keys_are_not_parsed() {
 fn compiled_once_rendered_against_many_contexts() {
     let claims = json!({"sub_name": "{{user.full_name || 'anon'}}", "org": "{{org.slug}}"});
     let compiled = CompiledClaims::compile(claims.as_object().expect("object")).expect("compiles");
-    assert_eq!(
-        Value::Object(compiled.render(&Fx::Full.ctx())),
-        json!({"sub_name": "John Doe", "org": "acme"})
-    );
-    assert_eq!(
-        Value::Object(compiled.render(&Fx::Bare.ctx())),
-        json!({"sub_name": "anon", "org": null})
-    );
-    assert_eq!(
-        Value::Object(compiled.render(&Fx::Full.ctx())),
-        json!({"sub_name": "John Doe", "org": "acme"})
-    );
+    assert_eq!(Value::Object(compiled.render(&Fx::Full.ctx())), json!({"sub_name": "John Doe", "org": "acme"}));
+    assert_eq!(Value::Object(compiled.render(&Fx::Bare.ctx())), json!({"sub_name": "anon", "org": null}));
+    assert_eq!(Value::Object(compiled.render(&Fx::Full.ctx())), json!({"sub_name": "John Doe", "org": "acme"}));
 }
 
 #[test]
 fn context_never_contains_private_metadata() {
     let ctx = Fx::Full.ctx().to_string();
-    for secret in [
-        "s3cret",
-        "cus_secret",
-        "salary",
-        "private_metadata",
-        "legacy.png",
-    ] {
+    for secret in ["s3cret", "cus_secret", "salary", "private_metadata", "legacy.png"] {
         assert!(!ctx.contains(secret), "context leaks {secret}: {ctx}");
     }
 }
@@ -562,11 +518,7 @@ fn context_never_contains_private_metadata() {
 #[test]
 fn context_shape() {
     let ctx = Fx::Full.ctx();
-    let keys = |v: &Value| {
-        v.as_object()
-            .map(|m| m.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
-    };
+    let keys = |v: &Value| v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     assert_eq!(keys(&ctx), ["org", "org_membership", "session", "user"]);
     assert_eq!(
         keys(&ctx["user"]),
@@ -593,18 +545,9 @@ fn context_shape() {
             "username",
         ]
     );
-    assert_eq!(
-        keys(&ctx["org"]),
-        ["id", "image_url", "name", "public_metadata", "role", "slug"]
-    );
-    assert_eq!(
-        keys(&ctx["org_membership"]),
-        ["permissions", "public_metadata", "role"]
-    );
+    assert_eq!(keys(&ctx["org"]), ["id", "image_url", "name", "public_metadata", "role", "slug"]);
+    assert_eq!(keys(&ctx["org_membership"]), ["permissions", "public_metadata", "role"]);
     assert_eq!(keys(&ctx["session"]), ["actor", "id", "status"]);
     let bare = Fx::Bare.ctx();
-    assert_eq!(
-        (&bare["org"], &bare["org_membership"], &bare["session"]),
-        (&Value::Null, &Value::Null, &Value::Null)
-    );
+    assert_eq!((&bare["org"], &bare["org_membership"], &bare["session"]), (&Value::Null, &Value::Null, &Value::Null));
 }

@@ -46,10 +46,7 @@ pub async fn healthz(State(state): St) -> Response {
 }
 
 pub async fn not_found() -> HttpError {
-    HttpError(ApiError::not_found(
-        "not found",
-        "The requested resource was not found.",
-    ))
+    HttpError(ApiError::not_found("not found", "The requested resource was not found."))
 }
 
 pub async fn method_not_allowed() -> HttpError {

@@ -37,11 +37,7 @@ pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Organi
     operation_id = "UpdateOrganization",
     request_body = tessera_types::UpdateOrganizationRequestBody,
     responses((status = 200, description = "The updated organization. Metadata fields given replace the stored ones.", body = Organization)))]
-pub async fn update(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<Organization>> {
+pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Organization>> {
     Ok(Json(s.app.update_organization(&id, b).await?))
 }
 
@@ -56,11 +52,7 @@ pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Del
     operation_id = "MergeOrganizationMetadata",
     request_body = OrganizationMetadataRequestBody,
     responses((status = 200, description = "The organization, metadata deep-merged (`null` deletes a key at any depth).", body = Organization)))]
-pub async fn merge_metadata(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<Organization>> {
+pub async fn merge_metadata(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Organization>> {
     Ok(Json(s.app.merge_organization_metadata(&id, b).await?))
 }
 

@@ -49,11 +49,7 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Ses
         (status = 200, description = "A session token for an active or pending session.", body = Token),
         (status = 404, description = "No such session, or the session is not active or pending.", body = ClerkErrors),
     ))]
-pub async fn session_token(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<Token>> {
+pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Token>> {
     Ok(Json(s.app.mint_session_token(&id, b).await?))
 }
 

@@ -35,11 +35,7 @@ pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<JwtTem
     operation_id = "UpdateJWTTemplate",
     request_body = tessera_types::CreateJwtTemplateRequestBody,
     responses((status = 200, description = "The updated template. `name` and `claims` are required; omitted settings keep their stored values.", body = JwtTemplate)))]
-pub async fn update(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<JwtTemplate>> {
+pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<JwtTemplate>> {
     Ok(Json(s.app.update_template(&id, b).await?))
 }
 

@@ -26,10 +26,7 @@ pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Vec<User>>> 
     responses((status = 200, description = "How many users match the filters.", body = TotalCount)))]
 pub async fn count(State(s): St, Query(q): Query) -> HttpResult<Json<TotalCount>> {
     let total_count = s.app.count_users(&q).await?;
-    Ok(Json(TotalCount {
-        object: object::TOTAL_COUNT.to_owned(),
-        total_count,
-    }))
+    Ok(Json(TotalCount { object: object::TOTAL_COUNT.to_owned(), total_count }))
 }
 
 #[utoipa::path(get, path = "/users/{user_id}", tag = "Users", operation_id = "GetUser",
@@ -55,11 +52,7 @@ pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Del
     operation_id = "UpdateUserMetadata",
     request_body = tessera_types::UpdateMetadataRequestBody,
     responses((status = 200, description = "The user, metadata deep-merged (`null` deletes a key at any depth).", body = User)))]
-pub async fn merge_metadata(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<User>> {
+pub async fn merge_metadata(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.merge_user_metadata(&id, b).await?))
 }
 
@@ -67,11 +60,7 @@ pub async fn merge_metadata(
     operation_id = "ReplaceUserMetadata",
     request_body = tessera_types::UpdateMetadataRequestBody,
     responses((status = 200, description = "The user, each given metadata field replaced whole.", body = User)))]
-pub async fn replace_metadata(
-    State(s): St,
-    Path(id): Path<String>,
-    Body(b): Body,
-) -> HttpResult<Json<User>> {
+pub async fn replace_metadata(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.replace_user_metadata(&id, b).await?))
 }
 

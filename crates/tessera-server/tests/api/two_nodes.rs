@@ -19,17 +19,11 @@ async fn two_nodes(config: Config, dir: Option<tempfile::TempDir>) -> (TestApp, 
 }
 
 async fn mint(node: &TestApp, session: &str, template: &str) -> Resp {
-    node.post(&format!("/sessions/{session}/tokens/{template}"), json!({}))
-        .await
+    node.post(&format!("/sessions/{session}/tokens/{template}"), json!({})).await
 }
 
 fn hs256(node: &TestApp, jwt: &str, secret: &str) -> Map<String, Value> {
-    verify_with_key(
-        node,
-        jwt,
-        &DecodingKey::from_secret(secret.as_bytes()),
-        Algorithm::HS256,
-    )
+    verify_with_key(node, jwt, &DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256)
 }
 
 async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
@@ -37,10 +31,7 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
     let o = a.org("Two Nodes", &id(&u)).await;
     let s = id(&a.session(&id(&u), Some(&id(&o))).await);
     let claims = json!({"v": "one", "name": "{{user.first_name}}", "role": "{{org.role}}"});
-    let claims_tpl = id(a
-        .post("/jwt_templates", json!({"name": "claims", "claims": claims}))
-        .await
-        .ok());
+    let claims_tpl = id(a.post("/jwt_templates", json!({"name": "claims", "claims": claims})).await.ok());
     let keyed = a
         .post(
             "/jwt_templates",
@@ -52,19 +43,10 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
         .clone();
 
     // B mints first: its caches (compiled claims, parsed key) are now warm.
-    let jwt = mint(b, &s, "claims").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let jwt = mint(b, &s, "claims").await.ok()["jwt"].as_str().unwrap().to_owned();
     let c = crate::tokens::verify_with_jwks(b, &jwt).await;
-    assert_eq!(
-        (&c["v"], &c["name"], &c["role"]),
-        (&json!("one"), &json!("Ada"), &json!("org:admin"))
-    );
-    let jwt = mint(b, &s, "keyed").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!((&c["v"], &c["name"], &c["role"]), (&json!("one"), &json!("Ada"), &json!("org:admin")));
+    let jwt = mint(b, &s, "keyed").await.ok()["jwt"].as_str().unwrap().to_owned();
     hs256(b, &jwt, "first-secret-of-node-a-0123456789");
 
     // A changes the template's claims: B's next mint renders the new ones.
@@ -74,31 +56,15 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
     )
     .await
     .ok();
-    let jwt = mint(b, &s, "claims").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let jwt = mint(b, &s, "claims").await.ok()["jwt"].as_str().unwrap().to_owned();
     assert_eq!(crate::tokens::verify_with_jwks(b, &jwt).await["v"], "two");
 
     // A changes the user and the membership role: B's next mint shows both.
-    a.patch(&format!("/users/{}", id(&u)), json!({"first_name": "Grace"}))
-        .await
-        .ok();
-    a.patch(
-        &format!("/organizations/{}/memberships/{}", id(&o), id(&u)),
-        json!({"role": "org:member"}),
-    )
-    .await
-    .ok();
-    let jwt = mint(b, &s, "claims").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    a.patch(&format!("/users/{}", id(&u)), json!({"first_name": "Grace"})).await.ok();
+    a.patch(&format!("/organizations/{}/memberships/{}", id(&o), id(&u)), json!({"role": "org:member"})).await.ok();
+    let jwt = mint(b, &s, "claims").await.ok()["jwt"].as_str().unwrap().to_owned();
     let c = crate::tokens::verify_with_jwks(b, &jwt).await;
-    assert_eq!(
-        (&c["name"], &c["role"]),
-        (&json!("Grace"), &json!("org:member"))
-    );
+    assert_eq!((&c["name"], &c["role"]), (&json!("Grace"), &json!("org:member")));
 
     // A replaces the custom key: B's next mint signs with the new one, not the cached old one.
     a.patch(
@@ -108,45 +74,21 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
     )
     .await
     .ok();
-    let jwt = mint(b, &s, "keyed").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        hs256(b, &jwt, "second-secret-of-node-a-012345678")["k"],
-        2
-    );
+    let jwt = mint(b, &s, "keyed").await.ok()["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(hs256(b, &jwt, "second-secret-of-node-a-012345678")["k"], 2);
 
     // A deletes the template: B's next mint is a 404.
-    a.delete(&format!("/jwt_templates/{claims_tpl}"))
-        .await
-        .ok();
-    mint(b, &s, "claims")
-        .await
-        .err(404, "resource_not_found");
+    a.delete(&format!("/jwt_templates/{claims_tpl}")).await.ok();
+    mint(b, &s, "claims").await.err(404, "resource_not_found");
     // … and a new template under the same name is used at once.
-    a.post(
-        "/jwt_templates",
-        json!({"name": "claims", "claims": {"v": "three"}}),
-    )
-    .await
-    .ok();
-    let jwt = mint(b, &s, "claims").await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    a.post("/jwt_templates", json!({"name": "claims", "claims": {"v": "three"}})).await.ok();
+    let jwt = mint(b, &s, "claims").await.ok()["jwt"].as_str().unwrap().to_owned();
     assert_eq!(crate::tokens::verify_with_jwks(b, &jwt).await["v"], "three");
 
     // A revokes the session: B's next mint, template or session token, is a 404.
-    a.post(&format!("/sessions/{s}/revoke"), json!({}))
-        .await
-        .ok();
-    mint(b, &s, "keyed")
-        .await
-        .err(404, "resource_not_found");
-    b.post(&format!("/sessions/{s}/tokens"), json!({}))
-        .await
-        .err(404, "resource_not_found");
+    a.post(&format!("/sessions/{s}/revoke"), json!({})).await.ok();
+    mint(b, &s, "keyed").await.err(404, "resource_not_found");
+    b.post(&format!("/sessions/{s}/tokens"), json!({})).await.err(404, "resource_not_found");
 }
 
 #[tokio::test]
