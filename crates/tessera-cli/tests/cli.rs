@@ -187,7 +187,7 @@ fn the_master_key_rotates_and_every_key_still_opens_after_a_restart() {
     let start = |extra: &[&str]| {
         let mut args = vec!["--data-dir", data_s];
         args.extend_from_slice(extra);
-        serve_on_disk(&args)
+        spawn_server(&args)
     };
     let server = start(&[]);
     let claims = dir.path().join("c.json");
@@ -248,7 +248,3 @@ aov43q5665gc3WIxLIqWpBtoRAyhRANCAATf6jhxbp9Sa7Ba8/LRT2b0Jn8VyFWr
 RyIQMZv4+aOzKehte+//S8qmUjBBeOVKKE+qCPYz/gI0bQi0nBGeilNQ
 -----END PRIVATE KEY-----
 ";
-
-fn serve_on_disk(args: &[&str]) -> Server {
-    spawn_server(args)
-}

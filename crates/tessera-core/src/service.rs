@@ -386,7 +386,13 @@ impl Tessera {
     /// True if `key` is a valid secret key. Hashes are compared in constant time; keys created by
     /// other nodes are found in the store and remembered.
     pub async fn authenticate(&self, key: &str) -> ApiResult<bool> {
-        let hash = tessera_jwt::sha256_hex(key.as_bytes());
+        self.authenticate_hash(&tessera_jwt::sha256_hex(key.as_bytes())).await
+    }
+
+    /// [`Tessera::authenticate`] for a key already hashed (lowercase hex SHA-256), so callers that
+    /// also key other state by the hash compute it once.
+    pub async fn authenticate_hash(&self, hash: &str) -> ApiResult<bool> {
+        let hash = hash.to_owned();
         {
             let known = self.known_secret_hashes.read().map_err(|_| ApiError::internal())?;
             let now = self.now_ms();

@@ -66,12 +66,13 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     if key.is_empty() {
         return failed(format_invalid());
     }
-    match state.app.authenticate(key).await {
+    let hash = tessera_jwt::sha256_hex(key.as_bytes());
+    match state.app.authenticate_hash(&hash).await {
         Ok(true) => {}
         Ok(false) => return failed(key_invalid()),
         Err(e) => return error_response(e),
     }
-    if let Err(wait) = state.per_key.take(&tessera_jwt::sha256_hex(key.as_bytes())) {
+    if let Err(wait) = state.per_key.take(&hash) {
         return error_response(too_many(wait));
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
