@@ -2,21 +2,26 @@
 # Compatibility suite: Clerk's official Python SDK (clerk-backend-api, pinned in requirements.txt) and
 # JavaScript SDK (@clerk/backend, pinned in node/package.json + node/package-lock.json) against a real
 # Tessera server. The JavaScript suite (node/test_clerk_backend.mjs) runs after the Python one against
-# the same server (SQLite, and the first PostgreSQL server); it needs node >= 20.9 and npm, and is
-# skipped with a notice when they are missing (a failure when CI is set).
+# the same server, on every server the Python suite runs against (SQLite, PostgreSQL, and PostgreSQL
+# after a restart); it needs node >= 20.9 and npm, and is skipped with a notice when they are missing
+# (a failure when CI is set).
 #
 #   compat/run.sh                      # SQLite (in memory, --ephemeral)
-#   TESSERA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres compat/run.sh
+#   TESSERA_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres compat/run.sh
 #                                      # SQLite, then PostgreSQL in a fresh database, then a restart
 #                                      # on that database to check that everything survived it
 #
 # Environment:
-#   TESSERA_BIN           server binary to use; unset: `cargo build -p tessera-cli` and target/debug/tessera
-#   TESSERA_DATABASE_URL  a PostgreSQL server URL; each run creates (and afterwards drops) its own database
-#                         (TESSERA_DATABASE_URL_FOR_COMPAT is read too, for .ci/run)
-#   COMPAT_KEEP_DB=1      keep that database for inspection
-#   COMPAT_PYTHON         python3 used to create compat/.venv (default: python3)
-#   CI                    when set, missing node/npm counts as a failure instead of a skipped suite
+#   TESSERA_BIN                server binary to use; unset: `cargo build -p tessera-cli` and target/debug/tessera
+#   TESSERA_TEST_DATABASE_URL  a PostgreSQL server URL (the README's variable, shared with `cargo test`); each
+#                              run creates (and afterwards drops) its own database. Unset: the PostgreSQL
+#                              and restart runs are skipped with a notice, or fail when CI is set.
+#   COMPAT_KEEP_DB=1           keep that database for inspection
+#   COMPAT_PYTHON              python3 used to create compat/.venv (default: python3)
+#   CI                         when set, a suite that cannot run (no node/npm, no PostgreSQL URL) is a failure
+#
+# Every sub-suite must report at least the number of checks it is known to have (MIN_CHECKS below): a
+# suite that stops early, or whose checks were lost, fails the run even when nothing it ran failed.
 #
 # Prints PASS/FAIL per check, then `N passed, M failed` alone on the last line; exits 1 on any failure.
 set -euo pipefail
@@ -27,7 +32,13 @@ VENV="$COMPAT_DIR/.venv"
 NODE_DIR="$COMPAT_DIR/node"
 SECRET_KEY="sk_test_compat$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-compat.XXXXXX")"
-PG_URL="${TESSERA_DATABASE_URL:-${TESSERA_DATABASE_URL_FOR_COMPAT:-}}"
+PG_URL="${TESSERA_TEST_DATABASE_URL:-}"
+# The fewest checks each sub-suite is known to have. Raise them when checks are added.
+declare -A MIN_CHECKS=(
+  [sqlite]=71 [sqlite-js]=31
+  [postgres]=71 [postgres-js]=31
+  [postgres-restart]=14 [postgres-restart-js]=31
+)
 # The server reads TESSERA_* from the environment; here only flags configure it.
 for var in $(compgen -v TESSERA_); do
   [[ "$var" == TESSERA_BIN ]] || unset "$var"
@@ -37,6 +48,7 @@ SERVER_PID=""
 PG_DB=""
 TOTAL_PASSED=0
 TOTAL_FAILED=0
+SKIPPED=()
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -152,7 +164,10 @@ run_suite() {
 # run_node_suite NAME: runs node/test_clerk_backend.mjs against BASE_URL (when node is ready) and adds
 # its counts to the totals.
 run_node_suite() {
-  [[ -n "$NODE_READY" ]] || return 0
+  if [[ -z "$NODE_READY" ]]; then
+    SKIPPED+=("$1 (node/npm missing)")
+    return 0
+  fi
   local name="$1"
   local out="$WORK/$name.out"
   log "$name: @clerk/backend suite against $BASE_URL"
@@ -178,6 +193,11 @@ add_counts() {
   log "$name: $summary"
   TOTAL_PASSED=$((TOTAL_PASSED + p))
   TOTAL_FAILED=$((TOTAL_FAILED + f))
+  local want="${MIN_CHECKS[$name]:-1}"
+  if ((p + f < want)); then
+    echo "$name: ran $((p + f)) checks, fewer than the $want it is known to have" >&2
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
+  fi
 }
 
 # --- SQLite -----------------------------------------------------------------------------------
@@ -192,7 +212,7 @@ stop_server
 # --- PostgreSQL -------------------------------------------------------------------------------
 if [[ -n "$PG_URL" ]]; then
   if ! command -v psql >/dev/null 2>&1; then
-    echo "TESSERA_DATABASE_URL is set but psql is not installed; cannot create a database" >&2
+    echo "TESSERA_TEST_DATABASE_URL is set but psql is not installed; cannot create a database" >&2
     TOTAL_FAILED=$((TOTAL_FAILED + 1))
   else
     PG_DB="tessera_compat_$(date +%s)_$$"
@@ -214,6 +234,7 @@ EOF
       # Restart on the same database and master key: data, keys and custom template keys survive.
       if start_server "$WORK/postgres-restart.log" --database-url "$DB_URL" --master-key "$MASTER_KEY" --data-dir "$WORK/pg-data"; then
         run_suite postgres-restart --after-restart "$STATE"
+        run_node_suite postgres-restart-js
       else
         TOTAL_FAILED=$((TOTAL_FAILED + 1))
       fi
@@ -222,7 +243,15 @@ EOF
     fi
     stop_server
   fi
+elif [[ -n "${CI:-}" ]]; then
+  echo "TESSERA_TEST_DATABASE_URL is not set: the PostgreSQL and restart suites cannot run (a failure because CI is set)" >&2
+  TOTAL_FAILED=$((TOTAL_FAILED + 1))
+else
+  SKIPPED+=("postgres, postgres-js, postgres-restart, postgres-restart-js (TESSERA_TEST_DATABASE_URL is not set)")
 fi
 
+if ((${#SKIPPED[@]})); then
+  echo "notice: skipped: ${SKIPPED[*]}" >&2
+fi
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 [[ "$TOTAL_FAILED" -eq 0 ]]

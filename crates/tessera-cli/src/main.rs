@@ -27,7 +27,7 @@ struct Cli {
 /// Where admin commands send their requests.
 #[derive(Args, Clone)]
 struct Remote {
-    /// Base URL of Tessera (or Clerk: https://api.clerk.com).
+    /// Base URL of Tessera (or Clerk: `https://api.clerk.com`).
     #[arg(long, env = "TESSERA_URL", default_value = "http://127.0.0.1:8080", global = true)]
     url: String,
     /// Secret key (sk_test_…).
@@ -88,7 +88,7 @@ enum Command {
     /// Verify a token offline; exit status 0 when valid, 1 when not (the reason is printed).
     Verify {
         jwt: String,
-        /// JWKS URL (default: <url>/.well-known/jwks.json).
+        /// JWKS URL (default: `<url>/.well-known/jwks.json`).
         #[arg(long, conflicts_with_all = ["jwks", "key", "hmac_secret"])]
         jwks_url: Option<String>,
         /// JWKS file.
@@ -346,13 +346,13 @@ struct ServeArgs {
     /// Accept this secret key (sk_test_…) instead of generating one on first start.
     #[arg(long, env = "TESSERA_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
-    /// 32-byte master key (base64 or hex) sealing private keys at rest; default: <data-dir>/master.key.
+    /// 32-byte master key (base64 or hex) sealing private keys at rest; default: `<data-dir>/master.key`.
     #[arg(long, env = "TESSERA_MASTER_KEY", hide_env_values = true)]
     master_key: Option<String>,
     /// PEM file with an RSA-2048 private key to use as the instance signing key.
     #[arg(long, env = "TESSERA_SIGNING_KEY")]
     signing_key: Option<PathBuf>,
-    /// Issuer (`iss`) of every token; default http://<listen address> at first start.
+    /// Issuer (`iss`) of every token; default `http://<listen address>` at first start.
     #[arg(long, env = "TESSERA_ISSUER")]
     issuer: Option<String>,
     /// Maximum session lifetime in seconds (expire_at).
