@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth_and_errors;
+mod clerk_schema;
 mod keys;
 mod limits;
 mod openapi;
