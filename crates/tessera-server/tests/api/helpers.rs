@@ -347,19 +347,28 @@ pub fn assert_api_err_param<T: std::fmt::Debug>(result: tessera_client::Result<T
 /// The client of the raw calls. The SDK's `tls` feature turns on reqwest's rustls without a default
 /// crypto provider for the whole test binary, so `reqwest::Client::new()` would panic ("No provider
 /// set"); this one gets its provider explicitly (the tests only speak plain HTTP).
-fn raw_http_client() -> reqwest::Client {
+/// Every call has a timeout, so a hung server fails the test instead of hanging it.
+pub fn raw_http_client() -> reqwest::Client {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-    reqwest::Client::builder().use_preconfigured_tls(tls).build().expect("an HTTP client")
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client")
 }
 
 fn sdk_for(base: &str, config: &Config) -> tessera_client::Client {
     let key = config.secret_key.as_ref().map_or(SECRET, |s| s.0.as_str());
-    tessera_client::Client::builder(base, key).max_retries(0).build().expect("an SDK client for the test server")
+    tessera_client::Client::builder(base, key)
+        .max_retries(0)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("an SDK client for the test server")
 }
 
 /// The RFC 7638 JWK thumbprint of a public JWK, computed here independently of the code under test:
