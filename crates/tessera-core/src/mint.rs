@@ -7,7 +7,7 @@
 //! statement on the SQL store), because each round trip to the database is most of what a mint costs
 //! beyond its signature (docs/performance.md). What is cached in memory is only
 //! derived from what was just read: the compiled claims and the parsed custom key of a template,
-//! reused while the stored record (updated_at, claims, sealed key) is unchanged.
+//! reused while the stored record (every field of the template, and the sealed key) is unchanged.
 
 use std::sync::Arc;
 
@@ -98,9 +98,10 @@ impl Tessera {
         let t = &rec.template;
         if let Ok(cache) = self.template_cache.lock()
             && let Some(c) = cache.get(&t.id)
-            && c.template.updated_at == t.updated_at
+            // Every field, not only `updated_at`: two writers that read the same version can store
+            // different lifetimes or skews under one `updated_at`.
+            && c.template == *t
             && c.sealed == rec.signing_key_sealed
-            && c.template.claims == t.claims
         {
             return Ok(c.clone());
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tessera_client::types::{CreateOrganizationRequestBody, CreateSessionRequestBody, CreateUserRequestBody};
 use tessera_client::{JwtTemplate, Organization, OrganizationMembership, Session, User};
 use tessera_core::clock::ManualClock;
@@ -347,17 +347,71 @@ pub fn assert_api_err_param<T: std::fmt::Debug>(result: tessera_client::Result<T
 /// The client of the raw calls. The SDK's `tls` feature turns on reqwest's rustls without a default
 /// crypto provider for the whole test binary, so `reqwest::Client::new()` would panic ("No provider
 /// set"); this one gets its provider explicitly (the tests only speak plain HTTP).
-fn raw_http_client() -> reqwest::Client {
+/// Every call has a timeout, so a hung server fails the test instead of hanging it.
+pub fn raw_http_client() -> reqwest::Client {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("TLS versions")
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
-    reqwest::Client::builder().use_preconfigured_tls(tls).build().expect("an HTTP client")
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client")
 }
 
 fn sdk_for(base: &str, config: &Config) -> tessera_client::Client {
     let key = config.secret_key.as_ref().map_or(SECRET, |s| s.0.as_str());
-    tessera_client::Client::builder(base, key).max_retries(0).build().expect("an SDK client for the test server")
+    tessera_client::Client::builder(base, key)
+        .max_retries(0)
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("an SDK client for the test server")
+}
+
+/// The RFC 7638 JWK thumbprint of a public JWK, computed here independently of the code under test:
+/// the required members in lexicographic order as compact JSON, SHA-256 by the `sha2` crate (the
+/// signing code hashes with aws-lc-rs), base64url without padding. Checked against the RFC's own
+/// example in `keys.rs`.
+pub fn rfc7638_thumbprint(jwk: &Value) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let members: &[&str] = match jwk["kty"].as_str() {
+        Some("RSA") => &["e", "kty", "n"],
+        Some("EC") => &["crv", "kty", "x", "y"],
+        Some("OKP") => &["crv", "kty", "x"],
+        other => panic!("no RFC 7638 members for kty {other:?}"),
+    };
+    let body: Vec<String> = members
+        .iter()
+        .map(|m| format!("\"{m}\":\"{}\"", jwk[*m].as_str().unwrap_or_else(|| panic!("{m} missing in {jwk}"))))
+        .collect();
+    let digest = sha2::Sha256::digest(format!("{{{}}}", body.join(",")).as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// The public JWK of a P-256 or Ed25519 SubjectPublicKeyInfo PEM, read by hand (the key is the tail
+/// of the DER: `04 ‖ x ‖ y` for P-256, the 32-byte point for Ed25519), not by the code under test.
+pub fn public_jwk_from_spki_pem(pem: &str) -> Value {
+    use base64::Engine as _;
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64.trim()).expect("base64 PEM body");
+    let url = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    match der.len() {
+        91 => {
+            let point = &der[der.len() - 65..];
+            assert_eq!(point[0], 4, "an uncompressed P-256 point");
+            json!({"kty": "EC", "crv": "P-256", "x": url(&point[1..33]), "y": url(&point[33..])})
+        }
+        44 => json!({"kty": "OKP", "crv": "Ed25519", "x": url(&der[12..])}),
+        n => panic!("not a P-256 or Ed25519 SPKI ({n} bytes)"),
+    }
+}
+
+/// A file of tessera-jwt's test fixtures (keys made with openssl, not by Tessera).
+pub fn jwt_fixture(name: &str) -> String {
+    let path = format!("{}/../tessera-jwt/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

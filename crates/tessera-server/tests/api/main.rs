@@ -4,6 +4,8 @@
 mod helpers;
 
 mod auth_and_errors;
+mod binary_logs;
+mod clerk_schema;
 mod keys;
 mod limits;
 mod openapi;

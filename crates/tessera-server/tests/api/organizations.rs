@@ -110,6 +110,11 @@ async fn organizations_update_merge_metadata_list_and_delete_with_their_membersh
     assert_eq!(r.unwrap().total_count, 2);
 
     let s = app.session(&u.id, Some(&o.id)).await;
+    app.template("org", json!({"org": "{{org.id}}", "role": "{{org.role}}", "slug": "{{org.slug}}"})).await;
+    let before = crate::tokens::verify_with_jwks(&app, &app.session_token(&s.id, None).await.unwrap().jwt).await;
+    assert_eq!(before["o"], json!({"id": o.id, "rol": "admin", "slg": "renamed"}));
+    let c = crate::tokens::verify_with_jwks(&app, &app.template_token(&s.id, "org", None).await.unwrap().jwt).await;
+    assert_eq!((&c["org"], &c["role"]), (&json!(o.id), &json!("org:admin")));
     let d = orgs.delete(&o.id).await.unwrap();
     assert_eq!((d.object.as_str(), d.deleted), ("organization", true));
     assert_api_err(orgs.get(&o.id).await, 404, "resource_not_found");
@@ -124,12 +129,23 @@ async fn organizations_update_merge_metadata_list_and_delete_with_their_membersh
         .await
         .unwrap();
     assert_eq!(mine.total_count, 1);
-    // The session keeps working without its organization.
-    app.sdk
+    // The session keeps working without its organization: its tokens verify against the JWKS, the
+    // session token has no `o` claim, and a template's org shortcodes render null.
+    let t = app
+        .sdk
         .sessions()
         .create_session_token(CreateSessionTokenRequest { session_id: s.id.clone(), body: Some(Default::default()) })
         .await
         .unwrap();
+    let c = crate::tokens::verify_with_jwks(&app, &t.jwt).await;
+    assert_eq!(
+        (c["sid"].as_str(), c["sub"].as_str(), c["sts"].as_str()),
+        (Some(s.id.as_str()), Some(u.id.as_str()), Some("active"))
+    );
+    assert!(!c.contains_key("o") && !c.contains_key("fea"), "no organization claims: {c:?}");
+    let c = crate::tokens::verify_with_jwks(&app, &app.template_token(&s.id, "org", None).await.unwrap().jwt).await;
+    assert_eq!((&c["org"], &c["role"], &c["slug"]), (&json!(null), &json!(null), &json!(null)), "{c:?}");
+    assert_eq!(c["sub"], json!(u.id));
     app.stop().await;
 }
 

@@ -218,12 +218,6 @@ async fn v1_session_tokens_carry_org_claims_when_configured() {
     app.stop().await;
 }
 
-fn pkcs8_pem(der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"))
-}
-
 #[tokio::test]
 async fn custom_signing_keys_sign_template_tokens_with_the_right_header_and_jwks() {
     let app = TestApp::spawn().await;
@@ -248,10 +242,15 @@ async fn custom_signing_keys_sign_template_tokens_with_the_right_header_and_jwks
     );
     assert_eq!((c["aud"].as_str(), c["role"].as_str()), (Some("authenticated"), Some("authenticated")));
 
-    // ES256 and EdDSA: a stable RFC 7638 kid, published in the JWKS.
-    for (alg, name) in [(tessera_jwt::Algorithm::ES256, "convex"), (tessera_jwt::Algorithm::EdDSA, "ed")] {
-        let key = tessera_jwt::SigningKey::generate(alg).unwrap();
-        let pem = pkcs8_pem(&key.to_storage_bytes());
+    // ES256 and EdDSA (keys made by openssl): the kid is the RFC 7638 thumbprint, computed here from
+    // the public key file by the test's own code, and the JWKS publishes that very public key.
+    for (alg, name, file) in [
+        (tessera_jwt::Algorithm::ES256, "convex", "p256_pkcs8"),
+        (tessera_jwt::Algorithm::EdDSA, "ed", "ed25519_pkcs8"),
+    ] {
+        let pem = jwt_fixture(&format!("{file}.pem"));
+        let public = public_jwk_from_spki_pem(&jwt_fixture(&format!("{file}.pub.pem")));
+        let expected_kid = rfc7638_thumbprint(&public);
         app.sdk
             .jwt_templates()
             .create(CreateJwtTemplateRequestBody {
@@ -266,8 +265,14 @@ async fn custom_signing_keys_sign_template_tokens_with_the_right_header_and_jwks
             .unwrap();
         let jwt = app.template_token(&s.id, name, None).await.unwrap().jwt;
         let h = header(&jwt);
-        assert_eq!(h["kid"].as_str(), key.thumbprint().as_deref());
+        assert_eq!(h["kid"].as_str(), Some(expected_kid.as_str()));
         assert_eq!(h["alg"], alg.as_str());
+        let jwks = app.get("/jwks").await.ok().clone();
+        let published = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == json!(expected_kid));
+        let published = published.unwrap_or_else(|| panic!("kid {expected_kid} is in the JWKS: {jwks}"));
+        for member in ["kty", "crv", "x", "y"] {
+            assert_eq!(published.get(member), public.get(member), "{member} of the published {name} key");
+        }
         let c = verify_with_jwks(&app, &jwt).await;
         assert_eq!(c["name"], "Ada Lovelace");
     }

@@ -91,26 +91,27 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
     b.post(&format!("/sessions/{s}/tokens"), json!({})).await.err(404, "resource_not_found");
 }
 
-#[tokio::test]
-async fn two_nodes_on_one_sqlite_file_see_each_others_changes_at_the_next_mint() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
+fn sqlite_config(dir: &tempfile::TempDir) -> Config {
+    Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().join("data"),
         secret_key: Some(Secret(SECRET.into())),
         ..Config::default()
-    };
-    let (a, b) = two_nodes(config, Some(dir)).await;
-    changes_on_a_are_seen_by_the_next_mint_on_b(&a, &b).await;
-    b.stop().await;
-    a.stop().await;
+    }
 }
 
-#[tokio::test]
-async fn two_nodes_on_one_postgresql_database_see_each_others_changes_at_the_next_mint() {
+/// Two nodes on one SQLite file.
+async fn sqlite_pair() -> (TestApp, TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sqlite_config(&dir);
+    two_nodes(config, Some(dir)).await
+}
+
+/// Two nodes on one fresh PostgreSQL database; None outside CI when none is configured.
+async fn postgres_pair() -> Option<(TestApp, TestApp)> {
     let Some((url, admin, name)) = fresh_postgres_url().await else {
         eprintln!("TESSERA_TEST_DATABASE_URL not set: skipping the PostgreSQL run (outside CI)");
-        return;
+        return None;
     };
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -122,7 +123,198 @@ async fn two_nodes_on_one_postgresql_database_see_each_others_changes_at_the_nex
     };
     let (mut a, b) = two_nodes(config, None).await;
     a.pg = Some((admin, name));
-    changes_on_a_are_seen_by_the_next_mint_on_b(&a, &b).await;
-    b.stop().await;
-    a.stop().await;
+    Some((a, b))
 }
+
+/// Runs a two-node scenario on one SQLite file and on one PostgreSQL database.
+macro_rules! on_sqlite_and_postgres {
+    ($scenario:ident, $sqlite:ident, $pg:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let (a, b) = sqlite_pair().await;
+            $scenario(&a, &b).await;
+            b.stop().await;
+            a.stop().await;
+        }
+
+        #[tokio::test]
+        async fn $pg() {
+            let Some((a, b)) = postgres_pair().await else { return };
+            $scenario(&a, &b).await;
+            b.stop().await;
+            a.stop().await;
+        }
+    };
+}
+
+on_sqlite_and_postgres!(
+    changes_on_a_are_seen_by_the_next_mint_on_b,
+    two_nodes_on_one_sqlite_file_see_each_others_changes_at_the_next_mint,
+    two_nodes_on_one_postgresql_database_see_each_others_changes_at_the_next_mint
+);
+
+fn core(node: &TestApp) -> &tessera_core::Tessera {
+    &node.running.as_ref().expect("the node runs").state.app
+}
+
+async fn status_with_key(node: &TestApp, key: &str) -> u16 {
+    node.raw(reqwest::Method::GET, "/v1/users", Some(&format!("Bearer {key}")), None).await.status.as_u16()
+}
+
+/// A secret key made and then revoked on A: B accepts it (finding it in the store), keeps accepting
+/// it for at most the documented re-check interval (30 s, on B's clock), then refuses it.
+async fn a_secret_key_revoked_on_a_is_refused_by_b_after_the_recheck_interval(a: &TestApp, b: &TestApp) {
+    use sha2::Digest as _;
+    let key = core(a).create_secret_key().await.unwrap();
+    let hash: String = sha2::Sha256::digest(key.as_bytes()).iter().map(|x| format!("{x:02x}")).collect();
+    let id = core(a).secret_keys().await.unwrap().into_iter().find(|r| r.key_hash == hash).expect("stored by hash").id;
+    assert_eq!(status_with_key(b, &key).await, 200, "B accepts a key made on A");
+    core(a).revoke_secret_key(&id).await.unwrap();
+    assert_eq!(status_with_key(a, &key).await, 401, "A refuses it at once");
+    b.advance_secs(29);
+    assert_eq!(status_with_key(b, &key).await, 200, "B may remember it within the 30 s re-check interval");
+    b.advance_secs(2);
+    let r = b.raw(reqwest::Method::GET, "/v1/users", Some(&format!("Bearer {key}")), None).await;
+    r.err(401, "clerk_key_invalid");
+    assert_eq!(status_with_key(b, SECRET).await, 200, "the other key still works on B");
+}
+
+on_sqlite_and_postgres!(
+    a_secret_key_revoked_on_a_is_refused_by_b_after_the_recheck_interval,
+    on_sqlite_a_secret_key_revoked_on_one_node_is_refused_by_the_other_within_the_recheck_interval,
+    on_postgresql_a_secret_key_revoked_on_one_node_is_refused_by_the_other_within_the_recheck_interval
+);
+
+async fn session_jwt(node: &TestApp, session: &str) -> String {
+    let r = node.post(&format!("/sessions/{session}/tokens"), json!({"expires_in_seconds": 3600})).await;
+    r.ok()["jwt"].as_str().unwrap().to_owned()
+}
+
+/// An instance key rotated on A: B publishes it after its next key reload (the 60 s tick, called
+/// here), signs with it once the publish delay has passed on B's clock, and tokens of the old key
+/// keep verifying against both nodes' JWKS.
+async fn a_key_rotated_on_a_is_published_and_used_by_b(a: &TestApp, b: &TestApp) {
+    let u = a.user("rotate@x.io").await;
+    let s = id(&a.session(&id(&u), None).await);
+    let old = session_jwt(b, &s).await;
+    let k1 = crate::tokens::header(&old)["kid"].as_str().unwrap().to_owned();
+    // A rotation in the very millisecond the instance key was made would tie on `created_at`.
+    a.advance_secs(1);
+    b.advance_secs(1);
+    let k2 = core(a).rotate_signing_key().await.unwrap();
+    assert_ne!(k1, k2);
+    core(b).reload_keys().await.unwrap();
+    let kids = |jwks: &Value| -> Vec<String> {
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap().to_owned()).collect()
+    };
+    let on_b = kids(b.get("/jwks").await.ok());
+    assert!(on_b.contains(&k1) && on_b.contains(&k2), "B publishes A's new key: {on_b:?}");
+    assert_eq!(crate::tokens::header(&session_jwt(b, &s).await)["kid"], json!(k1), "not signing before the delay");
+    a.advance_secs(360);
+    b.advance_secs(360);
+    core(b).reload_keys().await.unwrap();
+    let new = session_jwt(b, &s).await;
+    assert_eq!(crate::tokens::header(&new)["kid"], json!(k2), "B signs with the key made on A");
+    for node in [a, b] {
+        assert_eq!(crate::tokens::verify_with_jwks(node, &new).await["sid"], json!(s));
+        assert_eq!(crate::tokens::verify_with_jwks(node, &old).await["sid"], json!(s));
+    }
+}
+
+on_sqlite_and_postgres!(
+    a_key_rotated_on_a_is_published_and_used_by_b,
+    on_sqlite_an_instance_key_rotated_on_one_node_is_published_and_used_by_the_other,
+    on_postgresql_an_instance_key_rotated_on_one_node_is_published_and_used_by_the_other
+);
+
+/// A template update that changes only `lifetime`, then only `allowed_clock_skew`, all at one
+/// manual-clock millisecond, is seen by B's very next mint; and so is a change written by a second
+/// writer that read the same version (same `updated_at`, different lifetime), which the compiled-
+/// template cache once missed because it compared only `updated_at`, claims and the sealed key.
+async fn lifetime_and_skew_changes_are_seen_by_the_next_mint(a: &TestApp, b: &TestApp) {
+    let u = a.user("lifetime@x.io").await;
+    let s = id(&a.session(&id(&u), None).await);
+    let t = id(a.post("/jwt_templates", json!({"name": "life", "claims": {"k": 1}})).await.ok());
+    let times = |c: &Map<String, Value>| {
+        let iat = c["iat"].as_i64().unwrap();
+        (c["exp"].as_i64().unwrap() - iat, iat - c["nbf"].as_i64().unwrap())
+    };
+    let mint_b = || async {
+        let jwt = mint(b, &s, "life").await.ok()["jwt"].as_str().unwrap().to_owned();
+        times(&crate::tokens::verify_with_jwks(b, &jwt).await)
+    };
+    assert_eq!(mint_b().await, (60, 5));
+    a.patch(&format!("/jwt_templates/{t}"), json!({"name": "life", "claims": {"k": 1}, "lifetime": 120})).await.ok();
+    assert_eq!(mint_b().await, (120, 5), "only the lifetime changed");
+    a.patch(&format!("/jwt_templates/{t}"), json!({"name": "life", "claims": {"k": 1}, "allowed_clock_skew": 9}))
+        .await
+        .ok();
+    assert_eq!(mint_b().await, (120, 9), "only the skew changed");
+
+    // The losing writer of two concurrent updates: same version read, so the same `updated_at`.
+    let store = core(a).store();
+    let mut rec = store.get_template(&t).await.unwrap().expect("the template");
+    rec.template.lifetime = 600;
+    rec.template.allowed_clock_skew = 0;
+    assert!(store.update_template(&rec).await.unwrap());
+    assert_eq!(mint_b().await, (600, 0), "a change under the same updated_at");
+}
+
+on_sqlite_and_postgres!(
+    lifetime_and_skew_changes_are_seen_by_the_next_mint,
+    on_sqlite_a_lifetime_or_skew_only_update_is_seen_by_the_next_mint_on_another_node,
+    on_postgresql_a_lifetime_or_skew_only_update_is_seen_by_the_next_mint_on_another_node
+);
+
+/// A custom-key template whose key is replaced, then which is deleted. Tokens signed before keep
+/// verifying with the public key the customer holds. Tessera's JWKS, however, lists a template key
+/// only while a template uses it, so it drops the old key at once (reported; keeping it needs the
+/// store to remember retired template keys). Clerk publishes no custom keys at all.
+async fn replaced_and_deleted_custom_keys(a: &TestApp, b: &TestApp) {
+    let u = a.user("custom@x.io").await;
+    let s = id(&a.session(&id(&u), None).await);
+    let p256 = public_jwk_from_spki_pem(&jwt_fixture("p256_pkcs8.pub.pem"));
+    let ed = public_jwk_from_spki_pem(&jwt_fixture("ed25519_pkcs8.pub.pem"));
+    let (k1, k2) = (rfc7638_thumbprint(&p256), rfc7638_thumbprint(&ed));
+    let body = |alg: &str, pem: &str| {
+        json!({"name": "ext", "claims": {"aud": "ext"}, "custom_signing_key": true,
+               "signing_algorithm": alg, "signing_key": pem})
+    };
+    let t = id(a.post("/jwt_templates", body("ES256", &jwt_fixture("p256_pkcs8.pem"))).await.ok());
+    let first = mint(b, &s, "ext").await.ok()["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(crate::tokens::header(&first)["kid"], json!(k1));
+    crate::tokens::verify_with_jwks(b, &first).await;
+    let kids = |jwks: &Value| -> Vec<String> {
+        jwks["keys"].as_array().unwrap().iter().filter_map(|k| k["kid"].as_str().map(str::to_owned)).collect()
+    };
+
+    a.patch(&format!("/jwt_templates/{t}"), body("EdDSA", &jwt_fixture("ed25519_pkcs8.pem"))).await.ok();
+    let second = mint(b, &s, "ext").await.ok()["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(crate::tokens::header(&second)["kid"], json!(k2), "B signs with the new key at once");
+    crate::tokens::verify_with_jwks(b, &second).await;
+    let pem = jwt_fixture("p256_pkcs8.pub.pem");
+    let key = DecodingKey::from_ec_pem(pem.as_bytes()).unwrap();
+    assert_eq!(verify_with_key(b, &first, &key, Algorithm::ES256)["aud"], "ext", "the old token still verifies");
+    for node in [a, b] {
+        let published = kids(node.get("/jwks").await.ok());
+        assert!(published.contains(&k2), "{published:?}");
+        assert!(!published.contains(&k1), "the replaced key is dropped from the JWKS at once (known, reported)");
+    }
+
+    a.delete(&format!("/jwt_templates/{t}")).await.ok();
+    mint(b, &s, "ext").await.err(404, "resource_not_found");
+    let pem = jwt_fixture("ed25519_pkcs8.pub.pem");
+    let key = DecodingKey::from_ed_pem(pem.as_bytes()).unwrap();
+    assert_eq!(verify_with_key(b, &second, &key, Algorithm::EdDSA)["aud"], "ext");
+    for node in [a, b] {
+        let published = kids(node.get("/jwks").await.ok());
+        assert!(!published.contains(&k2), "the deleted template's key is dropped at once (known, reported)");
+        assert_eq!(published.len(), 1, "only the instance key is left: {published:?}");
+    }
+}
+
+on_sqlite_and_postgres!(
+    replaced_and_deleted_custom_keys,
+    on_sqlite_replaced_and_deleted_custom_keys_leave_old_tokens_verifiable_with_the_customers_key,
+    on_postgresql_replaced_and_deleted_custom_keys_leave_old_tokens_verifiable_with_the_customers_key
+);

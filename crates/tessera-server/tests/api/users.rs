@@ -291,7 +291,8 @@ async fn data_survives_a_restart() {
     assert_eq!(app.sdk.sessions().get(&s.id).await.unwrap().status, SessionStatus::Active);
     let jwks_after = app.raw(reqwest::Method::GET, "/.well-known/jwks.json", None, None).await.body;
     assert_eq!(jwks_before, jwks_after, "the instance key persists");
-    app.sdk
+    let t = app
+        .sdk
         .sessions()
         .create_token_from_template(CreateSessionTokenFromTemplateRequest {
             session_id: s.id.clone(),
@@ -300,6 +301,15 @@ async fn data_survives_a_restart() {
         })
         .await
         .unwrap();
+    // Signed by the persisted instance key (verified against the JWKS served after the restart), with
+    // the persisted user's claims.
+    let kid = crate::tokens::header(&t.jwt)["kid"].as_str().unwrap().to_owned();
+    assert!(jwks_before["keys"].as_array().unwrap().iter().any(|k| k["kid"] == kid), "signed by the key from before");
+    let c = crate::tokens::verify_with_jwks(&app, &t.jwt).await;
+    assert_eq!((c["sub"].as_str(), c["e"].as_str()), (Some(u.id.as_str()), Some("persist@x.io")));
+    let t = app.session_token(&s.id, None).await.unwrap();
+    let c = crate::tokens::verify_with_jwks(&app, &t.jwt).await;
+    assert_eq!((c["sid"].as_str(), c["sub"].as_str()), (Some(s.id.as_str()), Some(u.id.as_str())));
     app.stop().await;
 }
 
