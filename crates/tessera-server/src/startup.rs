@@ -35,10 +35,7 @@ const MASTER_KEY_FILE: &str = "master.key";
 pub fn decode_master_key(text: &str) -> Result<[u8; 32], String> {
     let t = text.trim();
     let bytes = if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&t[2 * i..2 * i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|e| e.to_string())?
+        hex::decode(t).map_err(|e| e.to_string())?
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(t)
