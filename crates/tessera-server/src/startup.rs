@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::ratelimit::Limiter;
+use crate::ratelimit::{Limiter, SWEEP_SECS};
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -131,9 +131,9 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         app,
         max_body_bytes: config.max_body_bytes,
         jwks_max_age_secs: config.jwks_max_age_secs,
-        per_key: Limiter::new(config.rate_limits.per_key),
-        well_known: Limiter::new(config.rate_limits.well_known),
-        failed_auth: Limiter::new(config.rate_limits.failed_auth),
+        per_key: Limiter::new(config.rate_limits.per_key, config.limiter_clock.clone()),
+        well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
+        failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
     });
     Ok((state, new_key))
 }
@@ -190,6 +190,18 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let sweeper = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(SWEEP_SECS));
+            loop {
+                tick.tick().await;
+                state.per_key.sweep();
+                state.well_known.sweep();
+                state.failed_auth.sweep();
+            }
+        })
+    };
     let handle = tokio::spawn(async move {
         let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -200,6 +212,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             tracing::error!(error = %e, "server stopped with an error");
         }
         reloader.abort();
+        sweeper.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }
