@@ -109,7 +109,8 @@ fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
 /// `cmd.output()` with [`DEADLINE`]: a hang kills the child and fails the test.
 fn output(cmd: &mut Command) -> Output {
     let what = format!("{cmd:?}");
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("tessera runs");
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("tessera runs");
     let drain = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();

@@ -40,10 +40,7 @@ fn valid_api_version(v: &str) -> bool {
 /// The peer address of the connection (proxies' forwarding headers are not trusted); without one
 /// (a router driven in-process) every request counts as the unspecified address.
 pub fn client_addr(req: &Request) -> IpAddr {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
