@@ -5,6 +5,7 @@ mod admin;
 mod offline;
 mod output;
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -431,10 +432,23 @@ impl ServeArgs {
     }
 }
 
-fn init_logging() {
+/// Log lines go to stdout (docs/security.md): text by default, with colours only when stdout is a
+/// terminal and `NO_COLOR` is unset or empty; one JSON object per line with
+/// `TESSERA_LOG_FORMAT=json`.
+fn init_logging() -> Result<(), String> {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TESSERA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let format = std::env::var("TESSERA_LOG_FORMAT").unwrap_or_default();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    match format.trim().to_ascii_lowercase().as_str() {
+        "" | "text" => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            builder.with_ansi(!no_color && std::io::stdout().is_terminal()).init();
+        }
+        "json" => builder.json().with_ansi(false).init(),
+        other => return Err(format!("TESSERA_LOG_FORMAT must be `text` or `json`, not {other:?}")),
+    }
+    Ok(())
 }
 
 fn client(remote: &Remote) -> Result<tessera_client::Client, String> {
@@ -490,8 +504,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Serve(_)) {
-        init_logging();
+    if matches!(cli.command, Command::Serve(_))
+        && let Err(e) = init_logging()
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

@@ -66,7 +66,7 @@ pub fn read_json_or_yaml(path: &std::path::Path) -> Result<Value, String> {
     if is_json {
         serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))
     } else {
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
+        serde_norway::from_str(&text).map_err(|e| format!("{}: invalid YAML: {e}", path.display()))
     }
 }
 
@@ -76,5 +76,25 @@ mod tests {
     fn times_print_as_utc_dates() {
         assert_eq!(super::time_ms(0), "1970-01-01 00:00:00");
         assert_eq!(super::time_ms(1_767_225_600_000), "2026-01-01 00:00:00");
+    }
+
+    #[test]
+    fn the_example_seed_file_loads_as_yaml() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed.yaml");
+        let seed = super::read_json_or_yaml(&path).unwrap();
+        assert_eq!(seed["users"][0]["id"], "user_alice");
+        assert_eq!(seed["users"][0]["email_address"], serde_json::json!(["alice@example.com"]));
+        assert_eq!(seed["users"][0]["public_metadata"], serde_json::json!({"role": "admin", "plan": "pro"}));
+        assert_eq!(seed["organizations"][0]["members"][0]["role"], "org:member");
+        assert_eq!(seed["sessions"][1]["user_id"], "user_bob");
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.yaml");
+        std::fs::write(&path, "users: [unclosed").unwrap();
+        let e = super::read_json_or_yaml(&path).unwrap_err();
+        assert!(e.contains("bad.yaml") && e.contains("invalid YAML"), "{e}");
     }
 }

@@ -1,9 +1,11 @@
 //! The `tessera` binary end to end: a server started with the example seed on port 0, admin commands
 //! against it, and the offline commands, checking output and exit codes.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tessera");
 const KEY: &str = "sk_test_cli";
@@ -30,37 +32,100 @@ fn serve(extra: &[&str]) -> Server {
     spawn_server(&args)
 }
 
-fn spawn_server(args: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--secret-key", KEY])
+/// The longest any child may take to start, answer or exit: past it the child is killed and the
+/// test fails instead of hanging.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn server_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret-key", KEY])
         .args(args)
-        .env("NO_COLOR", "1")
         .env_remove("TESSERA_DATABASE_URL")
         .env_remove("TESSERA_MASTER_KEY")
+        .env_remove("TESSERA_LOG_FORMAT")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The base URL in a `tessera listening on http://…` log line (text or JSON).
+fn listening_url(line: &str) -> Option<String> {
+    let i = line.find("listening on http://")?;
+    let rest = &line[i + "listening on ".len()..];
+    let url = rest.split(|c: char| c.is_whitespace() || c == '"').next()?;
+    Some(url.trim_end_matches(|c: char| !c.is_ascii_digit()).to_owned())
+}
+
+fn spawn_server(args: &[&str]) -> Server {
+    let mut child = server_command(args)
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tessera serve starts");
     let out = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(out).lines();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            // Once the address is known nobody listens; keep draining so the server never blocks.
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + DEADLINE;
+    let mut seen = Vec::new();
     let url = loop {
-        let line = lines.next().expect("the server logs its address").unwrap();
-        if let Some(i) = line.find("listening on http://") {
-            let rest = &line[i + "listening on ".len()..];
-            break rest.split_whitespace().next().unwrap().trim_end_matches(|c: char| !c.is_ascii_digit()).to_owned();
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => match listening_url(&line) {
+                Some(url) => break url,
+                None => seen.push(line),
+            },
+            Err(e) => {
+                let _ = child.kill();
+                let status = child.wait();
+                panic!("the server did not log its address ({e:?}, exit {status:?}); it printed: {seen:#?}");
+            }
         }
     };
-    std::thread::spawn(move || for _ in lines {});
     Server { child, url }
 }
 
+/// Waits for `child` to exit, killing it and failing the test past [`DEADLINE`].
+fn wait_or_kill(child: &mut Child, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for a child") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {DEADLINE:?}; killed");
+        }
+        // Polling a child's exit (bounded by the deadline above), not waiting for a state.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `cmd.output()` with [`DEADLINE`]: a hang kills the child and fails the test.
+fn output(cmd: &mut Command) -> Output {
+    let what = format!("{cmd:?}");
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("tessera runs");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_or_kill(&mut child, &what);
+    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
 fn run(server: &Server, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("TESSERA_URL", &server.url)
-        .env("TESSERA_SECRET_KEY", KEY)
-        .output()
-        .expect("tessera runs")
+    output(Command::new(BIN).args(args).env("TESSERA_URL", &server.url).env("TESSERA_SECRET_KEY", KEY))
 }
 
 fn stdout(o: &Output) -> String {
@@ -153,28 +218,24 @@ fn offline_commands_render_and_check_config() {
     std::fs::write(&user, r#"{"id":"user_x","first_name":"Ada","last_name":"L"}"#).unwrap();
     let org = dir.path().join("o.json");
     std::fs::write(&org, r#"{"id":"org_x","name":"X","slug":"x"}"#).unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "render",
-            "--claims",
-            claims.to_str().unwrap(),
-            "--user",
-            user.to_str().unwrap(),
-            "--org",
-            org.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let out = output(Command::new(BIN).args([
+        "render",
+        "--claims",
+        claims.to_str().unwrap(),
+        "--user",
+        user.to_str().unwrap(),
+        "--org",
+        org.to_str().unwrap(),
+    ]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v, serde_json::json!({"name": "Ada L", "role": "org:admin", "slug": "x"}));
 
-    let ok =
-        Command::new(BIN).args(["check-config", repo_file("examples/seed.yaml").to_str().unwrap()]).output().unwrap();
+    let ok = output(Command::new(BIN).args(["check-config", repo_file("examples/seed.yaml").to_str().unwrap()]));
     assert!(ok.status.success());
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "jwt_templates:\n  - id: jtmp_b\n    name: b\n    claims: { iat: 1 }\n").unwrap();
-    let out = Command::new(BIN).args(["check-config", bad.to_str().unwrap()]).output().unwrap();
+    let out = output(Command::new(BIN).args(["check-config", bad.to_str().unwrap()]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("reserved claim: 'iat'"));
 }
@@ -220,7 +281,7 @@ fn the_master_key_rotates_and_every_key_still_opens_after_a_restart() {
     drop(server);
 
     let old_key = std::fs::read_to_string(data.join("master.key")).unwrap();
-    let out = Command::new(BIN).args(["keys", "rotate-master", "--data-dir", data_s]).output().unwrap();
+    let out = output(Command::new(BIN).args(["keys", "rotate-master", "--data-dir", data_s]));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let new_key = std::fs::read_to_string(data.join("master.key")).unwrap();
     assert_ne!(old_key, new_key);
@@ -234,12 +295,79 @@ fn the_master_key_rotates_and_every_key_still_opens_after_a_restart() {
     drop(server);
 
     // The old master key no longer opens anything: the server refuses to start with it.
-    let out = Command::new(BIN)
-        .args(["serve", "--data-dir", data_s, "--listen", "127.0.0.1:0", "--master-key", old_key.trim()])
-        .output()
-        .unwrap();
+    let out = output(Command::new(BIN).args([
+        "serve",
+        "--data-dir",
+        data_s,
+        "--listen",
+        "127.0.0.1:0",
+        "--master-key",
+        old_key.trim(),
+    ]));
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be decrypted"));
+}
+
+/// Runs a server whose stdout and stderr go to files (as under a service manager), makes one admin
+/// call, stops it, and returns (stdout, stderr).
+fn logs_in_files(envs: &[(&str, &str)]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (out_path, err_path) = (dir.path().join("out.log"), dir.path().join("err.log"));
+    let mut cmd = server_command(&["--ephemeral"]);
+    cmd.env_remove("NO_COLOR").env("TESSERA_LOG", "info");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .expect("tessera serve starts");
+    let mut server = Server { child, url: String::new() };
+    let deadline = Instant::now() + DEADLINE;
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    server.url = loop {
+        if let Some(url) = read(&out_path).lines().find_map(listening_url) {
+            break url;
+        }
+        if let Some(status) = server.child.try_wait().unwrap() {
+            panic!("the server exited ({status}): {}{}", read(&out_path), read(&err_path));
+        }
+        assert!(Instant::now() < deadline, "no address logged within {DEADLINE:?}: {}", read(&out_path));
+        // Polling a file for the server's first line, bounded by the deadline above.
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(run(&server, &["users", "list"]).status.success());
+    drop(server);
+    (read(&out_path), read(&err_path))
+}
+
+#[test]
+fn logs_written_to_files_carry_no_colour_codes() {
+    let (out, err) = logs_in_files(&[]);
+    assert!(out.contains("tessera listening on http://"), "the log went elsewhere: {out:?} {err:?}");
+    assert!(!out.contains("\x1b["), "ANSI escape in stdout: {out:?}");
+    assert!(!err.contains("\x1b["), "ANSI escape in stderr: {err:?}");
+}
+
+#[test]
+fn json_log_format_writes_one_json_object_per_line() {
+    let (out, _) = logs_in_files(&[("TESSERA_LOG_FORMAT", "json")]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}")))
+        .collect();
+    let listening = lines
+        .iter()
+        .find(|v| v["fields"]["message"].as_str().is_some_and(|m| m.contains("listening on http://")))
+        .unwrap_or_else(|| panic!("no listening line: {out}"));
+    assert_eq!(listening["level"], "INFO");
+    assert!(listening["fields"]["addr"].is_string() && listening["timestamp"].is_string(), "{listening}");
+
+    let bad = output(server_command(&["--ephemeral"]).env("TESSERA_LOG_FORMAT", "yaml"));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("TESSERA_LOG_FORMAT"));
 }
 
 const ES256_PEM: &str = "-----BEGIN PRIVATE KEY-----

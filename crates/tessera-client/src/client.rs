@@ -13,6 +13,7 @@ use tessera_types::ClerkErrors;
 use url::Url;
 
 use crate::error::{Error, Redacted, Result, excerpt};
+use crate::http::Sleeper;
 use crate::resources::{Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Users};
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -49,6 +50,7 @@ pub struct ClientBuilder {
     retry_base_delay: Duration,
     max_retry_delay: Duration,
     http_client: Option<reqwest::Client>,
+    sleeper: Sleeper,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -84,6 +86,7 @@ impl ClientBuilder {
             retry_base_delay: Duration::from_millis(500),
             max_retry_delay: Duration::from_secs(30),
             http_client: None,
+            sleeper: Sleeper::default(),
         }
     }
 
@@ -128,6 +131,13 @@ impl ClientBuilder {
     /// The longest wait between attempts, also the cap on a server's `Retry-After`. Default 30 s.
     pub fn max_retry_delay(mut self, delay: Duration) -> Self {
         self.max_retry_delay = delay;
+        self
+    }
+
+    /// How to wait between retries. Default `tokio::time::sleep`; a test can pass a [`Sleeper`]
+    /// that records each delay (the `Retry-After` honoured, the backoff chosen) and returns at once.
+    pub fn sleeper(mut self, sleeper: Sleeper) -> Self {
+        self.sleeper = sleeper;
         self
     }
 
@@ -176,6 +186,7 @@ impl ClientBuilder {
                 max_retries: self.max_retries,
                 retry_base_delay: self.retry_base_delay,
                 max_retry_delay: self.max_retry_delay,
+                sleeper: self.sleeper,
                 verifier,
             }),
         })
@@ -252,6 +263,7 @@ struct Inner {
     max_retries: u32,
     retry_base_delay: Duration,
     max_retry_delay: Duration,
+    sleeper: Sleeper,
     verifier: Verifier,
 }
 
@@ -372,7 +384,7 @@ impl Client {
                     self.backoff(attempt)
                 }
             };
-            tokio::time::sleep(retry_delay).await;
+            self.inner.sleeper.sleep(retry_delay).await;
             attempt += 1;
         }
     }

@@ -8,7 +8,50 @@
 //! process default when no default is installed yet (never replacing one). Programs that build their
 //! own reqwest clients before any of ours should call [`install_default_tls_provider`].
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+
+type SleepFn = dyn Fn(Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync;
+
+/// How the client waits between retries: `tokio::time::sleep` unless replaced with
+/// [`ClientBuilder::sleeper`](crate::ClientBuilder::sleeper) (tests record the delays instead of
+/// waiting them out).
+#[derive(Clone)]
+pub struct Sleeper(Arc<SleepFn>);
+
+impl Sleeper {
+    /// A sleeper that runs `f(delay)` and waits for the future it returns.
+    pub fn new<F, Fut>(f: F) -> Self
+    where
+        F: Fn(Duration) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Sleeper(Arc::new(move |d| Box::pin(f(d))))
+    }
+
+    /// `tokio::time::sleep`.
+    pub fn tokio() -> Self {
+        Sleeper::new(tokio::time::sleep)
+    }
+
+    pub(crate) async fn sleep(&self, delay: Duration) {
+        (self.0)(delay).await;
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Sleeper::tokio()
+    }
+}
+
+impl std::fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
 
 /// Builds the HTTP client every part of this crate uses unless the caller supplies one.
 pub(crate) fn build_http_client(timeout: Duration, user_agent: &str) -> Result<reqwest::Client, String> {

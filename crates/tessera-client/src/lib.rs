@@ -72,7 +72,7 @@ mod verify;
 
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT};
 pub use error::{Error, Result};
-pub use http::install_default_tls_provider;
+pub use http::{Sleeper, install_default_tls_provider};
 pub use models::{
     CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody, CreateSessionTokenRequest,
     GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, ListJwtTemplatesRequest,

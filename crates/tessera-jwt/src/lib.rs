@@ -26,4 +26,4 @@ pub use algorithm::Algorithm;
 pub use jws::{Decoded, JwtError, SignError, decode_unverified, encode, encode_header, encode_with_header, verify};
 pub use keys::{KeyError, SigningKey, VerifyingKey, jwk_thumbprint};
 pub use seal::{SealError, open, seal};
-pub use util::{b64url, b64url_decode, constant_time_eq, random_bytes, random_hex, sha256_hex};
+pub use util::{b64url, b64url_decode, constant_time_eq, random_bytes, random_hex, sha256, sha256_hex};

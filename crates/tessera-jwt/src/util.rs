@@ -33,31 +33,25 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 pub fn random_hex(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
     rand::fill(&mut bytes).expect("the system random number generator failed");
-    hex(&bytes)
+    hex::encode(bytes)
 }
 
 /// Lowercase hex of SHA-256(`data`).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&sha256(data))
+    hex::encode(sha256(data))
 }
 
-pub(crate) fn sha256(data: &[u8]) -> Vec<u8> {
-    digest::digest(&digest::SHA256, data).as_ref().to_vec()
+/// SHA-256(`data`).
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = digest::digest(&digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
 }
 
 /// Equality in time independent of where the inputs differ (lengths are not secret).
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     constant_time::verify_slices_are_equal(a, b).is_ok()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0F)]));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Secret-key authentication for `/v1`: `Authorization: Bearer sk_…`, checked against stored hashes
 //! in constant time. Also validates `Clerk-API-Version` when sent.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -37,22 +37,22 @@ fn valid_api_version(v: &str) -> bool {
         && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-/// The peer address of the connection (proxies' forwarding headers are not trusted).
-pub fn client_addr(req: &Request) -> String {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+/// The peer address of the connection (proxies' forwarding headers are not trusted); without one
+/// (a router driven in-process) every request counts as the unspecified address.
+pub fn client_addr(req: &Request) -> IpAddr {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let addr = client_addr(&req);
-    if state.failed_auth.exhausted(&addr) {
-        return error_response(too_many(60));
+    // An address that has spent its failed attempts is refused even with a valid key, so a guess
+    // made over the limit tells nothing.
+    if let Some(wait) = state.failed_auth.blocked(addr) {
+        return error_response(too_many(wait));
     }
     let failed = |e: ApiError| {
         // Every failed attempt spends a token of this address.
-        if let Err(wait) = state.failed_auth.take(&addr) {
+        if let Err(wait) = state.failed_auth.take(addr) {
             return error_response(too_many(wait));
         }
         error_response(e)
@@ -66,13 +66,13 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     if key.is_empty() {
         return failed(format_invalid());
     }
-    let hash = tessera_jwt::sha256_hex(key.as_bytes());
-    match state.app.authenticate_hash(&hash).await {
+    let digest = tessera_jwt::sha256(key.as_bytes());
+    match state.app.authenticate_hash(&hex::encode(digest)).await {
         Ok(true) => {}
         Ok(false) => return failed(key_invalid()),
         Err(e) => return error_response(e),
     }
-    if let Err(wait) = state.per_key.take(&hash) {
+    if let Err(wait) = state.per_key.take(digest) {
         return error_response(too_many(wait));
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
@@ -110,7 +110,7 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
 
 /// Limits `/.well-known/*` per client address.
 pub async fn limit_well_known(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Err(wait) = state.well_known.take(&client_addr(&req)) {
+    if let Err(wait) = state.well_known.take(client_addr(&req)) {
         return error_response(too_many(wait));
     }
     next.run(req).await

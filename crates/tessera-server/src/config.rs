@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub use crate::ratelimit::Rate;
+pub use crate::ratelimit::{LimiterClock, Rate};
 
 /// A secret string: never printed by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,6 +45,8 @@ pub struct Config {
     /// `Cache-Control: public, max-age=` of the JWKS.
     pub jwks_max_age_secs: u64,
     pub rate_limits: RateLimits,
+    /// The rate limiters' time source (tests pass [`LimiterClock::manual`]).
+    pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
 }
@@ -96,6 +98,7 @@ impl Default for Config {
             max_token_bytes: 16 * 1024,
             jwks_max_age_secs: 300,
             rate_limits: RateLimits::standard(),
+            limiter_clock: LimiterClock::default(),
             seed: None,
         }
     }

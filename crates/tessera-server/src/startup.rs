@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::ratelimit::Limiter;
+use crate::ratelimit::{Limiter, SWEEP_SECS};
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -35,10 +35,7 @@ const MASTER_KEY_FILE: &str = "master.key";
 pub fn decode_master_key(text: &str) -> Result<[u8; 32], String> {
     let t = text.trim();
     let bytes = if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-        (0..32)
-            .map(|i| u8::from_str_radix(&t[2 * i..2 * i + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .map_err(|e| e.to_string())?
+        hex::decode(t).map_err(|e| e.to_string())?
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(t)
@@ -134,9 +131,9 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         app,
         max_body_bytes: config.max_body_bytes,
         jwks_max_age_secs: config.jwks_max_age_secs,
-        per_key: Limiter::new(config.rate_limits.per_key),
-        well_known: Limiter::new(config.rate_limits.well_known),
-        failed_auth: Limiter::new(config.rate_limits.failed_auth),
+        per_key: Limiter::new(config.rate_limits.per_key, config.limiter_clock.clone()),
+        well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
+        failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
     });
     Ok((state, new_key))
 }
@@ -193,6 +190,18 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let sweeper = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(SWEEP_SECS));
+            loop {
+                tick.tick().await;
+                state.per_key.sweep();
+                state.well_known.sweep();
+                state.failed_auth.sweep();
+            }
+        })
+    };
     let handle = tokio::spawn(async move {
         let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -203,6 +212,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             tracing::error!(error = %e, "server stopped with an error");
         }
         reloader.abort();
+        sweeper.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }

@@ -1,5 +1,7 @@
 //! Shared state of the handlers.
 
+use std::net::IpAddr;
+
 use tessera_core::Tessera;
 
 use crate::ratelimit::Limiter;
@@ -8,10 +10,10 @@ pub struct AppState {
     pub app: Tessera,
     pub max_body_bytes: usize,
     pub jwks_max_age_secs: u64,
-    /// Per secret key, on `/v1`.
-    pub per_key: Limiter,
+    /// Per secret key (its SHA-256), on `/v1`.
+    pub per_key: Limiter<[u8; 32]>,
     /// Per client address, on `/.well-known/*`.
-    pub well_known: Limiter,
+    pub well_known: Limiter<IpAddr>,
     /// Failed authentication attempts per client address.
-    pub failed_auth: Limiter,
+    pub failed_auth: Limiter<IpAddr>,
 }

@@ -1,24 +1,50 @@
 //! The HTTP pipeline against a mock API: URL and headers, bodies (and their absence), repeated
 //! query keys, retries and backoff, and how failures become `Error`s.
 
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::response::IntoResponse;
 use serde_json::json;
 use tessera_client::types::{CreateSessionTokenRequestBody, CreateUserRequestBody};
 use tessera_client::{
     Client, CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody,
-    CreateSessionTokenRequest, Error, GetSessionListRequest, GetUserListRequest, SessionStatus,
+    CreateSessionTokenRequest, Error, GetSessionListRequest, GetUserListRequest, SessionStatus, Sleeper,
 };
 
 use crate::support::{Mock, clerk_error, closed_port_url, json_response};
 
+/// Records the delays the client asks to wait between attempts, and returns at once.
+#[derive(Clone, Default)]
+struct Waits(Arc<Mutex<Vec<Duration>>>);
+
+impl Waits {
+    fn sleeper(&self) -> Sleeper {
+        let waits = self.0.clone();
+        Sleeper::new(move |d| {
+            waits.lock().unwrap().push(d);
+            std::future::ready(())
+        })
+    }
+    fn taken(&self) -> Vec<Duration> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
 fn fast(url: &str) -> Client {
-    Client::builder(url, "sk_test_mock")
+    fast_recorded(url).0
+}
+
+/// A client whose retries wait nothing, and what they would have waited.
+fn fast_recorded(url: &str) -> (Client, Waits) {
+    let waits = Waits::default();
+    let client = Client::builder(url, "sk_test_mock")
         .retry_base_delay(Duration::from_millis(1))
         .max_retry_delay(Duration::from_millis(20))
+        .sleeper(waits.sleeper())
         .build()
-        .unwrap()
+        .unwrap();
+    (client, waits)
 }
 
 fn token() -> axum::response::Response {
@@ -176,7 +202,7 @@ async fn too_many_requests_is_retried_after_retry_after_even_for_post() {
         }
     })
     .await;
-    let client = fast(&mock.url);
+    let (client, waits) = fast_recorded(&mock.url);
     let t = client
         .sessions()
         .create_session_token(CreateSessionTokenRequest { session_id: "s".into(), body: None })
@@ -184,6 +210,7 @@ async fn too_many_requests_is_retried_after_retry_after_even_for_post() {
         .unwrap();
     assert_eq!(t.object, "token");
     assert_eq!(mock.count(), 3);
+    assert_eq!(waits.taken(), [Duration::ZERO; 2], "Retry-After: 0 is honoured, not replaced by backoff");
 }
 
 #[tokio::test]
@@ -198,9 +225,10 @@ async fn retry_after_is_honoured_and_capped() {
         }
     })
     .await;
-    let started = Instant::now();
-    Client::builder(&mock.url, "sk").build().unwrap().jwks().get().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    let waits = Waits::default();
+    Client::builder(&mock.url, "sk").sleeper(waits.sleeper()).build().unwrap().jwks().get().await.unwrap();
+    assert_eq!(waits.taken(), [Duration::from_secs(1)]);
+    assert_eq!(mock.count(), 2);
 
     let mock2 = Mock::start(|_, i| {
         if i == 0 {
@@ -212,17 +240,44 @@ async fn retry_after_is_honoured_and_capped() {
         }
     })
     .await;
-    let capped = Client::builder(&mock2.url, "sk").max_retry_delay(Duration::from_millis(50)).build().unwrap();
-    let started = Instant::now();
+    let waits = Waits::default();
+    let capped = Client::builder(&mock2.url, "sk")
+        .max_retry_delay(Duration::from_millis(50))
+        .sleeper(waits.sleeper())
+        .build()
+        .unwrap();
     capped.jwks().get().await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(waits.taken(), [Duration::from_millis(50)], "an hour is capped by max_retry_delay");
+}
+
+#[tokio::test]
+async fn backoff_doubles_from_the_base_delay_with_jitter_and_is_capped() {
+    let mock = Mock::start(|_, _| clerk_error(503, "service_unavailable", None)).await;
+    let waits = Waits::default();
+    let client = Client::builder(&mock.url, "sk")
+        .retry_base_delay(Duration::from_millis(100))
+        .max_retry_delay(Duration::from_millis(300))
+        .max_retries(4)
+        .sleeper(waits.sleeper())
+        .build()
+        .unwrap();
+    client.users().get("user_1").await.unwrap_err();
+    assert_eq!(mock.count(), 5);
+    let taken = waits.taken();
+    // base · 2^attempt capped at 300 ms, each drawn from [d/2, d].
+    let full = [100, 200, 300, 300].map(Duration::from_millis);
+    assert_eq!(taken.len(), full.len(), "{taken:?}");
+    for (d, full) in taken.iter().zip(full) {
+        assert!(*d >= full / 2 && *d <= full, "{taken:?}");
+    }
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_for_idempotent_calls_only() {
     let mock = Mock::start(|_, _| clerk_error(503, "service_unavailable", None)).await;
-    let client = fast(&mock.url);
+    let (client, waits) = fast_recorded(&mock.url);
     let e = client.users().get("user_1").await.unwrap_err();
+    assert_eq!(waits.taken().len(), 3, "one wait before each retry");
     assert_eq!((e.status(), e.code()), (Some(503), Some("service_unavailable")));
     assert_eq!(mock.count(), 4, "1 attempt + 3 retries");
 
@@ -303,16 +358,26 @@ async fn unreachable_servers_and_timeouts_are_transport_errors() {
     let e = down.users().ban("user_1").await.unwrap_err();
     assert!(matches!(&e, Error::Transport(t) if t.is_connect()), "{e:?}");
 
-    let slow = Mock::start_delayed(Duration::from_millis(300), |_, _| json_response(200, json!({"keys": []}))).await;
+    // The mock never answers in time (it is dropped first), so only the client's timeout can end
+    // each attempt, whatever the machine's speed.
+    let slow = Mock::start_delayed(Duration::from_secs(3600), |_, _| json_response(200, json!({"keys": []}))).await;
+    let waits = Waits::default();
     let client = Client::builder(&slow.url, "sk")
         .timeout(Duration::from_millis(100))
         .max_retries(1)
-        .retry_base_delay(Duration::from_millis(1))
+        .sleeper(waits.sleeper())
         .build()
         .unwrap();
     let e = client.jwks().get().await.unwrap_err();
     assert!(matches!(&e, Error::Transport(t) if t.is_timeout()), "{e:?}");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(waits.taken().len(), 1, "a GET that timed out is retried once");
+    // Both attempts reached the server; its record of the second may trail the client's timeout,
+    // so wait for it with a deadline.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while slow.count() < 2 && tokio::time::Instant::now() < deadline {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(slow.count(), 2, "a GET that timed out is retried");
 }
 

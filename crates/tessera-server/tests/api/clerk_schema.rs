@@ -31,7 +31,7 @@ fn clerk_doc() -> &'static Value {
             )
         });
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-        let doc: Value = serde_yaml_ng::from_str(&text).expect("Clerk's OpenAPI document parses as YAML");
+        let doc: Value = serde_norway::from_str(&text).expect("Clerk's OpenAPI document parses as YAML");
         assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."), "an OpenAPI 3 document");
         doc
     })
