@@ -104,7 +104,7 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     secrets.add("the secret key's hash", tessera_jwt::sha256_hex(secret_key.as_bytes()));
     secrets.add("a wrong secret key presented", wrong_key.clone());
     secrets.add("the master key (base64)", master.clone());
-    secrets.add("the master key (hex)", master_bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    secrets.add("the master key (hex)", hex::encode(master_bytes));
     secrets.add("the custom HS256 secret", hs_secret.clone());
     secrets.add("a password", password.clone());
     for line in pem_lines(&instance_pem) {
@@ -121,7 +121,7 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
         secrets.add(&format!("the {what} key's PKCS#8 (base64url)"), tessera_jwt::b64url(&der)[..64].to_owned());
         secrets.add(
             &format!("the {what} key's PKCS#8 (hex)"),
-            der[der.len() / 2..der.len() / 2 + 32].iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            hex::encode(&der[der.len() / 2..der.len() / 2 + 32]),
         );
     }
 
