@@ -22,7 +22,6 @@ use crate::service::Tessera;
 use crate::sessions::effective_status;
 use crate::shortcode::{CompiledClaims, build_context};
 use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
-use crate::users::map_store;
 
 /// `cat` header of session tokens.
 pub const CAT_SESSION: &str = "cl_B7d4PD111AAA";
@@ -80,8 +79,7 @@ impl Tessera {
         let rec = self
             .store
             .load_mint(session_id, template_name)
-            .await
-            .map_err(map_store)?
+            .await?
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
         if !effective_status(&rec.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
@@ -173,13 +171,7 @@ impl Tessera {
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
         let org_list: Vec<(String, String)> = if cached.uses_org_list {
-            self.store
-                .list_user_memberships(&user.id)
-                .await
-                .map_err(map_store)?
-                .into_iter()
-                .map(|(m, o)| (o.id, m.role))
-                .collect()
+            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
         } else {
             Vec::new()
         };

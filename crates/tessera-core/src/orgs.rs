@@ -1,18 +1,26 @@
 //! Organizations, memberships, roles and their permissions.
 
-use tessera_types::{DeletedObject, Organization, OrganizationMembership, Paginated, PublicUserData, User, object};
+use tessera_types::{
+    DeletedObject, ListPage, Organization, OrganizationMembership, Paginated, PublicUserData, User, object,
+};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::Fields;
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
-use crate::query::QueryParams;
+use crate::query::{QueryParams, order_by, page};
 use crate::service::Tessera;
 use crate::store::{MembershipRecord, OrganizationFilter, OrganizationOrder};
-use crate::users::map_store;
 
 pub const ROLE_ADMIN: &str = "org:admin";
 pub const ROLE_MEMBER: &str = "org:member";
+
+/// The fields organizations can be sorted by.
+const ORGANIZATION_ORDERS: &[(&str, OrganizationOrder)] = &[
+    ("created_at", OrganizationOrder::CreatedAt),
+    ("name", OrganizationOrder::Name),
+    ("members_count", OrganizationOrder::MembersCount),
+];
 
 /// System permissions of the default roles. They are never put in session-token claims.
 const ADMIN_PERMISSIONS: &[&str] = &[
@@ -192,12 +200,12 @@ impl Tessera {
             created_at: now,
             updated_at: now,
         });
-        self.store.insert_organization(&org, first.as_ref()).await.map_err(map_store)?;
+        self.store.insert_organization(&org, first.as_ref()).await?;
         Ok(org)
     }
 
     pub async fn get_organization(&self, id_or_slug: &str) -> ApiResult<Organization> {
-        self.store.get_organization(id_or_slug).await.map_err(map_store)?.ok_or_else(ApiError::organization_not_found)
+        self.store.get_organization(id_or_slug).await?.ok_or_else(ApiError::organization_not_found)
     }
 
     pub async fn update_organization(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
@@ -233,7 +241,7 @@ impl Tessera {
         f.ignore("role_set_key");
         f.finish()?;
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self.store.update_organization(&org).await.map_err(map_store)? {
+        if !self.store.update_organization(&org).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
@@ -253,7 +261,7 @@ impl Tessera {
             check_size("private_metadata", &org.private_metadata)?;
         }
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self.store.update_organization(&org).await.map_err(map_store)? {
+        if !self.store.update_organization(&org).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
@@ -261,7 +269,7 @@ impl Tessera {
 
     pub async fn delete_organization(&self, id: &str) -> ApiResult<DeletedObject> {
         let org = self.get_organization(id).await?;
-        if !self.store.delete_organization(&org.id).await.map_err(map_store)? {
+        if !self.store.delete_organization(&org.id).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(DeletedObject {
@@ -273,31 +281,15 @@ impl Tessera {
     }
 
     pub async fn list_organizations(&self, q: &QueryParams) -> ApiResult<Paginated<Organization>> {
-        let order_by = match q.order_by() {
-            None => None,
-            Some((field, desc)) => Some((
-                match field.as_str() {
-                    "created_at" => OrganizationOrder::CreatedAt,
-                    "name" => OrganizationOrder::Name,
-                    "members_count" => OrganizationOrder::MembersCount,
-                    other => {
-                        return Err(ApiError::param_value(
-                            "order_by",
-                            format!("{other} does not match one of the allowed values for parameter order_by"),
-                        ));
-                    }
-                },
-                desc,
-            )),
-        };
+        let f = q.organization_list_filter()?;
         let filter = OrganizationFilter {
-            query: q.one("query"),
-            user_id: q.one("user_id"),
-            organization_id: q.all("organization_id"),
-            order_by,
+            order_by: order_by(f.order_by.as_deref(), ORGANIZATION_ORDERS)?,
+            query: f.query,
+            user_id: f.user_id,
+            organization_id: f.organization_id,
         };
-        let _ = q.bool("include_members_count")?;
-        let (data, total_count) = self.store.list_organizations(&filter, q.page()?).await.map_err(map_store)?;
+        let (data, total_count) =
+            self.store.list_organizations(&filter, page(ListPage { limit: f.limit, offset: f.offset })).await?;
         Ok(Paginated { data, total_count })
     }
 
@@ -345,7 +337,7 @@ impl Tessera {
                 )
                 .with_param("user_id"));
             }
-            Err(e) => return Err(map_store(e)),
+            Err(e) => return Err(e.into()),
         }
         let org = self.get_organization(&org.id).await?;
         Ok(membership_object(&m, &org, Some(&user)))
@@ -353,12 +345,7 @@ impl Tessera {
 
     async fn membership_parts(&self, org_id: &str, user_id: &str) -> ApiResult<(Organization, MembershipRecord)> {
         let org = self.get_organization(org_id).await?;
-        let m = self
-            .store
-            .get_membership(&org.id, user_id)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(ApiError::membership_not_found)?;
+        let m = self.store.get_membership(&org.id, user_id).await?.ok_or_else(ApiError::membership_not_found)?;
         Ok((org, m))
     }
 
@@ -375,10 +362,10 @@ impl Tessera {
         m.permissions = role_permissions(&role);
         m.role = role;
         m.updated_at = self.now_ms().max(m.updated_at);
-        if !self.store.update_membership(&m).await.map_err(map_store)? {
+        if !self.store.update_membership(&m).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
@@ -401,19 +388,19 @@ impl Tessera {
             check_size("private_metadata", &m.private_metadata)?;
         }
         m.updated_at = self.now_ms().max(m.updated_at);
-        if !self.store.update_membership(&m).await.map_err(map_store)? {
+        if !self.store.update_membership(&m).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
     pub async fn delete_membership(&self, org_id: &str, user_id: &str) -> ApiResult<OrganizationMembership> {
         let (org, m) = self.membership_parts(org_id, user_id).await?;
-        if !self.store.delete_membership(&org.id, user_id).await.map_err(map_store)? {
+        if !self.store.delete_membership(&org.id, user_id).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
@@ -423,10 +410,10 @@ impl Tessera {
         q: &QueryParams,
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let org = self.get_organization(org_id).await?;
-        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await.map_err(map_store)?;
+        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await?;
         let mut data = Vec::with_capacity(records.len());
         for m in &records {
-            let user = self.store.get_user(&m.user_id).await.map_err(map_store)?;
+            let user = self.store.get_user(&m.user_id).await?;
             data.push(membership_object(m, &org, user.as_ref()));
         }
         Ok(Paginated { data, total_count })
@@ -440,7 +427,7 @@ impl Tessera {
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let page = q.page()?;
         let user = self.get_user(user_id).await?;
-        let rows = self.store.list_user_memberships(user_id).await.map_err(map_store)?;
+        let rows = self.store.list_user_memberships(user_id).await?;
         let total_count = rows.len() as i64;
         let data: Vec<_> = rows
             .iter()

@@ -14,7 +14,6 @@ use crate::service::Tessera;
 use crate::sessions::Listing;
 use crate::shortcode::CompiledClaims;
 use crate::store::{Page, TemplateRecord};
-use crate::users::map_store;
 
 /// Claims every template token gets and no template may set.
 pub const RESERVED_CLAIMS: [&str; 7] = ["azp", "exp", "iat", "iss", "jti", "nbf", "sub"];
@@ -173,7 +172,7 @@ impl Tessera {
     pub(crate) async fn create_template_as(&self, id: Option<String>, f: Fields) -> ApiResult<JwtTemplate> {
         let now = self.now_ms();
         let (rec, _) = self.template_from_body(f, None, id, now)?;
-        self.store.insert_template(&rec).await.map_err(map_store)?;
+        self.store.insert_template(&rec).await?;
         Ok(rec.template)
     }
 
@@ -182,13 +181,13 @@ impl Tessera {
     }
 
     async fn template_record(&self, id: &str) -> ApiResult<TemplateRecord> {
-        self.store.get_template(id).await.map_err(map_store)?.ok_or_else(|| ApiError::template_not_found("id", id))
+        self.store.get_template(id).await?.ok_or_else(|| ApiError::template_not_found("id", id))
     }
 
     pub async fn update_template(&self, id: &str, f: Fields) -> ApiResult<JwtTemplate> {
         let existing = self.template_record(id).await?;
         let (rec, _) = self.template_from_body(f, Some(&existing), None, self.now_ms())?;
-        if !self.store.update_template(&rec).await.map_err(map_store)? {
+        if !self.store.update_template(&rec).await? {
             return Err(ApiError::template_not_found("id", id));
         }
         self.forget_template(id);
@@ -196,7 +195,7 @@ impl Tessera {
     }
 
     pub async fn delete_template(&self, id: &str) -> ApiResult<DeletedObject> {
-        if !self.store.delete_template(id).await.map_err(map_store)? {
+        if !self.store.delete_template(id).await? {
             return Err(ApiError::template_not_found("id", id));
         }
         self.forget_template(id);
@@ -211,7 +210,7 @@ impl Tessera {
     pub async fn list_templates(&self, q: &QueryParams) -> ApiResult<Listing<JwtTemplate>> {
         let page = q.page()?;
         let paginated = q.paginated()?;
-        let (rows, total_count) = self.store.list_templates(page).await.map_err(map_store)?;
+        let (rows, total_count) = self.store.list_templates(page).await?;
         let data: Vec<JwtTemplate> = rows.into_iter().map(|r| r.template).collect();
         Ok(if paginated { Listing::Page(tessera_types::Paginated { data, total_count }) } else { Listing::Bare(data) })
     }
@@ -227,7 +226,7 @@ impl Tessera {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await.map_err(map_store)?;
+            let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await?;
             for r in &rows {
                 if !r.template.custom_signing_key {
                     continue;

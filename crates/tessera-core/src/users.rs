@@ -7,12 +7,25 @@ use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
-use crate::query::QueryParams;
+use crate::query::{QueryParams, order_by};
 use crate::service::Tessera;
-use crate::store::{StoreError, UserFilter, UserOrder};
+use crate::store::{UserFilter, UserOrder};
 
 const MAX_NAME_LEN: usize = 256;
 const MAX_EXTERNAL_ID_LEN: usize = 256;
+
+/// The fields users can be sorted by.
+const USER_ORDERS: &[(&str, UserOrder)] = &[
+    ("created_at", UserOrder::CreatedAt),
+    ("updated_at", UserOrder::UpdatedAt),
+    ("first_name", UserOrder::FirstName),
+    ("last_name", UserOrder::LastName),
+    ("username", UserOrder::Username),
+    ("email_address", UserOrder::EmailAddress),
+    ("phone_number", UserOrder::PhoneNumber),
+    ("last_sign_in_at", UserOrder::LastSignInAt),
+    ("last_active_at", UserOrder::LastActiveAt),
+];
 
 /// Keys of the create/update bodies that Tessera accepts but has no behaviour for (sign-in flows are
 /// out of scope), so that Clerk SDK calls that send them keep working.
@@ -30,32 +43,6 @@ const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
     "created_at",
     "legal_accepted_at",
 ];
-
-pub(crate) fn conflict_error(field: &str) -> ApiError {
-    match field {
-        "email_address" => {
-            ApiError::identifier_exists("email_address", "That email address is taken. Please try another.")
-        }
-        "phone_number" => {
-            ApiError::identifier_exists("phone_number", "That phone number is taken. Please try another.")
-        }
-        "username" => ApiError::identifier_exists("username", "That username is taken. Please try another."),
-        "external_id" => ApiError::identifier_exists("external_id", "That external ID is taken. Please try another."),
-        "slug" => ApiError::identifier_exists("slug", "That slug is taken. Please try another."),
-        "name" => ApiError::already_exists("name", "A JWT template with this name already exists."),
-        _ => ApiError::already_exists(field, format!("A resource with this {field} already exists.")),
-    }
-}
-
-pub(crate) fn map_store(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(field) => conflict_error(&field),
-        StoreError::Backend(msg) => {
-            tracing::error!(error = %msg, "store failure");
-            ApiError::internal()
-        }
-    }
-}
 
 fn check_len(param: &str, s: &str, max: usize) -> ApiResult<()> {
     if s.chars().count() > max {
@@ -199,7 +186,7 @@ impl Tessera {
                 return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
             }
             if email_objs.iter().any(|x: &EmailAddress| x.email_address == e) {
-                return Err(conflict_error("email_address"));
+                return Err(ApiError::conflict("email_address"));
             }
             email_objs.push(new_email(e, now));
         }
@@ -213,7 +200,7 @@ impl Tessera {
                 ));
             }
             if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
-                return Err(conflict_error("phone_number"));
+                return Err(ApiError::conflict("phone_number"));
             }
             phone_objs.push(new_phone(p, now));
         }
@@ -285,12 +272,12 @@ impl Tessera {
             legal_accepted_at: None,
             bypass_client_trust: false,
         };
-        self.store.insert_user(&user).await.map_err(map_store)?;
+        self.store.insert_user(&user).await?;
         Ok(user)
     }
 
     pub async fn get_user(&self, id: &str) -> ApiResult<User> {
-        self.store.get_user(id).await.map_err(map_store)?.ok_or_else(|| ApiError::user_not_found(id))
+        self.store.get_user(id).await?.ok_or_else(|| ApiError::user_not_found(id))
     }
 
     pub async fn update_user(&self, id: &str, mut f: Fields) -> ApiResult<User> {
@@ -366,7 +353,7 @@ impl Tessera {
         }
         f.finish()?;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -393,7 +380,7 @@ impl Tessera {
             check_size("unsafe_metadata", &user.unsafe_metadata)?;
         }
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -416,7 +403,7 @@ impl Tessera {
             user.unsafe_metadata = p;
         }
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -428,7 +415,7 @@ impl Tessera {
         let now = self.now_ms();
         user.banned = true;
         user.updated_at = now.max(user.updated_at);
-        if !self.store.ban_user(&user, now).await.map_err(map_store)? {
+        if !self.store.ban_user(&user, now).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -438,65 +425,43 @@ impl Tessera {
         let mut user = self.get_user(id).await?;
         user.banned = false;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
     }
 
     pub async fn delete_user(&self, id: &str) -> ApiResult<DeletedObject> {
-        if !self.store.delete_user(id, self.now_ms()).await.map_err(map_store)? {
+        if !self.store.delete_user(id, self.now_ms()).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(DeletedObject { object: object::USER.to_owned(), id: Some(id.to_owned()), slug: None, deleted: true })
     }
 
     fn user_filter(q: &QueryParams) -> ApiResult<UserFilter> {
-        let order_by = match q.order_by() {
-            None => None,
-            Some((field, desc)) => {
-                let o = match field.as_str() {
-                    "created_at" => UserOrder::CreatedAt,
-                    "updated_at" => UserOrder::UpdatedAt,
-                    "first_name" => UserOrder::FirstName,
-                    "last_name" => UserOrder::LastName,
-                    "username" => UserOrder::Username,
-                    "email_address" => UserOrder::EmailAddress,
-                    "phone_number" => UserOrder::PhoneNumber,
-                    "last_sign_in_at" => UserOrder::LastSignInAt,
-                    "last_active_at" => UserOrder::LastActiveAt,
-                    other => {
-                        return Err(ApiError::param_value(
-                            "order_by",
-                            format!("{other} does not match one of the allowed values for parameter order_by"),
-                        ));
-                    }
-                };
-                Some((o, desc))
-            }
-        };
+        let f = q.user_list_filter()?;
         Ok(UserFilter {
-            email_address: q.all("email_address").into_iter().map(|e| e.to_lowercase()).collect(),
-            phone_number: q.all("phone_number"),
-            username: q.all("username").into_iter().map(|e| e.to_lowercase()).collect(),
-            external_id: q.all("external_id"),
-            user_id: q.all("user_id"),
-            organization_id: q.all("organization_id"),
-            query: q.one("query"),
-            banned: q.bool("banned")?,
-            order_by,
+            order_by: order_by(f.order_by.as_deref(), USER_ORDERS)?,
+            email_address: f.email_address.into_iter().map(|e| e.to_lowercase()).collect(),
+            phone_number: f.phone_number,
+            username: f.username.into_iter().map(|e| e.to_lowercase()).collect(),
+            external_id: f.external_id,
+            user_id: f.user_id,
+            organization_id: f.organization_id,
+            query: f.query,
+            banned: f.banned,
         })
     }
 
     pub async fn list_users(&self, q: &QueryParams) -> ApiResult<Vec<User>> {
         let filter = Self::user_filter(q)?;
         let page = q.page()?;
-        self.store.list_users(&filter, page).await.map_err(map_store)
+        Ok(self.store.list_users(&filter, page).await?)
     }
 
     pub async fn count_users(&self, q: &QueryParams) -> ApiResult<i64> {
         let filter = Self::user_filter(q)?;
-        self.store.count_users(&filter).await.map_err(map_store)
+        Ok(self.store.count_users(&filter).await?)
     }
 }
 
