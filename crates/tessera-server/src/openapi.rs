@@ -20,9 +20,9 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session, SessionStatus};
+use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session};
 use utoipa::openapi::OpenApi;
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::routes;
 
@@ -31,88 +31,9 @@ pub const PATH: &str = "/v1/openapi.json";
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-// ---- parameters and schemas that exist only in the document --------------------------------------
-// Handlers read query strings as lists of pairs (`tessera_core::query::QueryParams`); these
-// structs describe the keys each list reads. Repeatable keys are arrays (`key=a&key=b`).
-
-/// `limit` and `offset` of every list.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    /// How many results to return (default 10).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// How many results to skip (default 0).
-    #[param(minimum = 0)]
-    pub offset: Option<i64>,
-}
-
-/// Filters of `GET /users` and `GET /users/count`. Repeated values of one filter are alternatives.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilters {
-    /// Users with one of these email addresses (case-insensitive).
-    pub email_address: Option<Vec<String>>,
-    /// Users with one of these phone numbers.
-    pub phone_number: Option<Vec<String>>,
-    /// Users with one of these usernames (case-insensitive).
-    pub username: Option<Vec<String>>,
-    /// Users with one of these external ids.
-    pub external_id: Option<Vec<String>>,
-    /// Users with one of these ids.
-    pub user_id: Option<Vec<String>>,
-    /// Members of one of these organizations.
-    pub organization_id: Option<Vec<String>>,
-    /// Users whose id, names, username, external id, email address or phone number contain this.
-    pub query: Option<String>,
-    /// Only banned (`true`) or only not banned (`false`) users.
-    pub banned: Option<bool>,
-    /// Sort field, `-` for descending (default `-created_at`).
-    #[param(
-        pattern = r"^[+-]?(created_at|updated_at|first_name|last_name|username|email_address|phone_number|last_sign_in_at|last_active_at)$"
-    )]
-    pub order_by: Option<String>,
-}
-
-/// Filters of `GET /sessions`: `user_id` or `client_id` is required. (As everywhere, an empty
-/// query value is no value.)
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SessionFilters {
-    /// Sessions of this user.
-    pub user_id: Option<String>,
-    /// Sessions of this client.
-    pub client_id: Option<String>,
-    /// Only sessions with this status (as of now).
-    pub status: Option<SessionStatus>,
-    /// `true` answers `{data, total_count}` instead of a bare array.
-    pub paginated: Option<bool>,
-}
-
-/// The shape of a list that offers both.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListShape {
-    /// `true` answers `{data, total_count}` instead of a bare array.
-    pub paginated: Option<bool>,
-}
-
-/// Filters of `GET /organizations`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OrganizationFilters {
-    /// Organizations whose id, name or slug contain this.
-    pub query: Option<String>,
-    /// Organizations this user is a member of.
-    pub user_id: Option<String>,
-    /// Organizations with one of these ids.
-    pub organization_id: Option<Vec<String>>,
-    /// Sort field, `-` for descending (default `-created_at`).
-    #[param(pattern = r"^[+-]?(created_at|name|members_count)$")]
-    pub order_by: Option<String>,
-    /// Accepted; `members_count` is always included.
-    pub include_members_count: Option<bool>,
-}
+// ---- schemas that exist only in the document ---------------------------------------------------
+// (Query parameters are the list filter types of `tessera-types`, which the core parses and the SDK
+// sends.)
 
 /// `GET /sessions`: a bare array, or `{data, total_count}` with `paginated=true`.
 #[derive(serde::Serialize, ToSchema)]
