@@ -16,7 +16,7 @@ use tessera_jwt::{Algorithm, SigningKey};
 use tessera_types::{JwtTemplate, Organization, OrganizationMembership, Session, SessionStatus, Token, User, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields};
 use crate::orgs::membership_object;
 use crate::service::Tessera;
 use crate::sessions::effective_status;
@@ -53,8 +53,13 @@ fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String, Value> {
     h
 }
 
+const EXPIRES_IN_SECONDS: Field = Field::int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME);
+
+/// The optional body of both token endpoints.
+pub const SESSION_TOKEN: Body = Body { schema: "CreateSessionTokenRequestBody", groups: &[&[EXPIRES_IN_SECONDS]] };
+
 fn parse_expires(mut f: Fields) -> ApiResult<Option<i64>> {
-    let v = f.opt_int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME)?;
+    let v = f.int(&EXPIRES_IN_SECONDS)?;
     f.finish()?;
     Ok(v)
 }

@@ -5,7 +5,7 @@ use tessera_types::{
 };
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
 use crate::query::{QueryParams, order_by, page};
@@ -14,6 +14,59 @@ use crate::store::{MembershipRecord, OrganizationFilter, OrganizationOrder};
 
 pub const ROLE_ADMIN: &str = "org:admin";
 pub const ROLE_MEMBER: &str = "org:member";
+
+// ---- bodies ----------------------------------------------------------------------------------------
+
+/// Trimmed; not blank.
+const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS);
+/// Lowercase letters, digits, `-` and `_` (checked by `check_slug`).
+pub const SLUG: Field = Field::string_of("slug", 1, 128);
+const MAX_ALLOWED_MEMBERSHIPS: Field = Field::int("max_allowed_memberships", 0, 100_000);
+const METADATA: &[Field] = &[Field::object("public_metadata"), Field::object("private_metadata")];
+/// `org:<key>`, the key 1 to 64 letters, digits, `_` or `-` (checked by `check_role`).
+const ROLE: Field = Field::string("role").required();
+
+/// `POST /organizations`.
+pub const CREATE_ORGANIZATION: Body = Body {
+    schema: "CreateOrganizationRequestBody",
+    groups: &[
+        &[
+            NAME.required(),
+            SLUG,
+            Field::string("created_by"),
+            MAX_ALLOWED_MEMBERSHIPS,
+            Field::without_effect("role_set_key"),
+        ],
+        METADATA,
+    ],
+};
+
+/// `PATCH /organizations/{org_id}`.
+pub const UPDATE_ORGANIZATION: Body = Body {
+    schema: "UpdateOrganizationRequestBody",
+    groups: &[
+        &[
+            NAME,
+            SLUG,
+            MAX_ALLOWED_MEMBERSHIPS,
+            Field::bool("admin_delete_enabled"),
+            Field::without_effect("role_set_key"),
+        ],
+        METADATA,
+    ],
+};
+
+/// The organization and membership metadata merges.
+pub const ORGANIZATION_METADATA: Body = Body { schema: "OrganizationMetadataRequestBody", groups: &[METADATA] };
+
+/// `POST /organizations/{org_id}/memberships`.
+pub const CREATE_MEMBERSHIP: Body = Body {
+    schema: "CreateOrganizationMembershipRequestBody",
+    groups: &[&[Field::string("user_id").required(), ROLE], METADATA],
+};
+
+/// `PATCH /organizations/{org_id}/memberships/{user_id}`.
+pub const UPDATE_MEMBERSHIP: Body = Body { schema: "UpdateOrganizationMembershipRequestBody", groups: &[&[ROLE]] };
 
 /// The fields organizations can be sorted by.
 const ORGANIZATION_ORDERS: &[(&str, OrganizationOrder)] = &[
@@ -58,9 +111,15 @@ pub fn role_name(role: &str) -> String {
         .join(" ")
 }
 
+/// The longest role key (after `org:`).
+pub const MAX_ROLE_KEY_LEN: usize = 64;
+
 fn check_role(role: &str) -> ApiResult<()> {
     let key = role.strip_prefix("org:").unwrap_or("");
-    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if key.is_empty()
+        || key.len() > MAX_ROLE_KEY_LEN
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(ApiError::param_value(
             "role",
             format!("{role} is not a valid role key: it must look like org:<key> (letters, digits, '_' or '-')."),
@@ -83,7 +142,7 @@ fn slugify(name: &str) -> String {
 
 fn check_slug(slug: &str) -> ApiResult<()> {
     if slug.is_empty()
-        || slug.len() > 128
+        || slug.len() > SLUG.max_chars()
         || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         return Err(ApiError::param_format(
@@ -145,18 +204,16 @@ impl Tessera {
         let name = f.required_string("name")?;
         let slug = f.opt_string("slug")?;
         let created_by = f.opt_string("created_by")?;
-        let max = f.opt_int("max_allowed_memberships", 0, 100_000)?;
+        let max = f.int(&MAX_ALLOWED_MEMBERSHIPS)?;
         let public_metadata = f.opt_object("public_metadata")?.unwrap_or_default();
         let private_metadata = f.opt_object("private_metadata")?.unwrap_or_default();
-        f.ignore("role_set_key");
+        f.skip_without_effect(&CREATE_ORGANIZATION);
         f.finish()?;
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(ApiError::param_value("name", "name must not be empty."));
         }
-        if name.chars().count() > 256 {
-            return Err(ApiError::param_too_long("name", 256));
-        }
+        NAME.check_len(&name)?;
         check_size("public_metadata", &public_metadata)?;
         check_size("private_metadata", &private_metadata)?;
         let slug = match slug {
@@ -215,16 +272,14 @@ impl Tessera {
             if name.is_empty() {
                 return Err(ApiError::param_value("name", "name must not be empty."));
             }
-            if name.chars().count() > 256 {
-                return Err(ApiError::param_too_long("name", 256));
-            }
+            NAME.check_len(&name)?;
             org.name = name;
         }
         if let Some(slug) = f.opt_string("slug")? {
             check_slug(&slug)?;
             org.slug = slug;
         }
-        if let Some(m) = f.opt_int("max_allowed_memberships", 0, 100_000)? {
+        if let Some(m) = f.int(&MAX_ALLOWED_MEMBERSHIPS)? {
             org.max_allowed_memberships = m;
         }
         if let Some(b) = f.opt_bool("admin_delete_enabled")? {
@@ -238,7 +293,7 @@ impl Tessera {
             check_size("private_metadata", &m)?;
             org.private_metadata = m;
         }
-        f.ignore("role_set_key");
+        f.skip_without_effect(&UPDATE_ORGANIZATION);
         f.finish()?;
         org.updated_at = self.now_ms().max(org.updated_at);
         if !self.store.update_organization(&org).await? {

@@ -4,7 +4,7 @@
 use tessera_types::{ListPage, Session, SessionStatus, object};
 
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields};
 use crate::ids;
 use crate::query::{QueryParams, page};
 use crate::service::Tessera;
@@ -28,6 +28,12 @@ pub fn with_effective_status(mut s: Session, now: i64) -> Session {
     s.status = effective_status(&s, now);
     s
 }
+
+/// `POST /sessions`.
+pub const CREATE_SESSION: Body = Body {
+    schema: "CreateSessionRequestBody",
+    groups: &[&[Field::string("user_id").required(), Field::string("active_organization_id")]],
+};
 
 /// Either a page (`paginated=true`) or a bare array.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use tessera_jwt::{Algorithm, SigningKey};
 use tessera_types::{DeletedObject, Jwk, JwtTemplate, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::query::QueryParams;
 use crate::service::Tessera;
@@ -21,7 +21,24 @@ pub const DEFAULT_LIFETIME: i64 = 60;
 pub const DEFAULT_CLOCK_SKEW: i64 = 5;
 pub const MIN_LIFETIME: i64 = 30;
 pub const MAX_LIFETIME: i64 = 315_360_000;
-const MAX_NAME_LEN: usize = 256;
+/// Unique; usable as one URL path segment (checked by `check_name`).
+const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS).required();
+const LIFETIME: Field = Field::int("lifetime", MIN_LIFETIME, MAX_LIFETIME);
+const ALLOWED_CLOCK_SKEW: Field = Field::int("allowed_clock_skew", 0, 300);
+
+/// `POST /jwt_templates` and `PATCH /jwt_templates/{template_id}` (the whole template again).
+pub const TEMPLATE: Body = Body {
+    schema: "CreateJwtTemplateRequestBody",
+    groups: &[&[
+        NAME,
+        Field::object("claims").required(),
+        LIFETIME,
+        ALLOWED_CLOCK_SKEW,
+        Field::bool("custom_signing_key"),
+        Field::string("signing_algorithm"),
+        Field::string("signing_key"),
+    ]],
+};
 
 pub(crate) fn template_key_aad(template_id: &str) -> Vec<u8> {
     format!("tessera:template-key:{template_id}").into_bytes()
@@ -32,9 +49,7 @@ fn check_name(name: &str) -> ApiResult<()> {
     if name.trim().is_empty() {
         return Err(ApiError::param_value("name", "name must not be empty."));
     }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(ApiError::param_too_long("name", MAX_NAME_LEN));
-    }
+    NAME.check_len(name)?;
     if name.chars().any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '\\')) || name != name.trim() {
         return Err(ApiError::param_format(
             "name",
@@ -104,8 +119,8 @@ impl Tessera {
     ) -> ApiResult<(TemplateRecord, Option<SigningKey>)> {
         let name = f.required_string("name")?;
         let claims = f.required_object("claims")?;
-        let lifetime = f.opt_int("lifetime", MIN_LIFETIME, MAX_LIFETIME)?;
-        let skew = f.opt_int("allowed_clock_skew", 0, 300)?;
+        let lifetime = f.int(&LIFETIME)?;
+        let skew = f.int(&ALLOWED_CLOCK_SKEW)?;
         let custom = f.opt_bool("custom_signing_key")?;
         let alg = f.opt_string("signing_algorithm")?;
         let key = f.opt_string("signing_key")?;
