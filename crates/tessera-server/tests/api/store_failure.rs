@@ -2,45 +2,22 @@
 //! `From<StoreError> for ApiError` in the core) and the client gets Clerk's 500 envelope without
 //! it, on the authentication path as on any other.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
 
 use crate::helpers::*;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
-
-impl Capture {
-    /// Captured lines that mention `needle`.
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
-        text.lines().filter(|l| l.contains(needle)).map(str::to_owned).collect()
-    }
+/// Captured lines that mention `needle`.
+fn lines_with(logs: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    text.lines().filter(|l| l.contains(needle)).map(str::to_owned).collect()
 }
 
 // One thread, so that the server's tasks log to this test's subscriber.
 #[tokio::test(flavor = "current_thread")]
 async fn a_store_failure_is_logged_once_and_answers_a_500() {
-    let logs = Capture::default();
+    let logs = Arc::new(Mutex::new(Vec::new()));
     let subscriber = tracing_subscriber::fmt().with_writer(logs.clone()).with_ansi(false).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
@@ -57,14 +34,14 @@ async fn a_store_failure_is_logged_once_and_answers_a_500() {
     r.err(500, "internal_clerk_error");
     assert_eq!(r.body["errors"][0]["long_message"], "Oops, an unexpected error occurred");
     assert!(!r.body.to_string().contains("secret_keys"), "the cause stays out of the response: {}", r.body);
-    let logged = logs.lines_with("no such table: secret_keys");
+    let logged = lines_with(&logs, "no such table: secret_keys");
     assert_eq!(logged.len(), 1, "logged once: {logged:?}");
     assert!(logged[0].contains("ERROR") && logged[0].contains("store failure"), "{logged:?}");
 
     // A handler's store call (the key itself is remembered from startup).
     let r = app.get("/v1/users").await;
     r.err(500, "internal_clerk_error");
-    let logged = logs.lines_with("store failure");
+    let logged = lines_with(&logs, "store failure");
     assert_eq!(logged.len(), 2, "once per failure: {logged:?}");
     assert!(logged[1].contains("no such table"), "{logged:?}");
 
