@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use reqwest::Method;
 
 use crate::helpers::*;
+use crate::secrets::Capture;
 
 /// Captured lines that mention `needle`.
 fn lines_with(logs: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
@@ -18,7 +19,7 @@ fn lines_with(logs: &Mutex<Vec<u8>>, needle: &str) -> Vec<String> {
 #[tokio::test(flavor = "current_thread")]
 async fn a_store_failure_is_logged_once_and_answers_a_500() {
     let logs = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::fmt().with_writer(logs.clone()).with_ansi(false).finish();
+    let subscriber = tracing_subscriber::fmt().with_writer(Capture(logs.clone())).with_ansi(false).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let app = TestApp::spawn().await;
