@@ -1,45 +1,83 @@
-//! Request models that `tessera_types` does not have: list filters (sent as query strings), the
-//! token requests (path parameters plus an optional body) and the narrower metadata bodies. Names
-//! follow Clerk's SDKs (`GetUserListRequest`, `CreateSessionTokenFromTemplateRequest`, ...).
+//! Request models that are not bodies: list filters (sent as query strings), the token requests
+//! (path parameters plus an optional body) and the narrower metadata bodies. Names follow Clerk's
+//! SDKs (`GetUserListRequest`, `CreateSessionTokenFromTemplateRequest`, ...).
 //!
-//! List filters hold `Vec`s for parameters Clerk accepts several times; they are sent as repeated
-//! keys (`email_address=a&email_address=b`). `None` and empty lists are not sent.
+//! The list filters are the server's own filter types from [`tessera_types`] under the SDK's
+//! names, so the SDK sends exactly what the server reads and the OpenAPI document describes. They
+//! hold `Vec`s for parameters Clerk accepts several times; these are sent as repeated keys
+//! (`email_address=a&email_address=b`). `None` and empty lists are not sent.
 
 use serde::{Deserialize, Serialize};
-use tessera_types::{CreateJwtTemplateRequestBody, CreateSessionTokenRequestBody, JsonObject};
+use serde_json::Value;
+use tessera_types::{
+    CreateJwtTemplateRequestBody, CreateSessionTokenRequestBody, JsonObject, ListPage, OrganizationListFilter,
+    SessionListFilter, UserListFilter, UserListQuery,
+};
 
 pub use tessera_types::SessionStatus;
 
-/// Query pairs under construction.
-#[derive(Default)]
-pub(crate) struct Query(pub(crate) Vec<(String, String)>);
+/// A filter as query pairs: one pair per value, lists as repeated keys, absent values left out.
+pub(crate) trait ToQuery {
+    fn to_query(&self) -> Vec<(String, String)>;
+}
 
-impl Query {
-    fn one<V: ToString>(&mut self, key: &str, value: &Option<V>) -> &mut Self {
-        if let Some(v) = value {
-            self.0.push((key.to_owned(), v.to_string()));
+impl<T: Serialize> ToQuery for T {
+    fn to_query(&self) -> Vec<(String, String)> {
+        // Through JSON text, which keeps the fields in the order the type declares them.
+        let Ok(Fields(fields)) = serde_json::to_vec(self).and_then(|json| serde_json::from_slice(&json)) else {
+            return Vec::new();
+        };
+        let mut pairs = Vec::new();
+        for (key, value) in fields {
+            let values = match value {
+                Value::Array(items) => items,
+                Value::Null => Vec::new(),
+                other => vec![other],
+            };
+            for v in values {
+                let text = match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                pairs.push((key.clone(), text));
+            }
         }
-        self
-    }
-
-    fn all(&mut self, key: &str, values: &[String]) -> &mut Self {
-        for v in values {
-            self.0.push((key.to_owned(), v.clone()));
-        }
-        self
-    }
-
-    fn fixed(&mut self, key: &str, value: &str) -> &mut Self {
-        self.0.push((key.to_owned(), value.to_owned()));
-        self
-    }
-
-    fn done(&mut self) -> Vec<(String, String)> {
-        std::mem::take(&mut self.0)
+        pairs
     }
 }
 
-/// Filters, order and page of `GET /users` ([`Users::list`](crate::resources::Users::list)).
+/// The top-level fields of a JSON object, in order.
+struct Fields(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Fields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Fields;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    fields.push(entry);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// The query of a list that the server answers as `{data, total_count}` only when asked to.
+pub(crate) fn paginated(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs.push(("paginated".to_owned(), "true".to_owned()));
+    pairs
+}
+
+/// Filters, order and page of `GET /users` ([`Users::list`](crate::resources::Users::list)):
+/// [`tessera_types::UserListQuery`], the filters of [`GetUsersCountRequest`] plus `limit` and
+/// `offset`.
 ///
 /// ```
 /// use tessera_client::GetUserListRequest;
@@ -52,88 +90,11 @@ impl Query {
 /// };
 /// # let _ = request;
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GetUserListRequest {
-    /// Users with any of these email addresses.
-    pub email_address: Vec<String>,
-    /// Users with any of these phone numbers (E.164).
-    pub phone_number: Vec<String>,
-    /// Users with any of these external ids.
-    pub external_id: Vec<String>,
-    /// Users with any of these usernames.
-    pub username: Vec<String>,
-    /// Users with any of these ids.
-    pub user_id: Vec<String>,
-    /// Members of any of these organizations.
-    pub organization_id: Vec<String>,
-    /// Free-text search over ids, names, usernames, emails and phone numbers.
-    pub query: Option<String>,
-    /// Only banned (`true`) or only not banned (`false`) users.
-    pub banned: Option<bool>,
-    /// `created_at`, `updated_at`, `first_name`, `last_name`, `username`, `email_address`,
-    /// `phone_number`, `last_sign_in_at` or `last_active_at`; prefix `-` for descending, `+` (or
-    /// nothing) for ascending.
-    pub order_by: Option<String>,
-    /// Page size, 1..=500 (server default 10).
-    pub limit: Option<i64>,
-    /// Items to skip (server default 0).
-    pub offset: Option<i64>,
-}
+pub type GetUserListRequest = UserListQuery;
 
-impl GetUserListRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .all("email_address", &self.email_address)
-            .all("phone_number", &self.phone_number)
-            .all("external_id", &self.external_id)
-            .all("username", &self.username)
-            .all("user_id", &self.user_id)
-            .all("organization_id", &self.organization_id)
-            .one("query", &self.query)
-            .one("banned", &self.banned)
-            .one("order_by", &self.order_by)
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .done()
-    }
-}
-
-/// Filters of `GET /users/count` ([`Users::count`](crate::resources::Users::count)): the same as
-/// [`GetUserListRequest`] without order and page.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GetUsersCountRequest {
-    /// Users with any of these email addresses.
-    pub email_address: Vec<String>,
-    /// Users with any of these phone numbers.
-    pub phone_number: Vec<String>,
-    /// Users with any of these external ids.
-    pub external_id: Vec<String>,
-    /// Users with any of these usernames.
-    pub username: Vec<String>,
-    /// Users with any of these ids.
-    pub user_id: Vec<String>,
-    /// Members of any of these organizations.
-    pub organization_id: Vec<String>,
-    /// Free-text search.
-    pub query: Option<String>,
-    /// Only banned or only not banned users.
-    pub banned: Option<bool>,
-}
-
-impl GetUsersCountRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .all("email_address", &self.email_address)
-            .all("phone_number", &self.phone_number)
-            .all("external_id", &self.external_id)
-            .all("username", &self.username)
-            .all("user_id", &self.user_id)
-            .all("organization_id", &self.organization_id)
-            .one("query", &self.query)
-            .one("banned", &self.banned)
-            .done()
-    }
-}
+/// Filters of `GET /users/count` ([`Users::count`](crate::resources::Users::count)):
+/// [`tessera_types::UserListFilter`], the same filters as [`GetUserListRequest`] without the page.
+pub type GetUsersCountRequest = UserListFilter;
 
 /// `GET /users/{user_id}/organization_memberships`
 /// ([`Users::get_organization_memberships`](crate::resources::Users::get_organization_memberships)).
@@ -148,13 +109,13 @@ pub struct UsersGetOrganizationMembershipsRequest {
 }
 
 impl UsersGetOrganizationMembershipsRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default().one("limit", &self.limit).one("offset", &self.offset).done()
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        ListPage { limit: self.limit, offset: self.offset }.to_query()
     }
 }
 
-/// Filters and page of `GET /sessions` ([`Sessions::list`](crate::resources::Sessions::list)).
-/// The server requires `user_id` or `client_id`.
+/// Filters and page of `GET /sessions` ([`Sessions::list`](crate::resources::Sessions::list)):
+/// [`tessera_types::SessionListFilter`]. The server requires `user_id` or `client_id`.
 ///
 /// ```
 /// use tessera_client::{GetSessionListRequest, SessionStatus};
@@ -166,32 +127,7 @@ impl UsersGetOrganizationMembershipsRequest {
 /// };
 /// # let _ = request;
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct GetSessionListRequest {
-    /// Sessions of this client.
-    pub client_id: Option<String>,
-    /// Sessions of this user.
-    pub user_id: Option<String>,
-    /// Only sessions with this status.
-    pub status: Option<SessionStatus>,
-    /// Page size, 1..=500.
-    pub limit: Option<i64>,
-    /// Items to skip.
-    pub offset: Option<i64>,
-}
-
-impl GetSessionListRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .one("client_id", &self.client_id)
-            .one("user_id", &self.user_id)
-            .one("status", &self.status.map(SessionStatus::as_str))
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .fixed("paginated", "true")
-            .done()
-    }
-}
+pub type GetSessionListRequest = SessionListFilter;
 
 /// `POST /sessions/{session_id}/tokens`
 /// ([`Sessions::create_session_token`](crate::resources::Sessions::create_session_token)).
@@ -243,38 +179,9 @@ pub struct CreateSessionTokenFromTemplateRequestBody {
 }
 
 /// Filters, order and page of `GET /organizations`
-/// ([`Organizations::list`](crate::resources::Organizations::list)).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListOrganizationsRequest {
-    /// Ask for `members_count` on each organization.
-    pub include_members_count: Option<bool>,
-    /// Free-text search over id, name and slug.
-    pub query: Option<String>,
-    /// Only organizations this user is a member of.
-    pub user_id: Option<String>,
-    /// Only these organizations.
-    pub organization_id: Vec<String>,
-    /// `created_at`, `name` or `members_count`, with an optional `-`/`+` prefix.
-    pub order_by: Option<String>,
-    /// Page size, 1..=500.
-    pub limit: Option<i64>,
-    /// Items to skip.
-    pub offset: Option<i64>,
-}
-
-impl ListOrganizationsRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default()
-            .one("include_members_count", &self.include_members_count)
-            .one("query", &self.query)
-            .one("user_id", &self.user_id)
-            .all("organization_id", &self.organization_id)
-            .one("order_by", &self.order_by)
-            .one("limit", &self.limit)
-            .one("offset", &self.offset)
-            .done()
-    }
-}
+/// ([`Organizations::list`](crate::resources::Organizations::list)):
+/// [`tessera_types::OrganizationListFilter`].
+pub type ListOrganizationsRequest = OrganizationListFilter;
 
 /// Body of `PATCH /organizations/{organization_id}/metadata`: deep-merged into the stored
 /// metadata; a `null` value deletes that key.
@@ -313,8 +220,10 @@ impl ListOrganizationMembershipsRequest {
         }
     }
 
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default().one("order_by", &self.order_by).one("limit", &self.limit).one("offset", &self.offset).done()
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        let mut pairs = ListPage { limit: self.limit, offset: self.offset }.to_query();
+        pairs.extend(self.order_by.iter().map(|o| ("order_by".to_owned(), o.clone())));
+        pairs
     }
 }
 
@@ -330,20 +239,9 @@ pub struct UpdateOrganizationMembershipMetadataRequestBody {
     pub private_metadata: Option<JsonObject>,
 }
 
-/// Page of `GET /jwt_templates` ([`JwtTemplates::list`](crate::resources::JwtTemplates::list)).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListJwtTemplatesRequest {
-    /// Page size, 1..=500.
-    pub limit: Option<i64>,
-    /// Items to skip.
-    pub offset: Option<i64>,
-}
-
-impl ListJwtTemplatesRequest {
-    pub(crate) fn to_query(&self) -> Vec<(String, String)> {
-        Query::default().one("limit", &self.limit).one("offset", &self.offset).fixed("paginated", "true").done()
-    }
-}
+/// Page of `GET /jwt_templates` ([`JwtTemplates::list`](crate::resources::JwtTemplates::list)):
+/// [`tessera_types::ListPage`].
+pub type ListJwtTemplatesRequest = ListPage;
 
 /// Body of `PATCH /jwt_templates/{template_id}`: the whole template again (Clerk requires `name`
 /// and `claims` on update too).
@@ -381,8 +279,8 @@ mod tests {
             ..Default::default()
         }
         .to_query();
-        assert_eq!(q, pairs(&[("user_id", "user_1"), ("status", "revoked"), ("paginated", "true")]));
-        assert_eq!(ListJwtTemplatesRequest::default().to_query(), pairs(&[("paginated", "true")]));
+        assert_eq!(paginated(q), pairs(&[("user_id", "user_1"), ("status", "revoked"), ("paginated", "true")]));
+        assert!(ListJwtTemplatesRequest::default().to_query().is_empty());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::store::StoreError;
+
 /// Which family of HTTP status an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -199,10 +201,57 @@ impl ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    /// Only backend failures reach here; conflicts are translated by the callers, which know the
-    /// parameter. The cause is not carried into the envelope.
-    fn from(_: crate::store::StoreError) -> Self {
-        ApiError::internal()
+impl ApiError {
+    /// The error for a taken unique value, naming the parameter it concerns.
+    pub(crate) fn conflict(field: &str) -> Self {
+        let taken = |what: &str| format!("That {what} is taken. Please try another.");
+        match field {
+            "email_address" => Self::identifier_exists(field, taken("email address")),
+            "phone_number" => Self::identifier_exists(field, taken("phone number")),
+            "username" => Self::identifier_exists(field, taken("username")),
+            "external_id" => Self::identifier_exists(field, taken("external ID")),
+            "slug" => Self::identifier_exists(field, taken("slug")),
+            "name" => Self::already_exists("name", "A JWT template with this name already exists."),
+            _ => Self::already_exists(field, format!("A resource with this {field} already exists.")),
+        }
+    }
+}
+
+/// The one conversion of a store failure into an API error, so that `?` on any store call is enough:
+/// a conflict names the parameter it concerns; a backend failure is logged here, once, with its
+/// cause, and answers Clerk's 500 without it.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(field) => ApiError::conflict(&field),
+            StoreError::Backend(cause) => {
+                tracing::error!(error = %cause, "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflicts_name_their_parameter() {
+        let e = ApiError::from(StoreError::Conflict("email_address".into()));
+        assert_eq!(
+            (e.code, e.param_name(), e.kind),
+            ("form_identifier_exists", Some("email_address"), ErrorKind::Unprocessable)
+        );
+        assert_eq!(e.long_message, "That email address is taken. Please try another.");
+        let e = ApiError::from(StoreError::Conflict("name".into()));
+        assert_eq!((e.code, e.param_name()), ("form_already_exists", Some("name")));
+    }
+
+    #[test]
+    fn backend_failures_are_internal_and_keep_their_cause_out() {
+        let e = ApiError::from(StoreError::Backend("no such table: users".into()));
+        assert_eq!((e.code, e.kind.status()), ("internal_clerk_error", 500));
+        assert!(!format!("{e:?}").contains("no such table"));
     }
 }

@@ -175,6 +175,144 @@ impl Fields {
     }
 }
 
+// ---- body contracts ----------------------------------------------------------------------------
+// Each request body declares its keys once, as a table of [`Field`]s next to the code that reads
+// it: the parsing code takes its limits from the table, and the OpenAPI document builds each body's
+// properties from the same table (`tessera_server::openapi`).
+
+/// Names (user first and last names, organization and JWT template names) and external ids are at
+/// most this many characters.
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// What a body key holds, with the limits the core enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string of `min_chars..=max_chars` characters.
+    String {
+        min_chars: usize,
+        max_chars: Option<usize>,
+    },
+    /// One string or an array of strings.
+    StringList,
+    Bool,
+    /// An integer in `min..=max`.
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A JSON object.
+    Object,
+    /// Accepted for compatibility with Clerk's SDKs; has no effect.
+    WithoutEffect,
+}
+
+/// One key of a request body. Keys are optional (and `null` reads as absent) unless `required`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+impl Field {
+    pub const fn string(name: &'static str) -> Field {
+        Field { name, kind: Kind::String { min_chars: 0, max_chars: None }, required: false }
+    }
+    pub const fn string_of(name: &'static str, min_chars: usize, max_chars: usize) -> Field {
+        Field { name, kind: Kind::String { min_chars, max_chars: Some(max_chars) }, required: false }
+    }
+    pub const fn string_list(name: &'static str) -> Field {
+        Field { name, kind: Kind::StringList, required: false }
+    }
+    pub const fn bool(name: &'static str) -> Field {
+        Field { name, kind: Kind::Bool, required: false }
+    }
+    pub const fn int(name: &'static str, min: i64, max: i64) -> Field {
+        Field { name, kind: Kind::Int { min, max }, required: false }
+    }
+    pub const fn object(name: &'static str) -> Field {
+        Field { name, kind: Kind::Object, required: false }
+    }
+    pub const fn without_effect(name: &'static str) -> Field {
+        Field { name, kind: Kind::WithoutEffect, required: false }
+    }
+    pub const fn required(self) -> Field {
+        Field { required: true, ..self }
+    }
+
+    /// The least number of characters of a string key (0 for other kinds).
+    pub const fn min_chars(&self) -> usize {
+        match self.kind {
+            Kind::String { min_chars, .. } => min_chars,
+            _ => 0,
+        }
+    }
+
+    /// The most characters of a string key (`usize::MAX` when unlimited or not a string).
+    pub const fn max_chars(&self) -> usize {
+        match self.kind {
+            Kind::String { max_chars: Some(max), .. } => max,
+            _ => usize::MAX,
+        }
+    }
+
+    /// `form_param_max_length_exceeded` when `s` is longer than this key allows.
+    pub fn check_len(&self, s: &str) -> ApiResult<()> {
+        let max = self.max_chars();
+        if s.chars().count() > max {
+            return Err(ApiError::param_too_long(self.name, max));
+        }
+        Ok(())
+    }
+}
+
+/// A request body: the name of its schema in `tessera-types` (and the OpenAPI document) and every
+/// key it accepts, in groups (so that bodies can share a group).
+#[derive(Debug, Clone, Copy)]
+pub struct Body {
+    pub schema: &'static str,
+    pub groups: &'static [&'static [Field]],
+}
+
+impl Body {
+    /// Every key of the body.
+    pub fn fields(&self) -> impl Iterator<Item = &'static Field> {
+        self.groups.iter().flat_map(|g| g.iter())
+    }
+}
+
+/// Every request body the core reads.
+pub const BODIES: &[Body] = &[
+    crate::users::CREATE_USER,
+    crate::users::UPDATE_USER,
+    crate::users::USER_METADATA,
+    crate::sessions::CREATE_SESSION,
+    crate::mint::SESSION_TOKEN,
+    crate::orgs::CREATE_ORGANIZATION,
+    crate::orgs::UPDATE_ORGANIZATION,
+    crate::orgs::ORGANIZATION_METADATA,
+    crate::orgs::CREATE_MEMBERSHIP,
+    crate::orgs::UPDATE_MEMBERSHIP,
+    crate::templates::TEMPLATE,
+];
+
+impl Fields {
+    /// An integer key within the range its [`Field`] declares.
+    pub fn int(&mut self, field: &Field) -> ApiResult<Option<i64>> {
+        match field.kind {
+            Kind::Int { min, max } => self.opt_int(field.name, min, max),
+            _ => self.opt_int(field.name, i64::MIN, i64::MAX),
+        }
+    }
+
+    /// Skips the keys of `body` that are accepted without effect.
+    pub fn skip_without_effect(&mut self, body: &Body) {
+        for f in body.fields().filter(|f| f.kind == Kind::WithoutEffect) {
+            self.ignore(f.name);
+        }
+    }
+}
+
 /// No string parameter may hold a NUL character: nothing is named with one, and PostgreSQL cannot
 /// store one in text.
 fn no_nul(key: &str, s: String) -> ApiResult<String> {

@@ -16,13 +16,12 @@ use tessera_jwt::{Algorithm, SigningKey};
 use tessera_types::{JwtTemplate, Organization, OrganizationMembership, Session, SessionStatus, Token, User, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields};
 use crate::orgs::membership_object;
 use crate::service::Tessera;
 use crate::sessions::effective_status;
 use crate::shortcode::{CompiledClaims, build_context};
 use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
-use crate::users::map_store;
 
 /// `cat` header of session tokens.
 pub const CAT_SESSION: &str = "cl_B7d4PD111AAA";
@@ -54,8 +53,13 @@ fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String, Value> {
     h
 }
 
+const EXPIRES_IN_SECONDS: Field = Field::int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME);
+
+/// The optional body of both token endpoints.
+pub const SESSION_TOKEN: Body = Body { schema: "CreateSessionTokenRequestBody", groups: &[&[EXPIRES_IN_SECONDS]] };
+
 fn parse_expires(mut f: Fields) -> ApiResult<Option<i64>> {
-    let v = f.opt_int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME)?;
+    let v = f.int(&EXPIRES_IN_SECONDS)?;
     f.finish()?;
     Ok(v)
 }
@@ -80,8 +84,7 @@ impl Tessera {
         let rec = self
             .store
             .load_mint(session_id, template_name)
-            .await
-            .map_err(map_store)?
+            .await?
             .ok_or_else(|| ApiError::session_not_found(session_id))?;
         if !effective_status(&rec.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
@@ -174,13 +177,7 @@ impl Tessera {
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
         let org_list: Vec<(String, String)> = if cached.uses_org_list {
-            self.store
-                .list_user_memberships(&user.id)
-                .await
-                .map_err(map_store)?
-                .into_iter()
-                .map(|(m, o)| (o.id, m.role))
-                .collect()
+            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
         } else {
             Vec::new()
         };

@@ -1,18 +1,79 @@
 //! Organizations, memberships, roles and their permissions.
 
-use tessera_types::{DeletedObject, Organization, OrganizationMembership, Paginated, PublicUserData, User, object};
+use tessera_types::{
+    DeletedObject, ListPage, Organization, OrganizationMembership, Paginated, PublicUserData, User, object,
+};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
-use crate::query::QueryParams;
+use crate::query::{QueryParams, order_by, page};
 use crate::service::Tessera;
 use crate::store::{MembershipRecord, OrganizationFilter, OrganizationOrder};
-use crate::users::map_store;
 
 pub const ROLE_ADMIN: &str = "org:admin";
 pub const ROLE_MEMBER: &str = "org:member";
+
+// ---- bodies ----------------------------------------------------------------------------------------
+
+/// Trimmed; not blank.
+const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS);
+/// Lowercase letters, digits, `-` and `_` (checked by `check_slug`).
+pub const SLUG: Field = Field::string_of("slug", 1, 128);
+const MAX_ALLOWED_MEMBERSHIPS: Field = Field::int("max_allowed_memberships", 0, 100_000);
+const METADATA: &[Field] = &[Field::object("public_metadata"), Field::object("private_metadata")];
+/// `org:<key>`, the key 1 to 64 letters, digits, `_` or `-` (checked by `check_role`).
+const ROLE: Field = Field::string("role").required();
+
+/// `POST /organizations`.
+pub const CREATE_ORGANIZATION: Body = Body {
+    schema: "CreateOrganizationRequestBody",
+    groups: &[
+        &[
+            NAME.required(),
+            SLUG,
+            Field::string("created_by"),
+            MAX_ALLOWED_MEMBERSHIPS,
+            Field::without_effect("role_set_key"),
+        ],
+        METADATA,
+    ],
+};
+
+/// `PATCH /organizations/{org_id}`.
+pub const UPDATE_ORGANIZATION: Body = Body {
+    schema: "UpdateOrganizationRequestBody",
+    groups: &[
+        &[
+            NAME,
+            SLUG,
+            MAX_ALLOWED_MEMBERSHIPS,
+            Field::bool("admin_delete_enabled"),
+            Field::without_effect("role_set_key"),
+        ],
+        METADATA,
+    ],
+};
+
+/// The organization and membership metadata merges.
+pub const ORGANIZATION_METADATA: Body = Body { schema: "OrganizationMetadataRequestBody", groups: &[METADATA] };
+
+/// `POST /organizations/{org_id}/memberships`.
+pub const CREATE_MEMBERSHIP: Body = Body {
+    schema: "CreateOrganizationMembershipRequestBody",
+    groups: &[&[Field::string("user_id").required(), ROLE], METADATA],
+};
+
+/// `PATCH /organizations/{org_id}/memberships/{user_id}`.
+pub const UPDATE_MEMBERSHIP: Body = Body { schema: "UpdateOrganizationMembershipRequestBody", groups: &[&[ROLE]] };
+
+/// The fields organizations can be sorted by.
+const ORGANIZATION_ORDERS: &[(&str, OrganizationOrder)] = &[
+    ("created_at", OrganizationOrder::CreatedAt),
+    ("name", OrganizationOrder::Name),
+    ("members_count", OrganizationOrder::MembersCount),
+];
 
 /// System permissions of the default roles. They are never put in session-token claims.
 const ADMIN_PERMISSIONS: &[&str] = &[
@@ -50,9 +111,15 @@ pub fn role_name(role: &str) -> String {
         .join(" ")
 }
 
+/// The longest role key (after `org:`).
+pub const MAX_ROLE_KEY_LEN: usize = 64;
+
 fn check_role(role: &str) -> ApiResult<()> {
     let key = role.strip_prefix("org:").unwrap_or("");
-    if key.is_empty() || key.len() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if key.is_empty()
+        || key.len() > MAX_ROLE_KEY_LEN
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(ApiError::param_value(
             "role",
             format!("{role} is not a valid role key: it must look like org:<key> (letters, digits, '_' or '-')."),
@@ -75,7 +142,7 @@ fn slugify(name: &str) -> String {
 
 fn check_slug(slug: &str) -> ApiResult<()> {
     if slug.is_empty()
-        || slug.len() > 128
+        || slug.len() > SLUG.max_chars()
         || !slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
         return Err(ApiError::param_format(
@@ -137,18 +204,16 @@ impl Tessera {
         let name = f.required_string("name")?;
         let slug = f.opt_string("slug")?;
         let created_by = f.opt_string("created_by")?;
-        let max = f.opt_int("max_allowed_memberships", 0, 100_000)?;
+        let max = f.int(&MAX_ALLOWED_MEMBERSHIPS)?;
         let public_metadata = f.opt_object("public_metadata")?.unwrap_or_default();
         let private_metadata = f.opt_object("private_metadata")?.unwrap_or_default();
-        f.ignore("role_set_key");
+        f.skip_without_effect(&CREATE_ORGANIZATION);
         f.finish()?;
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(ApiError::param_value("name", "name must not be empty."));
         }
-        if name.chars().count() > 256 {
-            return Err(ApiError::param_too_long("name", 256));
-        }
+        NAME.check_len(&name)?;
         check_size("public_metadata", &public_metadata)?;
         check_size("private_metadata", &private_metadata)?;
         let slug = match slug {
@@ -192,12 +257,12 @@ impl Tessera {
             created_at: now,
             updated_at: now,
         });
-        self.store.insert_organization(&org, first.as_ref()).await.map_err(map_store)?;
+        self.store.insert_organization(&org, first.as_ref()).await?;
         Ok(org)
     }
 
     pub async fn get_organization(&self, id_or_slug: &str) -> ApiResult<Organization> {
-        self.store.get_organization(id_or_slug).await.map_err(map_store)?.ok_or_else(ApiError::organization_not_found)
+        self.store.get_organization(id_or_slug).await?.ok_or_else(ApiError::organization_not_found)
     }
 
     pub async fn update_organization(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
@@ -207,16 +272,14 @@ impl Tessera {
             if name.is_empty() {
                 return Err(ApiError::param_value("name", "name must not be empty."));
             }
-            if name.chars().count() > 256 {
-                return Err(ApiError::param_too_long("name", 256));
-            }
+            NAME.check_len(&name)?;
             org.name = name;
         }
         if let Some(slug) = f.opt_string("slug")? {
             check_slug(&slug)?;
             org.slug = slug;
         }
-        if let Some(m) = f.opt_int("max_allowed_memberships", 0, 100_000)? {
+        if let Some(m) = f.int(&MAX_ALLOWED_MEMBERSHIPS)? {
             org.max_allowed_memberships = m;
         }
         if let Some(b) = f.opt_bool("admin_delete_enabled")? {
@@ -230,10 +293,10 @@ impl Tessera {
             check_size("private_metadata", &m)?;
             org.private_metadata = m;
         }
-        f.ignore("role_set_key");
+        f.skip_without_effect(&UPDATE_ORGANIZATION);
         f.finish()?;
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self.store.update_organization(&org).await.map_err(map_store)? {
+        if !self.store.update_organization(&org).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
@@ -253,7 +316,7 @@ impl Tessera {
             check_size("private_metadata", &org.private_metadata)?;
         }
         org.updated_at = self.now_ms().max(org.updated_at);
-        if !self.store.update_organization(&org).await.map_err(map_store)? {
+        if !self.store.update_organization(&org).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(org)
@@ -261,7 +324,7 @@ impl Tessera {
 
     pub async fn delete_organization(&self, id: &str) -> ApiResult<DeletedObject> {
         let org = self.get_organization(id).await?;
-        if !self.store.delete_organization(&org.id).await.map_err(map_store)? {
+        if !self.store.delete_organization(&org.id).await? {
             return Err(ApiError::organization_not_found());
         }
         Ok(DeletedObject {
@@ -273,31 +336,15 @@ impl Tessera {
     }
 
     pub async fn list_organizations(&self, q: &QueryParams) -> ApiResult<Paginated<Organization>> {
-        let order_by = match q.order_by() {
-            None => None,
-            Some((field, desc)) => Some((
-                match field.as_str() {
-                    "created_at" => OrganizationOrder::CreatedAt,
-                    "name" => OrganizationOrder::Name,
-                    "members_count" => OrganizationOrder::MembersCount,
-                    other => {
-                        return Err(ApiError::param_value(
-                            "order_by",
-                            format!("{other} does not match one of the allowed values for parameter order_by"),
-                        ));
-                    }
-                },
-                desc,
-            )),
-        };
+        let f = q.organization_list_filter()?;
         let filter = OrganizationFilter {
-            query: q.one("query"),
-            user_id: q.one("user_id"),
-            organization_id: q.all("organization_id"),
-            order_by,
+            order_by: order_by(f.order_by.as_deref(), ORGANIZATION_ORDERS)?,
+            query: f.query,
+            user_id: f.user_id,
+            organization_id: f.organization_id,
         };
-        let _ = q.bool("include_members_count")?;
-        let (data, total_count) = self.store.list_organizations(&filter, q.page()?).await.map_err(map_store)?;
+        let (data, total_count) =
+            self.store.list_organizations(&filter, page(ListPage { limit: f.limit, offset: f.offset })).await?;
         Ok(Paginated { data, total_count })
     }
 
@@ -345,7 +392,7 @@ impl Tessera {
                 )
                 .with_param("user_id"));
             }
-            Err(e) => return Err(map_store(e)),
+            Err(e) => return Err(e.into()),
         }
         let org = self.get_organization(&org.id).await?;
         Ok(membership_object(&m, &org, Some(&user)))
@@ -353,12 +400,7 @@ impl Tessera {
 
     async fn membership_parts(&self, org_id: &str, user_id: &str) -> ApiResult<(Organization, MembershipRecord)> {
         let org = self.get_organization(org_id).await?;
-        let m = self
-            .store
-            .get_membership(&org.id, user_id)
-            .await
-            .map_err(map_store)?
-            .ok_or_else(ApiError::membership_not_found)?;
+        let m = self.store.get_membership(&org.id, user_id).await?.ok_or_else(ApiError::membership_not_found)?;
         Ok((org, m))
     }
 
@@ -375,10 +417,10 @@ impl Tessera {
         m.permissions = role_permissions(&role);
         m.role = role;
         m.updated_at = self.now_ms().max(m.updated_at);
-        if !self.store.update_membership(&m).await.map_err(map_store)? {
+        if !self.store.update_membership(&m).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
@@ -401,19 +443,19 @@ impl Tessera {
             check_size("private_metadata", &m.private_metadata)?;
         }
         m.updated_at = self.now_ms().max(m.updated_at);
-        if !self.store.update_membership(&m).await.map_err(map_store)? {
+        if !self.store.update_membership(&m).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
     pub async fn delete_membership(&self, org_id: &str, user_id: &str) -> ApiResult<OrganizationMembership> {
         let (org, m) = self.membership_parts(org_id, user_id).await?;
-        if !self.store.delete_membership(&org.id, user_id).await.map_err(map_store)? {
+        if !self.store.delete_membership(&org.id, user_id).await? {
             return Err(ApiError::membership_not_found());
         }
-        let user = self.store.get_user(user_id).await.map_err(map_store)?;
+        let user = self.store.get_user(user_id).await?;
         Ok(membership_object(&m, &org, user.as_ref()))
     }
 
@@ -423,10 +465,10 @@ impl Tessera {
         q: &QueryParams,
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let org = self.get_organization(org_id).await?;
-        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await.map_err(map_store)?;
+        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await?;
         let mut data = Vec::with_capacity(records.len());
         for m in &records {
-            let user = self.store.get_user(&m.user_id).await.map_err(map_store)?;
+            let user = self.store.get_user(&m.user_id).await?;
             data.push(membership_object(m, &org, user.as_ref()));
         }
         Ok(Paginated { data, total_count })
@@ -440,7 +482,7 @@ impl Tessera {
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let page = q.page()?;
         let user = self.get_user(user_id).await?;
-        let rows = self.store.list_user_memberships(user_id).await.map_err(map_store)?;
+        let rows = self.store.list_user_memberships(user_id).await?;
         let total_count = rows.len() as i64;
         let data: Vec<_> = rows
             .iter()

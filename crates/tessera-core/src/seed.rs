@@ -110,7 +110,7 @@ impl Tessera {
 
         for (i, e) in entries(&root, "users")?.iter().enumerate() {
             let (id, body) = split(e, &[]);
-            let exists = self.store.get_user(&id).await.map_err(crate::users::map_store)?.is_some();
+            let exists = self.store.get_user(&id).await?.is_some();
             if !exists {
                 self.create_user_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
                     .await
@@ -120,7 +120,7 @@ impl Tessera {
         }
         for (i, e) in entries(&root, "organizations")?.iter().enumerate() {
             let (id, body) = split(e, &["members"]);
-            let exists = self.store.get_organization(&id).await.map_err(crate::users::map_store)?.is_some();
+            let exists = self.store.get_organization(&id).await?.is_some();
             if !exists {
                 self.create_organization_as(Some(id.clone()), Fields::from_value(Some(Value::Object(body)))?)
                     .await
@@ -130,7 +130,7 @@ impl Tessera {
             let members = e.get("members").and_then(Value::as_array).cloned().unwrap_or_default();
             for (j, m) in members.iter().enumerate() {
                 let user_id = m.get("user_id").and_then(Value::as_str).unwrap_or_default();
-                let present = self.store.get_membership(&id, user_id).await.map_err(crate::users::map_store)?.is_some();
+                let present = self.store.get_membership(&id, user_id).await?.is_some();
                 if !present {
                     self.create_membership(&id, Fields::from_value(Some(m.clone()))?)
                         .await
@@ -141,7 +141,7 @@ impl Tessera {
         }
         for (i, e) in entries(&root, "sessions")?.iter().enumerate() {
             let (id, body) = split(e, &[]);
-            let exists = self.store.get_session(&id).await.map_err(crate::users::map_store)?.is_some();
+            let exists = self.store.get_session(&id).await?.is_some();
             if !exists {
                 self.create_session_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
                     .await
@@ -151,7 +151,7 @@ impl Tessera {
         }
         for (i, e) in entries(&root, "jwt_templates")?.iter().enumerate() {
             let (id, body) = split(e, &[]);
-            let exists = self.store.get_template(&id).await.map_err(crate::users::map_store)?.is_some();
+            let exists = self.store.get_template(&id).await?.is_some();
             if !exists {
                 self.create_template_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
                     .await

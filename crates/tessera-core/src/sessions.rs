@@ -1,15 +1,14 @@
 //! Sessions and their lifecycle. A live (`active`/`pending`) session past `expire_at` reads as
 //! `expired`, past `abandon_at` as `abandoned`, everywhere; terminal statuses never come back.
 
-use tessera_types::{Session, SessionStatus, object};
+use tessera_types::{ListPage, Session, SessionStatus, object};
 
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields};
 use crate::ids;
-use crate::query::QueryParams;
+use crate::query::{QueryParams, page};
 use crate::service::Tessera;
 use crate::store::SessionFilter;
-use crate::users::map_store;
 
 /// The status a stored session has at `now`.
 pub fn effective_status(s: &Session, now: i64) -> SessionStatus {
@@ -29,6 +28,12 @@ pub fn with_effective_status(mut s: Session, now: i64) -> Session {
     s.status = effective_status(&s, now);
     s
 }
+
+/// `POST /sessions`.
+pub const CREATE_SESSION: Body = Body {
+    schema: "CreateSessionRequestBody",
+    groups: &[&[Field::string("user_id").required(), Field::string("active_organization_id")]],
+};
 
 /// Either a page (`paginated=true`) or a bare array.
 #[derive(Debug, Clone)]
@@ -60,10 +65,10 @@ impl Tessera {
         let active_org = match org {
             None => None,
             Some(o) => {
-                let Some(org) = self.store.get_organization(&o).await.map_err(map_store)? else {
+                let Some(org) = self.store.get_organization(&o).await? else {
                     return Err(ApiError::organization_not_found().with_param("active_organization_id"));
                 };
-                if self.store.get_membership(&org.id, &user.id).await.map_err(map_store)?.is_none() {
+                if self.store.get_membership(&org.id, &user.id).await?.is_none() {
                     return Err(ApiError::param_value(
                         "active_organization_id",
                         format!("User {} is not a member of organization {}.", user.id, org.id),
@@ -89,38 +94,22 @@ impl Tessera {
             created_at: now,
             tasks: None,
         };
-        self.store.insert_session(&session).await.map_err(map_store)?;
+        self.store.insert_session(&session).await?;
         Ok(session)
     }
 
     pub async fn get_session(&self, id: &str) -> ApiResult<Session> {
-        let s = self.store.get_session(id).await.map_err(map_store)?.ok_or_else(|| ApiError::session_not_found(id))?;
+        let s = self.store.get_session(id).await?.ok_or_else(|| ApiError::session_not_found(id))?;
         Ok(with_effective_status(s, self.now_ms()))
     }
 
     pub async fn list_sessions(&self, q: &QueryParams) -> ApiResult<Listing<Session>> {
-        let user_id = q.one("user_id");
-        let client_id = q.one("client_id");
-        if user_id.is_none() && client_id.is_none() {
-            return Err(ApiError::missing_query(&["client_id", "user_id"]));
-        }
-        let status = match q.one("status") {
-            None => None,
-            Some(s) => Some(SessionStatus::parse(&s).ok_or_else(|| {
-                ApiError::param_value(
-                    "status",
-                    format!("{s} does not match one of the allowed values for parameter status"),
-                )
-            })?),
-        };
-        let page = q.page()?;
+        let f = q.session_list_filter()?;
         let paginated = q.paginated()?;
         let now = self.now_ms();
-        let (data, total) = self
-            .store
-            .list_sessions(&SessionFilter { user_id, client_id, status, now }, page)
-            .await
-            .map_err(map_store)?;
+        let page = page(ListPage { limit: f.limit, offset: f.offset });
+        let filter = SessionFilter { user_id: f.user_id, client_id: f.client_id, status: f.status, now };
+        let (data, total) = self.store.list_sessions(&filter, page).await?;
         let data: Vec<Session> = data.into_iter().map(|s| with_effective_status(s, now)).collect();
         Ok(if paginated {
             Listing::Page(tessera_types::Paginated { data, total_count: total })
@@ -135,8 +124,7 @@ impl Tessera {
         let s = self
             .store
             .end_session(id, SessionStatus::Revoked, now)
-            .await
-            .map_err(map_store)?
+            .await?
             .ok_or_else(|| ApiError::session_not_found(id))?;
         Ok(with_effective_status(s, now))
     }

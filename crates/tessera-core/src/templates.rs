@@ -7,14 +7,13 @@ use tessera_jwt::{Algorithm, SigningKey};
 use tessera_types::{DeletedObject, Jwk, JwtTemplate, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::query::QueryParams;
 use crate::service::Tessera;
 use crate::sessions::Listing;
 use crate::shortcode::CompiledClaims;
 use crate::store::{Page, TemplateRecord};
-use crate::users::map_store;
 
 /// Claims every template token gets and no template may set.
 pub const RESERVED_CLAIMS: [&str; 7] = ["azp", "exp", "iat", "iss", "jti", "nbf", "sub"];
@@ -22,7 +21,24 @@ pub const DEFAULT_LIFETIME: i64 = 60;
 pub const DEFAULT_CLOCK_SKEW: i64 = 5;
 pub const MIN_LIFETIME: i64 = 30;
 pub const MAX_LIFETIME: i64 = 315_360_000;
-const MAX_NAME_LEN: usize = 256;
+/// Unique; usable as one URL path segment (checked by `check_name`).
+const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS).required();
+const LIFETIME: Field = Field::int("lifetime", MIN_LIFETIME, MAX_LIFETIME);
+const ALLOWED_CLOCK_SKEW: Field = Field::int("allowed_clock_skew", 0, 300);
+
+/// `POST /jwt_templates` and `PATCH /jwt_templates/{template_id}` (the whole template again).
+pub const TEMPLATE: Body = Body {
+    schema: "CreateJwtTemplateRequestBody",
+    groups: &[&[
+        NAME,
+        Field::object("claims").required(),
+        LIFETIME,
+        ALLOWED_CLOCK_SKEW,
+        Field::bool("custom_signing_key"),
+        Field::string("signing_algorithm"),
+        Field::string("signing_key"),
+    ]],
+};
 
 pub(crate) fn template_key_aad(template_id: &str) -> Vec<u8> {
     format!("tessera:template-key:{template_id}").into_bytes()
@@ -33,9 +49,7 @@ fn check_name(name: &str) -> ApiResult<()> {
     if name.trim().is_empty() {
         return Err(ApiError::param_value("name", "name must not be empty."));
     }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(ApiError::param_too_long("name", MAX_NAME_LEN));
-    }
+    NAME.check_len(name)?;
     if name.chars().any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%' | '\\')) || name != name.trim() {
         return Err(ApiError::param_format(
             "name",
@@ -105,8 +119,8 @@ impl Tessera {
     ) -> ApiResult<(TemplateRecord, Option<SigningKey>)> {
         let name = f.required_string("name")?;
         let claims = f.required_object("claims")?;
-        let lifetime = f.opt_int("lifetime", MIN_LIFETIME, MAX_LIFETIME)?;
-        let skew = f.opt_int("allowed_clock_skew", 0, 300)?;
+        let lifetime = f.int(&LIFETIME)?;
+        let skew = f.int(&ALLOWED_CLOCK_SKEW)?;
         let custom = f.opt_bool("custom_signing_key")?;
         let alg = f.opt_string("signing_algorithm")?;
         let key = f.opt_string("signing_key")?;
@@ -173,7 +187,7 @@ impl Tessera {
     pub(crate) async fn create_template_as(&self, id: Option<String>, f: Fields) -> ApiResult<JwtTemplate> {
         let now = self.now_ms();
         let (rec, _) = self.template_from_body(f, None, id, now)?;
-        self.store.insert_template(&rec).await.map_err(map_store)?;
+        self.store.insert_template(&rec).await?;
         Ok(rec.template)
     }
 
@@ -182,13 +196,13 @@ impl Tessera {
     }
 
     async fn template_record(&self, id: &str) -> ApiResult<TemplateRecord> {
-        self.store.get_template(id).await.map_err(map_store)?.ok_or_else(|| ApiError::template_not_found("id", id))
+        self.store.get_template(id).await?.ok_or_else(|| ApiError::template_not_found("id", id))
     }
 
     pub async fn update_template(&self, id: &str, f: Fields) -> ApiResult<JwtTemplate> {
         let existing = self.template_record(id).await?;
         let (rec, _) = self.template_from_body(f, Some(&existing), None, self.now_ms())?;
-        if !self.store.update_template(&rec).await.map_err(map_store)? {
+        if !self.store.update_template(&rec).await? {
             return Err(ApiError::template_not_found("id", id));
         }
         self.forget_template(id);
@@ -196,7 +210,7 @@ impl Tessera {
     }
 
     pub async fn delete_template(&self, id: &str) -> ApiResult<DeletedObject> {
-        if !self.store.delete_template(id).await.map_err(map_store)? {
+        if !self.store.delete_template(id).await? {
             return Err(ApiError::template_not_found("id", id));
         }
         self.forget_template(id);
@@ -211,7 +225,7 @@ impl Tessera {
     pub async fn list_templates(&self, q: &QueryParams) -> ApiResult<Listing<JwtTemplate>> {
         let page = q.page()?;
         let paginated = q.paginated()?;
-        let (rows, total_count) = self.store.list_templates(page).await.map_err(map_store)?;
+        let (rows, total_count) = self.store.list_templates(page).await?;
         let data: Vec<JwtTemplate> = rows.into_iter().map(|r| r.template).collect();
         Ok(if paginated { Listing::Page(tessera_types::Paginated { data, total_count }) } else { Listing::Bare(data) })
     }
@@ -227,7 +241,7 @@ impl Tessera {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await.map_err(map_store)?;
+            let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await?;
             for r in &rows {
                 if !r.template.custom_signing_key {
                     continue;

@@ -4,65 +4,106 @@ use serde_json::{Map, Value};
 use tessera_types::{DeletedObject, EmailAddress, IdentificationLink, PhoneNumber, User, Verification, object};
 
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::fields::{Body, Field, Fields, Kind, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
-use crate::query::QueryParams;
+use crate::query::{QueryParams, order_by};
 use crate::service::Tessera;
-use crate::store::{StoreError, UserFilter, UserOrder};
+use crate::store::{UserFilter, UserOrder};
 
-const MAX_NAME_LEN: usize = 256;
-const MAX_EXTERNAL_ID_LEN: usize = 256;
+// ---- the create and update bodies ----------------------------------------------------------------
+
+pub const FIRST_NAME: Field = Field::string_of("first_name", 0, MAX_NAME_CHARS);
+pub const LAST_NAME: Field = Field::string_of("last_name", 0, MAX_NAME_CHARS);
+/// 4 to 64 letters, digits, `_`, `-` or `.` (checked by `check_username`).
+pub const USERNAME: Field = Field::string_of("username", 4, 64);
+/// An external id on create; on update an empty one clears it.
+const CREATE_EXTERNAL_ID: Field = Field::string_of("external_id", 1, MAX_NAME_CHARS);
+const EXTERNAL_ID: Field = Field::string_of("external_id", 0, MAX_NAME_CHARS);
+pub const PASSWORD: Field =
+    Field { name: "password", kind: Kind::String { min_chars: 8, max_chars: None }, required: false };
+const CREATE_ORGANIZATIONS_LIMIT: Field = Field::int("create_organizations_limit", 0, i32::MAX as i64);
+
+/// Keys both bodies read the same way.
+const COMMON: &[Field] = &[
+    FIRST_NAME,
+    LAST_NAME,
+    USERNAME,
+    Field::string("locale"),
+    Field::object("public_metadata"),
+    Field::object("private_metadata"),
+    Field::object("unsafe_metadata"),
+    PASSWORD,
+    Field::bool("delete_self_enabled"),
+    Field::bool("create_organization_enabled"),
+    CREATE_ORGANIZATIONS_LIMIT,
+];
 
 /// Keys of the create/update bodies that Tessera accepts but has no behaviour for (sign-in flows are
 /// out of scope), so that Clerk SDK calls that send them keep working.
-const ACCEPTED_WITHOUT_EFFECT: &[&str] = &[
-    "skip_password_checks",
-    "skip_password_requirement",
-    "skip_legal_checks",
-    "password_hasher",
-    "totp_secret",
-    "backup_codes",
-    "web3_wallet",
-    "notify_primary_email_address_changed",
-    "sign_out_of_other_sessions",
-    "bypass_client_trust",
-    "created_at",
-    "legal_accepted_at",
+const ACCEPTED_WITHOUT_EFFECT: &[Field] = &[
+    Field::without_effect("skip_password_checks"),
+    Field::without_effect("skip_password_requirement"),
+    Field::without_effect("skip_legal_checks"),
+    Field::without_effect("password_hasher"),
+    Field::without_effect("totp_secret"),
+    Field::without_effect("backup_codes"),
+    Field::without_effect("web3_wallet"),
+    Field::without_effect("notify_primary_email_address_changed"),
+    Field::without_effect("sign_out_of_other_sessions"),
+    Field::without_effect("bypass_client_trust"),
+    Field::without_effect("created_at"),
+    Field::without_effect("legal_accepted_at"),
 ];
 
-pub(crate) fn conflict_error(field: &str) -> ApiError {
-    match field {
-        "email_address" => {
-            ApiError::identifier_exists("email_address", "That email address is taken. Please try another.")
-        }
-        "phone_number" => {
-            ApiError::identifier_exists("phone_number", "That phone number is taken. Please try another.")
-        }
-        "username" => ApiError::identifier_exists("username", "That username is taken. Please try another."),
-        "external_id" => ApiError::identifier_exists("external_id", "That external ID is taken. Please try another."),
-        "slug" => ApiError::identifier_exists("slug", "That slug is taken. Please try another."),
-        "name" => ApiError::already_exists("name", "A JWT template with this name already exists."),
-        _ => ApiError::already_exists(field, format!("A resource with this {field} already exists.")),
-    }
-}
+/// `POST /users`.
+pub const CREATE_USER: Body = Body {
+    schema: "CreateUserRequestBody",
+    groups: &[
+        &[
+            Field::string_list("email_address"),
+            Field::string_list("phone_number"),
+            CREATE_EXTERNAL_ID,
+            Field::string("password_digest"),
+        ],
+        COMMON,
+        ACCEPTED_WITHOUT_EFFECT,
+    ],
+};
 
-pub(crate) fn map_store(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Conflict(field) => conflict_error(&field),
-        StoreError::Backend(msg) => {
-            tracing::error!(error = %msg, "store failure");
-            ApiError::internal()
-        }
-    }
-}
+/// `PATCH /users/{user_id}`.
+pub const UPDATE_USER: Body = Body {
+    schema: "UpdateUserRequestBody",
+    groups: &[
+        &[
+            EXTERNAL_ID,
+            Field::string("primary_email_address_id"),
+            Field::string("primary_phone_number_id"),
+            Field::without_effect("password_digest"),
+        ],
+        COMMON,
+        ACCEPTED_WITHOUT_EFFECT,
+    ],
+};
 
-fn check_len(param: &str, s: &str, max: usize) -> ApiResult<()> {
-    if s.chars().count() > max {
-        return Err(ApiError::param_too_long(param, max));
-    }
-    Ok(())
-}
+/// `PATCH` and `PUT /users/{user_id}/metadata`.
+pub const USER_METADATA: Body = Body {
+    schema: "UpdateMetadataRequestBody",
+    groups: &[&[Field::object("public_metadata"), Field::object("private_metadata"), Field::object("unsafe_metadata")]],
+};
+
+/// The fields users can be sorted by.
+const USER_ORDERS: &[(&str, UserOrder)] = &[
+    ("created_at", UserOrder::CreatedAt),
+    ("updated_at", UserOrder::UpdatedAt),
+    ("first_name", UserOrder::FirstName),
+    ("last_name", UserOrder::LastName),
+    ("username", UserOrder::Username),
+    ("email_address", UserOrder::EmailAddress),
+    ("phone_number", UserOrder::PhoneNumber),
+    ("last_sign_in_at", UserOrder::LastSignInAt),
+    ("last_active_at", UserOrder::LastActiveAt),
+];
 
 fn valid_email(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else {
@@ -84,7 +125,7 @@ fn valid_phone(p: &str) -> bool {
 
 fn check_username(u: &str) -> ApiResult<()> {
     let n = u.chars().count();
-    if !(4..=64).contains(&n) {
+    if !(USERNAME.min_chars()..=USERNAME.max_chars()).contains(&n) {
         return Err(ApiError::new(
             crate::error::ErrorKind::Unprocessable,
             "form_username_invalid_length",
@@ -156,10 +197,10 @@ fn take_metadata(f: &mut Fields, key: &str) -> ApiResult<Option<Map<String, Valu
     Ok(m)
 }
 
-fn take_name(f: &mut Fields, key: &str) -> ApiResult<Option<Option<String>>> {
-    let v = f.nullable_string(key)?;
+fn take_name(f: &mut Fields, field: &Field) -> ApiResult<Option<Option<String>>> {
+    let v = f.nullable_string(field.name)?;
     if let Some(Some(s)) = &v {
-        check_len(key, s, MAX_NAME_LEN)?;
+        field.check_len(s)?;
     }
     Ok(v)
 }
@@ -176,8 +217,8 @@ impl Tessera {
         let phones = f.opt_string_list("phone_number")?.unwrap_or_default();
         let username = f.opt_string("username")?;
         let external_id = f.opt_string("external_id")?;
-        let first_name = take_name(&mut f, "first_name")?.flatten();
-        let last_name = take_name(&mut f, "last_name")?.flatten();
+        let first_name = take_name(&mut f, &FIRST_NAME)?.flatten();
+        let last_name = take_name(&mut f, &LAST_NAME)?.flatten();
         let locale = f.opt_string("locale")?;
         let public_metadata = take_metadata(&mut f, "public_metadata")?.unwrap_or_default();
         let private_metadata = take_metadata(&mut f, "private_metadata")?.unwrap_or_default();
@@ -186,10 +227,8 @@ impl Tessera {
         let password_digest = f.opt_string("password_digest")?;
         let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
         let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
-        let create_organizations_limit = f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))?;
-        for k in ACCEPTED_WITHOUT_EFFECT {
-            f.ignore(k);
-        }
+        let create_organizations_limit = f.int(&CREATE_ORGANIZATIONS_LIMIT)?;
+        f.skip_without_effect(&CREATE_USER);
         f.finish()?;
 
         let mut email_objs = Vec::new();
@@ -199,7 +238,7 @@ impl Tessera {
                 return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
             }
             if email_objs.iter().any(|x: &EmailAddress| x.email_address == e) {
-                return Err(conflict_error("email_address"));
+                return Err(ApiError::conflict("email_address"));
             }
             email_objs.push(new_email(e, now));
         }
@@ -213,7 +252,7 @@ impl Tessera {
                 ));
             }
             if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
-                return Err(conflict_error("phone_number"));
+                return Err(ApiError::conflict("phone_number"));
             }
             phone_objs.push(new_phone(p, now));
         }
@@ -221,13 +260,13 @@ impl Tessera {
             check_username(u)?;
         }
         if let Some(x) = &external_id {
-            check_len("external_id", x, MAX_EXTERNAL_ID_LEN)?;
-            if x.is_empty() {
+            CREATE_EXTERNAL_ID.check_len(x)?;
+            if x.chars().count() < CREATE_EXTERNAL_ID.min_chars() {
                 return Err(ApiError::param_value("external_id", "external_id must not be empty."));
             }
         }
         if let Some(p) = &password
-            && p.chars().count() < 8
+            && p.chars().count() < PASSWORD.min_chars()
         {
             return Err(ApiError::new(
                 crate::error::ErrorKind::Unprocessable,
@@ -285,20 +324,20 @@ impl Tessera {
             legal_accepted_at: None,
             bypass_client_trust: false,
         };
-        self.store.insert_user(&user).await.map_err(map_store)?;
+        self.store.insert_user(&user).await?;
         Ok(user)
     }
 
     pub async fn get_user(&self, id: &str) -> ApiResult<User> {
-        self.store.get_user(id).await.map_err(map_store)?.ok_or_else(|| ApiError::user_not_found(id))
+        self.store.get_user(id).await?.ok_or_else(|| ApiError::user_not_found(id))
     }
 
     pub async fn update_user(&self, id: &str, mut f: Fields) -> ApiResult<User> {
         let mut user = self.get_user(id).await?;
-        if let Some(v) = take_name(&mut f, "first_name")? {
+        if let Some(v) = take_name(&mut f, &FIRST_NAME)? {
             user.first_name = v;
         }
-        if let Some(v) = take_name(&mut f, "last_name")? {
+        if let Some(v) = take_name(&mut f, &LAST_NAME)? {
             user.last_name = v;
         }
         if let Some(v) = f.nullable_string("username")? {
@@ -309,7 +348,7 @@ impl Tessera {
         }
         if let Some(v) = f.nullable_string("external_id")? {
             if let Some(x) = &v {
-                check_len("external_id", x, MAX_EXTERNAL_ID_LEN)?;
+                EXTERNAL_ID.check_len(x)?;
             }
             user.external_id = v.filter(|x| !x.is_empty());
         }
@@ -345,28 +384,25 @@ impl Tessera {
             user.unsafe_metadata = m;
         }
         if let Some(p) = f.opt_string("password")? {
-            if p.chars().count() < 8 {
+            if p.chars().count() < PASSWORD.min_chars() {
                 return Err(ApiError::param_value("password", "Passwords must be 8 characters or more."));
             }
             user.password_enabled = true;
             user.password_last_updated_at = Some(self.now_ms());
         }
-        f.ignore("password_digest");
         if let Some(b) = f.opt_bool("delete_self_enabled")? {
             user.delete_self_enabled = b;
         }
         if let Some(b) = f.opt_bool("create_organization_enabled")? {
             user.create_organization_enabled = b;
         }
-        if let Some(n) = f.opt_int("create_organizations_limit", 0, i64::from(i32::MAX))? {
+        if let Some(n) = f.int(&CREATE_ORGANIZATIONS_LIMIT)? {
             user.create_organizations_limit = Some(n);
         }
-        for k in ACCEPTED_WITHOUT_EFFECT {
-            f.ignore(k);
-        }
+        f.skip_without_effect(&UPDATE_USER);
         f.finish()?;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -393,7 +429,7 @@ impl Tessera {
             check_size("unsafe_metadata", &user.unsafe_metadata)?;
         }
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -416,7 +452,7 @@ impl Tessera {
             user.unsafe_metadata = p;
         }
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -428,7 +464,7 @@ impl Tessera {
         let now = self.now_ms();
         user.banned = true;
         user.updated_at = now.max(user.updated_at);
-        if !self.store.ban_user(&user, now).await.map_err(map_store)? {
+        if !self.store.ban_user(&user, now).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -438,65 +474,43 @@ impl Tessera {
         let mut user = self.get_user(id).await?;
         user.banned = false;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await.map_err(map_store)? {
+        if !self.store.update_user(&user).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
     }
 
     pub async fn delete_user(&self, id: &str) -> ApiResult<DeletedObject> {
-        if !self.store.delete_user(id, self.now_ms()).await.map_err(map_store)? {
+        if !self.store.delete_user(id, self.now_ms()).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(DeletedObject { object: object::USER.to_owned(), id: Some(id.to_owned()), slug: None, deleted: true })
     }
 
     fn user_filter(q: &QueryParams) -> ApiResult<UserFilter> {
-        let order_by = match q.order_by() {
-            None => None,
-            Some((field, desc)) => {
-                let o = match field.as_str() {
-                    "created_at" => UserOrder::CreatedAt,
-                    "updated_at" => UserOrder::UpdatedAt,
-                    "first_name" => UserOrder::FirstName,
-                    "last_name" => UserOrder::LastName,
-                    "username" => UserOrder::Username,
-                    "email_address" => UserOrder::EmailAddress,
-                    "phone_number" => UserOrder::PhoneNumber,
-                    "last_sign_in_at" => UserOrder::LastSignInAt,
-                    "last_active_at" => UserOrder::LastActiveAt,
-                    other => {
-                        return Err(ApiError::param_value(
-                            "order_by",
-                            format!("{other} does not match one of the allowed values for parameter order_by"),
-                        ));
-                    }
-                };
-                Some((o, desc))
-            }
-        };
+        let f = q.user_list_filter()?;
         Ok(UserFilter {
-            email_address: q.all("email_address").into_iter().map(|e| e.to_lowercase()).collect(),
-            phone_number: q.all("phone_number"),
-            username: q.all("username").into_iter().map(|e| e.to_lowercase()).collect(),
-            external_id: q.all("external_id"),
-            user_id: q.all("user_id"),
-            organization_id: q.all("organization_id"),
-            query: q.one("query"),
-            banned: q.bool("banned")?,
-            order_by,
+            order_by: order_by(f.order_by.as_deref(), USER_ORDERS)?,
+            email_address: f.email_address.into_iter().map(|e| e.to_lowercase()).collect(),
+            phone_number: f.phone_number,
+            username: f.username.into_iter().map(|e| e.to_lowercase()).collect(),
+            external_id: f.external_id,
+            user_id: f.user_id,
+            organization_id: f.organization_id,
+            query: f.query,
+            banned: f.banned,
         })
     }
 
     pub async fn list_users(&self, q: &QueryParams) -> ApiResult<Vec<User>> {
         let filter = Self::user_filter(q)?;
         let page = q.page()?;
-        self.store.list_users(&filter, page).await.map_err(map_store)
+        Ok(self.store.list_users(&filter, page).await?)
     }
 
     pub async fn count_users(&self, q: &QueryParams) -> ApiResult<i64> {
         let filter = Self::user_filter(q)?;
-        self.store.count_users(&filter).await.map_err(map_store)
+        Ok(self.store.count_users(&filter).await?)
     }
 }
 

@@ -20,9 +20,10 @@ use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session, SessionStatus};
+use tessera_core::fields::{BODIES, Field, Kind};
+use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session};
 use utoipa::openapi::OpenApi;
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::routes;
 
@@ -31,88 +32,9 @@ pub const PATH: &str = "/v1/openapi.json";
 
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-// ---- parameters and schemas that exist only in the document --------------------------------------
-// Handlers read query strings as lists of pairs (`tessera_core::query::QueryParams`); these
-// structs describe the keys each list reads. Repeatable keys are arrays (`key=a&key=b`).
-
-/// `limit` and `offset` of every list.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Page {
-    /// How many results to return (default 10).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// How many results to skip (default 0).
-    #[param(minimum = 0)]
-    pub offset: Option<i64>,
-}
-
-/// Filters of `GET /users` and `GET /users/count`. Repeated values of one filter are alternatives.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserFilters {
-    /// Users with one of these email addresses (case-insensitive).
-    pub email_address: Option<Vec<String>>,
-    /// Users with one of these phone numbers.
-    pub phone_number: Option<Vec<String>>,
-    /// Users with one of these usernames (case-insensitive).
-    pub username: Option<Vec<String>>,
-    /// Users with one of these external ids.
-    pub external_id: Option<Vec<String>>,
-    /// Users with one of these ids.
-    pub user_id: Option<Vec<String>>,
-    /// Members of one of these organizations.
-    pub organization_id: Option<Vec<String>>,
-    /// Users whose id, names, username, external id, email address or phone number contain this.
-    pub query: Option<String>,
-    /// Only banned (`true`) or only not banned (`false`) users.
-    pub banned: Option<bool>,
-    /// Sort field, `-` for descending (default `-created_at`).
-    #[param(
-        pattern = r"^[+-]?(created_at|updated_at|first_name|last_name|username|email_address|phone_number|last_sign_in_at|last_active_at)$"
-    )]
-    pub order_by: Option<String>,
-}
-
-/// Filters of `GET /sessions`: `user_id` or `client_id` is required. (As everywhere, an empty
-/// query value is no value.)
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SessionFilters {
-    /// Sessions of this user.
-    pub user_id: Option<String>,
-    /// Sessions of this client.
-    pub client_id: Option<String>,
-    /// Only sessions with this status (as of now).
-    pub status: Option<SessionStatus>,
-    /// `true` answers `{data, total_count}` instead of a bare array.
-    pub paginated: Option<bool>,
-}
-
-/// The shape of a list that offers both.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListShape {
-    /// `true` answers `{data, total_count}` instead of a bare array.
-    pub paginated: Option<bool>,
-}
-
-/// Filters of `GET /organizations`.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct OrganizationFilters {
-    /// Organizations whose id, name or slug contain this.
-    pub query: Option<String>,
-    /// Organizations this user is a member of.
-    pub user_id: Option<String>,
-    /// Organizations with one of these ids.
-    pub organization_id: Option<Vec<String>>,
-    /// Sort field, `-` for descending (default `-created_at`).
-    #[param(pattern = r"^[+-]?(created_at|name|members_count)$")]
-    pub order_by: Option<String>,
-    /// Accepted; `members_count` is always included.
-    pub include_members_count: Option<bool>,
-}
+// ---- schemas that exist only in the document ---------------------------------------------------
+// (Query parameters are the list filter types of `tessera-types`, which the core parses and the SDK
+// sends.)
 
 /// `GET /sessions`: a bare array, or `{data, total_count}` with `paginated=true`.
 #[derive(serde::Serialize, ToSchema)]
@@ -348,139 +270,105 @@ fn path_param_description(name: &str) -> &'static str {
     }
 }
 
-/// Keys the user create and update bodies accept for compatibility with Clerk's SDKs and ignore
-/// (`ACCEPTED_WITHOUT_EFFECT` in `tessera_core::users`).
-const USER_KEYS_WITHOUT_EFFECT: [&str; 12] = [
-    "skip_password_checks",
-    "skip_password_requirement",
-    "skip_legal_checks",
-    "password_hasher",
-    "totp_secret",
-    "backup_codes",
-    "web3_wallet",
-    "notify_primary_email_address_changed",
-    "sign_out_of_other_sessions",
-    "bypass_client_trust",
-    "created_at",
-    "legal_accepted_at",
-];
-
-/// Names (user, organization) longer than this are `form_param_value_invalid`.
-const MAX_NAME_CHARS: i64 = 256;
 /// No `/ ? # % \`, control characters, or leading or trailing whitespace: a template name is one URL
 /// path segment (`tessera_core::templates::check_name`).
 const TEMPLATE_NAME_PATTERN: &str =
     r"^[^/?#%\\\s\x00-\x1f\x7f-\x9f]([^/?#%\\\x00-\x1f\x7f-\x9f]*[^/?#%\\\s\x00-\x1f\x7f-\x9f])?$";
 
-fn without_effect() -> Value {
-    json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."})
-}
-
-fn nullable(ty: &str) -> Value {
-    json!({"type": [ty, "null"]})
-}
-
-fn int_range(min: i64, max: i64) -> Value {
-    json!({"type": ["integer", "null"], "minimum": min, "maximum": max})
-}
-
-/// The user create and update bodies.
-fn user_keys(create: bool) -> Value {
-    let mut keys = json!({
-        "first_name": {"type": ["string", "null"], "maxLength": MAX_NAME_CHARS},
-        "last_name": {"type": ["string", "null"], "maxLength": MAX_NAME_CHARS},
-        "username": {"type": ["string", "null"], "minLength": 4, "maxLength": 64,
-            "pattern": r"^[\w.-]+$",
-            "description": "4 to 64 letters, digits, `_`, `-` or `.`; stored lowercase."},
-        "external_id": {"type": ["string", "null"], "minLength": i64::from(create), "maxLength": 256},
-        "locale": nullable("string"),
-        "password": {"type": ["string", "null"], "minLength": 8, "writeOnly": true,
-            "description": "Sets `password_enabled`; not stored."},
-        "password_digest": if create { nullable("string") } else { without_effect() },
-        "delete_self_enabled": nullable("boolean"),
-        "create_organization_enabled": nullable("boolean"),
-        "create_organizations_limit": int_range(0, i64::from(i32::MAX)),
-    });
-    for key in USER_KEYS_WITHOUT_EFFECT {
-        keys[key] = without_effect();
-    }
-    if create {
-        keys["email_address"] = json!({
-            "type": ["array", "string", "null"], "format": "email",
-            "items": {"type": "string", "format": "email"},
-            "description": "One email address or an array of them; the first becomes the primary one.",
-        });
-        keys["phone_number"] = json!({
-            "type": ["array", "string", "null"], "pattern": r"^\+[0-9]{7,15}$",
-            "items": {"type": "string", "pattern": r"^\+[0-9]{7,15}$"},
-            "description": "One phone number (E.164; spaces, `-`, `(` and `)` are dropped) or an array of them.",
-        });
-    }
-    keys
-}
-
-/// Makes each request body schema say what the core reads (see the module docs).
-fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
-    use tessera_core::templates::{MAX_LIFETIME, MIN_LIFETIME, RESERVED_CLAIMS};
-
-    let algorithms: Vec<Value> =
-        tessera_jwt::Algorithm::ALL.iter().map(|a| json!(a.as_str())).chain([Value::Null]).collect();
-    let org_name = |create: bool| {
-        json!({"type": if create { json!("string") } else { json!(["string", "null"]) },
-            "minLength": 1, "maxLength": MAX_NAME_CHARS, "pattern": r"\S",
-            "description": "Trimmed; not blank."})
-    };
-    let slug = json!({"type": ["string", "null"], "pattern": "^[a-z0-9_-]{1,128}$",
-        "description": "Lowercase letters, digits, `-` and `_`; by default derived from the name."});
-    let role = json!({"type": "string", "pattern": "^org:[A-Za-z0-9_-]{1,64}$",
-        "description": "`org:admin`, `org:member`, or any `org:<key>`."});
-    let patches = [
-        ("CreateUserRequestBody", user_keys(true)),
-        ("UpdateUserRequestBody", user_keys(false)),
-        (
-            "CreateOrganizationRequestBody",
-            json!({"name": org_name(true), "slug": slug,
-                "max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
-        ),
-        (
-            "UpdateOrganizationRequestBody",
-            json!({"name": org_name(false), "slug": slug,
-                "max_allowed_memberships": int_range(0, 100_000), "role_set_key": without_effect()}),
-        ),
-        ("CreateOrganizationMembershipRequestBody", json!({"role": role})),
-        ("UpdateOrganizationMembershipRequestBody", json!({"role": role})),
-        (
-            "CreateJwtTemplateRequestBody",
-            json!({
-                "name": {"type": "string", "maxLength": 256, "pattern": TEMPLATE_NAME_PATTERN,
-                    "description": "Unique; usable as one URL path segment."},
-                "claims": {"type": "object", "propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
-                    "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."},
-                "lifetime": int_range(MIN_LIFETIME, MAX_LIFETIME),
-                "allowed_clock_skew": int_range(0, 300),
-                "signing_algorithm": {"type": ["string", "null"], "enum": algorithms},
-                "signing_key": {"type": ["string", "null"], "writeOnly": true,
-                    "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."},
-            }),
-        ),
-        ("CreateSessionTokenRequestBody", json!({"expires_in_seconds": int_range(MIN_LIFETIME, MAX_LIFETIME)})),
-    ];
-    for (name, keys) in patches {
-        let Some(props) = schemas.get_mut(name).and_then(|s| s.get_mut("properties")).and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
-        let Value::Object(keys) = keys else {
-            continue;
-        };
-        for (key, mut schema) in keys {
-            // Keep a derived description when the patch has none.
-            if schema.get("description").is_none()
-                && let Some(d) = props.get(&key).and_then(|p| p.get("description"))
-            {
-                schema["description"] = d.clone();
+/// The JSON Schema of one body key, from the core's declaration of it.
+fn field_schema(field: &Field) -> Value {
+    let ty = |name: &str| if field.required { json!(name) } else { json!([name, "null"]) };
+    match field.kind {
+        Kind::String { min_chars, max_chars } => {
+            let mut s = json!({"type": ty("string")});
+            if min_chars > 0 {
+                s["minLength"] = json!(min_chars);
             }
-            props.insert(key, schema);
+            if let Some(max) = max_chars {
+                s["maxLength"] = json!(max);
+            }
+            s
+        }
+        Kind::StringList => json!({"type": ["array", "string", "null"], "items": {"type": "string"}}),
+        Kind::Bool => json!({"type": ty("boolean")}),
+        Kind::Int { min, max } => json!({"type": ty("integer"), "minimum": min, "maximum": max}),
+        Kind::Object => json!({"type": ty("object")}),
+        Kind::WithoutEffect => json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."}),
+    }
+}
+
+/// What the document says about a key beyond its kind and limits: the formats the core checks
+/// (as patterns) and descriptions.
+fn decoration(body: &str, key: &str) -> Value {
+    use tessera_core::orgs::{MAX_ROLE_KEY_LEN, SLUG};
+    use tessera_core::templates::RESERVED_CLAIMS;
+
+    match (body, key) {
+        (_, "username") => json!({"pattern": r"^[\w.-]+$",
+            "description": "Letters, digits, `_`, `-` or `.`; stored lowercase."}),
+        (_, "password") => json!({"writeOnly": true, "description": "Sets `password_enabled`; not stored."}),
+        (_, "email_address") => json!({"format": "email", "items": {"type": "string", "format": "email"},
+            "description": "One email address or an array of them; the first becomes the primary one."}),
+        (_, "phone_number") => json!({"pattern": r"^\+[0-9]{7,15}$",
+            "items": {"type": "string", "pattern": r"^\+[0-9]{7,15}$"},
+            "description": "One phone number (E.164; spaces, `-`, `(` and `)` are dropped) or an array of them."}),
+        ("CreateOrganizationRequestBody" | "UpdateOrganizationRequestBody", "name") => {
+            json!({"pattern": r"\S", "description": "Trimmed; not blank."})
+        }
+        (_, "slug") => json!({"pattern": format!("^[a-z0-9_-]{{1,{}}}$", SLUG.max_chars()),
+            "description": "Lowercase letters, digits, `-` and `_`; by default derived from the name."}),
+        (_, "role") => json!({"pattern": format!("^org:[A-Za-z0-9_-]{{1,{MAX_ROLE_KEY_LEN}}}$"),
+            "description": "`org:admin`, `org:member`, or any `org:<key>`."}),
+        ("CreateJwtTemplateRequestBody", "name") => json!({"pattern": TEMPLATE_NAME_PATTERN,
+            "description": "Unique; usable as one URL path segment."}),
+        (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
+            "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."}),
+        (_, "signing_algorithm") => {
+            let algorithms: Vec<Value> =
+                tessera_jwt::Algorithm::ALL.iter().map(|a| json!(a.as_str())).chain([Value::Null]).collect();
+            json!({"enum": algorithms})
+        }
+        (_, "signing_key") => json!({"writeOnly": true,
+            "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."}),
+        _ => json!({}),
+    }
+}
+
+/// Makes each request body schema say what the core reads (see the module docs): its properties,
+/// required keys and limits come from the core's declaration of the body
+/// (`tessera_core::fields::BODIES`), and no other key is accepted.
+fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<String>) {
+    for body in BODIES {
+        let Some(schema) = schemas.get_mut(body.schema) else {
+            continue;
+        };
+        let derived = schema["properties"].as_object().cloned().unwrap_or_default();
+        let mut props = Map::new();
+        let mut required = Vec::new();
+        for field in body.fields() {
+            let mut s = field_schema(field);
+            if let Value::Object(extra) = decoration(body.schema, field.name) {
+                for (k, v) in extra {
+                    s[k] = v;
+                }
+            }
+            // Keep a derived description when the core's has none.
+            if s.get("description").is_none()
+                && let Some(d) = derived.get(field.name).and_then(|p| p.get("description"))
+            {
+                s["description"] = d.clone();
+            }
+            if field.required {
+                required.push(json!(field.name));
+            }
+            props.insert(field.name.to_owned(), s);
+        }
+        schema["properties"] = Value::Object(props);
+        match schema.as_object_mut() {
+            Some(o) if required.is_empty() => {
+                o.remove("required");
+            }
+            _ => schema["required"] = Value::Array(required),
         }
     }
     for name in names {

@@ -2,7 +2,7 @@ use tessera_types::{CreateJwtTemplateRequestBody, DeletedObject, JwtTemplate, Pa
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{ListJwtTemplatesRequest, UpdateJwtTemplateRequestBody};
+use crate::models::{ListJwtTemplatesRequest, ToQuery, UpdateJwtTemplateRequestBody, paginated};
 
 /// `/v1/jwt_templates`. Get it from [`Client::jwt_templates`].
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +51,7 @@ impl<'a> JwtTemplates<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: ListJwtTemplatesRequest) -> Result<Paginated<JwtTemplate>> {
-        self.client.call(Request::get(&["jwt_templates"]).query(request.to_query())).await
+        self.client.call(Request::get(&["jwt_templates"]).query(paginated(request.to_query()))).await
     }
 
     /// `GET /jwt_templates/{template_id}`.

@@ -61,7 +61,7 @@ impl<'a> OrganizationMemberships<'a> {
     /// ```
     pub async fn list(&self, request: ListOrganizationMembershipsRequest) -> Result<Paginated<OrganizationMembership>> {
         self.client
-            .call(Request::get(&["organizations", &request.organization_id, "memberships"]).query(request.to_query()))
+            .call(Request::get(&["organizations", &request.organization_id, "memberships"]).query(request.query()))
             .await
     }
 

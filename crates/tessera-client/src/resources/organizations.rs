@@ -4,7 +4,7 @@ use tessera_types::{
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{ListOrganizationsRequest, UpdateOrganizationMetadataRequestBody};
+use crate::models::{ListOrganizationsRequest, ToQuery, UpdateOrganizationMetadataRequestBody};
 
 /// `/v1/organizations`. Get it from [`Client::organizations`]; memberships are in
 /// [`Client::organization_memberships`].

@@ -2,7 +2,9 @@ use tessera_types::{CreateSessionRequestBody, Paginated, Session, Token};
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{CreateSessionTokenFromTemplateRequest, CreateSessionTokenRequest, GetSessionListRequest};
+use crate::models::{
+    CreateSessionTokenFromTemplateRequest, CreateSessionTokenRequest, GetSessionListRequest, ToQuery, paginated,
+};
 
 /// `/v1/sessions`, including token minting. Get it from [`Client::sessions`].
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +57,7 @@ impl<'a> Sessions<'a> {
     /// # }
     /// ```
     pub async fn list(&self, request: GetSessionListRequest) -> Result<Paginated<Session>> {
-        self.client.call(Request::get(&["sessions"]).query(request.to_query())).await
+        self.client.call(Request::get(&["sessions"]).query(paginated(request.to_query()))).await
     }
 
     /// `GET /sessions/{session_id}`.

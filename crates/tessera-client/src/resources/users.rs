@@ -5,7 +5,7 @@ use tessera_types::{
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{GetUserListRequest, GetUsersCountRequest, UsersGetOrganizationMembershipsRequest};
+use crate::models::{GetUserListRequest, GetUsersCountRequest, ToQuery, UsersGetOrganizationMembershipsRequest};
 
 /// `/v1/users`. Get it from [`Client::users`].
 #[derive(Debug, Clone, Copy)]
@@ -217,7 +217,7 @@ impl<'a> Users<'a> {
         request: UsersGetOrganizationMembershipsRequest,
     ) -> Result<Paginated<OrganizationMembership>> {
         self.client
-            .call(Request::get(&["users", &request.user_id, "organization_memberships"]).query(request.to_query()))
+            .call(Request::get(&["users", &request.user_id, "organization_memberships"]).query(request.query()))
             .await
     }
 }

@@ -1,11 +1,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use tessera_types::{ClerkErrors, DeletedObject, Organization, OrganizationMembership, Paginated};
+use tessera_types::{
+    ClerkErrors, DeletedObject, ListPage, Organization, OrganizationListFilter, OrganizationMembership, Paginated,
+};
 
 use super::St;
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
-use crate::openapi::{OrganizationFilters, OrganizationMetadataRequestBody, Page};
+use crate::openapi::OrganizationMetadataRequestBody;
 
 #[utoipa::path(post, path = "/organizations", tag = "Organizations",
     operation_id = "CreateOrganization",
@@ -20,7 +22,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Organization
 
 #[utoipa::path(get, path = "/organizations", tag = "Organizations",
     operation_id = "ListOrganizations",
-    params(OrganizationFilters, Page),
+    params(OrganizationListFilter),
     responses((status = 200, description = "Organizations, newest first unless `order_by` says otherwise.", body = Paginated<Organization>)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Paginated<Organization>>> {
     Ok(Json(s.app.list_organizations(&q).await?))
@@ -73,7 +75,7 @@ pub async fn create_membership(
 
 #[utoipa::path(get, path = "/organizations/{org_id}/memberships", tag = "Organization Memberships",
     operation_id = "ListOrganizationMemberships",
-    params(Page),
+    params(ListPage),
     responses((status = 200, description = "The organization's memberships.", body = Paginated<OrganizationMembership>)))]
 pub async fn list_memberships(
     State(s): St,

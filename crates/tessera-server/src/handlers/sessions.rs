@@ -1,12 +1,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use tessera_types::{ClerkErrors, Session, Token};
+use tessera_types::{ClerkErrors, ListShape, Session, SessionListFilter, Token};
 
 use super::{St, listing};
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
-use crate::openapi::{Page, SessionFilters, SessionList};
+use crate::openapi::SessionList;
 
 #[utoipa::path(post, path = "/sessions", tag = "Sessions", operation_id = "CreateSession",
     request_body = tessera_types::CreateSessionRequestBody,
@@ -20,7 +20,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Session>> {
 }
 
 #[utoipa::path(get, path = "/sessions", tag = "Sessions", operation_id = "GetSessionList",
-    params(SessionFilters, Page),
+    params(SessionListFilter, ListShape),
     responses(
         (status = 200, description = "Sessions, newest first: a bare array, or `{data, total_count}` with `paginated=true`.", body = SessionList),
         (status = 400, description = "Neither `user_id` nor `client_id` was given (`missing_query_parameter`), or another malformed request.", body = ClerkErrors),

@@ -1,12 +1,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use tessera_types::{DeletedObject, JwtTemplate};
+use tessera_types::{DeletedObject, JwtTemplate, ListPage, ListShape};
 
 use super::{St, listing};
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
-use crate::openapi::{JwtTemplateList, ListShape, Page};
+use crate::openapi::JwtTemplateList;
 
 #[utoipa::path(post, path = "/jwt_templates", tag = "JWT Templates",
     operation_id = "CreateJWTTemplate",
@@ -18,7 +18,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<JwtTemplate>
 
 #[utoipa::path(get, path = "/jwt_templates", tag = "JWT Templates",
     operation_id = "ListJWTTemplates",
-    params(ListShape, Page),
+    params(ListShape, ListPage),
     responses((status = 200, description = "Templates: a bare array, or `{data, total_count}` with `paginated=true`.", body = JwtTemplateList)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Response> {
     Ok(listing(s.app.list_templates(&q).await?))

@@ -1,11 +1,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use tessera_types::{DeletedObject, OrganizationMembership, Paginated, TotalCount, User, object};
+use tessera_types::{
+    DeletedObject, ListPage, OrganizationMembership, Paginated, TotalCount, User, UserListFilter, UserListQuery, object,
+};
 
 use super::St;
 use crate::body::{Body, Query};
 use crate::error::HttpResult;
-use crate::openapi::{Page, UserFilters};
 
 #[utoipa::path(post, path = "/users", tag = "Users", operation_id = "CreateUser",
     request_body = tessera_types::CreateUserRequestBody,
@@ -15,14 +16,14 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<User>> {
 }
 
 #[utoipa::path(get, path = "/users", tag = "Users", operation_id = "GetUserList",
-    params(UserFilters, Page),
+    params(UserListQuery),
     responses((status = 200, description = "Users, newest first unless `order_by` says otherwise.", body = Vec<User>)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Vec<User>>> {
     Ok(Json(s.app.list_users(&q).await?))
 }
 
 #[utoipa::path(get, path = "/users/count", tag = "Users", operation_id = "GetUsersCount",
-    params(UserFilters),
+    params(UserListFilter),
     responses((status = 200, description = "How many users match the filters.", body = TotalCount)))]
 pub async fn count(State(s): St, Query(q): Query) -> HttpResult<Json<TotalCount>> {
     let total_count = s.app.count_users(&q).await?;
@@ -78,7 +79,7 @@ pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User
 
 #[utoipa::path(get, path = "/users/{user_id}/organization_memberships", tag = "Users",
     operation_id = "UsersGetOrganizationMemberships",
-    params(Page),
+    params(ListPage),
     responses((status = 200, description = "Every organization membership of the user.", body = Paginated<OrganizationMembership>)))]
 pub async fn memberships(
     State(s): St,

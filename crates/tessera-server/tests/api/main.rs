@@ -12,6 +12,7 @@ mod openapi;
 mod organizations;
 mod secrets;
 mod sessions;
+mod store_failure;
 mod templates;
 mod tokens;
 mod two_nodes;

@@ -409,3 +409,42 @@ async fn nul_characters_are_refused_before_the_store() {
         app.stop().await;
     }
 }
+
+/// Each request body schema is the core's declaration of that body (`tessera_core::fields::BODIES`):
+/// the same keys, the same required keys and the same limits.
+#[test]
+fn request_schemas_are_the_core_declarations() {
+    use tessera_core::fields::{BODIES, Kind};
+
+    let doc = tessera_server::openapi::document();
+    for body in BODIES {
+        let schema = &doc["components"]["schemas"][body.schema];
+        let props =
+            schema["properties"].as_object().unwrap_or_else(|| panic!("{} is not in the document", body.schema));
+        let mut documented: Vec<&str> = props.keys().map(String::as_str).collect();
+        let mut declared: Vec<&str> = body.fields().map(|f| f.name).collect();
+        documented.sort_unstable();
+        declared.sort_unstable();
+        assert_eq!(documented, declared, "{}", body.schema);
+        let required: Vec<&str> = body.fields().filter(|f| f.required).map(|f| f.name).collect();
+        let documented_required: Vec<&str> =
+            schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        assert_eq!(documented_required, required, "{}", body.schema);
+        assert_eq!(schema["additionalProperties"], false, "{}", body.schema);
+        for field in body.fields() {
+            let p = &props[field.name];
+            let at = format!("{}.{}", body.schema, field.name);
+            match field.kind {
+                Kind::String { min_chars, max_chars } => {
+                    assert_eq!(p["minLength"].as_u64().unwrap_or(0), min_chars as u64, "{at}");
+                    assert_eq!(p["maxLength"].as_u64(), max_chars.map(|m| m as u64), "{at}");
+                }
+                Kind::Int { min, max } => {
+                    assert_eq!((&p["minimum"], &p["maximum"]), (&json!(min), &json!(max)), "{at}")
+                }
+                Kind::WithoutEffect => assert!(p["description"].as_str().unwrap().contains("no effect"), "{at}"),
+                Kind::StringList | Kind::Bool | Kind::Object => {}
+            }
+        }
+    }
+}

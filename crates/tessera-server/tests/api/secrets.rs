@@ -41,7 +41,7 @@ fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
 }
 
 #[derive(Clone)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
+pub(crate) struct Capture(pub(crate) Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
