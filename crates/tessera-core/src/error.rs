@@ -199,6 +199,13 @@ impl ApiError {
             "Oops, an unexpected error occurred",
         )
     }
+
+    /// An internal error whose cause is logged here, once, and never sent: every 500 that does not come
+    /// from the store (which logs in `From<StoreError>`) is made with this.
+    pub fn internal_logged(what: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "{what}");
+        Self::internal()
+    }
 }
 
 impl ApiError {

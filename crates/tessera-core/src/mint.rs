@@ -144,7 +144,7 @@ impl Tessera {
         let jwt = match custom {
             Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
             None => {
-                let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+                let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
                 let k = ring.signer().ok_or_else(ApiError::internal)?;
                 tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
             }

@@ -263,7 +263,7 @@ impl Tessera {
                 tracing::error!(error = %e, "reloading signing keys");
                 ApiError::internal()
             })?;
-        *self.keyring.write().map_err(|_| ApiError::internal())? = ring;
+        *self.keyring.write().map_err(|e| ApiError::internal_logged("keyring lock", e))? = ring;
         Ok(())
     }
 
@@ -273,7 +273,7 @@ impl Tessera {
     /// verifying. Returns the new `kid`.
     pub async fn rotate_signing_key(&self) -> ApiResult<String> {
         let now = self.now_ms();
-        let key = SigningKey::generate_rsa2048().map_err(|_| ApiError::internal())?;
+        let key = SigningKey::generate_rsa2048().map_err(|e| ApiError::internal_logged("generating an RSA key", e))?;
         let kid = ids::new_id(ids::INSTANCE, now);
         self.store
             .insert_signing_key(&SigningKeyRecord {
@@ -308,7 +308,7 @@ impl Tessera {
 
     /// The instance keys, oldest first, with the one that signs now.
     pub fn signing_keys(&self) -> ApiResult<Vec<KeyInfo>> {
-        let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+        let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
         let signing = ring.signer().map(|k| k.kid.clone());
         Ok(ring
             .keys
@@ -328,7 +328,7 @@ impl Tessera {
     pub async fn jwks(&self) -> ApiResult<Jwks> {
         let mut keys = Vec::new();
         {
-            let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+            let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
             for k in ring.keys.iter().rev() {
                 if let Some(jwk) = k.key.public_jwk(Some(&k.kid)) {
                     keys.push(jwk);
@@ -342,7 +342,7 @@ impl Tessera {
     /// The instance's current public key as SPKI PEM (what Clerk calls the JWKS Public Key /
     /// `CLERK_JWT_KEY`).
     pub fn public_key_pem(&self) -> ApiResult<String> {
-        let ring = self.keyring.read().map_err(|_| ApiError::internal())?;
+        let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
         ring.signer().and_then(|k| k.key.public_key_pem()).ok_or_else(ApiError::internal)
     }
 
@@ -394,7 +394,8 @@ impl Tessera {
     pub async fn authenticate_hash(&self, hash: &str) -> ApiResult<bool> {
         let hash = hash.to_owned();
         {
-            let known = self.known_secret_hashes.read().map_err(|_| ApiError::internal())?;
+            let known =
+                self.known_secret_hashes.read().map_err(|e| ApiError::internal_logged("secret-key cache lock", e))?;
             let now = self.now_ms();
             let mut hit = false;
             for (h, checked_at) in known.iter() {
@@ -406,7 +407,8 @@ impl Tessera {
             }
         }
         let found = self.store.find_secret_key(&hash).await?;
-        let mut known = self.known_secret_hashes.write().map_err(|_| ApiError::internal())?;
+        let mut known =
+            self.known_secret_hashes.write().map_err(|e| ApiError::internal_logged("secret-key cache lock", e))?;
         known.retain(|(h, _)| h != &hash);
         match found {
             Some(rec) if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) => {

@@ -269,12 +269,17 @@ impl Tessera {
     }
 
     pub(crate) fn open_template_key(&self, r: &TemplateRecord, alg: Algorithm) -> ApiResult<Arc<SigningKey>> {
-        let sealed = r.signing_key_sealed.as_deref().ok_or_else(ApiError::internal)?;
+        let sealed = r
+            .signing_key_sealed
+            .as_deref()
+            .ok_or_else(|| ApiError::internal_logged("custom template has no sealed key", &r.template.id))?;
         let bytes = tessera_jwt::open(&self.master.0, sealed, &template_key_aad(&r.template.id)).map_err(|_| {
             tracing::error!(template = %r.template.id, "custom signing key cannot be decrypted with the master key");
             ApiError::internal()
         })?;
-        SigningKey::from_storage_bytes(alg, &bytes).map(Arc::new).map_err(|_| ApiError::internal())
+        SigningKey::from_storage_bytes(alg, &bytes)
+            .map(Arc::new)
+            .map_err(|e| ApiError::internal_logged("custom signing key does not parse", e))
     }
 }
 

@@ -119,10 +119,7 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
         let std = base64::engine::general_purpose::STANDARD.encode(&der);
         secrets.add(&format!("the {what} key's PKCS#8 (base64)"), &std[..64]);
         secrets.add(&format!("the {what} key's PKCS#8 (base64url)"), tessera_jwt::b64url(&der)[..64].to_owned());
-        secrets.add(
-            &format!("the {what} key's PKCS#8 (hex)"),
-            hex::encode(&der[der.len() / 2..der.len() / 2 + 32]),
-        );
+        secrets.add(&format!("the {what} key's PKCS#8 (hex)"), hex::encode(&der[der.len() / 2..der.len() / 2 + 32]));
     }
 
     let config = Config {
