@@ -12,6 +12,7 @@ use tessera_core::store::{
     InstanceRecord, MembershipRecord, OrganizationFilter, OrganizationOrder, Page, SecretKeyRecord, SessionFilter,
     SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, UserFilter, UserOrder,
 };
+use tessera_core::store::{InstanceStore, SessionStore, TemplateStore, UserStore};
 use tessera_store::SqlStore;
 use tessera_types::{EmailAddress, JwtTemplate, Organization, PhoneNumber, Session, SessionStatus, User, Verification};
 
