@@ -86,7 +86,12 @@ const SPACES: [&str; 3] = ["", " ", "\t "];
 
 /// `||`: the first operand that is neither null nor false, else the last.
 fn reference_or(values: &[Value]) -> Value {
-    values.iter().find(|v| !matches!(v, Value::Null | Value::Bool(false))).or(values.last()).cloned().unwrap_or(Value::Null)
+    values
+        .iter()
+        .find(|v| !matches!(v, Value::Null | Value::Bool(false)))
+        .or(values.last())
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// How a value reads inside mixed text.
