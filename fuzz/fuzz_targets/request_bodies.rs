@@ -330,7 +330,7 @@ fn exercise(f: &Fixture, op: u8, raw: &[u8], fields: Fields) {
                 check(block_on(app.delete_template(&t.id)), s, "delete_template");
             }
         }
-        12 | 13 | 14 => {
+        12..=14 => {
             let (id, old_secret) = match op as usize % OPS {
                 12 => (rs_id, None),
                 13 => (hs_id, Some(HS_SECRET)),

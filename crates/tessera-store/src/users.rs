@@ -131,10 +131,13 @@ impl UserRow {
     }
 
     /// `(kind, field, values)` for each kind of identifier.
-    fn identifiers(&self) -> [(&'static str, &'static str, &[(String, String)]); 2] {
+    fn identifiers(&self) -> [Identifiers<'_>; 2] {
         [(KIND_EMAIL, "email_address", &self.emails), (KIND_PHONE, "phone_number", &self.phones)]
     }
 }
+
+/// `(kind, field named in a conflict, (identifier id, value) pairs)`.
+type Identifiers<'a> = (&'static str, &'static str, &'a [(String, String)]);
 
 pub(crate) fn user_unique_field(text: &str) -> &'static str {
     if text.contains("username") {
