@@ -1,4 +1,5 @@
-//! The storage boundary. One trait, methods sized to a unit of work; no transaction objects cross it.
+//! The storage boundary. One trait, [`Store`], made of one sub-trait per resource; methods sized to a
+//! unit of work; no transaction objects cross it.
 //! The only implementation with SQL lives in `tessera-store`; every method that writes more than one row
 //! does so atomically.
 //!
@@ -187,95 +188,16 @@ pub enum OrganizationOrder {
     MembersCount,
 }
 
-/// Everything Tessera persists. Implementations must be safe to share between many server nodes on one
+/// Everything Tessera persists: one sub-trait per resource, plus the one read that spans them
+/// ([`Store::load_mint`]). Implementations must be safe to share between many server nodes on one
 /// database: no method may rely on in-process state for correctness.
+///
+/// The methods of the sub-traits are callable on `&dyn Store` and `Arc<dyn Store>` without importing
+/// them (a trait object carries its supertraits' methods); code holding a concrete type imports the
+/// sub-trait it uses. An implementation writes one `impl` per sub-trait and `impl Store for X {}`
+/// (or overrides `load_mint` there).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Cheap round trip for `/healthz`.
-    async fn ping(&self) -> StoreResult<()>;
-
-    // ---- instance, keys -------------------------------------------------------------------------
-    async fn get_instance(&self) -> StoreResult<Option<InstanceRecord>>;
-    /// Creates the instance and its first signing key in one transaction, unless an instance already
-    /// exists (another node won the race); returns the instance that is stored afterwards.
-    async fn create_instance(
-        &self,
-        instance: &InstanceRecord,
-        first_key: &SigningKeyRecord,
-    ) -> StoreResult<InstanceRecord>;
-    async fn update_instance_settings(&self, settings: &Value) -> StoreResult<()>;
-    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
-    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
-    async fn set_signing_key_active(&self, kid: &str, active: bool) -> StoreResult<bool>;
-
-    async fn insert_secret_key(&self, key: &SecretKeyRecord) -> StoreResult<()>;
-    async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>>;
-    async fn count_secret_keys(&self) -> StoreResult<i64>;
-    /// Every secret key record (hashes only), oldest first.
-    async fn list_secret_keys(&self) -> StoreResult<Vec<SecretKeyRecord>>;
-    async fn delete_secret_key(&self, id: &str) -> StoreResult<bool>;
-    /// Replaces sealed key material in one transaction (master-key rotation): `(kid, sealed)` for
-    /// instance signing keys and `(template id, sealed)` for custom template keys.
-    async fn reseal_keys(&self, signing_keys: &[(String, String)], templates: &[(String, String)]) -> StoreResult<()>;
-
-    // ---- users ----------------------------------------------------------------------------------
-    /// Fails with `Conflict(field)` if an email address, phone number, username or external id is
-    /// taken (case-insensitively for email and username).
-    async fn insert_user(&self, user: &User) -> StoreResult<()>;
-    /// Replaces the stored user (same uniqueness rules). Returns false if the user does not exist.
-    async fn update_user(&self, user: &User) -> StoreResult<bool>;
-    /// Stores `user` (already marked banned) and revokes every live session of theirs, atomically.
-    async fn ban_user(&self, user: &User, now: i64) -> StoreResult<bool>;
-    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
-    /// Deletes the user, their memberships, and marks their live sessions `removed`, atomically.
-    async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
-    async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
-    async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
-
-    // ---- sessions -------------------------------------------------------------------------------
-    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
-    /// The session as stored (the caller applies expiry on read).
-    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
-    /// Newest first; returns the page and the total count matching the filter.
-    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)>;
-    /// Moves a session to `to` only if its stored status is `active` or `pending` and it has not
-    /// passed `expire_at`/`abandon_at` at `now`. Returns the session afterwards (None if unknown).
-    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>>;
-
-    // ---- organizations and memberships ------------------------------------------------------------
-    /// Inserts the organization and, if given, its first membership, atomically.
-    async fn insert_organization(&self, org: &Organization, first_member: Option<&MembershipRecord>)
-    -> StoreResult<()>;
-    async fn update_organization(&self, org: &Organization) -> StoreResult<bool>;
-    /// By id or, failing that, by slug. `members_count` is filled in.
-    async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<Organization>>;
-    /// Deletes the organization and its memberships; live sessions whose active organization it was
-    /// keep running without one.
-    async fn delete_organization(&self, id: &str) -> StoreResult<bool>;
-    async fn list_organizations(
-        &self,
-        filter: &OrganizationFilter,
-        page: Page,
-    ) -> StoreResult<(Vec<Organization>, i64)>;
-
-    /// `Conflict("membership")` if the user is already a member.
-    async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()>;
-    async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool>;
-    async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool>;
-    async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>>;
-    /// Oldest first; page and total.
-    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)>;
-    /// Every membership of a user with its organization, oldest first.
-    async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
-
-    // ---- JWT templates ----------------------------------------------------------------------------
-    /// `Conflict("name")` on a duplicate name.
-    async fn insert_template(&self, t: &TemplateRecord) -> StoreResult<()>;
-    async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool>;
-    async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>>;
-    async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>>;
-
-    // ---- minting ----------------------------------------------------------------------------------
+pub trait Store: InstanceStore + UserStore + SessionStore + OrganizationStore + TemplateStore + 'static {
     /// What a mint needs, read fresh from the database: the session, its user, the template named
     /// `template_name` (if given) and the session's active organization with the user's membership
     /// in it. `None` if the session does not exist. Implementations should read it in one round trip
@@ -302,6 +224,105 @@ pub trait Store: Send + Sync + 'static {
         };
         Ok(Some(MintRecords { session, user, template, active }))
     }
+}
+
+/// The instance record, its signing keys and the secret keys.
+#[async_trait]
+pub trait InstanceStore: Send + Sync {
+    /// Cheap round trip for `/healthz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    async fn get_instance(&self) -> StoreResult<Option<InstanceRecord>>;
+    /// Creates the instance and its first signing key in one transaction, unless an instance already
+    /// exists (another node won the race); returns the instance that is stored afterwards.
+    async fn create_instance(
+        &self,
+        instance: &InstanceRecord,
+        first_key: &SigningKeyRecord,
+    ) -> StoreResult<InstanceRecord>;
+    async fn update_instance_settings(&self, settings: &Value) -> StoreResult<()>;
+    async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
+    async fn set_signing_key_active(&self, kid: &str, active: bool) -> StoreResult<bool>;
+
+    async fn insert_secret_key(&self, key: &SecretKeyRecord) -> StoreResult<()>;
+    async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>>;
+    async fn count_secret_keys(&self) -> StoreResult<i64>;
+    /// Every secret key record (hashes only), oldest first.
+    async fn list_secret_keys(&self) -> StoreResult<Vec<SecretKeyRecord>>;
+    async fn delete_secret_key(&self, id: &str) -> StoreResult<bool>;
+    /// Replaces sealed key material in one transaction (master-key rotation): `(kid, sealed)` for
+    /// instance signing keys and `(template id, sealed)` for custom template keys.
+    async fn reseal_keys(&self, signing_keys: &[(String, String)], templates: &[(String, String)]) -> StoreResult<()>;
+}
+
+/// Users, with their unique identifiers.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Fails with `Conflict(field)` if an email address, phone number, username or external id is
+    /// taken (case-insensitively for email and username).
+    async fn insert_user(&self, user: &User) -> StoreResult<()>;
+    /// Replaces the stored user (same uniqueness rules). Returns false if the user does not exist.
+    async fn update_user(&self, user: &User) -> StoreResult<bool>;
+    /// Stores `user` (already marked banned) and revokes every live session of theirs, atomically.
+    async fn ban_user(&self, user: &User, now: i64) -> StoreResult<bool>;
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    /// Deletes the user, their memberships, and marks their live sessions `removed`, atomically.
+    async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
+    async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
+    async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
+}
+
+/// Sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session as stored (the caller applies expiry on read).
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// Newest first; returns the page and the total count matching the filter.
+    async fn list_sessions(&self, filter: &SessionFilter, page: Page) -> StoreResult<(Vec<Session>, i64)>;
+    /// Moves a session to `to` only if its stored status is `active` or `pending` and it has not
+    /// passed `expire_at`/`abandon_at` at `now`. Returns the session afterwards (None if unknown).
+    async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>>;
+}
+
+/// Organizations and their memberships.
+#[async_trait]
+pub trait OrganizationStore: Send + Sync {
+    /// Inserts the organization and, if given, its first membership, atomically.
+    async fn insert_organization(&self, org: &Organization, first_member: Option<&MembershipRecord>)
+    -> StoreResult<()>;
+    async fn update_organization(&self, org: &Organization) -> StoreResult<bool>;
+    /// By id or, failing that, by slug. `members_count` is filled in.
+    async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<Organization>>;
+    /// Deletes the organization and its memberships; live sessions whose active organization it was
+    /// keep running without one.
+    async fn delete_organization(&self, id: &str) -> StoreResult<bool>;
+    async fn list_organizations(
+        &self,
+        filter: &OrganizationFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Organization>, i64)>;
+
+    /// `Conflict("membership")` if the user is already a member.
+    async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()>;
+    async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool>;
+    async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool>;
+    async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>>;
+    /// Oldest first; page and total.
+    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)>;
+    /// Every membership of a user with its organization, oldest first.
+    async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
+}
+
+/// JWT templates.
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// `Conflict("name")` on a duplicate name.
+    async fn insert_template(&self, t: &TemplateRecord) -> StoreResult<()>;
+    async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool>;
+    async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>>;
+    async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>>;
     async fn delete_template(&self, id: &str) -> StoreResult<bool>;
     /// Newest first; page and total.
     async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)>;

@@ -1,0 +1,315 @@
+//! Organizations and their memberships. `members_count` is never stored: it is counted at read time.
+
+use async_trait::async_trait;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use tessera_core::store::{
+    MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore, Page, StoreResult,
+};
+use tessera_types::Organization;
+
+use crate::SqlStore;
+use crate::error::{Error, Result, run};
+use crate::sql::{Sql, get, get_doc, like_contains, order_dir, page_values, to_doc};
+
+fn org_unique_field(text: &str) -> &'static str {
+    if text.contains("slug") { "slug" } else { "id" }
+}
+
+fn membership_unique_field(text: &str) -> &'static str {
+    // SQLite: "… memberships.organization_id, memberships.user_id"; PostgreSQL: memberships_org_user_uq.
+    if text.contains("user") { "membership" } else { "id" }
+}
+
+/// `members_count` of the organization aliased `o`.
+macro_rules! members_count_sql {
+    () => {
+        "(SELECT COUNT(*) FROM memberships mc WHERE mc.organization_id = o.id)"
+    };
+}
+
+/// The columns [`membership_from_row`] reads, of the membership aliased `m`.
+macro_rules! membership_columns {
+    () => {
+        "m.doc, m.id, m.organization_id, m.user_id"
+    };
+}
+
+/// Rebuilds an organization from `doc, members_count` at `offset`.
+fn org_from_row(row: &AnyRow, offset: usize) -> Result<Organization> {
+    let mut org: Organization = get_doc(row, offset)?;
+    org.members_count = Some(get::<i64>(row, offset + 1)?);
+    Ok(org)
+}
+
+/// Rebuilds a membership from `doc, id, organization_id, user_id` at `offset` (the columns are
+/// authoritative over the copies in the document).
+pub(crate) fn membership_from_row(row: &AnyRow, offset: usize) -> Result<MembershipRecord> {
+    let mut m: MembershipRecord = get_doc(row, offset)?;
+    m.id = get::<String>(row, offset + 1)?;
+    m.organization_id = get::<String>(row, offset + 2)?;
+    m.user_id = get::<String>(row, offset + 3)?;
+    Ok(m)
+}
+
+/// `sql` (an INSERT or UPDATE with `$1` = id, then slug, sort name, search text, created, updated,
+/// doc) with `org` bound, executed on `conn`; returns the number of rows written.
+async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organization) -> Result<u64> {
+    let search_text = [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n");
+    let done = sqlx::query(sql)
+        .bind(org.id.as_str())
+        .bind(org.slug.as_str())
+        .bind(org.name.to_lowercase())
+        .bind(search_text)
+        .bind(org.created_at)
+        .bind(org.updated_at)
+        .bind(to_doc(org)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::unique(org_unique_field))?;
+    Ok(done.rows_affected())
+}
+
+async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(m.id.as_str())
+    .bind(m.organization_id.as_str())
+    .bind(m.user_id.as_str())
+    .bind(m.created_at)
+    .bind(m.updated_at)
+    .bind(to_doc(m)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(Error::unique(membership_unique_field))?;
+    Ok(())
+}
+
+/// `SELECT … FROM organizations o WHERE …` with the list filter applied (no order, no page).
+fn filtered_orgs(select: &str, filter: &OrganizationFilter) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(" FROM organizations o");
+    let mut conds = Vec::new();
+    if let Some(q) = filter.query.as_deref().filter(|q| !q.is_empty()) {
+        let p = sql.arg_text(like_contains(&q.to_lowercase()));
+        conds.push(format!("o.search_text LIKE {p} ESCAPE '\\'"));
+    }
+    if let Some(user_id) = &filter.user_id {
+        let p = sql.arg_text(user_id.clone());
+        conds.push(format!("o.id IN (SELECT organization_id FROM memberships WHERE user_id = {p})"));
+    }
+    if !filter.organization_id.is_empty() {
+        let list = sql.arg_list(&filter.organization_id, str::to_string);
+        conds.push(format!("o.id IN {list}"));
+    }
+    sql.push_where(&conds);
+    sql
+}
+
+#[async_trait]
+impl OrganizationStore for SqlStore {
+    async fn insert_organization(
+        &self,
+        org: &Organization,
+        first_member: Option<&MembershipRecord>,
+    ) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            write_org(
+                &mut tx,
+                "INSERT INTO organizations (id, slug, sort_name, search_text, created_at, updated_at, doc) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                org,
+            )
+            .await?;
+            if let Some(m) = first_member {
+                insert_membership_on(&mut tx, m).await?;
+            }
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
+
+    async fn update_organization(&self, org: &Organization) -> StoreResult<bool> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let sql = "UPDATE organizations SET slug = $2, sort_name = $3, search_text = $4, created_at = $5, \
+                       updated_at = $6, doc = $7 WHERE id = $1";
+            Ok(write_org(&mut conn, sql, org).await? > 0)
+        })
+        .await
+    }
+
+    async fn get_organization(&self, id_or_slug: &str) -> StoreResult<Option<Organization>> {
+        run(async {
+            for sql in [
+                concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1"),
+                concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.slug = $1"),
+            ] {
+                if let Some(row) = sqlx::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
+                    return org_from_row(&row, 0).map(Some);
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+
+    async fn delete_organization(&self, id: &str) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted = sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if deleted.rows_affected() == 0 {
+                return Ok(false);
+            }
+            // Live sessions whose active organization it was keep running without one.
+            sqlx::query(
+                "UPDATE sessions SET last_active_organization_id = NULL \
+                 WHERE last_active_organization_id = $1 AND status IN ('active', 'pending')",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn list_organizations(
+        &self,
+        filter: &OrganizationFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Organization>, i64)> {
+        run(async {
+            let mut sql = filtered_orgs(concat!("SELECT o.doc, ", members_count_sql!(), " AS members_count"), filter);
+            let (column, desc) = match filter.order_by {
+                None => ("o.created_at", true),
+                Some((OrganizationOrder::CreatedAt, desc)) => ("o.created_at", desc),
+                Some((OrganizationOrder::Name, desc)) => ("o.sort_name", desc),
+                Some((OrganizationOrder::MembersCount, desc)) => ("members_count", desc),
+            };
+            let dir = order_dir(desc);
+            sql.push(&format!(" ORDER BY {column} {dir}, o.id {dir}")).push_page(page);
+            let rows = sql.query().fetch_all(&self.pool).await?;
+            let orgs = rows.iter().map(|r| org_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
+            let row = filtered_orgs("SELECT COUNT(*)", filter).query().fetch_one(&self.pool).await?;
+            Ok((orgs, get(&row, 0)?))
+        })
+        .await
+    }
+
+    async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            insert_membership_on(&mut conn, m).await
+        })
+        .await
+    }
+
+    async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
+        run(async {
+            let done = sqlx::query(
+                "UPDATE memberships SET updated_at = $1, doc = $2 \
+                 WHERE organization_id = $3 AND user_id = $4",
+            )
+            .bind(m.updated_at)
+            .bind(to_doc(m)?)
+            .bind(m.organization_id.as_str())
+            .bind(m.user_id.as_str())
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected() > 0)
+        })
+        .await
+    }
+
+    async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool> {
+        run(async {
+            let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+                .bind(organization_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
+        .await
+    }
+
+    async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>> {
+        run(async {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                membership_columns!(),
+                " FROM memberships m WHERE m.organization_id = $1 AND m.user_id = $2"
+            ))
+            .bind(organization_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|r| membership_from_row(&r, 0)).transpose()
+        })
+        .await
+    }
+
+    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)> {
+        run(async {
+            let (limit, offset) = page_values(page);
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                membership_columns!(),
+                " FROM memberships m WHERE m.organization_id = $1 \
+                 ORDER BY m.created_at ASC, m.id ASC LIMIT $2 OFFSET $3"
+            ))
+            .bind(organization_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+            let list = rows.iter().map(|r| membership_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
+            let row = sqlx::query("SELECT COUNT(*) FROM memberships WHERE organization_id = $1")
+                .bind(organization_id)
+                .fetch_one(&self.pool)
+                .await?;
+            Ok((list, get(&row, 0)?))
+        })
+        .await
+    }
+
+    async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
+        run(async {
+            let rows = sqlx::query(concat!(
+                "SELECT ",
+                membership_columns!(),
+                ", o.doc AS org_doc, ",
+                members_count_sql!(),
+                " AS members_count FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+                 WHERE m.user_id = $1 ORDER BY m.created_at ASC, m.id ASC"
+            ))
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(|r| Ok((membership_from_row(r, 0)?, org_from_row(r, 4)?))).collect()
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_fields_are_named_from_constraint_text() {
+        assert_eq!(
+            membership_unique_field("unique constraint failed: memberships.organization_id, memberships.user_id"),
+            "membership"
+        );
+        assert_eq!(membership_unique_field("memberships_org_user_uq"), "membership");
+        assert_eq!(membership_unique_field("memberships_pkey"), "id");
+        assert_eq!(org_unique_field("organizations_slug_uq"), "slug");
+    }
+}

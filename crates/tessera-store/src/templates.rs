@@ -1,0 +1,157 @@
+//! JWT templates (the document plus the sealed custom key in its own column), and the mint read,
+//! which joins a template with the session, user, organization and membership it is rendered for.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use tessera_core::store::{MintRecords, Page, Store, StoreResult, TemplateRecord, TemplateStore};
+use tessera_types::Organization;
+
+use crate::SqlStore;
+use crate::error::{Error, Result, run};
+use crate::organizations::membership_from_row;
+use crate::sessions::session_from_row;
+use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
+
+fn template_unique_field(text: &str) -> &'static str {
+    if text.contains("name") { "name" } else { "id" }
+}
+
+/// Rebuilds a template from `doc, signing_key_sealed` at `offset`.
+fn template_from_row(row: &AnyRow, offset: usize) -> Result<TemplateRecord> {
+    Ok(TemplateRecord { template: get_doc(row, offset)?, signing_key_sealed: get(row, offset + 1)? })
+}
+
+impl SqlStore {
+    /// `sql` (an INSERT or UPDATE with `$1` = id, then name, sealed key, created, updated, doc) with
+    /// `t` bound; returns the number of rows written.
+    async fn write_template(&self, sql: &'static str, t: &TemplateRecord) -> Result<u64> {
+        let done = sqlx::query(sql)
+            .bind(t.template.id.as_str())
+            .bind(t.template.name.as_str())
+            .bind(t.signing_key_sealed.clone())
+            .bind(t.template.created_at)
+            .bind(t.template.updated_at)
+            .bind(to_doc(&t.template)?)
+            .execute(&self.pool)
+            .await
+            .map_err(Error::unique(template_unique_field))?;
+        Ok(done.rows_affected())
+    }
+
+    async fn template_where(&self, sql: &'static str, value: &str) -> Result<Option<TemplateRecord>> {
+        let row = sqlx::query(sql).bind(value).fetch_optional(&self.pool).await?;
+        row.map(|r| template_from_row(&r, 0)).transpose()
+    }
+}
+
+#[async_trait]
+impl TemplateStore for SqlStore {
+    async fn insert_template(&self, t: &TemplateRecord) -> StoreResult<()> {
+        run(async {
+            let sql = "INSERT INTO jwt_templates (id, name, signing_key_sealed, created_at, updated_at, doc) \
+                       VALUES ($1, $2, $3, $4, $5, $6)";
+            self.write_template(sql, t).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool> {
+        run(async {
+            let sql = "UPDATE jwt_templates SET name = $2, signing_key_sealed = $3, created_at = $4, \
+                       updated_at = $5, doc = $6 WHERE id = $1";
+            Ok(self.write_template(sql, t).await? > 0)
+        })
+        .await
+    }
+
+    async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>> {
+        run(self.template_where("SELECT doc, signing_key_sealed FROM jwt_templates WHERE id = $1", id)).await
+    }
+
+    async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>> {
+        run(self.template_where("SELECT doc, signing_key_sealed FROM jwt_templates WHERE name = $1", name)).await
+    }
+
+    async fn delete_template(&self, id: &str) -> StoreResult<bool> {
+        run(async {
+            let done = sqlx::query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&self.pool).await?;
+            Ok(done.rows_affected() > 0)
+        })
+        .await
+    }
+
+    async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)> {
+        run(async {
+            let (limit, offset) = page_values(page);
+            let rows = sqlx::query(
+                "SELECT doc, signing_key_sealed FROM jwt_templates \
+                 ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
+            )
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+            let list = rows.iter().map(|r| template_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
+            let row = sqlx::query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await?;
+            Ok((list, get(&row, 0)?))
+        })
+        .await
+    }
+}
+
+// ---- minting ----------------------------------------------------------------------------------------
+
+/// Everything a mint reads, in one statement (one round trip, one consistent snapshot): the session
+/// (columns 0–3, as [`session_from_row`] reads them), its user (4), the template by name (5–6), the
+/// active organization (7) and the user's membership in it (8–11). Every join is by primary key or
+/// unique index, so the cost does not grow with the number of rows; no `members_count` subquery.
+const MINT_SELECT: &str = "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
+     u.doc, t.doc, t.signing_key_sealed, o.doc, m.doc, m.id, m.organization_id, m.user_id \
+     FROM sessions s \
+     LEFT JOIN users u ON u.id = s.user_id \
+     LEFT JOIN jwt_templates t ON t.name = $2 \
+     LEFT JOIN organizations o ON o.id = s.last_active_organization_id \
+     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id \
+     WHERE s.id = $1";
+
+fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
+    let session = session_from_row(row)?;
+    let user = get_opt_doc(row, 4)?;
+    let template = match get::<Option<String>>(row, 5)? {
+        None => None,
+        Some(_) => Some(template_from_row(row, 5)?),
+    };
+    let active = match (get::<Option<String>>(row, 7)?, get::<Option<String>>(row, 8)?) {
+        (Some(org_doc), Some(_)) => {
+            let mut org: Organization = from_doc(&org_doc)?;
+            org.members_count = None;
+            Some((org, membership_from_row(row, 8)?))
+        }
+        _ => None,
+    };
+    Ok(MintRecords { session, user, template, active })
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
+        run(async {
+            let row =
+                self.fetch_optional_kept(|| sqlx::query(MINT_SELECT).bind(session_id).bind(template_name)).await?;
+            row.as_ref().map(mint_from_row).transpose()
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_fields_are_named_from_constraint_text() {
+        assert_eq!(template_unique_field("jwt_templates_name_uq"), "name");
+        assert_eq!(template_unique_field("jwt_templates_pkey"), "id");
+    }
+}
