@@ -495,8 +495,10 @@ def main():
 
     workdir = os.path.join(TARGET, "bench", datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     os.makedirs(workdir, exist_ok=True)
-    # The per-key request rate limit (2,000/s by default) would cap the measurement.
-    extra = ["--rate-limit", "0"] + list(args.serve_arg)
+    # The per-key request rate limit (2,000/s by default) would cap the measurement; pass
+    # `--serve-arg=--rate-limit=1000000` to measure with the limiter on the path but never refusing.
+    own_limit = any(a.startswith("--rate-limit") for a in args.serve_arg)
+    extra = ([] if own_limit else ["--rate-limit", "0"]) + list(args.serve_arg)
     results = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
