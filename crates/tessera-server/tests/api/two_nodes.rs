@@ -268,8 +268,8 @@ on_sqlite_and_postgres!(
 
 /// A custom-key template whose key is replaced, then which is deleted. Tokens signed before keep
 /// verifying with the public key the customer holds. Tessera's JWKS, however, lists a template key
-/// only while a template uses it, so it drops the old key at once (reported; keeping it needs the
-/// store to remember retired template keys). Clerk publishes no custom keys at all.
+/// only while a template uses it, so it withdraws the old key at once: replacing a key is how a leaked
+/// one is revoked (docs/api.md). Clerk publishes no custom keys at all.
 async fn replaced_and_deleted_custom_keys(a: &TestApp, b: &TestApp) {
     let u = a.user("custom@x.io").await;
     let s = id(&a.session(&id(&u), None).await);
