@@ -200,8 +200,8 @@ impl ApiError {
         )
     }
 
-    /// An internal error whose cause is logged here, once, and never sent: every 500 that does not come
-    /// from the store (which logs in `From<StoreError>`) is made with this.
+    /// An internal error whose cause is logged here, once, and never sent: every 500 is made with this
+    /// (store failures through `From<StoreError>`).
     pub fn internal_logged(what: &str, cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "{what}");
         Self::internal()
@@ -231,10 +231,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(field) => ApiError::conflict(&field),
-            StoreError::Backend(cause) => {
-                tracing::error!(error = %cause, "store failure");
-                ApiError::internal()
-            }
+            StoreError::Backend(cause) => ApiError::internal_logged("store failure", cause),
         }
     }
 }

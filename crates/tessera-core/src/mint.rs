@@ -149,10 +149,7 @@ impl Tessera {
                 tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
             }
         }
-        .map_err(|e| {
-            tracing::error!(error = %e, "signing failed");
-            ApiError::internal()
-        })?;
+        .map_err(|e| ApiError::internal_logged("signing failed", e))?;
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(
                 ErrorKind::Unprocessable,

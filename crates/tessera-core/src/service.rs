@@ -258,11 +258,8 @@ impl Tessera {
     /// Re-reads the signing keys (another node may have rotated them).
     pub async fn reload_keys(&self) -> ApiResult<()> {
         let records = self.store.list_signing_keys().await?;
-        let ring =
-            load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms).map_err(|e| {
-                tracing::error!(error = %e, "reloading signing keys");
-                ApiError::internal()
-            })?;
+        let ring = load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms)
+            .map_err(|e| ApiError::internal_logged("reloading signing keys", e))?;
         *self.keyring.write().map_err(|e| ApiError::internal_logged("keyring lock", e))? = ring;
         Ok(())
     }
