@@ -243,6 +243,7 @@ impl Tessera {
             public_metadata,
             private_metadata,
             created_by: created_by.clone(),
+            role_set_key: None,
             created_at: now,
             updated_at: now,
         };

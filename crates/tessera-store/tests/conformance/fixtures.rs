@@ -151,6 +151,7 @@ pub fn org(n: u32, name: &str, slug: &str) -> Organization {
         public_metadata: obj(json!({"tier": "gold"})),
         private_metadata: Map::new(),
         created_by: None,
+        role_set_key: None,
         created_at,
         updated_at: created_at,
     }
