@@ -300,7 +300,7 @@ fn field_schema(field: &Field) -> Value {
 /// What the document says about a key beyond its kind and limits: the formats the core checks
 /// (as patterns) and descriptions.
 fn decoration(body: &str, key: &str) -> Value {
-    use tessera_core::orgs::{MAX_ROLE_KEY_LEN, SLUG};
+    use tessera_core::orgs::SLUG;
     use tessera_core::templates::RESERVED_CLAIMS;
 
     match (body, key) {
@@ -317,8 +317,15 @@ fn decoration(body: &str, key: &str) -> Value {
         }
         (_, "slug") => json!({"pattern": format!("^[a-z0-9_-]{{1,{}}}$", SLUG.max_chars()),
             "description": "Lowercase letters, digits, `-` and `_`; by default derived from the name."}),
-        (_, "role") => json!({"pattern": format!("^org:[A-Za-z0-9_-]{{1,{MAX_ROLE_KEY_LEN}}}$"),
-            "description": "`org:admin`, `org:member`, or any `org:<key>`."}),
+        (_, "role") => json!({"pattern": "^org:[a-z0-9_]{1,64}$",
+            "description": "The key of a role of the instance that is in the organization's role set (`org:admin`, `org:member` at first)."}),
+        (_, "key") if body.contains("Permission") => json!({"pattern": "^org:[a-z0-9_]{1,64}:[a-z0-9_]{1,64}$",
+            "description": "`org:<feature>:<action>`; `org:sys_` is reserved for system permissions."}),
+        (_, "key") if body.contains("Role") && !body.contains("RoleSet") => json!({"pattern": "^org:[a-z0-9_]{1,64}$",
+            "description": "`org:<key>`: lowercase letters, digits and `_`."}),
+        (_, "key") if body.contains("RoleSet") => json!({"pattern": "^role_set:[a-z0-9_]{1,64}$",
+            "description": "`role_set:<key>`; made from the name when absent."}),
+        (_, "type") if body.contains("RoleSet") => json!({"enum": ["initial", "custom", null]}),
         ("CreateJwtTemplateRequestBody", "name") => json!({"pattern": TEMPLATE_NAME_PATTERN,
             "description": "Unique; usable as one URL path segment."}),
         (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
