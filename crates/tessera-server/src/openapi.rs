@@ -266,6 +266,9 @@ fn path_param_description(name: &str) -> &'static str {
         "org_id" => "An organization id (`org_…`) or slug.",
         "template_id" => "A JWT template id (`jtmp_…`).",
         "template_name" => "The name of a JWT template.",
+        "permission_id" => "An organization permission id (`perm_…`).",
+        "organization_role_id" => "An organization role id (`role_…`).",
+        "role_set_key_or_id" => "A role set id (`rs_…`) or key (`role_set:…`).",
         _ => "An id.",
     }
 }
@@ -431,6 +434,24 @@ fn add_links(paths: &mut Map<String, Value>) {
             ),
         ),
         ("CreateJWTTemplate", by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"])),
+        (
+            "CreateOrganizationPermission",
+            by_id(
+                "permission_id",
+                &["GetOrganizationPermission", "UpdateOrganizationPermission", "DeleteOrganizationPermission"],
+            ),
+        ),
+        (
+            "CreateOrganizationRole",
+            by_id("organization_role_id", &["GetOrganizationRole", "UpdateOrganizationRole", "DeleteOrganizationRole"]),
+        ),
+        (
+            "CreateRoleSet",
+            by_id(
+                "role_set_key_or_id",
+                &["GetRoleSet", "UpdateRoleSet", "AddRolesToRoleSet", "ReplaceRoleInRoleSet", "ReplaceRoleSet"],
+            ),
+        ),
     ];
     links[0]
         .1
