@@ -273,6 +273,21 @@ impl Tessera {
         self.store.get_permission(id).await?.ok_or_else(|| permission_not_found(id))
     }
 
+    /// The id of the permission with this id or key.
+    pub(crate) async fn permission_id_by_id_or_key(&self, name: &str) -> ApiResult<String> {
+        if let Some(p) = self.store.get_permission(name).await? {
+            return Ok(p.id);
+        }
+        let filter = RoleFilter { query: Some(name.to_owned()), order_by: None };
+        let page = crate::store::Page { limit: crate::query::MAX_PAGE_LIMIT, offset: 0 };
+        let (found, _) = self.store.list_permissions(&filter, page).await?;
+        found
+            .into_iter()
+            .find(|p| p.key == name)
+            .map(|p| p.id)
+            .ok_or_else(|| permission_not_found(name).with_param("permissions"))
+    }
+
     pub async fn create_permission(&self, f: Fields) -> ApiResult<Permission> {
         self.create_permission_as(None, f).await
     }
