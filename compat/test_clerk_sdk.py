@@ -1638,6 +1638,9 @@ def role_sets_create_get_and_list():
     eq(clerk.role_sets.get(role_set_key_or_id=rs.key).id, rs.id, "get by key")
     listed = clerk.role_sets.list(query=f"py_{RUN}")
     eq(([x.id for x in listed.data], listed.total_count), ([rs.id], 1), "list by query")
+    up = clerk.role_sets.update(role_set_key_or_id=rs.key, name=f"Py set renamed {RUN}", description="Renamed")
+    eq((up.id, up.key, up.name, up.description, up.type), (rs.id, rs.key, f"Py set renamed {RUN}", "Renamed",
+                                                           models.Type.CUSTOM), "role set after update")
     expect_error(lambda: clerk.role_sets.create(name="Again", key=rs.key, default_role_key=f"org:viewer_{RUN}",
                                                 creator_role_key="org:admin", roles=["org:admin", f"org:viewer_{RUN}"]),
                  422, "form_identifier_exists", param="key")
@@ -1664,6 +1667,9 @@ def role_sets_add_roles_and_replace_role_move_members():
     got = clerk.role_sets.get(role_set_key_or_id=set_id)
     eq({r.key: r.members_count for r in got.roles},
        {"org:admin": 1, f"org:viewer_{RUN}": 1, analyst.key: 0}, "members_count per role")
+    expect_error(lambda: clerk.organizations.update(organization_id=org.id, role_set_key="role_set:default"), 422,
+                 "organization_role_on_set_assigned_to_user")
+    eq(clerk.organizations.get(organization_id=org.id).role_set_key, f"role_set:py_{RUN}", "role set unchanged")
     rs = clerk.role_sets.replace_role(role_set_key_or_id=f"role_set:py_{RUN}", role_key=f"org:viewer_{RUN}",
                                       to_role_key=analyst.key)
     eq(sorted(r.key for r in rs.roles), sorted(["org:admin", analyst.key]), "roles after replace_role")
