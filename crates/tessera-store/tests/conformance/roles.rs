@@ -189,7 +189,7 @@ pub async fn check_role_sets_reassign_memberships(store: &dyn Store) {
     // Making the custom set initial turns the other one custom.
     let mut pro = custom.clone();
     pro.is_initial = true;
-    assert!(ok(store.update_role_set(&pro, &[member.clone()]).await));
+    assert!(ok(store.update_role_set(&pro, std::slice::from_ref(&member)).await));
     assert_eq!(ok(store.initial_role_set().await).expect("initial").set.id, "rs_pro");
     assert!(!ok(store.get_role_set("role_set:default").await).expect("old").set.is_initial);
     let view = ok(store.get_role_set("rs_pro").await).expect("pro");
