@@ -1324,6 +1324,418 @@ def sdk_authenticate_request_with_instance_public_key():
 
 
 # --------------------------------------------------------------------------------------------------
+# Organization permissions, roles and role sets (clerk-backend-api's organization_permissions,
+# organization_roles, role_sets and organization_memberships), and the permissions a role gives a
+# member, read back from memberships, session tokens and the SDK's authenticate_request.
+# Everything lives under keys with this run's RUN in them; the default roles (org:admin, org:member)
+# are never changed, so the session-token checks above and in the @clerk/backend suite stay exact.
+
+SYSTEM_PERMISSION_KEYS = {
+    "org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read",
+    "org:sys_memberships:manage", "org:sys_domains:read", "org:sys_domains:manage",
+    "org:sys_billing:read", "org:sys_billing:manage", "org:sys_entconns:manage",
+}
+MEMBER_ROLE_PERMISSION_KEYS = {"org:sys_memberships:read", "org:sys_billing:read"}
+
+
+def roles_state(*keys: str) -> Dict[str, Any]:
+    """This section's state; fails with a clear message when one of `keys` was not filled in."""
+    st = need("roles")
+    missing = [k for k in keys if k not in st]
+    if missing:
+        raise AssertionError(f"prerequisite roles.{', roles.'.join(missing)} missing (an earlier test failed)")
+    return st
+
+
+def role_keys(role: Any) -> List[str]:
+    """The permission keys of an SDK `Role`, each checked to be a full `Permission`."""
+    for p in role.permissions:
+        check(isinstance(p, models.Permission) and isinstance(p.description, str), f"permission {p!r}")
+    return sorted(p.key for p in role.permissions)
+
+
+def roles_membership(org_id: str, user_id: str) -> Any:
+    """A user's membership, read from the organization's membership list (no list filters used)."""
+    ms = [m for m in clerk.organization_memberships.list(organization_id=org_id, limit=100).data
+          if m.public_user_data.user_id == user_id]
+    eq(len(ms), 1, f"memberships of {user_id} in {org_id}")
+    return ms[0]
+
+
+def instance_public_pem() -> str:
+    jwk = jwk_by_kid(need("instance_kid"))
+    pub = rsa.RSAPublicNumbers(
+        int.from_bytes(base64.urlsafe_b64decode(jwk["e"] + "=" * (-len(jwk["e"]) % 4)), "big"),
+        int.from_bytes(base64.urlsafe_b64decode(jwk["n"] + "=" * (-len(jwk["n"]) % 4)), "big"),
+    ).public_key()
+    return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@test
+def roles_system_permissions_are_listed_with_string_descriptions():
+    res = clerk.organization_permissions.list(query="org:sys_", order_by="key", limit=100)
+    eq(res.total_count, 9, "total_count of org:sys_ permissions")
+    eq({p.key for p in res.data}, SYSTEM_PERMISSION_KEYS, "system permission keys")
+    eq([p.key for p in res.data], sorted(SYSTEM_PERMISSION_KEYS), "order_by=key")
+    for p in res.data:
+        eq((p.object, p.type), (models.PermissionObject.PERMISSION, "system"), f"{p.key} object, type")
+        check(re.fullmatch(r"perm_\w{27}", p.id), f"{p.key} id {p.id!r}")
+        check(isinstance(p.description, str) and p.description, f"{p.key} description {p.description!r}")
+        check(p.name and is_ms(p.created_at) and is_ms(p.updated_at), f"{p.key} name/timestamps")
+    by_key = {p.key: p for p in res.data}
+    got = clerk.organization_permissions.get(permission_id=by_key["org:sys_memberships:read"].id)
+    eq((got.id, got.key, got.type), (by_key["org:sys_memberships:read"].id, "org:sys_memberships:read", "system"), "get")
+    S["roles"] = {"run": RUN, "sys": {k: p.id for k, p in by_key.items()}}
+
+
+@test
+def roles_default_roles_and_the_initial_role_set():
+    st = roles_state()
+    res = clerk.organization_roles.list(limit=100)
+    by_key = {r.key: r for r in res.data}
+    check({"org:admin", "org:member"} <= set(by_key), f"roles {sorted(by_key)}")
+    check(res.total_count >= 2, f"total_count {res.total_count}")
+    admin, member = by_key["org:admin"], by_key["org:member"]
+    eq((admin.object, admin.name, admin.is_creator_eligible), (models.RoleObject.ROLE, "Admin", True), "org:admin")
+    eq(role_keys(admin), sorted(SYSTEM_PERMISSION_KEYS), "org:admin permissions")
+    eq((member.name, member.is_creator_eligible), ("Member", False), "org:member")
+    eq(role_keys(member), sorted(MEMBER_ROLE_PERMISSION_KEYS), "org:member permissions")
+    check(re.fullmatch(r"role_\w{27}", admin.id), f"org:admin id {admin.id!r}")
+    got = clerk.organization_roles.get(organization_role_id=member.id)
+    eq((got.id, got.key, role_keys(got)), (member.id, "org:member", sorted(MEMBER_ROLE_PERMISSION_KEYS)), "get org:member")
+    initial = clerk.role_sets.get(role_set_key_or_id="role_set:default")
+    eq((initial.object, initial.type), (models.RoleSetObject.ROLE_SET, models.Type.INITIAL), "role_set:default object, type")
+    eq((initial.creator_role.key, initial.default_role.key), ("org:admin", "org:member"), "creator and default role")
+    check({"org:admin", "org:member"} <= {r.key for r in initial.roles}, f"initial set roles {[r.key for r in initial.roles]}")
+    eq(clerk.role_sets.get(role_set_key_or_id=initial.id).key, "role_set:default", "role set by id")
+    st["admin_id"], st["member_id"] = admin.id, member.id
+
+
+@test
+def roles_create_permissions_description_is_always_a_string():
+    st = roles_state()
+    read = clerk.organization_permissions.create(name="Read invoices", key=f"org:inv_{RUN}:read")
+    eq((read.object, read.type, read.key, read.name), (models.PermissionObject.PERMISSION, "user", f"org:inv_{RUN}:read",
+                                                        "Read invoices"), "created permission")
+    eq(read.description, "", "description without one given (the SDK requires a string)")
+    eq(raw_last()["description"], "", "description on the wire")
+    check(re.fullmatch(r"perm_\w{27}", read.id) and is_ms(read.created_at), f"id {read.id!r}, created_at")
+    pay = clerk.organization_permissions.create(name="Pay invoices", key=f"org:inv_{RUN}:pay", description="Money out")
+    eq(pay.description, "Money out", "description given")
+    view = clerk.organization_permissions.create(name="View reports", key=f"org:rep_{RUN}:view")
+    eq(clerk.organization_permissions.get(permission_id=view.id).key, f"org:rep_{RUN}:view", "get by id")
+    listed = clerk.organization_permissions.list(query=RUN, order_by="key", limit=100)
+    eq([p.key for p in listed.data], sorted([read.key, pay.key, view.key]), "list by query")
+    eq(listed.total_count, 3, "total_count by query")
+    st["perm"] = {"read": read.id, "pay": pay.id, "view": view.id}
+
+
+@test
+def roles_duplicate_permission_key_is_422_form_identifier_exists():
+    roles_state("perm")
+    expect_error(lambda: clerk.organization_permissions.create(name="Again", key=f"org:inv_{RUN}:read"), 422,
+                 "form_identifier_exists", param="key")
+
+
+@test
+def roles_permission_keys_are_checked():
+    expect_error(lambda: clerk.organization_permissions.create(name="Sys", key=f"org:sys_{RUN}:read"), 422,
+                 "form_param_value_invalid", param="key")
+    expect_error(lambda: clerk.organization_permissions.create(name="Bad", key=f"inv_{RUN}:read"), 422,
+                 "form_param_format_invalid", param="key")
+
+
+@test
+def roles_create_role_with_permissions_in_the_initial_role_set():
+    st = roles_state("perm")
+    perm = st["perm"]
+    sys_read = st["sys"]["org:sys_memberships:read"]
+    r = clerk.organization_roles.create(name=f"Accountant {RUN}", key=f"org:acct_{RUN}", description="Books",
+                                        permissions=[perm["read"], sys_read], include_in_initial_role_set=True)
+    check(re.fullmatch(r"role_\w{27}", r.id), f"id {r.id!r}")
+    eq((r.object, r.key, r.name, r.description, r.is_creator_eligible),
+       (models.RoleObject.ROLE, f"org:acct_{RUN}", f"Accountant {RUN}", "Books", False), "created role")
+    eq(role_keys(r), sorted([f"org:inv_{RUN}:read", "org:sys_memberships:read"]), "role permissions")
+    check(is_ms(r.created_at) and is_ms(r.updated_at), "timestamps in ms")
+    eq(clerk.organization_roles.get(organization_role_id=r.id).key, r.key, "get by id")
+    initial = clerk.role_sets.get(role_set_key_or_id="role_set:default")
+    item = [x for x in initial.roles if x.key == r.key]
+    eq([(x.object, x.id, x.name) for x in item], [(models.RoleSetItemObject.ROLE_SET_ITEM, r.id, r.name)],
+       "the role in role_set:default")
+    eq((initial.creator_role.key, initial.default_role.key), ("org:admin", "org:member"),
+       "the initial set keeps its creator and default role")
+    st["acct"] = r.id
+
+
+@test
+def roles_membership_with_custom_role_reads_role_name_and_permissions():
+    st = roles_state("acct")
+    owner = clerk.users.create(email_address=[f"roles.owner.{RUN}@example.com"])
+    clerk_user = clerk.users.create(email_address=[f"roles.clerk.{RUN}@example.com"])
+    org = clerk.organizations.create(request={"name": f"Ledger {RUN}", "slug": f"ledger-{RUN}", "created_by": owner.id})
+    eq(org.role_set_key, "role_set:default", "a new organization gets the initial role set")
+    creator = roles_membership(org.id, owner.id)
+    eq((creator.role, creator.role_name), ("org:admin", "Admin"), "the creator's role")
+    eq(sorted(creator.permissions), sorted(SYSTEM_PERMISSION_KEYS), "the creator's permissions")
+    m = clerk.organization_memberships.create(organization_id=org.id, user_id=clerk_user.id, role=f"org:acct_{RUN}")
+    eq((m.role, m.role_name), (f"org:acct_{RUN}", f"Accountant {RUN}"), "role, role_name")
+    eq(sorted(m.permissions), sorted([f"org:inv_{RUN}:read", "org:sys_memberships:read"]), "permissions")
+    eq(m.organization.role_set_key, "role_set:default", "organization.role_set_key")
+    listed = clerk.organization_memberships.list(organization_id=org.id, limit=100)
+    eq(sorted((x.public_user_data.user_id, x.role, x.role_name) for x in listed.data),
+       sorted([(owner.id, "org:admin", "Admin"), (clerk_user.id, f"org:acct_{RUN}", f"Accountant {RUN}")]),
+       "the list reads role and role_name")
+    st.update(owner=owner.id, clerk=clerk_user.id, org={"id": org.id, "slug": org.slug})
+
+
+@test
+def roles_membership_with_unknown_role_is_422():
+    st = roles_state("org", "owner")
+    org, owner = st["org"], st["owner"]
+    extra = clerk.users.create(email_address=[f"roles.extra.{RUN}@example.com"])
+    expect_error(lambda: clerk.organization_memberships.create(organization_id=org["id"], user_id=extra.id,
+                                                               role=f"org:nope_{RUN}"),
+                 422, "form_param_value_invalid", param="role")
+    expect_error(lambda: clerk.organization_memberships.update(organization_id=org["id"], user_id=owner,
+                                                               role=f"org:nope_{RUN}"),
+                 422, "form_param_value_invalid", param="role")
+    eq(roles_membership(org["id"], owner).role, "org:admin", "the owner's role is unchanged")
+    users = [x.public_user_data.user_id for x in clerk.organization_memberships.list(organization_id=org["id"]).data]
+    check(extra.id not in users, "a membership was created with an unknown role")
+
+
+@test
+def roles_membership_role_outside_the_role_set_is_422():
+    st = roles_state("org", "clerk")
+    org, clerk_user = st["org"], st["clerk"]
+    viewer = clerk.organization_roles.create(name=f"Viewer {RUN}", key=f"org:viewer_{RUN}",
+                                             include_in_initial_role_set=False)
+    eq((viewer.key, viewer.permissions, viewer.description), (f"org:viewer_{RUN}", [], None), "viewer role")
+    initial = clerk.role_sets.get(role_set_key_or_id="role_set:default")
+    check(viewer.key not in [r.key for r in initial.roles], "a role created outside the initial set is in it")
+    expect_error(lambda: clerk.organization_memberships.update(organization_id=org["id"], user_id=clerk_user,
+                                                               role=viewer.key),
+                 422, "form_param_value_invalid", param="role")
+    eq(roles_membership(org["id"], clerk_user).role, f"org:acct_{RUN}", "role unchanged")
+    st["viewer"] = viewer.id
+
+
+@test
+def roles_assign_permission_reaches_memberships_and_twice_is_409():
+    st = roles_state("acct", "perm", "org", "clerk")
+    acct, perm, org = st["acct"], st["perm"], st["org"]
+    r = clerk.organization_roles.assign_permission(organization_role_id=acct, permission_id=perm["pay"])
+    want = sorted([f"org:inv_{RUN}:read", f"org:inv_{RUN}:pay", "org:sys_memberships:read"])
+    eq(role_keys(r), want, "role permissions after assign")
+    eq(sorted(roles_membership(org["id"], st["clerk"]).permissions), want, "membership permissions after assign")
+    expect_error(lambda: clerk.organization_roles.assign_permission(organization_role_id=acct, permission_id=perm["pay"]),
+                 409, "organization_role_permission_association_exists")
+    expect_error(lambda: clerk.organization_roles.assign_permission(organization_role_id=acct,
+                                                                    permission_id="perm_2x0000000000000000000000000"),
+                 404, "resource_not_found")
+
+
+@test
+def roles_remove_permission_reaches_memberships_and_twice_is_404():
+    st = roles_state("acct", "perm", "org", "clerk")
+    acct, perm, org = st["acct"], st["perm"], st["org"]
+    r = clerk.organization_roles.remove_permission(organization_role_id=acct, permission_id=perm["read"])
+    want = sorted([f"org:inv_{RUN}:pay", "org:sys_memberships:read"])
+    eq(role_keys(r), want, "role permissions after remove")
+    eq(sorted(roles_membership(org["id"], st["clerk"]).permissions), want, "membership permissions after remove")
+    expect_error(lambda: clerk.organization_roles.remove_permission(organization_role_id=acct, permission_id=perm["read"]),
+                 404, "organization_role_permission_association_not_found")
+
+
+@test
+def roles_update_role_replaces_permissions_and_renames_memberships():
+    st = roles_state("acct", "perm", "org", "clerk")
+    acct, perm, org = st["acct"], st["perm"], st["org"]
+    r = clerk.organization_roles.update(organization_role_id=acct, name=f"Bookkeeper {RUN}", description="Ledgers",
+                                        permissions=[perm["read"], perm["view"], st["sys"]["org:sys_memberships:read"]])
+    want = sorted([f"org:inv_{RUN}:read", f"org:rep_{RUN}:view", "org:sys_memberships:read"])
+    eq((r.key, r.name, r.description, role_keys(r)), (f"org:acct_{RUN}", f"Bookkeeper {RUN}", "Ledgers", want),
+       "role after update")
+    m = roles_membership(org["id"], st["clerk"])
+    eq((m.role, m.role_name, sorted(m.permissions)), (f"org:acct_{RUN}", f"Bookkeeper {RUN}", want),
+       "membership after update")
+
+
+@test
+def roles_update_permission_key_follows_to_roles_and_memberships():
+    st = roles_state("acct", "perm", "org", "clerk")
+    perm, org = st["perm"], st["org"]
+    p = clerk.organization_permissions.update(permission_id=perm["view"], key=f"org:rep_{RUN}:see", name="See reports",
+                                              description="Read-only")
+    eq((p.id, p.key, p.name, p.description, p.type), (perm["view"], f"org:rep_{RUN}:see", "See reports", "Read-only", "user"),
+       "permission after update")
+    want = sorted([f"org:inv_{RUN}:read", f"org:rep_{RUN}:see", "org:sys_memberships:read"])
+    eq(role_keys(clerk.organization_roles.get(organization_role_id=st["acct"])), want, "role permissions")
+    eq(sorted(roles_membership(org["id"], st["clerk"]).permissions), want, "membership permissions")
+    expect_error(lambda: clerk.organization_permissions.update(permission_id=perm["pay"], key=f"org:inv_{RUN}:read"),
+                 422, "form_identifier_exists", param="key")
+
+
+@test
+def roles_system_permissions_cannot_be_changed_or_deleted():
+    sys_id = roles_state("sys")["sys"]["org:sys_billing:read"]
+    expect_error(lambda: clerk.organization_permissions.update(permission_id=sys_id, name="Mine now"), 403,
+                 "organization_system_permission_not_modifiable")
+    expect_error(lambda: clerk.organization_permissions.delete(permission_id=sys_id), 403,
+                 "organization_system_permission_not_modifiable")
+    eq(clerk.organization_permissions.get(permission_id=sys_id).name, "Read billing", "system permission unchanged")
+
+
+@test
+def roles_delete_role_in_use_is_422():
+    st = roles_state("acct", "org", "member_id", "admin_id")
+    expect_error(lambda: clerk.organization_roles.delete(organization_role_id=st["acct"]), 422,
+                 "organization_role_assigned_members")
+    expect_error(lambda: clerk.organization_roles.delete(organization_role_id=st["member_id"]), 422,
+                 "organization_role_default_creator_role")
+    expect_error(lambda: clerk.organization_roles.delete(organization_role_id=st["admin_id"]), 422,
+                 "organization_role_default_creator_role")
+    eq(clerk.organization_roles.get(organization_role_id=st["acct"]).key, f"org:acct_{RUN}", "role still there")
+
+
+@test
+def roles_session_token_and_authenticate_request_carry_custom_permissions_only():
+    st = roles_state("org", "clerk")
+    org = st["org"]
+    s = clerk.sessions.create(request={"user_id": st["clerk"], "active_organization_id": org["id"]})
+    tok = clerk.sessions.create_token(session_id=s.id)
+    _, payload = verify(tok.jwt, alg="RS256")
+    eq((payload["sub"], payload["sid"], payload["v"]), (st["clerk"], s.id, 2), "sub, sid, v")
+    o = payload["o"]
+    eq(sorted(o), ["fpm", "id", "per", "rol", "slg"], "o fields")
+    eq((o["id"], o["slg"], o["rol"]), (org["id"], org["slug"], f"acct_{RUN}"), "o.id, o.slg, o.rol")
+    eq(sorted(payload["fea"].split(",")), sorted([f"o:inv_{RUN}", f"o:rep_{RUN}"]), "fea")
+    eq(sorted(o["per"].split(",")), ["read", "see"], "o.per")
+    check("sys_" not in json.dumps(payload), f"a system permission reached the token: {payload}")
+    request = httpx.Request("GET", "https://app.example/", headers={"Authorization": f"Bearer {tok.jwt}"})
+    state = clerk.authenticate_request(request, AuthenticateRequestOptions(jwt_key=instance_public_pem()))
+    eq(state.status, AuthStatus.SIGNED_IN, f"status (reason {state.reason})")
+    auth = state.to_auth()
+    eq((auth.org_id, auth.org_role), (org["id"], f"acct_{RUN}"), "to_auth org_id, org_role")
+    eq(sorted(auth.org_permissions or []), sorted([f"org:inv_{RUN}:read", f"org:rep_{RUN}:see"]),
+       "to_auth().org_permissions decoded by the SDK from o.per, o.fpm and fea")
+    st["session"] = s.id
+
+
+@test
+def role_sets_create_get_and_list():
+    st = roles_state("viewer")
+    rs = clerk.role_sets.create(name=f"Py set {RUN}", key=f"role_set:py_{RUN}", description="Two roles",
+                                default_role_key=f"org:viewer_{RUN}", creator_role_key="org:admin",
+                                roles=["org:admin", f"org:viewer_{RUN}"])
+    check(re.fullmatch(r"rs_\w{27}", rs.id), f"id {rs.id!r}")
+    eq((rs.object, rs.key, rs.name, rs.description, rs.type),
+       (models.RoleSetObject.ROLE_SET, f"role_set:py_{RUN}", f"Py set {RUN}", "Two roles", models.Type.CUSTOM), "role set")
+    eq(sorted(r.key for r in rs.roles), sorted(["org:admin", f"org:viewer_{RUN}"]), "roles")
+    eq((rs.default_role.key, rs.creator_role.key), (f"org:viewer_{RUN}", "org:admin"), "default and creator role")
+    eq((rs.default_role.members_count, rs.default_role.has_members), (0, False), "default role has no members yet")
+    eq(clerk.role_sets.get(role_set_key_or_id=rs.id).key, rs.key, "get by id")
+    eq(clerk.role_sets.get(role_set_key_or_id=rs.key).id, rs.id, "get by key")
+    listed = clerk.role_sets.list(query=f"py_{RUN}")
+    eq(([x.id for x in listed.data], listed.total_count), ([rs.id], 1), "list by query")
+    up = clerk.role_sets.update(role_set_key_or_id=rs.key, name=f"Py set renamed {RUN}", description="Renamed")
+    eq((up.id, up.key, up.name, up.description, up.type), (rs.id, rs.key, f"Py set renamed {RUN}", "Renamed",
+                                                           models.Type.CUSTOM), "role set after update")
+    expect_error(lambda: clerk.role_sets.create(name="Again", key=rs.key, default_role_key=f"org:viewer_{RUN}",
+                                                creator_role_key="org:admin", roles=["org:admin", f"org:viewer_{RUN}"]),
+                 422, "form_identifier_exists", param="key")
+    st["set"] = rs.id
+
+
+@test
+def role_sets_add_roles_and_replace_role_move_members():
+    st = roles_state("set", "owner", "clerk")
+    set_id = st["set"]
+    analyst = clerk.organization_roles.create(name=f"Analyst {RUN}", key=f"org:analyst_{RUN}",
+                                              include_in_initial_role_set=False)
+    rs = clerk.role_sets.add_roles(role_set_key_or_id=set_id, role_keys=[analyst.key], default_role_key=analyst.key)
+    eq(sorted(r.key for r in rs.roles), sorted(["org:admin", f"org:viewer_{RUN}", analyst.key]), "roles after add")
+    eq(rs.default_role.key, analyst.key, "default role after add")
+    owner, u = st["owner"], st["clerk"]
+    org = clerk.organizations.create(request={"name": f"Ledger Pro {RUN}", "created_by": owner,
+                                              "role_set_key": f"role_set:py_{RUN}"})
+    eq(org.role_set_key, f"role_set:py_{RUN}", "organization role_set_key")
+    expect_error(lambda: clerk.organization_memberships.create(organization_id=org.id, user_id=u, role="org:member"),
+                 422, "form_param_value_invalid", param="role")
+    m = clerk.organization_memberships.create(organization_id=org.id, user_id=u, role=f"org:viewer_{RUN}")
+    eq((m.role, m.role_name, m.permissions), (f"org:viewer_{RUN}", f"Viewer {RUN}", []), "viewer membership")
+    got = clerk.role_sets.get(role_set_key_or_id=set_id)
+    eq({r.key: r.members_count for r in got.roles},
+       {"org:admin": 1, f"org:viewer_{RUN}": 1, analyst.key: 0}, "members_count per role")
+    expect_error(lambda: clerk.organizations.update(organization_id=org.id, role_set_key="role_set:default"), 422,
+                 "organization_role_on_set_assigned_to_user")
+    eq(clerk.organizations.get(organization_id=org.id).role_set_key, f"role_set:py_{RUN}", "role set unchanged")
+    rs = clerk.role_sets.replace_role(role_set_key_or_id=f"role_set:py_{RUN}", role_key=f"org:viewer_{RUN}",
+                                      to_role_key=analyst.key)
+    eq(sorted(r.key for r in rs.roles), sorted(["org:admin", analyst.key]), "roles after replace_role")
+    moved = roles_membership(org.id, u)
+    eq((moved.role, moved.role_name), (analyst.key, f"Analyst {RUN}"), "the viewer moved to the analyst role")
+    st.update(analyst=analyst.id, org_pro=org.id)
+
+
+@test
+def role_sets_replace_moves_organizations_and_deletes_the_set():
+    st = roles_state("set", "org_pro", "owner", "clerk")
+    set_id, org_pro = st["set"], st["org_pro"]
+    expect_error(lambda: clerk.role_sets.replace(role_set_key_or_id=set_id, dest_role_set_key="role_set:default"),
+                 422, "organization_role_set_reassignment_mappings_missing")
+    d = clerk.role_sets.replace(role_set_key_or_id=set_id, dest_role_set_key="role_set:default",
+                                reassignment_mappings={f"org:analyst_{RUN}": "org:member"})
+    eq((d.object, d.id, d.deleted), ("role_set", set_id, True), "deleted object")
+    expect_error(lambda: clerk.role_sets.get(role_set_key_or_id=set_id), 404, "resource_not_found")
+    eq(clerk.organizations.get(organization_id=org_pro).role_set_key, "role_set:default", "organization's new role set")
+    m = roles_membership(org_pro, st["clerk"])
+    eq((m.role, m.role_name, sorted(m.permissions)), ("org:member", "Member", sorted(MEMBER_ROLE_PERMISSION_KEYS)),
+       "the analyst became a member")
+    eq(roles_membership(org_pro, st["owner"]).role, "org:admin", "the creator stays admin")
+
+
+@test
+def roles_delete_unused_role_and_an_assigned_permission():
+    st = roles_state("viewer", "perm", "acct", "org", "clerk")
+    viewer, analyst, perm = st["viewer"], st.get("analyst"), st["perm"]
+    d = clerk.organization_roles.delete(organization_role_id=viewer)
+    eq((d.object, d.id, d.deleted), ("role", viewer, True), "deleted role")
+    expect_error(lambda: clerk.organization_roles.get(organization_role_id=viewer), 404, "resource_not_found")
+    if analyst:
+        eq(clerk.organization_roles.delete(organization_role_id=analyst).deleted, True, "analyst deleted")
+    d = clerk.organization_permissions.delete(permission_id=perm["pay"])
+    eq((d.object, d.id, d.deleted), ("permission", perm["pay"], True), "deleted permission")
+    expect_error(lambda: clerk.organization_permissions.get(permission_id=perm["pay"]), 404, "resource_not_found")
+    # An assigned permission: deleting it takes it out of the role and so out of the membership.
+    tmp = clerk.organization_permissions.create(name="Temporary", key=f"org:inv_{RUN}:tmp")
+    with_tmp = clerk.organization_roles.assign_permission(organization_role_id=st["acct"], permission_id=tmp.id)
+    check(f"org:inv_{RUN}:tmp" in role_keys(with_tmp), "tmp permission assigned")
+    eq(clerk.organization_permissions.delete(permission_id=tmp.id).deleted, True, "assigned permission deleted")
+    want = sorted([f"org:inv_{RUN}:read", f"org:rep_{RUN}:see", "org:sys_memberships:read"])
+    eq(role_keys(clerk.organization_roles.get(organization_role_id=st["acct"])), want, "role permissions")
+    eq(sorted(roles_membership(st["org"]["id"], st["clerk"]).permissions), want, "membership permissions")
+
+
+@restart_test
+def restart_keeps_roles_permissions_and_memberships():
+    st = roles_state("run", "acct", "org", "clerk", "session")
+    want = sorted([f"org:inv_{st['run']}:read", f"org:rep_{st['run']}:see", "org:sys_memberships:read"])
+    r = clerk.organization_roles.get(organization_role_id=st["acct"])
+    eq((r.key, r.name, role_keys(r)), (f"org:acct_{st['run']}", f"Bookkeeper {st['run']}", want), "role")
+    m = roles_membership(st["org"]["id"], st["clerk"])
+    eq((m.role, m.role_name, sorted(m.permissions)), (r.key, r.name, want), "membership")
+    initial = clerk.role_sets.get(role_set_key_or_id="role_set:default")
+    check(r.key in [x.key for x in initial.roles], "the role left the initial set")
+    eq(clerk.organization_permissions.list(query="org:sys_", limit=100).total_count, 9, "system permissions")
+    tok = clerk.sessions.create_token(session_id=st["session"])
+    _, payload = verify(tok.jwt, alg="RS256")
+    eq((payload["o"]["rol"], sorted(payload["o"]["per"].split(",")), sorted(payload["fea"].split(","))),
+       (f"acct_{st['run']}", ["read", "see"], sorted([f"o:inv_{st['run']}", f"o:rep_{st['run']}"])),
+       "session token o.rol, o.per, fea")
+
+
+# --------------------------------------------------------------------------------------------------
 # After a restart on the same database and master key (PostgreSQL run of run.sh)
 
 
@@ -1423,7 +1835,7 @@ def restart_session_token_mints():
 
 def save_state(path: str) -> None:
     keep = ("u1", "u2", "u3", "org", "sess", "sess_org", "u3_sessions", "temp_template", "session_token_600",
-            "instance_kid", "issuer", "jwks_sdk")
+            "instance_kid", "issuer", "jwks_sdk", "roles")
     state = {
         "S": {k: S[k] for k in keep if k in S},
         "templates": {n: {k: t[k] for k in ("id", "kid", "tokens") if k in t} for n, t in TEMPLATES.items()},

@@ -667,6 +667,250 @@ test('revoked_session_cannot_mint', async () => {
 });
 
 // --------------------------------------------------------------------------------------------------
+// Organization roles and permissions: the SDK's organizationPermissions, organizationRoles and
+// roleSets APIs, and what its authenticateRequest makes of a Tessera-minted session token:
+// toAuth().orgRole / orgPermissions and has({ role }) / has({ permission }). Every key carries RUN
+// (this suite runs after the Python one, and twice on the PostgreSQL database); the default roles
+// org:admin and org:member are never changed, so the session-token checks above stay exact.
+
+const R = {}; // this section's state
+const SYS_PERMISSION_KEYS = [
+  'org:sys_billing:manage', 'org:sys_billing:read', 'org:sys_domains:manage', 'org:sys_domains:read',
+  'org:sys_entconns:manage', 'org:sys_memberships:manage', 'org:sys_memberships:read', 'org:sys_profile:delete',
+  'org:sys_profile:manage',
+];
+const JP = {
+  read: `org:jsinv_${RUN}:read`,
+  pay: `org:jsinv_${RUN}:pay`,
+  view: `org:jsrpt_${RUN}:view`,
+};
+const AUDITOR = `org:auditor_${RUN}`;
+
+function rneed(...keys) {
+  const missing = keys.filter((k) => !(k in R));
+  if (missing.length) throw new Error(`prerequisite ${missing.map((k) => `roles.${k}`).join(', ')} missing (an earlier check failed)`);
+  return keys.length === 1 ? R[keys[0]] : keys.map((k) => R[k]);
+}
+
+const permKeys = (role) => {
+  for (const p of role.permissions) {
+    check(p.constructor.name.includes('Permission') && typeof p.description === 'string', `permission ${show(p)}`);
+  }
+  return role.permissions.map((p) => p.key).sort();
+};
+
+/** A fresh session token for the member's session, its payload, and the SDK's auth object for it. */
+async function memberAuth(opts = { jwtKey: need('pem') }) {
+  const tok = await clerk.sessions.getToken(rneed('session'));
+  const { payload } = decode(tok.jwt);
+  const state = await clerk.authenticateRequest(bearer(tok.jwt), { publishableKey: PUBLISHABLE_KEY, ...opts });
+  eq([state.status, state.isAuthenticated], ['signed-in', true], `status (reason ${state.reason}: ${state.message})`);
+  const auth = state.toAuth();
+  eq([auth.userId, auth.orgId, auth.orgSlug], [rneed('member'), rneed('org').id, rneed('org').slug], 'userId, orgId, orgSlug');
+  return { jwt: tok.jwt, payload, auth };
+}
+
+/** has() for each permission key: true for exactly the `granted` ones. */
+function hasExactly(auth, granted, what) {
+  const asked = [...Object.values(JP), 'org:sys_memberships:read', 'org:sys_billing:read'];
+  const got = Object.fromEntries(asked.map((p) => [p, auth.has({ permission: p })]));
+  eq(got, Object.fromEntries(asked.map((p) => [p, granted.includes(p)])), `has({ permission }) ${what}`);
+  eq([...(auth.orgPermissions || [])].sort(), [...granted].sort(), `orgPermissions ${what}`);
+}
+
+test('roles_sdk_lists_system_permissions_default_roles_and_the_initial_role_set', async () => {
+  const perms = await clerk.organizationPermissions.getOrganizationPermissionList({ query: 'org:sys_', orderBy: 'key', limit: 100 });
+  eq(perms.totalCount, 9, 'totalCount of org:sys_ permissions');
+  eq(perms.data.map((p) => p.key), SYS_PERMISSION_KEYS, 'system permission keys, ordered by key');
+  for (const p of perms.data) {
+    eq(p.constructor.name.replace(/^_/, ''), 'Permission', `${p.key} is a Permission`);
+    check(/^perm_\w{27}$/.test(p.id) && typeof p.description === 'string' && p.description && p.createdAt > 1e12,
+      `${p.key}: id, description, createdAt ${show(p)}`);
+  }
+  R.sys = Object.fromEntries(perms.data.map((p) => [p.key, p.id]));
+  const roles = await clerk.organizationRoles.getOrganizationRoleList({ limit: 100 });
+  const admin = roles.data.find((r) => r.key === 'org:admin');
+  const member = roles.data.find((r) => r.key === 'org:member');
+  check(admin && member, `default roles in ${show(roles.data.map((r) => r.key))}`);
+  eq(admin.constructor.name.replace(/^_/, ''), 'Role', 'a Role');
+  eq([admin.name, admin.isCreatorEligible, permKeys(admin)], ['Admin', true, SYS_PERMISSION_KEYS], 'org:admin');
+  eq([member.name, member.isCreatorEligible, permKeys(member)], ['Member', false, ['org:sys_billing:read', 'org:sys_memberships:read']], 'org:member');
+  const initial = await clerk.roleSets.getRoleSet('role_set:default');
+  eq(initial.constructor.name.replace(/^_/, ''), 'RoleSet', 'a RoleSet');
+  eq([initial.key, initial.type, initial.creatorRole?.key, initial.defaultRole?.key],
+    ['role_set:default', 'initial', 'org:admin', 'org:member'], 'key, type, creatorRole, defaultRole');
+  check(initial.roles.every((r) => r.constructor.name.replace(/^_/, '') === 'RoleSetItem'), 'roles are RoleSetItems');
+  check(['org:admin', 'org:member'].every((k) => initial.roles.some((r) => r.key === k)), 'default roles in the initial set');
+  R.memberRole = member.id;
+});
+
+test('roles_sdk_creates_permissions_and_a_custom_role_in_the_initial_set', async () => {
+  const sys = rneed('sys');
+  const read = await clerk.organizationPermissions.createOrganizationPermission({ name: 'Read invoices', key: JP.read });
+  eq([read.key, read.name, read.description], [JP.read, 'Read invoices', ''], 'permission without a description');
+  const pay = await clerk.organizationPermissions.createOrganizationPermission({ name: 'Pay invoices', key: JP.pay, description: 'Money out' });
+  eq(pay.description, 'Money out', 'description');
+  const view = await clerk.organizationPermissions.createOrganizationPermission({ name: 'View reports', key: JP.view });
+  const upd = await clerk.organizationPermissions.updateOrganizationPermission({ permissionId: view.id, description: 'Reports, read-only' });
+  eq([upd.id, upd.key, upd.description], [view.id, JP.view, 'Reports, read-only'], 'updateOrganizationPermission');
+  eq((await clerk.organizationPermissions.getOrganizationPermission(read.id)).key, JP.read, 'getOrganizationPermission');
+  R.perm = { read: read.id, pay: pay.id, view: view.id };
+  const role = await clerk.organizationRoles.createOrganizationRole({
+    name: `Auditor ${RUN}`, key: AUDITOR, description: 'Reads the books',
+    permissions: [read.id, sys['org:sys_memberships:read']], includeInInitialRoleSet: true,
+  });
+  check(/^role_\w{27}$/.test(role.id), `id ${role.id}`);
+  eq([role.key, role.name, role.description, role.isCreatorEligible], [AUDITOR, `Auditor ${RUN}`, 'Reads the books', false], 'role');
+  eq(permKeys(role), [JP.read, 'org:sys_memberships:read'].sort(), 'role permissions (a system one included)');
+  eq(permKeys(await clerk.organizationRoles.getOrganizationRole(role.id)), permKeys(role), 'getOrganizationRole');
+  const initial = await clerk.roleSets.getRoleSet('role_set:default');
+  check(initial.roles.some((r) => r.key === AUDITOR && r.id === role.id), 'the role is in role_set:default');
+  R.auditor = role.id;
+});
+
+test('roles_sdk_membership_with_the_custom_role_carries_its_permissions', async () => {
+  rneed('auditor');
+  const owner = await clerk.users.createUser({ emailAddress: [`roles.owner.js.${RUN}@example.com`] });
+  const member = await clerk.users.createUser({ emailAddress: [`roles.member.js.${RUN}@example.com`] });
+  const org = await clerk.organizations.createOrganization({ name: `Ledger JS ${RUN}`, slug: `ledger-js-${RUN}`, createdBy: owner.id });
+  const m = await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: member.id, role: AUDITOR });
+  eq([m.role, m.raw?.role_name], [AUDITOR, `Auditor ${RUN}`], 'role, role_name');
+  eq([...m.permissions].sort(), [JP.read, 'org:sys_memberships:read'].sort(), 'permissions');
+  const list = await clerk.organizations.getOrganizationMembershipList({ organizationId: org.id });
+  eq(list.data.map((x) => [x.publicUserData.userId, x.role, [...x.permissions].sort().length]).sort(),
+    [[owner.id, 'org:admin', 9], [member.id, AUDITOR, 2]].sort(), 'membership list');
+  const s = await clerk.sessions.createSession({ userId: member.id, activeOrganizationId: org.id });
+  eq(s.lastActiveOrganizationId, org.id, 'session lastActiveOrganizationId');
+  Object.assign(R, { owner: owner.id, member: member.id, org: { id: org.id, slug: org.slug }, session: s.id });
+});
+
+test('roles_sdk_errors_are_clerk_api_response_errors', async () => {
+  const [perm, auditor, org, owner, sys] = rneed('perm', 'auditor', 'org', 'owner', 'sys');
+  await expectApiError(() => clerk.organizationPermissions.createOrganizationPermission({ name: 'Again', key: JP.read }),
+    422, 'form_identifier_exists', 'key');
+  const outsider = await clerk.users.createUser({ emailAddress: [`roles.outsider.js.${RUN}@example.com`] });
+  await expectApiError(() => clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: outsider.id, role: `org:nope_${RUN}` }),
+    422, 'form_param_value_invalid', 'role');
+  await expectApiError(() => clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: owner, role: `org:nope_${RUN}` }),
+    422, 'form_param_value_invalid', 'role');
+  await expectApiError(() => clerk.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: auditor, permissionId: perm.read }),
+    409, 'organization_role_permission_association_exists');
+  await expectApiError(() => clerk.organizationRoles.removePermissionFromOrganizationRole({ organizationRoleId: auditor, permissionId: perm.pay }),
+    404, 'organization_role_permission_association_not_found');
+  await expectApiError(() => clerk.organizationRoles.deleteOrganizationRole(auditor), 422, 'organization_role_assigned_members');
+  await expectApiError(() => clerk.organizationRoles.deleteOrganizationRole(rneed('memberRole')), 422, 'organization_role_default_creator_role');
+  await expectApiError(() => clerk.organizationPermissions.deleteOrganizationPermission(sys['org:sys_memberships:read']),
+    403, 'organization_system_permission_not_modifiable');
+});
+
+test('has_grants_the_custom_permission_and_denies_others_and_system_ones', async () => {
+  const [org, auditor] = rneed('org', 'auditor');
+  const role = await clerk.organizationRoles.getOrganizationRole(auditor);
+  check(permKeys(role).includes('org:sys_memberships:read'), 'the role holds org:sys_memberships:read');
+  const { payload, auth, jwt } = await memberAuth();
+  eq(payload.o, { id: org.id, slg: org.slug, rol: `auditor_${RUN}`, per: 'read', fpm: '1' }, 'o');
+  eq(payload.fea, `o:jsinv_${RUN}`, 'fea');
+  check(!JSON.stringify(payload).includes('sys_'), `a system permission reached the token: ${show(payload)}`);
+  eq([auth.tokenType, auth.orgRole], ['session_token', AUDITOR], 'tokenType, orgRole');
+  hasExactly(auth, [JP.read], 'with read granted');
+  check(auth.has({ role: AUDITOR }), `has({ role: '${AUDITOR}' }) is false`);
+  check(auth.has({ role: `auditor_${RUN}` }), 'has({ role }) without the org: prefix is false');
+  check(!auth.has({ role: 'org:member' }) && !auth.has({ role: 'org:admin' }), 'has() for a role not held is true');
+  check(auth.has({ role: AUDITOR, permission: JP.read }), 'has({ role, permission }) both held is false');
+  check(!auth.has({ role: AUDITOR, permission: JP.pay }), 'has({ role, permission }) with a permission not held is true');
+  R.firstToken = jwt;
+});
+
+test('has_through_the_jwks_with_the_secret_key', async () => {
+  const { auth } = await memberAuth({ secretKey: SECRET });
+  eq(auth.orgRole, AUDITOR, 'orgRole');
+  hasExactly(auth, [JP.read], 'verified through GET /v1/jwks');
+});
+
+test('has_follows_assigned_and_removed_permissions_in_the_next_token', async () => {
+  const [perm, auditor, firstToken] = rneed('perm', 'auditor', 'firstToken');
+  const r1 = await clerk.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: auditor, permissionId: perm.pay });
+  const r2 = await clerk.organizationRoles.assignPermissionToOrganizationRole({ organizationRoleId: auditor, permissionId: perm.view });
+  eq([permKeys(r1).length, permKeys(r2)], [3, [JP.pay, JP.read, JP.view, 'org:sys_memberships:read'].sort()], 'role after assigning');
+  let { payload, auth } = await memberAuth();
+  eq(payload.fea.split(',').sort(), [`o:jsinv_${RUN}`, `o:jsrpt_${RUN}`].sort(), 'fea with two features');
+  hasExactly(auth, [JP.read, JP.pay, JP.view], 'after assigning pay and view');
+  // The earlier token is a snapshot: still only read.
+  const old = await clerk.authenticateRequest(bearer(firstToken), { publishableKey: PUBLISHABLE_KEY, jwtKey: need('pem') });
+  hasExactly(old.toAuth(), [JP.read], 'of the token minted before the change');
+  const r3 = await clerk.organizationRoles.removePermissionFromOrganizationRole({ organizationRoleId: auditor, permissionId: perm.read });
+  eq(permKeys(r3), [JP.pay, JP.view, 'org:sys_memberships:read'].sort(), 'role after removing read');
+  ({ payload, auth } = await memberAuth());
+  hasExactly(auth, [JP.pay, JP.view], 'after removing read');
+});
+
+test('has_follows_update_organization_role_and_emptied_permissions', async () => {
+  const [perm, auditor, org, sys] = rneed('perm', 'auditor', 'org', 'sys');
+  const upd = await clerk.organizationRoles.updateOrganizationRole({
+    organizationRoleId: auditor, name: `Senior auditor ${RUN}`, permissions: [perm.view, sys['org:sys_memberships:read']],
+  });
+  eq([upd.key, upd.name, permKeys(upd)], [AUDITOR, `Senior auditor ${RUN}`, [JP.view, 'org:sys_memberships:read'].sort()], 'role after update');
+  let { payload, auth } = await memberAuth();
+  eq([payload.o.per, payload.o.fpm, payload.fea], ['view', '1', `o:jsrpt_${RUN}`], 'o.per, o.fpm, fea');
+  hasExactly(auth, [JP.view], 'after replacing the permissions');
+  await clerk.organizationRoles.updateOrganizationRole({ organizationRoleId: auditor, permissions: [sys['org:sys_memberships:read']] });
+  ({ payload, auth } = await memberAuth());
+  eq(payload.o, { id: org.id, slg: org.slug, rol: `auditor_${RUN}` }, 'o with only a system permission left');
+  check(!('fea' in payload), `fea ${show(payload.fea)} without custom permissions`);
+  hasExactly(auth, [], 'with only a system permission');
+  check(auth.has({ role: AUDITOR }), 'has({ role }) after the permissions were emptied');
+});
+
+test('has_role_follows_a_membership_role_change', async () => {
+  const [org, member] = rneed('org', 'member');
+  const m = await clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: member, role: 'org:member' });
+  eq([m.role, m.raw?.role_name, [...m.permissions].sort()], ['org:member', 'Member', ['org:sys_billing:read', 'org:sys_memberships:read']], 'membership');
+  const { payload, auth } = await memberAuth();
+  eq(payload.o, { id: org.id, slg: org.slug, rol: 'member' }, 'o');
+  eq(auth.orgRole, 'org:member', 'orgRole');
+  check(!auth.has({ role: AUDITOR }) && auth.has({ role: 'org:member' }), 'has({ role }) after the change');
+  hasExactly(auth, [], 'as org:member');
+});
+
+test('role_sets_sdk_create_add_roles_replace_role_and_replace', async () => {
+  rneed('auditor');
+  const set = await clerk.roleSets.createRoleSet({
+    name: `JS set ${RUN}`, key: `role_set:js_${RUN}`, defaultRoleKey: AUDITOR, creatorRoleKey: 'org:admin', roles: ['org:admin', AUDITOR],
+  });
+  eq(set.constructor.name.replace(/^_/, ''), 'RoleSet', 'a RoleSet');
+  check(/^rs_\w{27}$/.test(set.id), `id ${set.id}`);
+  eq([set.key, set.name, set.type, set.defaultRole?.key, set.creatorRole?.key, set.roleSetMigration],
+    [`role_set:js_${RUN}`, `JS set ${RUN}`, 'custom', AUDITOR, 'org:admin', null], 'role set');
+  eq(set.roles.map((r) => r.key).sort(), ['org:admin', AUDITOR].sort(), 'roles');
+  eq((await clerk.roleSets.getRoleSet(set.id)).key, set.key, 'getRoleSet by id');
+  const analyst = await clerk.organizationRoles.createOrganizationRole({ name: `Analyst ${RUN}`, key: `org:analyst_${RUN}`, includeInInitialRoleSet: false });
+  eq(analyst.permissions, [], 'a role without permissions');
+  const added = await clerk.roleSets.addRolesToRoleSet({ roleSetKeyOrId: set.key, roleKeys: [analyst.key], defaultRoleKey: analyst.key });
+  eq([added.roles.map((r) => r.key).sort(), added.defaultRole?.key], [['org:admin', AUDITOR, analyst.key].sort(), analyst.key], 'after addRolesToRoleSet');
+  const replaced = await clerk.roleSets.replaceRoleInRoleSet({ roleSetKeyOrId: set.id, roleKey: AUDITOR, toRoleKey: analyst.key });
+  eq(replaced.roles.map((r) => r.key).sort(), ['org:admin', analyst.key].sort(), 'after replaceRoleInRoleSet');
+  const gone = await clerk.roleSets.replaceRoleSet({ roleSetKeyOrId: set.id, destRoleSetKey: 'role_set:default' });
+  eq([gone.object, gone.id, gone.deleted], ['role_set', set.id, true], 'replaceRoleSet deletes the set');
+  await expectApiError(() => clerk.roleSets.getRoleSet(set.id), 404, 'resource_not_found');
+  R.analyst = analyst.id;
+});
+
+test('roles_sdk_deletes_unused_roles_and_permissions', async () => {
+  const [auditor, analyst, perm] = rneed('auditor', 'analyst', 'perm');
+  const gone = await clerk.organizationRoles.deleteOrganizationRole(auditor);
+  eq([gone.object, gone.id, gone.deleted], ['role', auditor, true], 'deleteOrganizationRole');
+  await expectApiError(() => clerk.organizationRoles.getOrganizationRole(auditor), 404, 'resource_not_found');
+  eq((await clerk.organizationRoles.deleteOrganizationRole(analyst)).deleted, true, 'analyst deleted');
+  const initial = await clerk.roleSets.getRoleSet('role_set:default');
+  check(!initial.roles.some((r) => r.key === AUDITOR), 'a deleted role is still in role_set:default');
+  for (const id of Object.values(perm)) {
+    const d = await clerk.organizationPermissions.deleteOrganizationPermission(id);
+    eq([d.object, d.id, d.deleted], ['permission', id, true], 'deleteOrganizationPermission');
+  }
+  await expectApiError(() => clerk.organizationPermissions.getOrganizationPermission(perm.read), 404, 'resource_not_found');
+});
+
+// --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)
 
 test('every_request_went_to_tessera', async () => {

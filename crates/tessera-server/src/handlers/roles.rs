@@ -67,7 +67,10 @@ pub async fn list_roles(State(s): St, Query(q): Query) -> HttpResult<Json<Pagina
 #[utoipa::path(post, path = "/organization_roles", tag = "Organization Roles",
     operation_id = "CreateOrganizationRole",
     request_body = tessera_types::CreateOrganizationRoleRequestBody,
-    responses((status = 200, description = "The new role.", body = Role)))]
+    responses(
+        (status = 200, description = "The new role.", body = Role),
+        (status = 404, description = "A permission id in `permissions` does not exist (`resource_not_found`, `meta.param_name` `permissions`).", body = ClerkErrors),
+    ))]
 pub async fn create_role(State(s): St, Body(b): Body) -> HttpResult<Json<Role>> {
     Ok(Json(s.app.create_role(b).await?))
 }
@@ -89,7 +92,10 @@ pub async fn update_role(State(s): St, Path(id): Path<String>, Body(b): Body) ->
 
 #[utoipa::path(delete, path = "/organization_roles/{organization_role_id}", tag = "Organization Roles",
     operation_id = "DeleteOrganizationRole",
-    responses((status = 200, description = "The role was deleted. A role held by a member (`organization_role_assigned_members`) or used as a set's default or creator role (`organization_role_default_creator_role`) is not (422).", body = DeletedObject)))]
+    responses(
+        (status = 200, description = "The role was deleted.", body = DeletedObject),
+        (status = 422, description = "The role is held by a member (`organization_role_assigned_members`) or is a role set's default or creator role (`organization_role_default_creator_role`).", body = ClerkErrors),
+    ))]
 pub async fn delete_role(State(s): St, Path(id): Path<String>) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.delete_role(&id).await?))
 }

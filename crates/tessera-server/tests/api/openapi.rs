@@ -448,3 +448,65 @@ fn request_schemas_are_the_core_declarations() {
         }
     }
 }
+
+/// The errors of the permission, role and role set operations are documented, with Clerk's statuses
+/// (an unknown permission in a new role is 404, a role in use cannot be deleted: 422).
+#[tokio::test]
+async fn role_and_permission_errors_are_documented() {
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    let d = |method: &str, path: &str, r: &Resp| assert_documented(&doc, method, path, r);
+
+    let r = app.post("/organization_roles", json!({"name": "x", "key": "org:x", "permissions": ["perm_nope"]})).await;
+    assert_eq!((r.status.as_u16(), r.body["errors"][0]["meta"]["param_name"].as_str()), (404, Some("permissions")));
+    d("POST", "/v1/organization_roles", &r);
+    let roles = app.get("/organization_roles?limit=100").await;
+    let member = roles.ok()["data"].as_array().unwrap().iter().find(|r| r["key"] == "org:member").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app.delete(&format!("/organization_roles/{member}")).await;
+    assert_eq!(r.body["errors"][0]["code"], "organization_role_default_creator_role");
+    d("DELETE", "/v1/organization_roles/{organization_role_id}", &r);
+    let user = id(&app.user("ada@example.com").await);
+    let org = id(app.post("/organizations", json!({"name": "Acme", "created_by": user})).await.ok());
+    let viewer = id(app
+        .post(
+            "/organization_roles",
+            json!({"name": "Viewer", "key": "org:viewer", "include_in_initial_role_set": true}),
+        )
+        .await
+        .ok());
+    let other = id(&app.user("grace@example.com").await);
+    app.post(&format!("/organizations/{org}/memberships"), json!({"user_id": other, "role": "org:viewer"})).await.ok();
+    let r = app.delete(&format!("/organization_roles/{viewer}")).await;
+    assert_eq!(r.body["errors"][0]["code"], "organization_role_assigned_members");
+    d("DELETE", "/v1/organization_roles/{organization_role_id}", &r);
+
+    let perm = id(app.post("/organization_permissions", json!({"name": "r", "key": "org:inv:read"})).await.ok());
+    let path = format!("/organization_roles/{viewer}/permissions/{perm}");
+    d(
+        "POST",
+        "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}",
+        &app.post(&path, json!({})).await,
+    );
+    let r = app.post(&path, json!({})).await;
+    assert_eq!(r.status.as_u16(), 409);
+    d("POST", "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}", &r);
+    d("DELETE", "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}", &app.delete(&path).await);
+    let r = app.delete(&path).await;
+    assert_eq!(r.status.as_u16(), 404);
+    d("DELETE", "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}", &r);
+    let r = app.post("/organization_permissions", json!({"name": "r", "key": "org:inv:read"})).await;
+    assert_eq!(r.status.as_u16(), 422);
+    d("POST", "/v1/organization_permissions", &r);
+    let sys = app.get("/organization_permissions?query=org:sys_billing:read").await;
+    let sys = sys.ok()["data"][0]["id"].as_str().unwrap().to_owned();
+    let r = app.delete(&format!("/organization_permissions/{sys}")).await;
+    assert_eq!(r.status.as_u16(), 403);
+    d("DELETE", "/v1/organization_permissions/{permission_id}", &r);
+    let r = app.post("/role_sets/role_set:default/replace", json!({"dest_role_set_key": "role_set:nope"})).await;
+    assert!(r.status.is_client_error(), "{}", r.body);
+    d("POST", "/v1/role_sets/{role_set_key_or_id}/replace", &r);
+    app.stop().await;
+}
