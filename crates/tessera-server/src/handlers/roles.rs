@@ -115,7 +115,11 @@ pub async fn assign_permission(
 
 #[utoipa::path(delete, path = "/organization_roles/{organization_role_id}/permissions/{permission_id}", tag = "Organization Roles",
     operation_id = "RemovePermissionFromOrganizationRole",
-    responses((status = 200, description = "The role, without the permission.", body = Role)))]
+    responses(
+        (status = 200, description = "The role, without the permission.", body = Role),
+        (status = 400, description = "A creator role must keep what a creator needs (`permission_cannot_be_removed`).", body = ClerkErrors),
+        (status = 409, description = "The role or one of its permissions changed meanwhile (`conflict`); try again.", body = ClerkErrors),
+    ))]
 pub async fn remove_permission(
     State(s): St,
     Path((role_id, permission_id)): Path<(String, String)>,
