@@ -8,7 +8,7 @@ use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::organizations::membership_from_row;
+use crate::organizations::{membership_columns, membership_from_row, role_join};
 use crate::sessions::session_from_row;
 use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
 
@@ -104,16 +104,21 @@ impl TemplateStore for SqlStore {
 
 /// Everything a mint reads, in one statement (one round trip, one consistent snapshot): the session
 /// (columns 0–3, as [`session_from_row`] reads them), its user (4), the template by name (5–6), the
-/// active organization (7) and the user's membership in it (8–11). Every join is by primary key or
-/// unique index, so the cost does not grow with the number of rows; no `members_count` subquery.
-const MINT_SELECT: &str = "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
-     u.doc, t.doc, t.signing_key_sealed, o.doc, m.doc, m.id, m.organization_id, m.user_id \
-     FROM sessions s \
+/// active organization (7) and the user's membership in it with its role's permission keys and role (8–14).
+/// Every join is by primary key or unique index, so the cost does not grow with the number of rows;
+/// no `members_count` subquery.
+const MINT_SELECT: &str = concat!(
+    "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
+     u.doc, t.doc, t.signing_key_sealed, o.doc, ",
+    membership_columns!(),
+    " FROM sessions s \
      LEFT JOIN users u ON u.id = s.user_id \
      LEFT JOIN jwt_templates t ON t.name = $2 \
      LEFT JOIN organizations o ON o.id = s.last_active_organization_id \
-     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id \
-     WHERE s.id = $1";
+     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id",
+    role_join!(),
+    " WHERE s.id = $1"
+);
 
 fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
     let session = session_from_row(row)?;

@@ -5,6 +5,7 @@ mod jwks;
 mod jwt_templates;
 mod memberships;
 mod organizations;
+mod roles;
 mod sessions;
 mod users;
 
@@ -12,5 +13,6 @@ pub use jwks::Jwks;
 pub use jwt_templates::JwtTemplates;
 pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
+pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
 pub use users::Users;

@@ -11,6 +11,7 @@ mod limits;
 mod list_filters;
 mod openapi;
 mod organizations;
+mod roles;
 mod secrets;
 mod sessions;
 mod store_failure;

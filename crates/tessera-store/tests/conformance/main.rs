@@ -8,6 +8,7 @@ mod keys;
 mod list_filters;
 mod nodes;
 mod organizations;
+mod roles;
 mod sessions;
 mod templates;
 mod users;
@@ -182,6 +183,9 @@ conformance!(
         sessions::check_end_session,
         organizations::check_organizations,
         organizations::check_memberships,
+        roles::check_bootstrap_is_idempotent,
+        roles::check_memberships_read_their_role_permissions,
+        roles::check_role_sets_reassign_memberships,
         templates::check_templates,
         templates::check_load_mint,
         keys::check_instance_and_signing_keys,
@@ -194,6 +198,7 @@ conformance!(
         nodes::check_concurrent_writes,
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
+        roles::check_legacy_rows_are_adopted,
     ]
 );
 
