@@ -1848,6 +1848,129 @@ def save_state(path: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# List filters (issue 10): every filter of GET /users, /users/count and /organizations selects the
+# right objects, and a filter Tessera cannot honour is refused, never ignored. Scoped to this run's
+# users (`flt.{RUN}.…@…`), so users made by other checks never change the answers. (One block: other
+# sections are edited concurrently.)
+
+
+def _flt_ids(users: List[Any]) -> List[str]:
+    return [u.id for u in users]
+
+
+def _flt_list(**request: Any) -> List[str]:
+    """Ids listed for these filters, scoped to this section's users; the count of the same filters
+    must agree."""
+    a, b, c = need("flt_a", "flt_b", "flt_c")
+    request.setdefault("user_id", [a["id"], b["id"], c["id"]])
+    ids = _flt_ids(clerk.users.list(request={**request, "limit": 500}))
+    eq(clerk.users.count(request=request).total_count, len(ids), f"GET /users/count for {request}")
+    return ids
+
+
+@test
+def list_filters_setup_three_users_and_an_organization():
+    tag = f"flt{RUN}"
+    a = clerk.users.create(
+        first_name="Ada", last_name=f"Lovelace{tag}", username=f"flt_a_{RUN}", external_id=f"flt-ext-{RUN}",
+        email_address=[f"flt.{RUN}.a@example.com"], phone_number=[f"+1556{secrets.randbelow(10**7):07d}"],
+    )
+    time.sleep(0.005)
+    b = clerk.users.create(first_name="Bob", last_name=f"Young{tag}", username=f"flt_b_{RUN}",
+                           email_address=[f"flt.{RUN}.b@work.org"])
+    time.sleep(0.005)
+    c = clerk.users.create(first_name="Carol", email_address=[f"flt.{RUN}.c@example.com"])
+    check(a.created_at < b.created_at < c.created_at, "the three users were created in distinct milliseconds")
+    org = clerk.organizations.create(request={"name": f"Flt {RUN}", "created_by": a.id})
+    clerk.organization_memberships.create(organization_id=org.id, user_id=c.id, role="org:member")
+    S["flt_a"] = {"id": a.id, "created_at": a.created_at, "phone": a.phone_numbers[0].phone_number}
+    S["flt_b"] = {"id": b.id, "created_at": b.created_at}
+    S["flt_c"] = {"id": c.id, "created_at": c.created_at}
+    S["flt_org"] = org.id
+
+
+@test
+def users_list_partial_queries_select_the_right_users():
+    a, b, c = (need(k)["id"] for k in ("flt_a", "flt_b", "flt_c"))
+    eq(_flt_list(email_address_query=f"FLT.{RUN}.A@EXAMPLE"), [a], "email_address_query")
+    eq(_flt_list(email_address_query="example.com"), [c, a], "email_address_query on the domain")
+    eq(_flt_list(phone_number_query=need("flt_a")["phone"][-6:]), [a], "phone_number_query")
+    eq(_flt_list(username_query=f"_B_{RUN}"), [b], "username_query")
+    eq(_flt_list(name_query=f"ada lovelaceflt{RUN}"), [a], "name_query on the full name")
+    eq(_flt_list(name_query=f"flt{RUN}"), [b, a], "name_query on the last name")
+    eq(_flt_list(name_query=f"flt{RUN}", email_address_query="work.org"), [b], "two queries are ANDed")
+
+
+@test
+def users_list_created_at_bounds_are_strict_epoch_milliseconds():
+    a, b, c = (need(k) for k in ("flt_a", "flt_b", "flt_c"))
+    eq(_flt_list(created_at_after=a["created_at"]), [c["id"], b["id"]], "created_at_after")
+    eq(_flt_list(created_at_before=c["created_at"]), [b["id"], a["id"]], "created_at_before")
+    eq(_flt_list(created_at_after=a["created_at"], created_at_before=c["created_at"]), [b["id"]], "both bounds")
+
+
+@test
+def users_list_id_prefixes_include_and_exclude():
+    a, b, c = (need(k)["id"] for k in ("flt_a", "flt_b", "flt_c"))
+    org = need("flt_org")
+    eq(_flt_list(user_id=[f"+{a}", f"+{b}", f"-{a}"]), [b], "user_id with + and -")
+    eq(_flt_list(external_id=[f"-flt-ext-{RUN}"]), [c, b], "external_id -")
+    eq(_flt_list(organization_id=[org]), [c, a], "organization_id")
+    eq(_flt_list(organization_id=[f"-{org}"]), [b], "organization_id -")
+    eq(_flt_list(user_id=[f"-{b}"], email_address_query=f"flt.{RUN}."), [c, a], "user_id - alone")
+
+
+@test
+def users_list_activity_wallet_and_provider_filters_match_users_without_them_never():
+    # Users created through the Backend API were never active, never signed in and hold no web3
+    # wallet or external account: these filters select none of them (not all of them).
+    for request in ({"last_active_at_after": 0}, {"last_active_at_before": 9_999_999_999_999},
+                    {"last_active_at_since": 0}, {"last_sign_in_at_after": 0},
+                    {"last_sign_in_at_before": 9_999_999_999_999}, {"web3_wallet": ["0xabc"]},
+                    {"provider": "oauth_google", "provider_user_id": ["123"]}):
+        eq(_flt_list(**request), [], f"users for {request}")
+
+
+@test
+def users_list_bad_filters_are_clerk_errors_naming_the_parameter():
+    expect_error(lambda: clerk.users.list(request={"provider": "oauth_google"}), 422,
+                 "form_conditional_param_missing", param="provider_user_id")
+    expect_error(lambda: clerk.users.count(request={"provider_user_id": ["1"]}), 422,
+                 "form_conditional_param_missing", param="provider")
+    expect_error(lambda: clerk.users.list(request={"created_at_after": -1}), 422,
+                 "form_param_value_invalid", param="created_at_after")
+    expect_error(lambda: clerk.users.list(request={"user_id": [f"user_{n}" for n in range(101)]}), 422,
+                 "form_param_array_size_exceeded", param="user_id")
+
+
+@test
+def organizations_list_filters_select_the_right_organizations():
+    a, c = need("flt_a")["id"], need("flt_c")["id"]
+    org = need("flt_org")
+    solo = clerk.organizations.create(request={"name": f"Flt solo {RUN}", "created_by": a})
+    ids = lambda res: [o.id for o in res.data]  # noqa: E731
+    res = clerk.organizations.list(query=org.upper(), limit=500)
+    eq((ids(res), res.total_count), ([org], 1), "query is the id, in any case")
+    eq(ids(clerk.organizations.list(query=f"flt solo {RUN}")), [solo.id], "query is part of the name")
+    eq(ids(clerk.organizations.list(user_id=[a], limit=500)), [solo.id, org], "user_id")
+    eq(ids(clerk.organizations.list(user_id=[a, f"-{c}"], limit=500)), [solo.id], "user_id with -")
+    eq(ids(clerk.organizations.list(user_id=[a], organization_id=[f"-{solo.id}"], limit=500)), [org],
+       "organization_id -")
+    res = clerk.organizations.list(organization_id=[org], include_members_count=True)
+    eq([o.members_count for o in res.data], [2], "members_count")
+    res = clerk.organizations.list(organization_id=[org], include_members_count=False)
+    eq([o.members_count for o in res.data], [None], "include_members_count=false leaves it out")
+
+
+@test
+def organizations_list_elevated_permissions_flag_is_refused_not_ignored():
+    expect_error(lambda: clerk.organizations.list(include_missing_member_with_elevated_permissions=True), 400,
+                 "invalid_query_parameter_value", param="include_missing_member_with_elevated_permissions")
+    res = clerk.organizations.list(include_missing_member_with_elevated_permissions=False, organization_id=[need("flt_org")])
+    eq([o.id for o in res.data], [need("flt_org")], "false asks for nothing and is accepted")
+
+
+# --------------------------------------------------------------------------------------------------
 # Auth and transport
 
 

@@ -911,6 +911,102 @@ test('roles_sdk_deletes_unused_roles_and_permissions', async () => {
 });
 
 // --------------------------------------------------------------------------------------------------
+// List filters (issue 10): getUserList / getCount / getOrganizationList with the new filters give the
+// right objects, and a filter Tessera cannot honour is refused, never ignored. Scoped to this run's
+// users (`flt.js.${RUN}.…@…`), so users made by other checks (or by earlier runs on the same
+// database) never change the answers. One block: other sections are edited concurrently.
+// (The SDK drops falsy query values, so `0` and `false` are never sent from here.)
+
+/** Ids getUserList gives for these filters, scoped to this section's users; its totalCount (from
+ *  GET /users/count with the same filters) must agree. */
+async function fltList(params) {
+  const [a, b, c] = need('fltA', 'fltB', 'fltC');
+  const res = await clerk.users.getUserList({ userId: [a.id, b.id, c.id], limit: 500, ...params });
+  eq(res.totalCount, res.data.length, `totalCount for ${show(params)}`);
+  return res.data.map((u) => u.id);
+}
+
+test('list_filters_setup_three_users_and_an_organization', async () => {
+  const tag = `fltjs${RUN}`;
+  const phone = `+1557${String(parseInt(RUN, 16) % 10_000_000).padStart(7, '0')}`;
+  const a = await clerk.users.createUser({
+    emailAddress: [`flt.js.${RUN}.a@example.com`], phoneNumber: [phone], firstName: 'Ada', lastName: `Lovelace${tag}`,
+    username: `fltjs_a_${RUN}`, externalId: `fltjs-ext-${RUN}`,
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  const b = await clerk.users.createUser({
+    emailAddress: [`flt.js.${RUN}.b@work.org`], firstName: 'Bob', lastName: `Young${tag}`, username: `fltjs_b_${RUN}`,
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  const c = await clerk.users.createUser({ emailAddress: [`flt.js.${RUN}.c@example.com`], firstName: 'Carol' });
+  check(a.createdAt < b.createdAt && b.createdAt < c.createdAt, 'the three users were created in distinct milliseconds');
+  const org = await clerk.organizations.createOrganization({ name: `Flt JS ${RUN}`, createdBy: a.id });
+  await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: c.id, role: 'org:member' });
+  S.fltA = { id: a.id, createdAt: a.createdAt, phone };
+  S.fltB = { id: b.id, createdAt: b.createdAt };
+  S.fltC = { id: c.id, createdAt: c.createdAt };
+  S.fltOrg = org.id;
+});
+
+test('get_user_list_partial_queries_select_the_right_users', async () => {
+  const [a, b, c] = need('fltA', 'fltB', 'fltC').map((u) => u.id);
+  eq(await fltList({ emailAddressQuery: `FLT.JS.${RUN}.A@` }), [a], 'emailAddressQuery');
+  eq(await fltList({ emailAddressQuery: 'example.com' }), [c, a], 'emailAddressQuery on the domain');
+  eq(await fltList({ phoneNumberQuery: need('fltA').phone.slice(-6) }), [a], 'phoneNumberQuery');
+  eq(await fltList({ usernameQuery: `_B_${RUN}` }), [b], 'usernameQuery');
+  eq(await fltList({ nameQuery: `ada lovelacefltjs${RUN}` }), [a], 'nameQuery on the full name');
+  eq(await fltList({ nameQuery: `fltjs${RUN}`, emailAddressQuery: 'work.org' }), [b], 'two queries are ANDed');
+  eq(await fltList({ query: `fltjs_a_${RUN}` }), [a], 'query');
+});
+
+test('get_user_list_created_at_bounds_and_id_prefixes', async () => {
+  const [a, b, c] = need('fltA', 'fltB', 'fltC');
+  const org = need('fltOrg');
+  eq(await fltList({ createdAtAfter: a.createdAt }), [c.id, b.id], 'createdAtAfter');
+  eq(await fltList({ createdAtBefore: c.createdAt }), [b.id, a.id], 'createdAtBefore');
+  eq(await fltList({ userId: [`+${a.id}`, `+${b.id}`, `-${a.id}`] }), [b.id], 'userId with + and -');
+  eq(await fltList({ externalId: [`-fltjs-ext-${RUN}`] }), [c.id, b.id], 'externalId -');
+  eq(await fltList({ organizationId: [org] }), [c.id, a.id], 'organizationId');
+  eq(await fltList({ organizationId: [`-${org}`] }), [b.id], 'organizationId -');
+  eq(await fltList({ userId: [`-${b.id}`], emailAddressQuery: `flt.js.${RUN}.` }), [c.id, a.id], 'userId - alone');
+  eq(await fltList({ orderBy: '+created_at' }), [a.id, b.id, c.id], 'orderBy');
+});
+
+test('get_user_list_activity_wallet_and_provider_filters_match_users_without_them_never', async () => {
+  // Users created through the Backend API were never active, never signed in and hold no web3 wallet
+  // or external account: these filters select none of them (not all of them).
+  for (const params of [{ lastActiveAtAfter: 1 }, { lastActiveAtBefore: 9_999_999_999_999 }, { last_active_at_since: 1 },
+    { lastSignInAtAfter: 1 }, { lastSignInAtBefore: 9_999_999_999_999 }, { web3Wallet: ['0xabc'] },
+    { provider: 'oauth_google', providerUserId: ['123'] }]) {
+    eq(await fltList(params), [], `users for ${show(params)}`);
+  }
+});
+
+test('get_user_list_bad_filter_is_422_naming_it', async () => {
+  await expectApiError(() => clerk.users.getUserList({ provider: 'oauth_google' }), 422, 'form_conditional_param_missing', 'provider_user_id');
+  await expectApiError(() => clerk.users.getCount({ createdAtAfter: -5 }), 422, 'form_param_value_invalid', 'created_at_after');
+});
+
+test('get_organization_list_filters_select_the_right_organizations', async () => {
+  const [a, c] = need('fltA', 'fltC').map((u) => u.id);
+  const org = need('fltOrg');
+  const solo = await clerk.organizations.createOrganization({ name: `Flt JS solo ${RUN}`, createdBy: a });
+  const ids = (res) => res.data.map((o) => o.id);
+  let res = await clerk.organizations.getOrganizationList({ query: org.toUpperCase(), limit: 500 });
+  eq([ids(res), res.totalCount], [[org], 1], 'query is the id, in any case');
+  eq(ids(await clerk.organizations.getOrganizationList({ query: `js solo ${RUN}` })), [solo.id], 'query is part of the name');
+  eq(ids(await clerk.organizations.getOrganizationList({ userId: [a], limit: 500 })), [solo.id, org], 'userId');
+  eq(ids(await clerk.organizations.getOrganizationList({ userId: [a, `-${c}`], limit: 500 })), [solo.id], 'userId with -');
+  res = await clerk.organizations.getOrganizationList({ userId: [a], organizationId: [`-${solo.id}`], includeMembersCount: true });
+  eq(res.data.map((o) => [o.id, o.membersCount]), [[org, 2]], 'organizationId - and membersCount');
+});
+
+test('get_organization_list_elevated_permissions_flag_is_400_not_ignored', async () => {
+  await expectApiError(() => clerk.organizations.getOrganizationList({ includeMissingMemberWithElevatedPermissions: true }),
+    400, 'invalid_query_parameter_value', 'include_missing_member_with_elevated_permissions');
+});
+
+// --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)
 
 test('every_request_went_to_tessera', async () => {

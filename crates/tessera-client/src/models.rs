@@ -76,14 +76,17 @@ pub(crate) fn paginated(mut pairs: Vec<(String, String)>) -> Vec<(String, String
 }
 
 /// Filters, order and page of `GET /users` ([`Users::list`](crate::resources::Users::list)):
-/// [`tessera_types::UserListQuery`], the filters of [`GetUsersCountRequest`] plus `limit` and
-/// `offset`.
+/// [`tessera_types::UserListQuery`], the filters of [`GetUsersCountRequest`] plus `order_by`,
+/// `limit`, `offset` and the `starting_after` cursor. Id lists take Clerk's prefixes: `-id`
+/// excludes, `+id` or `id` includes. Timestamps are epoch milliseconds.
 ///
 /// ```
 /// use tessera_client::GetUserListRequest;
 ///
 /// let request = GetUserListRequest {
-///     email_address: vec!["ada@example.com".into(), "grace@example.com".into()],
+///     email_address_query: Some("@example.com".into()),
+///     organization_id: vec!["-org_2x…".into()],
+///     created_at_after: Some(1_767_225_600_000),
 ///     order_by: Some("-created_at".into()),
 ///     limit: Some(50),
 ///     ..Default::default()
@@ -180,7 +183,8 @@ pub struct CreateSessionTokenFromTemplateRequestBody {
 
 /// Filters, order and page of `GET /organizations`
 /// ([`Organizations::list`](crate::resources::Organizations::list)):
-/// [`tessera_types::OrganizationListFilter`].
+/// [`tessera_types::OrganizationListFilter`]. `user_id` and `organization_id` take Clerk's
+/// prefixes (`-id` excludes).
 pub type ListOrganizationsRequest = OrganizationListFilter;
 
 /// Body of `PATCH /organizations/{organization_id}/metadata`: deep-merged into the stored

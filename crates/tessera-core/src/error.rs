@@ -137,6 +137,64 @@ impl ApiError {
             .with_param(param)
     }
 
+    /// `form_param_array_size_exceeded`: a repeatable parameter was given more than `max` times.
+    pub fn param_too_many(param: &str, max: usize) -> Self {
+        Self::new(
+            ErrorKind::Unprocessable,
+            "form_param_array_size_exceeded",
+            "exceeds maximum size",
+            format!("{param} should not exceed {max} items."),
+        )
+        .with_param(param)
+    }
+
+    /// `form_conditional_param_missing`: `missing` must be given because `present` is.
+    pub fn param_missing_with(missing: &str, present: &str) -> Self {
+        Self::new(
+            ErrorKind::Unprocessable,
+            "form_conditional_param_missing",
+            "is missing",
+            format!("`{missing}` is required when `{present}` is present."),
+        )
+        .with_param(missing)
+    }
+
+    /// `form_conditional_param_disallowed`: `param` cannot be given because `present` is.
+    pub fn param_disallowed_with(param: &str, present: &str) -> Self {
+        Self::new(
+            ErrorKind::Unprocessable,
+            "form_conditional_param_disallowed",
+            "is not allowed",
+            format!("`{param}` isn't allowed when `{present}` is present."),
+        )
+        .with_param(param)
+    }
+
+    /// `form_conditional_param_value_disallowed`: this value of `param` cannot be combined with
+    /// `condition`.
+    pub fn param_value_disallowed_with(param: &str, value: &str, condition: &str) -> Self {
+        Self::new(
+            ErrorKind::Unprocessable,
+            "form_conditional_param_value_disallowed",
+            "is not allowed",
+            format!("`{value}` isn't allowed for `{param}` when {condition}."),
+        )
+        .with_param(param)
+    }
+
+    /// 400 `invalid_query_parameter_value`: a query parameter Clerk documents, given a value Tessera
+    /// cannot honour. Answered instead of ignoring the parameter, so a filter never silently
+    /// returns what was not asked for.
+    pub fn query_value_unsupported(param: &str, value: &str, why: &str) -> Self {
+        Self::new(
+            ErrorKind::BadRequest,
+            "invalid_query_parameter_value",
+            "is not supported",
+            format!("{value} does not match one of the allowed values for parameter {param}: {why}"),
+        )
+        .with_param(param)
+    }
+
     pub fn identifier_exists(param: &str, long: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unprocessable, "form_identifier_exists", "That identifier is taken.", long)
             .with_param(param)
@@ -220,6 +278,8 @@ impl ApiError {
             "phone_number" => Self::identifier_exists(field, taken("phone number")),
             "username" => Self::identifier_exists(field, taken("username")),
             "external_id" => Self::identifier_exists(field, taken("external ID")),
+            "web3_wallet" => Self::identifier_exists(field, taken("web3 wallet")),
+            "external_account" => Self::identifier_exists(field, taken("external account")),
             "slug" => Self::identifier_exists(field, taken("slug")),
             "name" => Self::already_exists("name", "A JWT template with this name already exists."),
             _ => Self::already_exists(field, format!("A resource with this {field} already exists.")),

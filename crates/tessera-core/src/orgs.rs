@@ -284,14 +284,25 @@ impl Tessera {
 
     pub async fn list_organizations(&self, q: &QueryParams) -> ApiResult<Paginated<Organization>> {
         let f = q.organization_list_filter()?;
+        if f.include_missing_member_with_elevated_permissions == Some(true) {
+            return Err(ApiError::query_value_unsupported(
+                "include_missing_member_with_elevated_permissions",
+                "true",
+                "Tessera does not compute missing_member_with_elevated_permissions.",
+            ));
+        }
         let filter = OrganizationFilter {
             order_by: order_by(f.order_by.as_deref(), ORGANIZATION_ORDERS)?,
             query: f.query,
-            user_id: f.user_id,
-            organization_id: f.organization_id,
+            user_id: crate::query::id_filter("user_id", f.user_id)?,
+            organization_id: crate::query::id_filter("organization_id", f.organization_id)?,
         };
-        let (data, total_count) =
+        let (mut data, total_count) =
             self.store.list_organizations(&filter, page(ListPage { limit: f.limit, offset: f.offset })).await?;
+        // `members_count` is included unless asked not to be.
+        if f.include_members_count == Some(false) {
+            data.iter_mut().for_each(|o| o.members_count = None);
+        }
         Ok(Paginated { data, total_count })
     }
 

@@ -14,7 +14,8 @@ use tessera_types::{JwtTemplate, Organization, Permission, Session, SessionStatu
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness constraint was hit. The field is one of `email_address`, `phone_number`,
-    /// `username`, `external_id`, `slug`, `name` (template), `membership`, `id`.
+    /// `web3_wallet`, `external_account`, `username`, `external_id`, `slug`, `name` (template),
+    /// `membership`, `id`.
     #[error("unique constraint on {0}")]
     Conflict(String),
     /// The database failed; the text is for logs only and never reaches a client.
@@ -203,24 +204,84 @@ pub enum UserOrder {
     Username,
     EmailAddress,
     PhoneNumber,
+    /// The primary web3 wallet address.
+    Web3Wallet,
     LastSignInAt,
     LastActiveAt,
 }
 
+/// A list of ids with Clerk's `+`/`-` prefixes, read: an object matches when `include` is empty or
+/// holds it, and `exclude` does not. Empty on both sides, it does not filter.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IdFilter {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl IdFilter {
+    /// Only these ids.
+    pub fn only<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
+        IdFilter { include: ids.into_iter().map(Into::into).collect(), exclude: Vec::new() }
+    }
+
+    /// Every id but these.
+    pub fn except<S: Into<String>>(ids: impl IntoIterator<Item = S>) -> Self {
+        IdFilter { include: Vec::new(), exclude: ids.into_iter().map(Into::into).collect() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// Bounds on a timestamp (epoch ms), both strict: `after < t < before`. An object without the
+/// timestamp (`NULL`) matches no bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeRange {
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+}
+
 /// Filters of `GET /users` and `GET /users/count`. Within one list the values are ORed; different
-/// lists are ANDed. Empty lists do not filter.
+/// filters are ANDed. Empty lists and `None` do not filter. Text is compared case-insensitively
+/// where the field says so; the caller passes it as given.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct UserFilter {
+    /// Exact, case-insensitive.
     pub email_address: Vec<String>,
+    /// Exact.
     pub phone_number: Vec<String>,
+    /// Exact, case-insensitive.
     pub username: Vec<String>,
-    pub external_id: Vec<String>,
-    pub user_id: Vec<String>,
-    /// Members of any of these organizations.
-    pub organization_id: Vec<String>,
-    /// Case-insensitive substring over id, email addresses, phone numbers, username, first and last name.
+    /// Exact, case-insensitive, over the `web3_wallet` of each of the user's `web3_wallets`.
+    pub web3_wallet: Vec<String>,
+    pub external_id: IdFilter,
+    pub user_id: IdFilter,
+    /// Included: members of any of these organizations; excluded: members of none of these.
+    pub organization_id: IdFilter,
+    /// Users with an external account of this `provider` (e.g. `oauth_google`) ...
+    pub provider: Option<String>,
+    /// ... whose `provider_user_id` is one of these (any, when empty). Ignored without `provider`.
+    pub provider_user_id: Vec<String>,
+    /// Case-insensitive substring over id, email addresses, phone numbers, username, web3 wallets,
+    /// first and last name.
     pub query: Option<String>,
+    /// Case-insensitive substring of one of the user's email addresses.
+    pub email_address_query: Option<String>,
+    /// Case-insensitive substring of one of the user's phone numbers.
+    pub phone_number_query: Option<String>,
+    /// Case-insensitive substring of the username.
+    pub username_query: Option<String>,
+    /// Case-insensitive substring of the first name, the last name or "first last".
+    pub name_query: Option<String>,
     pub banned: Option<bool>,
+    pub created_at: TimeRange,
+    pub last_active_at: TimeRange,
+    pub last_sign_in_at: TimeRange,
+    /// A cursor: only the users that follow this user in `(created_at, id)` order, in the direction
+    /// of `order_by` when it is `created_at` (newest first otherwise; the core allows the cursor
+    /// only with a `created_at` order). No user follows an unknown id.
+    pub starting_after: Option<String>,
     /// `(field, descending)`; `None` means newest first (`-created_at`).
     pub order_by: Option<(UserOrder, bool)>,
 }
@@ -235,14 +296,15 @@ pub struct SessionFilter {
     pub now: i64,
 }
 
-/// Filters of `GET /organizations`.
+/// Filters of `GET /organizations`, ANDed.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OrganizationFilter {
-    /// Case-insensitive substring over id, name and slug.
+    /// The id, case-insensitively, or a case-insensitive substring of the name or the slug.
     pub query: Option<String>,
-    /// Only organizations this user is a member of.
-    pub user_id: Option<String>,
-    pub organization_id: Vec<String>,
+    /// Included: organizations any of these users is a member of; excluded: organizations none of
+    /// these users is a member of.
+    pub user_id: IdFilter,
+    pub organization_id: IdFilter,
     /// `(field, descending)` where field is `created_at` or `name`; `None` = newest first.
     pub order_by: Option<(OrganizationOrder, bool)>,
 }

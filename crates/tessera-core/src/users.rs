@@ -1,13 +1,16 @@
 //! Users: create, read, update, metadata, ban, delete, list.
 
 use serde_json::{Map, Value};
-use tessera_types::{DeletedObject, EmailAddress, IdentificationLink, PhoneNumber, User, Verification, object};
+use tessera_types::{
+    DeletedObject, EmailAddress, IdentificationLink, ListPage, PhoneNumber, User, UserListFilter, UserListQuery,
+    Verification, object,
+};
 
 use crate::error::{ApiError, ApiResult};
 use crate::fields::{Body, Field, Fields, Kind, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
-use crate::query::{QueryParams, order_by};
+use crate::query::{QueryParams, id_filter, order_by, page, time_range};
 use crate::service::Tessera;
 use crate::store::{UserFilter, UserOrder};
 
@@ -101,6 +104,7 @@ const USER_ORDERS: &[(&str, UserOrder)] = &[
     ("username", UserOrder::Username),
     ("email_address", UserOrder::EmailAddress),
     ("phone_number", UserOrder::PhoneNumber),
+    ("web3wallet", UserOrder::Web3Wallet),
     ("last_sign_in_at", UserOrder::LastSignInAt),
     ("last_active_at", UserOrder::LastActiveAt),
 ];
@@ -487,31 +491,109 @@ impl Tessera {
         Ok(DeletedObject { object: object::USER.to_owned(), id: Some(id.to_owned()), slug: None, deleted: true })
     }
 
-    fn user_filter(q: &QueryParams) -> ApiResult<UserFilter> {
-        let f = q.user_list_filter()?;
-        Ok(UserFilter {
-            order_by: order_by(f.order_by.as_deref(), USER_ORDERS)?,
-            email_address: f.email_address.into_iter().map(|e| e.to_lowercase()).collect(),
-            phone_number: f.phone_number,
-            username: f.username.into_iter().map(|e| e.to_lowercase()).collect(),
-            external_id: f.external_id,
-            user_id: f.user_id,
-            organization_id: f.organization_id,
-            query: f.query,
-            banned: f.banned,
-        })
-    }
-
     pub async fn list_users(&self, q: &QueryParams) -> ApiResult<Vec<User>> {
-        let filter = Self::user_filter(q)?;
-        let page = q.page()?;
+        let lq = q.user_list_query()?;
+        let (filters, list) = split_user_list_query(lq);
+        let mut filter = user_filter(filters)?;
+        filter.order_by = order_by(list.order_by.as_deref(), USER_ORDERS)?;
+        if let Some(cursor) = list.starting_after {
+            // A cursor walks the one order in which each user has a fixed, unique place.
+            if matches!(filter.order_by, Some((field, _)) if field != UserOrder::CreatedAt) {
+                let value = list.order_by.as_deref().unwrap_or_default();
+                return Err(ApiError::param_value_disallowed_with("order_by", value, "`starting_after` is present"));
+            }
+            if list.offset.is_some_and(|o| o > 0) {
+                return Err(ApiError::param_disallowed_with("offset", "starting_after"));
+            }
+            if self.store.get_user(&cursor).await?.is_none() {
+                return Err(ApiError::param_value(
+                    "starting_after",
+                    format!("No user was found with id {cursor}: the cursor must be the id of a listed user."),
+                ));
+            }
+            filter.starting_after = Some(cursor);
+        }
+        let page = page(ListPage { limit: list.limit, offset: list.offset });
         Ok(self.store.list_users(&filter, page).await?)
     }
 
     pub async fn count_users(&self, q: &QueryParams) -> ApiResult<i64> {
-        let filter = Self::user_filter(q)?;
+        let filter = user_filter(q.user_list_filter()?)?;
         Ok(self.store.count_users(&filter).await?)
     }
+}
+
+/// What `GET /users` reads beyond the filters it shares with `GET /users/count`.
+struct UserListExtras {
+    order_by: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    starting_after: Option<String>,
+}
+
+/// Splits a [`UserListQuery`] into the shared filters and the rest (every field named, so a new
+/// filter cannot be left behind).
+fn split_user_list_query(q: UserListQuery) -> (UserListFilter, UserListExtras) {
+    let filters = UserListFilter {
+        email_address: q.email_address,
+        phone_number: q.phone_number,
+        external_id: q.external_id,
+        username: q.username,
+        web3_wallet: q.web3_wallet,
+        user_id: q.user_id,
+        organization_id: q.organization_id,
+        query: q.query,
+        email_address_query: q.email_address_query,
+        phone_number_query: q.phone_number_query,
+        username_query: q.username_query,
+        name_query: q.name_query,
+        banned: q.banned,
+        last_active_at_before: q.last_active_at_before,
+        last_active_at_after: q.last_active_at_after,
+        last_active_at_since: q.last_active_at_since,
+        created_at_before: q.created_at_before,
+        created_at_after: q.created_at_after,
+        last_sign_in_at_before: q.last_sign_in_at_before,
+        last_sign_in_at_after: q.last_sign_in_at_after,
+        provider: q.provider,
+        provider_user_id: q.provider_user_id,
+    };
+    let extras =
+        UserListExtras { order_by: q.order_by, limit: q.limit, offset: q.offset, starting_after: q.starting_after };
+    (filters, extras)
+}
+
+/// The store filter for the user filters as given (no order, no cursor): `+`/`-` id prefixes read,
+/// `provider` and `provider_user_id` required together, the deprecated `last_active_at_since`
+/// folded into the lower bound.
+fn user_filter(f: UserListFilter) -> ApiResult<UserFilter> {
+    match (&f.provider, f.provider_user_id.is_empty()) {
+        (Some(_), true) => return Err(ApiError::param_missing_with("provider_user_id", "provider")),
+        (None, false) => return Err(ApiError::param_missing_with("provider", "provider_user_id")),
+        _ => {}
+    }
+    Ok(UserFilter {
+        email_address: f.email_address,
+        phone_number: f.phone_number,
+        username: f.username,
+        web3_wallet: f.web3_wallet,
+        external_id: id_filter("external_id", f.external_id)?,
+        user_id: id_filter("user_id", f.user_id)?,
+        organization_id: id_filter("organization_id", f.organization_id)?,
+        provider: f.provider,
+        provider_user_id: f.provider_user_id,
+        query: f.query,
+        email_address_query: f.email_address_query,
+        phone_number_query: f.phone_number_query,
+        username_query: f.username_query,
+        name_query: f.name_query,
+        banned: f.banned,
+        created_at: time_range(f.created_at_after, f.created_at_before, None),
+        last_active_at: time_range(f.last_active_at_after, f.last_active_at_before, f.last_active_at_since),
+        last_sign_in_at: time_range(f.last_sign_in_at_after, f.last_sign_in_at_before, None),
+        starting_after: None,
+        order_by: None,
+    })
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ fn body_schema_name(body: &Value) -> Option<String> {
 fn error_response(status: u16) -> Value {
     let description = match status {
         400 => {
-            "Malformed request: a body that is not a JSON object or is nested too deep (`request_body_invalid`), a malformed `Clerk-API-Version` (`api_version_invalid`), or a rule of the operation (`missing_query_parameter`, `jwt_template_reserved_claim`)."
+            "Malformed request: a body that is not a JSON object or is nested too deep (`request_body_invalid`), a malformed `Clerk-API-Version` (`api_version_invalid`), a rule of the operation (`missing_query_parameter`, `jwt_template_reserved_claim`), or a documented query parameter given a value Tessera cannot honour (`invalid_query_parameter_value`, never ignored); `meta.param_name` names the parameter."
         }
         401 => {
             "No or a malformed `Authorization` header (`authorization_header_format_invalid`), or an unknown secret key (`clerk_key_invalid`)."

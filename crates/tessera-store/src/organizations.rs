@@ -122,16 +122,24 @@ fn filtered_orgs(select: &str, filter: &OrganizationFilter) -> Sql {
     sql.push(" FROM organizations o");
     let mut conds = Vec::new();
     if let Some(q) = filter.query.as_deref().filter(|q| !q.is_empty()) {
-        let p = sql.arg_text(like_contains(&q.to_lowercase()));
-        conds.push(format!("o.search_text LIKE {p} ESCAPE '\\'"));
+        // The id exactly (case-insensitively); the name or the slug partially.
+        let id = sql.arg_text(q.to_lowercase());
+        let like = sql.arg_text(like_contains(&q.to_lowercase()));
+        conds.push(format!(
+            "(LOWER(o.id) = {id} OR o.sort_name LIKE {like} ESCAPE '\\' OR LOWER(o.slug) LIKE {like} ESCAPE '\\')"
+        ));
     }
-    if let Some(user_id) = &filter.user_id {
-        let p = sql.arg_text(user_id.clone());
-        conds.push(format!("o.id IN (SELECT organization_id FROM memberships WHERE user_id = {p})"));
+    for (ids, op) in [(&filter.user_id.include, "IN"), (&filter.user_id.exclude, "NOT IN")] {
+        if !ids.is_empty() {
+            let list = sql.arg_list(ids, str::to_string);
+            conds.push(format!("o.id {op} (SELECT organization_id FROM memberships WHERE user_id IN {list})"));
+        }
     }
-    if !filter.organization_id.is_empty() {
-        let list = sql.arg_list(&filter.organization_id, str::to_string);
-        conds.push(format!("o.id IN {list}"));
+    for (ids, op) in [(&filter.organization_id.include, "IN"), (&filter.organization_id.exclude, "NOT IN")] {
+        if !ids.is_empty() {
+            let list = sql.arg_list(ids, str::to_string);
+            conds.push(format!("o.id {op} {list}"));
+        }
     }
     sql.push_where(&conds);
     sql

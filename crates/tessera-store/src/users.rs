@@ -1,9 +1,13 @@
 //! Users: the `users` table (derived columns for filters, sorting and uniqueness, plus the document)
-//! and `user_identifiers` (one row per email address or phone number, unique per kind).
+//! and `user_identifiers` (one row per email address, phone number, web3 wallet or external
+//! account, unique per kind).
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use serde_json::Value;
 use sqlx::AnyConnection;
-use tessera_core::store::{Page, StoreResult, UserFilter, UserOrder, UserStore};
+use tessera_core::store::{IdFilter, Page, StoreResult, TimeRange, UserFilter, UserOrder, UserStore};
 use tessera_types::{SessionStatus, User};
 
 use crate::SqlStore;
@@ -13,6 +17,19 @@ use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
 
 const KIND_EMAIL: &str = "email";
 const KIND_PHONE: &str = "phone";
+const KIND_WEB3: &str = "web3";
+/// External accounts are kind `account:<provider>` (e.g. `account:oauth_google`), value the
+/// provider's user id.
+const KIND_ACCOUNT_PREFIX: &str = "account:";
+
+/// One row of `user_identifiers`.
+struct Identifier {
+    id: String,
+    kind: String,
+    value: String,
+    /// The field a conflict on it names.
+    field: &'static str,
+}
 
 /// The columns of `users` (and rows of `user_identifiers`) derived from a [`User`].
 struct UserRow {
@@ -24,20 +41,20 @@ struct UserRow {
     sort_last_name: Option<String>,
     sort_email: Option<String>,
     sort_phone: Option<String>,
+    sort_web3_wallet: Option<String>,
     search_text: String,
     last_sign_in_at: Option<i64>,
     last_active_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
     doc: String,
-    /// (identifier id, lowercased address)
-    emails: Vec<(String, String)>,
-    /// (identifier id, number as given)
-    phones: Vec<(String, String)>,
+    /// Email addresses (lowercased), phone numbers (as given), web3 wallets (lowercased) and
+    /// external accounts, in that order.
+    identifiers: Vec<Identifier>,
 }
 
-/// The columns of `users` after `id`, in the order [`UserRow::bind`] binds them (`$2`…`$14`).
-const USER_COLUMNS: [&str; 13] = [
+/// The columns of `users` after `id`, in the order [`UserRow::bind`] binds them (`$2`…`$15`).
+const USER_COLUMNS: [&str; 14] = [
     "username",
     "external_id",
     "banned",
@@ -45,6 +62,7 @@ const USER_COLUMNS: [&str; 13] = [
     "sort_last_name",
     "sort_email",
     "sort_phone",
+    "sort_web3_wallet",
     "search_text",
     "last_sign_in_at",
     "last_active_at",
@@ -53,26 +71,71 @@ const USER_COLUMNS: [&str; 13] = [
     "doc",
 ];
 
+/// A string field of a JSON object (the web3 wallets and external accounts of a user are kept as
+/// Clerk's objects, untyped).
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// `(id, lowercased address)` of each web3 wallet that has an address.
+fn web3_wallets(u: &User) -> Vec<(String, String)> {
+    u.web3_wallets
+        .iter()
+        .filter_map(|w| Some((text(w, "id").unwrap_or_default().to_owned(), text(w, "web3_wallet")?.to_lowercase())))
+        .collect()
+}
+
+/// `(id, provider, provider user id)` of each external account that has both.
+fn external_accounts(u: &User) -> Vec<(String, String, String)> {
+    u.external_accounts
+        .iter()
+        .filter_map(|a| {
+            let id = text(a, "id").unwrap_or_default().to_owned();
+            Some((id, text(a, "provider")?.to_owned(), text(a, "provider_user_id")?.to_owned()))
+        })
+        .collect()
+}
+
+fn account_kind(provider: &str) -> String {
+    format!("{KIND_ACCOUNT_PREFIX}{provider}")
+}
+
 impl UserRow {
     fn from_user(u: &User) -> Result<UserRow> {
         let emails: Vec<(String, String)> =
             u.email_addresses.iter().map(|e| (e.id.clone(), e.email_address.to_lowercase())).collect();
         let phones: Vec<(String, String)> =
             u.phone_numbers.iter().map(|p| (p.id.clone(), p.phone_number.clone())).collect();
-        let sort_email = u
-            .primary_email_address_id
-            .as_ref()
-            .and_then(|pid| emails.iter().find(|(id, _)| id == pid).map(|(_, v)| v.clone()));
-        let sort_phone = u
-            .primary_phone_number_id
-            .as_ref()
-            .and_then(|pid| phones.iter().find(|(id, _)| id == pid).map(|(_, v)| v.to_lowercase()));
+        let wallets = web3_wallets(u);
+        let primary = |primary_id: &Option<String>, values: &[(String, String)]| {
+            primary_id.as_ref().and_then(|pid| values.iter().find(|(id, _)| id == pid).map(|(_, v)| v.to_lowercase()))
+        };
         let mut haystack: Vec<String> = vec![u.id.to_lowercase()];
         haystack.extend(emails.iter().map(|(_, v)| v.clone()));
         haystack.extend(phones.iter().map(|(_, v)| v.to_lowercase()));
+        haystack.extend(wallets.iter().map(|(_, v)| v.clone()));
         for s in [&u.username, &u.first_name, &u.last_name].into_iter().flatten() {
             haystack.push(s.to_lowercase());
         }
+        let mut identifiers = Vec::new();
+        for (kind, field, values) in [
+            (KIND_EMAIL, "email_address", &emails),
+            (KIND_PHONE, "phone_number", &phones),
+            (KIND_WEB3, "web3_wallet", &wallets),
+        ] {
+            identifiers.extend(values.iter().map(|(id, value)| Identifier {
+                id: id.clone(),
+                kind: kind.to_owned(),
+                value: value.clone(),
+                field,
+            }));
+        }
+        identifiers.extend(external_accounts(u).into_iter().map(|(id, provider, value)| Identifier {
+            id,
+            kind: account_kind(&provider),
+            value,
+            field: "external_account",
+        }));
         Ok(UserRow {
             id: u.id.clone(),
             username: u.username.as_ref().map(|s| s.to_lowercase()),
@@ -80,20 +143,20 @@ impl UserRow {
             banned: bool_int(u.banned),
             sort_first_name: u.first_name.as_ref().map(|s| s.to_lowercase()),
             sort_last_name: u.last_name.as_ref().map(|s| s.to_lowercase()),
-            sort_email,
-            sort_phone,
+            sort_email: primary(&u.primary_email_address_id, &emails),
+            sort_phone: primary(&u.primary_phone_number_id, &phones),
+            sort_web3_wallet: primary(&u.primary_web3_wallet_id, &wallets),
             search_text: haystack.join("\n"),
             last_sign_in_at: u.last_sign_in_at,
             last_active_at: u.last_active_at,
             created_at: u.created_at,
             updated_at: u.updated_at,
             doc: to_doc(u)?,
-            emails,
-            phones,
+            identifiers,
         })
     }
 
-    /// `sql` (an INSERT or UPDATE whose `$1` is the id and `$2`…`$14` are [`USER_COLUMNS`]) with this
+    /// `sql` (an INSERT or UPDATE whose `$1` is the id and `$2`…`$15` are [`USER_COLUMNS`]) with this
     /// row bound, executed on `conn`.
     async fn write(&self, conn: &mut AnyConnection, sql: String) -> Result<u64> {
         let done = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -105,6 +168,7 @@ impl UserRow {
             .bind(self.sort_last_name.clone())
             .bind(self.sort_email.clone())
             .bind(self.sort_phone.clone())
+            .bind(self.sort_web3_wallet.clone())
             .bind(self.search_text.as_str())
             .bind(self.last_sign_in_at)
             .bind(self.last_active_at)
@@ -129,15 +193,7 @@ impl UserRow {
         self.write(conn, format!("UPDATE users SET {} WHERE id = $1", sets.join(", "))).await?;
         Ok(())
     }
-
-    /// `(kind, field, values)` for each kind of identifier.
-    fn identifiers(&self) -> [Identifiers<'_>; 2] {
-        [(KIND_EMAIL, "email_address", &self.emails), (KIND_PHONE, "phone_number", &self.phones)]
-    }
 }
-
-/// `(kind, field named in a conflict, (identifier id, value) pairs)`.
-type Identifiers<'a> = (&'static str, &'static str, &'a [(String, String)]);
 
 pub(crate) fn user_unique_field(text: &str) -> &'static str {
     if text.contains("username") {
@@ -149,21 +205,26 @@ pub(crate) fn user_unique_field(text: &str) -> &'static str {
     }
 }
 
-/// Checks, in a fixed order (email, phone, username, external id), that no *other* user holds one of
-/// this user's unique values. The UNIQUE constraints remain the race-safe backstop; this makes the
-/// reported field deterministic on both databases.
+/// Checks, in a fixed order (email, phone, web3 wallet, external accounts, username, external id),
+/// that no *other* user holds one of this user's unique values. The UNIQUE constraints remain the
+/// race-safe backstop; this makes the reported field deterministic on both databases.
 async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> Result<()> {
-    for (kind, field, values) in row.identifiers() {
-        if values.is_empty() {
-            continue;
+    // Grouped by kind, in the order the identifiers come (their kinds' order).
+    let mut kinds: Vec<(&str, &'static str)> = Vec::new();
+    let mut values: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for i in &row.identifiers {
+        if !values.contains_key(i.kind.as_str()) {
+            kinds.push((&i.kind, i.field));
         }
+        values.entry(&i.kind).or_default().push(&i.value);
+    }
+    for (kind, field) in kinds {
         let mut sql = Sql::new("SELECT user_id FROM user_identifiers WHERE kind = ");
         let p = sql.arg_text(kind);
         sql.push(&p).push(" AND user_id <> ");
         let p = sql.arg_text(row.id.clone());
         sql.push(&p).push(" AND value IN ");
-        let values: Vec<&str> = values.iter().map(|(_, v)| v.as_str()).collect();
-        let list = sql.arg_list(&values, str::to_string);
+        let list = sql.arg_list(&values[kind], str::to_string);
         sql.push(&list).push(" LIMIT 1");
         if sql.query().fetch_optional(&mut *conn).await?.is_some() {
             return Err(Error::Conflict(field));
@@ -184,20 +245,19 @@ async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> Result
 }
 
 async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> Result<()> {
-    for (kind, field, values) in row.identifiers() {
-        for (identifier_id, value) in values {
-            sqlx::query(
-                "INSERT INTO user_identifiers (identifier_id, kind, value, user_id) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(identifier_id.as_str())
-            .bind(kind)
-            .bind(value.as_str())
-            .bind(row.id.as_str())
-            .execute(&mut *conn)
-            .await
-            .map_err(Error::unique(move |_| field))?;
-        }
+    for i in &row.identifiers {
+        let field = i.field;
+        sqlx::query(
+            "INSERT INTO user_identifiers (identifier_id, kind, value, user_id) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(i.id.as_str())
+        .bind(i.kind.as_str())
+        .bind(i.value.as_str())
+        .bind(row.id.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::unique(move |_| field))?;
     }
     Ok(())
 }
@@ -216,40 +276,110 @@ async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
     Ok(true)
 }
 
+/// `column IN (…)` for the included ids and `column NOT IN (…)` for the excluded ones; a nullable
+/// column whose value is NULL is not excluded.
+fn id_conditions(column: &str, nullable: bool, ids: &IdFilter, sql: &mut Sql, conds: &mut Vec<String>) {
+    if !ids.include.is_empty() {
+        let list = sql.arg_list(&ids.include, str::to_string);
+        conds.push(format!("{column} IN {list}"));
+    }
+    if !ids.exclude.is_empty() {
+        let list = sql.arg_list(&ids.exclude, str::to_string);
+        conds.push(if nullable {
+            format!("({column} IS NULL OR {column} NOT IN {list})")
+        } else {
+            format!("{column} NOT IN {list}")
+        });
+    }
+}
+
+/// Strict bounds on a timestamp column (NULL matches none).
+fn time_conditions(column: &str, range: TimeRange, sql: &mut Sql, conds: &mut Vec<String>) {
+    for (bound, op) in [(range.after, ">"), (range.before, "<")] {
+        if let Some(t) = bound {
+            let p = sql.arg_int(t);
+            conds.push(format!("{column} {op} {p}"));
+        }
+    }
+}
+
+/// `id IN (users holding an identifier of this kind [with one of these values])`.
+fn identifier_condition(kind: &str, values: Option<&[String]>, sql: &mut Sql) -> String {
+    let k = sql.arg_text(kind);
+    let mut cond = format!("id IN (SELECT user_id FROM user_identifiers WHERE kind = {k}");
+    if let Some(values) = values {
+        let list = sql.arg_list(values, str::to_string);
+        cond.push_str(&format!(" AND value IN {list}"));
+    }
+    cond.push(')');
+    cond
+}
+
+/// A lowercased `%needle%` pattern, if the needle is not empty.
+fn like_arg(needle: &Option<String>, sql: &mut Sql) -> Option<String> {
+    needle.as_deref().filter(|q| !q.is_empty()).map(|q| sql.arg_text(like_contains(&q.to_lowercase())))
+}
+
 fn user_conditions(f: &UserFilter, sql: &mut Sql) -> Vec<String> {
     let mut conds = Vec::new();
-    for (kind, values, map) in [
-        (KIND_EMAIL, &f.email_address, str::to_lowercase as fn(&str) -> String),
-        (KIND_PHONE, &f.phone_number, str::to_string),
+    let lower = |values: &[String]| values.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>();
+    for (kind, values) in [
+        (KIND_EMAIL, lower(&f.email_address)),
+        (KIND_PHONE, f.phone_number.clone()),
+        (KIND_WEB3, lower(&f.web3_wallet)),
     ] {
         if !values.is_empty() {
-            let list = sql.arg_list(values, map);
+            conds.push(identifier_condition(kind, Some(&values), sql));
+        }
+    }
+    if !f.username.is_empty() {
+        let list = sql.arg_list(&lower(&f.username), str::to_string);
+        conds.push(format!("username IN {list}"));
+    }
+    id_conditions("external_id", true, &f.external_id, sql, &mut conds);
+    id_conditions("id", false, &f.user_id, sql, &mut conds);
+    for (ids, op) in [(&f.organization_id.include, "IN"), (&f.organization_id.exclude, "NOT IN")] {
+        if !ids.is_empty() {
+            let list = sql.arg_list(ids, str::to_string);
+            conds.push(format!("id {op} (SELECT user_id FROM memberships WHERE organization_id IN {list})"));
+        }
+    }
+    if let Some(provider) = &f.provider {
+        let values = (!f.provider_user_id.is_empty()).then_some(f.provider_user_id.as_slice());
+        conds.push(identifier_condition(&account_kind(provider), values, sql));
+    }
+    if let Some(p) = like_arg(&f.query, sql) {
+        conds.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+    }
+    for (kind, needle) in [(KIND_EMAIL, &f.email_address_query), (KIND_PHONE, &f.phone_number_query)] {
+        if let Some(p) = like_arg(needle, sql) {
             conds.push(format!(
-                "id IN (SELECT user_id FROM user_identifiers WHERE kind = '{kind}' AND value IN {list})"
+                "id IN (SELECT user_id FROM user_identifiers WHERE kind = '{kind}' AND LOWER(value) LIKE {p} ESCAPE '\\')"
             ));
         }
     }
-    for (column, values, map) in [
-        ("username", &f.username, str::to_lowercase as fn(&str) -> String),
-        ("external_id", &f.external_id, str::to_string),
-        ("id", &f.user_id, str::to_string),
-    ] {
-        if !values.is_empty() {
-            let list = sql.arg_list(values, map);
-            conds.push(format!("{column} IN {list}"));
-        }
+    if let Some(p) = like_arg(&f.username_query, sql) {
+        conds.push(format!("username LIKE {p} ESCAPE '\\'"));
     }
-    if !f.organization_id.is_empty() {
-        let list = sql.arg_list(&f.organization_id, str::to_string);
-        conds.push(format!("id IN (SELECT user_id FROM memberships WHERE organization_id IN {list})"));
-    }
-    if let Some(q) = f.query.as_deref().filter(|q| !q.is_empty()) {
-        let p = sql.arg_text(like_contains(&q.to_lowercase()));
-        conds.push(format!("search_text LIKE {p} ESCAPE '\\'"));
+    if let Some(p) = like_arg(&f.name_query, sql) {
+        conds.push(format!(
+            "(sort_first_name LIKE {p} ESCAPE '\\' OR sort_last_name LIKE {p} ESCAPE '\\' \
+             OR (sort_first_name || ' ' || sort_last_name) LIKE {p} ESCAPE '\\')"
+        ));
     }
     if let Some(banned) = f.banned {
         let p = sql.arg_int(bool_int(banned));
         conds.push(format!("banned = {p}"));
+    }
+    time_conditions("created_at", f.created_at, sql, &mut conds);
+    time_conditions("last_active_at", f.last_active_at, sql, &mut conds);
+    time_conditions("last_sign_in_at", f.last_sign_in_at, sql, &mut conds);
+    if let Some(cursor) = &f.starting_after {
+        // The users after the cursor in (created_at, id) order, in the list's direction.
+        let op = if f.order_by == Some((UserOrder::CreatedAt, false)) { ">" } else { "<" };
+        let c = sql.arg_text(cursor.clone());
+        let at = format!("(SELECT cur.created_at FROM users cur WHERE cur.id = {c})");
+        conds.push(format!("(created_at {op} {at} OR (created_at = {at} AND id {op} {c}))"));
     }
     conds
 }
@@ -268,6 +398,7 @@ fn user_order(order: Option<(UserOrder, bool)>) -> String {
                 UserOrder::Username => ("username", true),
                 UserOrder::EmailAddress => ("sort_email", true),
                 UserOrder::PhoneNumber => ("sort_phone", true),
+                UserOrder::Web3Wallet => ("sort_web3_wallet", true),
                 UserOrder::LastSignInAt => ("last_sign_in_at", true),
                 UserOrder::LastActiveAt => ("last_active_at", true),
             };

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// Clerk's document, parsed once per test binary.
-fn clerk_doc() -> &'static Value {
+pub(crate) fn clerk_doc() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
         // shared/ sits beside the repository (CI clones the repository next to a copy of it); a git
@@ -38,7 +38,7 @@ fn clerk_doc() -> &'static Value {
 }
 
 /// Follows `$ref`s (local ones, `#/components/...`) to the object they name.
-fn resolve(mut v: &Value) -> &Value {
+pub(crate) fn resolve(mut v: &Value) -> &Value {
     let doc = clerk_doc();
     for _ in 0..32 {
         let Some(r) = v.get("$ref").and_then(Value::as_str) else {

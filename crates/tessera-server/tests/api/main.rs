@@ -8,6 +8,7 @@ mod binary_logs;
 mod clerk_schema;
 mod keys;
 mod limits;
+mod list_filters;
 mod openapi;
 mod organizations;
 mod roles;

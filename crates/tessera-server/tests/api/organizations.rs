@@ -106,7 +106,7 @@ async fn organizations_update_merge_metadata_list_and_delete_with_their_membersh
     assert_eq!(list.data[0].id, o2.id, "newest first");
     let r = orgs.list(ListOrganizationsRequest { query: Some("renam".into()), ..Default::default() }).await;
     assert_eq!(r.unwrap().total_count, 1);
-    let r = orgs.list(ListOrganizationsRequest { user_id: Some(u.id.clone()), ..Default::default() }).await;
+    let r = orgs.list(ListOrganizationsRequest { user_id: vec![u.id.clone()], ..Default::default() }).await;
     assert_eq!(r.unwrap().total_count, 2);
 
     let s = app.session(&u.id, Some(&o.id)).await;

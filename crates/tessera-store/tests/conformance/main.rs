@@ -5,6 +5,7 @@
 
 mod fixtures;
 mod keys;
+mod list_filters;
 mod nodes;
 mod organizations;
 mod roles;
@@ -172,6 +173,12 @@ conformance!(
         users::check_list_users_order_and_paging,
         users::check_ban_user,
         users::check_delete_user_cascade,
+        list_filters::check_user_list_partial_queries,
+        list_filters::check_user_list_time_bounds,
+        list_filters::check_user_list_id_prefixes,
+        list_filters::check_user_list_wallets_and_accounts,
+        list_filters::check_user_list_cursor,
+        list_filters::check_organization_list_filters,
         sessions::check_sessions_effective_status,
         sessions::check_end_session,
         organizations::check_organizations,

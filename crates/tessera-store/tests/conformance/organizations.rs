@@ -35,16 +35,16 @@ pub async fn check_organizations(store: &dyn Store) {
         (OrganizationFilter { query: Some("ACME".into()), ..f() }, vec!["org_01"]),
         (OrganizationFilter { query: Some("co".into()), ..f() }, vec!["org_03", "org_01"]),
         (OrganizationFilter { query: Some("ORG_02".into()), ..f() }, vec!["org_02"]),
-        (OrganizationFilter { user_id: Some("user_02".into()), ..f() }, vec!["org_02"]),
-        (OrganizationFilter { user_id: Some("user_01".into()), ..f() }, vec!["org_02", "org_01"]),
-        (OrganizationFilter { user_id: Some("user_03".into()), ..f() }, vec![]),
+        (OrganizationFilter { user_id: IdFilter::only(["user_02"]), ..f() }, vec!["org_02"]),
+        (OrganizationFilter { user_id: IdFilter::only(["user_01"]), ..f() }, vec!["org_02", "org_01"]),
+        (OrganizationFilter { user_id: IdFilter::only(["user_03"]), ..f() }, vec![]),
         (
-            OrganizationFilter { organization_id: vec!["org_01".into(), "org_03".into(), "org_99".into()], ..f() },
+            OrganizationFilter { organization_id: IdFilter::only(["org_01", "org_03", "org_99"]), ..f() },
             vec!["org_03", "org_01"],
         ),
         (
             OrganizationFilter {
-                organization_id: vec!["org_01".into(), "org_03".into()],
+                organization_id: IdFilter::only(["org_01", "org_03"]),
                 query: Some("gamma".into()),
                 ..f()
             },

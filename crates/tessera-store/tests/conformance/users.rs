@@ -147,13 +147,13 @@ pub async fn check_list_users_filters(store: &dyn Store) {
         ),
         (UserFilter { phone_number: strings(&["+15550003", "+15550004"]), ..f() }, vec!["user_04", "user_03"]),
         (UserFilter { username: strings(&["BOBBY"]), ..f() }, vec!["user_02"]),
-        (UserFilter { external_id: strings(&["ext-1", "ext-4"]), ..f() }, vec!["user_04", "user_01"]),
-        (UserFilter { user_id: strings(&["user_03", "user_05", "user_99"]), ..f() }, vec!["user_05", "user_03"]),
+        (UserFilter { external_id: IdFilter::only(["ext-1", "ext-4"]), ..f() }, vec!["user_04", "user_01"]),
+        (UserFilter { user_id: IdFilter::only(["user_03", "user_05", "user_99"]), ..f() }, vec!["user_05", "user_03"]),
         // ANDed across lists.
         (
             UserFilter {
                 email_address: strings(&["alice@example.com", "eve@example.com"]),
-                user_id: strings(&["user_05", "user_04"]),
+                user_id: IdFilter::only(["user_05", "user_04"]),
                 ..f()
             },
             vec!["user_05"],
@@ -197,15 +197,19 @@ pub async fn check_list_users_filters(store: &dyn Store) {
     ok(store.insert_membership(&membership("orgmem_3", &ob.id, "user_05", 3)).await);
     ok(store.insert_membership(&membership("orgmem_4", &ob.id, "user_01", 4)).await);
     assert_eq!(
-        users_where(store, UserFilter { organization_id: vec![oa.id.clone()], ..f() }).await,
+        users_where(store, UserFilter { organization_id: IdFilter::only([oa.id.clone()]), ..f() }).await,
         ["user_03", "user_01"]
     );
     assert_eq!(
-        users_where(store, UserFilter { organization_id: vec![oa.id.clone(), ob.id.clone()], ..f() }).await,
+        users_where(store, UserFilter { organization_id: IdFilter::only([oa.id.clone(), ob.id.clone()]), ..f() }).await,
         ["user_05", "user_03", "user_01"]
     );
     assert_eq!(
-        users_where(store, UserFilter { organization_id: vec![ob.id.clone()], query: Some("eve".into()), ..f() }).await,
+        users_where(
+            store,
+            UserFilter { organization_id: IdFilter::only([ob.id.clone()]), query: Some("eve".into()), ..f() }
+        )
+        .await,
         ["user_05"]
     );
 }
