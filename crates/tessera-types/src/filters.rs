@@ -229,3 +229,85 @@ pub struct OrganizationListFilter {
     #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub offset: Option<i64>,
 }
+
+/// Filters, order and page of `GET /organizations/{organization_id}/memberships` (the SDK's
+/// `ListOrganizationMembershipsRequest`): the user filters apply to the members, `role` to their
+/// membership. Timestamps are epoch milliseconds of the user's activity and creation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct OrganizationMembershipListFilter {
+    /// Members with one of these user ids; `-user_…` excludes that member and `+user_…` (or no sign)
+    /// includes; up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub user_id: Vec<String>,
+    /// Members with one of these email addresses (case-insensitive); up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub email_address: Vec<String>,
+    /// Members with one of these phone numbers; up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub phone_number: Vec<String>,
+    /// Members with one of these usernames (case-insensitive); up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub username: Vec<String>,
+    /// Members with one of these web3 wallet addresses (case-insensitive); up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub web3_wallet: Vec<String>,
+    /// Memberships with one of these role keys; up to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", param(max_items = 100))]
+    pub role: Vec<String>,
+    /// Members whose id, email addresses, phone numbers, username, web3 wallets, first or last name
+    /// contain this (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// Members with an email address that contains this (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address_query: Option<String>,
+    /// Members with a phone number that contains this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_query: Option<String>,
+    /// Members whose username contains this (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_query: Option<String>,
+    /// Members whose first name, last name or "first last" contains this (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_query: Option<String>,
+    /// Members last active before this time (strict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub last_active_at_before: Option<i64>,
+    /// Members last active after this time (strict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub last_active_at_after: Option<i64>,
+    /// Members whose user was created before this time (strict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub created_at_before: Option<i64>,
+    /// Members whose user was created after this time (strict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub created_at_after: Option<i64>,
+    /// Sort field `created_at` (of the membership), `first_name`, `last_name`, `username`,
+    /// `email_address` or `phone_number` (of the member), `-` for descending, `+` or nothing for
+    /// ascending (default `created_at`, oldest first). Only the first `order_by` given counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^[-+ ]?(created_at|first_name|last_name|username|email_address|phone_number)$")
+    )]
+    pub order_by: Option<String>,
+    /// How many results to return, 1..=500 (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    pub limit: Option<i64>,
+    /// How many results to skip (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub offset: Option<i64>,
+}
