@@ -294,6 +294,7 @@ pub const BODIES: &[Body] = &[
     crate::orgs::CREATE_MEMBERSHIP,
     crate::orgs::UPDATE_MEMBERSHIP,
     crate::templates::TEMPLATE,
+    crate::session_claims::UPDATE_SESSION_CLAIMS,
 ];
 
 impl Fields {

@@ -15,6 +15,7 @@ pub mod orgs;
 pub mod query;
 pub mod seed;
 pub mod service;
+pub mod session_claims;
 pub mod sessions;
 pub mod shortcode;
 pub mod store;

@@ -3,8 +3,8 @@
 pub use serde_json::{Map, Value, json};
 pub use tessera_core::store::{
     InstanceRecord, InstanceStore, MembershipRecord, MintRecords, OrganizationFilter, OrganizationOrder,
-    OrganizationStore, Page, SecretKeyRecord, SessionFilter, SessionStore, SigningKeyRecord, Store, StoreError,
-    StoreResult, TemplateRecord, TemplateStore, UserFilter, UserOrder, UserStore,
+    OrganizationStore, Page, SecretKeyRecord, SessionClaimsRecord, SessionClaimsStore, SessionFilter, SessionStore,
+    SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, TemplateStore, UserFilter, UserOrder, UserStore,
 };
 pub use tessera_store::SqlStore;
 pub use tessera_types::{

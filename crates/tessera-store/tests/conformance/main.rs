@@ -7,6 +7,7 @@ mod fixtures;
 mod keys;
 mod nodes;
 mod organizations;
+mod session_claims;
 mod sessions;
 mod templates;
 mod users;
@@ -181,12 +182,15 @@ conformance!(
         keys::check_secret_keys,
         keys::check_secret_key_listing_and_deletion,
         keys::check_reseal_keys,
+        session_claims::check_session_claims,
+        session_claims::check_load_mint_reads_session_claims,
     ],
     url: [
         nodes::check_instance_race,
         nodes::check_concurrent_writes,
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
+        session_claims::check_concurrent_session_claims_writes,
     ]
 );
 
