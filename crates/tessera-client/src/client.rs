@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
-use crate::resources::{Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Users};
+use crate::resources::{Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Tessera, Users};
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
 /// The `Clerk-API-Version` sent by default.
@@ -326,6 +326,12 @@ impl Client {
     /// `/jwks`: the instance's public keys.
     pub fn jwks(&self) -> Jwks<'_> {
         Jwks::new(self)
+    }
+
+    /// Tessera's own extensions (`/v1/tessera/…`, e.g. [`Tessera::session_claims`]), which
+    /// Clerk's Backend API does not have.
+    pub fn tessera(&self) -> Tessera<'_> {
+        Tessera::new(self)
     }
 
     /// The [`Verifier`] of this client: keys from `<base URL>/v1/jwks`, fetched with this client's

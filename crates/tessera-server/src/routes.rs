@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{jwks, orgs, sessions, templates, users};
+use crate::handlers::{jwks, orgs, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -51,7 +51,8 @@ pub(crate) fn table() -> Table {
         .routes(routes!(orgs::merge_membership_metadata))
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
-        .routes(routes!(jwks::jwks));
+        .routes(routes!(jwks::jwks))
+        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));

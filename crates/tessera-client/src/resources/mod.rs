@@ -6,6 +6,7 @@ mod jwt_templates;
 mod memberships;
 mod organizations;
 mod sessions;
+mod tessera;
 mod users;
 
 pub use jwks::Jwks;
@@ -13,4 +14,5 @@ pub use jwt_templates::JwtTemplates;
 pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use sessions::Sessions;
+pub use tessera::{CustomSessionClaims, Tessera};
 pub use users::Users;

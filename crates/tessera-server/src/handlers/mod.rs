@@ -4,6 +4,7 @@ pub mod jwks;
 pub mod orgs;
 pub mod sessions;
 pub mod templates;
+pub mod tessera;
 pub mod users;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ mod limits;
 mod openapi;
 mod organizations;
 mod secrets;
+mod session_claims;
 mod sessions;
 mod store_failure;
 mod templates;
