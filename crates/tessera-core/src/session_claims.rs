@@ -31,10 +31,11 @@ use crate::shortcode::{CompiledClaims, build_context};
 use crate::store::SessionClaimsRecord;
 use crate::templates::validate_claims_reserving;
 
-/// Claims of the session token itself (v2 and v1, `clerk-compat.md` §2.1–2.2), plus `orgs`, which
-/// Clerk once listed as not customisable. The same set whatever the session-token version, so
-/// switching versions never makes stored claims invalid. `aud` is allowed (§2.5).
-pub const RESERVED_SESSION_CLAIMS: [&str; 20] = [
+/// Claims of the session token itself (v2 and v1, `clerk-compat.md` §2.1–2.2). The same set whatever
+/// the session-token version, so switching versions never makes stored claims invalid. `aud` is
+/// allowed (§2.5), and so is `orgs`: Clerk dropped that default claim and tells users to add
+/// `"orgs": "{{user.organizations}}"` to their session token instead.
+pub const RESERVED_SESSION_CLAIMS: [&str; 19] = [
     "act",
     "azp",
     "exp",
@@ -49,7 +50,6 @@ pub const RESERVED_SESSION_CLAIMS: [&str; 20] = [
     "org_permissions",
     "org_role",
     "org_slug",
-    "orgs",
     "pla",
     "sid",
     "sts",
@@ -274,7 +274,7 @@ mod tests {
         for c in crate::templates::RESERVED_CLAIMS {
             assert!(RESERVED_SESSION_CLAIMS.contains(&c), "{c}");
         }
-        let ok = json!({"aud": "convex", "email": "{{user.primary_email_address}}", "meta": {"sid": "nested is fine"}});
+        let ok = json!({"aud": "convex", "orgs": "{{user.organizations}}", "meta": {"sid": "nested is fine"}});
         assert!(validate_session_claims(&claims(ok), &config).is_ok());
     }
 
