@@ -260,10 +260,7 @@ impl Tessera {
             // Clerk's session tokens carry a `jti` exactly when the instance has custom claims.
             claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
         }
-        let limit = match self.config.max_session_token_bytes {
-            0 => self.config.max_token_bytes,
-            n => n.min(self.config.max_token_bytes),
-        };
+        let limit = crate::session_claims::session_token_limit(&self.config);
         let jwt = self.encode(&claims, CAT_SESSION, None)?;
         if jwt.len() > limit {
             tracing::warn!(

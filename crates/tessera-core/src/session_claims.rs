@@ -80,13 +80,19 @@ pub(crate) struct CachedSessionClaims {
     uses_org_list: bool,
 }
 
+/// The longest session token accepted: `max_session_token_bytes` (0 = no session-specific limit), and
+/// never more than `max_token_bytes`.
+pub fn session_token_limit(config: &CoreConfig) -> usize {
+    match config.max_session_token_bytes {
+        0 => config.max_token_bytes,
+        n => n.min(config.max_token_bytes),
+    }
+}
+
 /// The most bytes of claims JSON accepted: the template limit, and no more than a whole session
 /// token may be (claims that large could not fit in one).
 fn max_claims_bytes(config: &CoreConfig) -> usize {
-    match config.max_session_token_bytes {
-        0 => config.max_claims_bytes,
-        limit => config.max_claims_bytes.min(limit),
-    }
+    config.max_claims_bytes.min(session_token_limit(config))
 }
 
 /// Validates session claims as a JWT template's are (size, shortcode syntax), reserving the
@@ -104,10 +110,7 @@ pub fn claims_size(claims: &Map<String, Value>) -> usize {
 pub fn warnings(size: usize, config: &CoreConfig) -> Vec<SessionClaimsWarning> {
     let mut out = Vec::new();
     if size > RECOMMENDED_MAX_BYTES {
-        let limit = match config.max_session_token_bytes {
-            0 => config.max_token_bytes,
-            n => n,
-        };
+        let limit = session_token_limit(config);
         out.push(SessionClaimsWarning {
             code: OVER_RECOMMENDED_SIZE.to_owned(),
             message: format!(
