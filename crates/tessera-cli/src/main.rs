@@ -4,6 +4,7 @@
 mod admin;
 mod offline;
 mod output;
+mod roles;
 mod session_claims;
 
 use std::io::IsTerminal;
@@ -55,6 +56,28 @@ enum Command {
     Orgs {
         #[command(subcommand)]
         cmd: admin::OrgsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Organization permissions (`org:<feature>:<action>`): list, get, create, update, delete.
+    Permissions {
+        #[command(subcommand)]
+        cmd: roles::PermissionsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Organization roles and their permissions: list, get, create, update, grant, revoke, delete.
+    Roles {
+        #[command(subcommand)]
+        cmd: roles::RolesCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Role sets (which roles an organization's members can hold): list, get, create, update,
+    /// add-roles, remove-role, replace.
+    RoleSets {
+        #[command(subcommand)]
+        cmd: roles::RoleSetsCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -478,6 +501,15 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::Orgs { cmd, remote } => {
             admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Permissions { cmd, remote } => {
+            roles::permissions(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Roles { cmd, remote } => {
+            roles::roles(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::RoleSets { cmd, remote } => {
+            roles::role_sets(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Sessions { cmd, remote } => {
             admin::sessions(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)

@@ -85,7 +85,8 @@ mod tests {
         assert_eq!(seed["users"][0]["id"], "user_alice");
         assert_eq!(seed["users"][0]["email_address"], serde_json::json!(["alice@example.com"]));
         assert_eq!(seed["users"][0]["public_metadata"], serde_json::json!({"role": "admin", "plan": "pro"}));
-        assert_eq!(seed["organizations"][0]["members"][0]["role"], "org:member");
+        assert_eq!(seed["organizations"][0]["members"][0]["role"], "org:accountant");
+        assert_eq!(seed["roles"][0]["permissions"][0], "org:invoices:read");
         assert_eq!(seed["sessions"][1]["user_id"], "user_bob");
     }
 

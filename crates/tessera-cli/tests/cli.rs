@@ -259,6 +259,60 @@ fn session_claims_commands_set_get_and_clear_them_and_show_warnings() {
 }
 
 #[test]
+fn permissions_roles_and_role_sets_are_managed_by_key_and_reach_session_tokens() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    // The seed's role holds two custom permissions and one system permission.
+    let roles = run(&server, &["roles", "get", "org:accountant"]);
+    assert!(roles.status.success(), "{}", String::from_utf8_lossy(&roles.stderr));
+    assert!(
+        stdout(&roles).contains("org:invoices:read org:invoices:pay org:sys_memberships:read"),
+        "{}",
+        stdout(&roles)
+    );
+
+    let p = run(&server, &["permissions", "create", "org:reports:read", "--name", "Read reports"]);
+    assert!(p.status.success(), "{}", String::from_utf8_lossy(&p.stderr));
+    let g = run(&server, &["roles", "grant", "org:accountant", "org:reports:read"]);
+    assert!(stdout(&g).contains("org:reports:read"), "{}", String::from_utf8_lossy(&g.stderr));
+    let r = run(&server, &["roles", "revoke", "org:accountant", "org:invoices:pay", "--json"]);
+    let role: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let keys: Vec<&str> = role["permissions"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["org:invoices:read", "org:sys_memberships:read", "org:reports:read"]);
+
+    // Bob's session (he is the seed's accountant of org_acme) carries the custom permissions only.
+    let s = run(&server, &["sessions", "create", "user_bob", "--org", "org_acme", "--json"]);
+    let s: serde_json::Value = serde_json::from_slice(&s.stdout).unwrap();
+    let jwt = stdout(&run(&server, &["token", s["id"].as_str().unwrap()])).trim().to_owned();
+    let v = stdout(&run(&server, &["verify", &jwt]));
+    assert!(v.contains("\"fea\": \"o:invoices,o:reports\""), "{v}");
+    assert!(v.contains("\"per\": \"read\"") && v.contains("\"rol\": \"accountant\""), "{v}");
+
+    let sets = run(
+        &server,
+        &[
+            "role-sets",
+            "create",
+            "Pro",
+            "--role",
+            "org:admin",
+            "--role",
+            "org:accountant",
+            "--default-role",
+            "org:accountant",
+            "--creator-role",
+            "org:admin",
+        ],
+    );
+    assert!(stdout(&sets).contains("role_set:pro"), "{}", String::from_utf8_lossy(&sets.stderr));
+    let del = run(&server, &["roles", "delete", "org:accountant"]);
+    assert_eq!(del.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&del.stderr).contains("organization_role_default_creator_role"));
+    let listed = stdout(&run(&server, &["permissions", "list", "--query", "invoices"]));
+    assert!(listed.contains("org:invoices:read") && !listed.contains("org:reports:read"), "{listed}");
+}
+
+#[test]
 fn offline_commands_render_and_check_config() {
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("c.yaml");

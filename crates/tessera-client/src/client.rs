@@ -14,7 +14,10 @@ use url::Url;
 
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
-use crate::resources::{Jwks, JwtTemplates, OrganizationMemberships, Organizations, Sessions, Tessera, Users};
+use crate::resources::{
+    Jwks, JwtTemplates, OrganizationMemberships, OrganizationPermissions, OrganizationRoles, Organizations, RoleSets,
+    Sessions, Tessera, Users,
+};
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
 /// The `Clerk-API-Version` sent by default.
@@ -316,6 +319,21 @@ impl Client {
     /// `/organizations/{id}/memberships`: create, list, update, delete, metadata.
     pub fn organization_memberships(&self) -> OrganizationMemberships<'_> {
         OrganizationMemberships::new(self)
+    }
+
+    /// `/organization_permissions`: create, list, get, update, delete.
+    pub fn organization_permissions(&self) -> OrganizationPermissions<'_> {
+        OrganizationPermissions::new(self)
+    }
+
+    /// `/organization_roles`: create, list, get, update, delete, assign and remove permissions.
+    pub fn organization_roles(&self) -> OrganizationRoles<'_> {
+        OrganizationRoles::new(self)
+    }
+
+    /// `/role_sets`: create, list, get, update, add roles, replace a role, replace the set.
+    pub fn role_sets(&self) -> RoleSets<'_> {
+        RoleSets::new(self)
     }
 
     /// `/jwt_templates`: create, list, get, update, delete.

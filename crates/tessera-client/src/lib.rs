@@ -77,9 +77,9 @@ pub use http::{Sleeper, install_default_tls_provider};
 pub use models::{
     CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody, CreateSessionTokenRequest,
     GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, ListJwtTemplatesRequest,
-    ListOrganizationMembershipsRequest, ListOrganizationsRequest, SessionStatus, UpdateJwtTemplateRequestBody,
-    UpdateOrganizationMembershipMetadataRequestBody, UpdateOrganizationMetadataRequestBody,
-    UsersGetOrganizationMembershipsRequest,
+    ListOrganizationMembershipsRequest, ListOrganizationsRequest, ListRolesRequest, SessionStatus,
+    UpdateJwtTemplateRequestBody, UpdateOrganizationMembershipMetadataRequestBody,
+    UpdateOrganizationMetadataRequestBody, UsersGetOrganizationMembershipsRequest,
 };
 pub use verify::{
     Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL, KeySource, OrgClaim,
@@ -95,5 +95,6 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Session, Token, TotalCount, User,
+    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission, Role, RoleSet, Session,
+    Token, TotalCount, User,
 };

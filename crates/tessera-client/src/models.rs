@@ -243,6 +243,10 @@ pub struct UpdateOrganizationMembershipMetadataRequestBody {
 /// [`tessera_types::ListPage`].
 pub type ListJwtTemplatesRequest = ListPage;
 
+/// Query of `GET /organization_permissions`, `GET /organization_roles` and `GET /role_sets`:
+/// [`tessera_types::RoleListQuery`].
+pub type ListRolesRequest = tessera_types::RoleListQuery;
+
 /// Body of `PATCH /jwt_templates/{template_id}`: the whole template again (Clerk requires `name`
 /// and `claims` on update too).
 pub type UpdateJwtTemplateRequestBody = CreateJwtTemplateRequestBody;

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Forbidden,
     /// 404
     NotFound,
+    /// 409
+    Conflict,
     /// 413
     PayloadTooLarge,
     /// 415
@@ -37,6 +39,7 @@ impl ErrorKind {
             ErrorKind::Unauthorized => 401,
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
             ErrorKind::PayloadTooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Unprocessable => 422,

@@ -294,6 +294,15 @@ pub const BODIES: &[Body] = &[
     crate::orgs::CREATE_MEMBERSHIP,
     crate::orgs::UPDATE_MEMBERSHIP,
     crate::templates::TEMPLATE,
+    crate::roles::CREATE_PERMISSION,
+    crate::roles::UPDATE_PERMISSION,
+    crate::roles::CREATE_ROLE,
+    crate::roles::UPDATE_ROLE,
+    crate::role_sets::CREATE_ROLE_SET,
+    crate::role_sets::UPDATE_ROLE_SET,
+    crate::role_sets::REPLACE_ROLE_SET,
+    crate::role_sets::ADD_ROLES,
+    crate::role_sets::REPLACE_ROLE,
     crate::session_claims::UPDATE_SESSION_CLAIMS,
 ];
 

@@ -13,6 +13,9 @@ pub const MEMBERSHIP: &str = "orgmem_";
 pub const TEMPLATE: &str = "jtmp_";
 pub const INSTANCE: &str = "ins_";
 pub const SECRET_KEY: &str = "ak_";
+pub const PERMISSION: &str = "perm_";
+pub const ROLE: &str = "role_";
+pub const ROLE_SET: &str = "rs_";
 
 /// A new id with `prefix` for an object created at `now_ms`.
 pub fn new_id(prefix: &str, now_ms: i64) -> String {

@@ -13,6 +13,8 @@ pub mod metadata;
 pub mod mint;
 pub mod orgs;
 pub mod query;
+pub mod role_sets;
+pub mod roles;
 pub mod seed;
 pub mod service;
 pub mod session_claims;

@@ -5,6 +5,11 @@
 //! Every entry goes through the same validation as the API.
 //!
 //! ```yaml
+//! permissions:
+//!   - { id: perm_invoices_read, key: "org:invoices:read", name: Read invoices }
+//! roles:                            # `permissions` by key (or id); in the initial role set
+//!   - { id: role_accountant, key: "org:accountant", name: Accountant,
+//!       permissions: ["org:invoices:read"], include_in_initial_role_set: true }
 //! users:
 //!   - id: user_alice
 //!     email_address: [alice@example.com]
@@ -29,6 +34,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::fields::Fields;
 use crate::service::Tessera;
 
+/// The top-level keys of a seed, in the order they are applied.
+const SECTIONS: &[&str] =
+    &["permissions", "roles", "users", "organizations", "sessions", "jwt_templates", "session_claims"];
+
 /// What applying a seed did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeedReport {
@@ -41,13 +50,18 @@ pub struct SeedReport {
 pub fn check_seed(doc: &Value) -> ApiResult<()> {
     let root = doc.as_object().ok_or_else(|| ApiError::body_invalid("the seed must be an object"))?;
     for key in root.keys() {
-        if !["users", "organizations", "sessions", "jwt_templates", "session_claims"].contains(&key.as_str()) {
+        if !SECTIONS.contains(&key.as_str()) {
             return Err(ApiError::param_unknown(key));
         }
     }
-    for (section, prefix) in
-        [("users", "user_"), ("organizations", "org_"), ("sessions", "sess_"), ("jwt_templates", "jtmp_")]
-    {
+    for (section, prefix) in [
+        ("permissions", "perm_"),
+        ("roles", "role_"),
+        ("users", "user_"),
+        ("organizations", "org_"),
+        ("sessions", "sess_"),
+        ("jwt_templates", "jtmp_"),
+    ] {
         for (i, entry) in entries(root, section)?.iter().enumerate() {
             let obj = entry.as_object().ok_or_else(|| ApiError::param_type(&format!("{section}[{i}]"), "object"))?;
             let id = obj
@@ -125,6 +139,37 @@ impl Tessera {
         let mut report = SeedReport::default();
         let mut count = |created: bool| if created { report.created += 1 } else { report.existing += 1 };
 
+        for (i, e) in entries(&root, "permissions")?.iter().enumerate() {
+            let (id, body) = split(e, &[]);
+            let exists = self.store.get_permission(&id).await?.is_some();
+            if !exists {
+                self.create_permission_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &format!("permissions[{i}]")))?;
+            }
+            count(!exists);
+        }
+        for (i, e) in entries(&root, "roles")?.iter().enumerate() {
+            let (id, mut body) = split(e, &[]);
+            let exists = self.store.get_role(&id).await?.is_some();
+            if !exists {
+                let at = format!("roles[{i}]");
+                if let Some(Value::Array(names)) = body.get("permissions").cloned() {
+                    let mut ids = Vec::with_capacity(names.len());
+                    for n in names {
+                        let n = n.as_str().unwrap_or_default();
+                        ids.push(Value::from(
+                            self.permission_id_by_id_or_key(n).await.map_err(|e| prefix_error(e, &at))?,
+                        ));
+                    }
+                    body.insert("permissions".into(), Value::Array(ids));
+                }
+                self.create_role_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &at))?;
+            }
+            count(!exists);
+        }
         for (i, e) in entries(&root, "users")?.iter().enumerate() {
             let (id, body) = split(e, &[]);
             let exists = self.store.get_user(&id).await?.is_some();

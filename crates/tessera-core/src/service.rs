@@ -203,6 +203,7 @@ impl Tessera {
                 stored
             }
         };
+        crate::roles::bootstrap(&*store, now).await.map_err(|e| format!("creating the default roles: {e}"))?;
         let mut records = store.list_signing_keys().await.map_err(|e| format!("reading signing keys: {e}"))?;
         if let Some(pinned) = &pinned_key {
             let kid = pinned.thumbprint().ok_or("the pinned signing key must be asymmetric")?;

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_types::{JwtTemplate, Organization, Session, SessionStatus, User};
+use tessera_types::{JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
 /// What went wrong below the trait.
 #[derive(Debug, thiserror::Error)]
@@ -69,18 +69,98 @@ pub struct SecretKeyRecord {
 }
 
 /// A membership as stored: the wire object embeds the organization and the user's public data, which
-/// are joined in at read time.
+/// are joined in at read time. `permissions` is not stored with the membership: the store fills it in
+/// at every read with the keys of the permissions its role holds at that moment (empty when the role
+/// does not exist).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembershipRecord {
     pub id: String,
     pub organization_id: String,
     pub user_id: String,
     pub role: String,
+    /// The name of the role, filled in at read (not stored with the membership).
+    #[serde(skip)]
+    pub role_name: Option<String>,
+    #[serde(default)]
     pub permissions: Vec<String>,
     pub public_metadata: serde_json::Map<String, Value>,
     pub private_metadata: serde_json::Map<String, Value>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// An organization role as stored, without its permissions (they are rows of their own, in order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleRecord {
+    pub id: String,
+    /// `org:<key>`.
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A role with its permissions, in the order they were given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleView {
+    pub role: RoleRecord,
+    pub permissions: Vec<Permission>,
+}
+
+/// A role set as stored, without its roles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleSetRecord {
+    pub id: String,
+    /// `role_set:<key>`.
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The set new organizations get; exactly one set is initial.
+    pub is_initial: bool,
+    pub default_role_id: Option<String>,
+    pub creator_role_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A role set with its roles (in order), each with the number of memberships that hold it in the
+/// organizations using the set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleSetView {
+    pub set: RoleSetRecord,
+    pub roles: Vec<(RoleRecord, i64)>,
+}
+
+/// Sort field of permission, role and role set lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleOrder {
+    CreatedAt,
+    Name,
+    Key,
+}
+
+/// Filter of the permission, role and role set lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleFilter {
+    /// Exact id, or a case-insensitive part of the name or key.
+    pub query: Option<String>,
+    /// `(field, descending)`; `None` means newest first.
+    pub order_by: Option<(RoleOrder, bool)>,
+}
+
+/// What the server makes sure exists when it starts (see [`RoleStore::bootstrap_roles`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolesBootstrap {
+    /// System permissions, inserted unless one with the same key exists.
+    pub permissions: Vec<Permission>,
+    /// Default roles with their permission keys, inserted only when the store holds no role set yet.
+    pub roles: Vec<(RoleRecord, Vec<String>)>,
+    /// The initial role set and its role keys, inserted only when the store holds no role set yet.
+    pub initial_set: (RoleSetRecord, Vec<String>),
+    /// Roles for the role keys of memberships written before roles existed (from
+    /// [`RoleStore::legacy_membership_roles`]); they join the initial role set.
+    pub legacy_roles: Vec<RoleRecord>,
 }
 
 /// A JWT template plus its write-only custom signing key (sealed).
@@ -210,12 +290,13 @@ pub enum OrganizationOrder {
 /// (or overrides `load_mint` there).
 #[async_trait]
 pub trait Store:
-    InstanceStore + UserStore + SessionStore + OrganizationStore + TemplateStore + SessionClaimsStore + 'static
+    InstanceStore + UserStore + SessionStore + OrganizationStore + RoleStore + TemplateStore + SessionClaimsStore + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named
     /// `template_name` (if given), the session's active organization with the user's membership
-    /// in it, and the instance's custom session claims. `None` if the session does not exist. Implementations should read it in one round trip
-    /// (the SQL store does it in one statement); this default calls the single-record methods.
+    /// in it, and the instance's custom session claims. `None` if the session does not exist.
+    /// Implementations should read it in one round trip (the SQL store does it in one statement);
+    /// this default calls the single-record methods.
     async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         let Some(session) = self.get_session(session_id).await? else {
             return Ok(None);
@@ -328,6 +409,80 @@ pub trait OrganizationStore: Send + Sync {
     async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)>;
     /// Every membership of a user with its organization, oldest first.
     async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
+}
+
+/// Organization permissions, roles and role sets. Every write that touches several rows (a role and
+/// its permissions, a set and its roles, a reassignment of memberships) is one transaction.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// Creates what is missing of `b` in one transaction (see [`RolesBootstrap`]), and fills in the
+    /// role of memberships and the role set of organizations written before roles existed (from
+    /// their documents; organizations get the initial set). Safe to run on every start and from
+    /// several nodes at once.
+    async fn bootstrap_roles(&self, b: &RolesBootstrap) -> StoreResult<()>;
+    /// The distinct role keys of memberships written before roles existed that no role has.
+    async fn legacy_membership_roles(&self) -> StoreResult<Vec<String>>;
+
+    /// `Conflict("key")` if the key is taken.
+    async fn insert_permission(&self, p: &Permission) -> StoreResult<()>;
+    /// Also rewrites the permission keys of the roles that hold it. `Conflict("key")`.
+    async fn update_permission(&self, p: &Permission) -> StoreResult<bool>;
+    /// Also takes it away from every role that holds it.
+    async fn delete_permission(&self, id: &str) -> StoreResult<bool>;
+    async fn get_permission(&self, id: &str) -> StoreResult<Option<Permission>>;
+    /// The permissions with these ids (any order; unknown ids are left out).
+    async fn get_permissions(&self, ids: &[String]) -> StoreResult<Vec<Permission>>;
+    async fn list_permissions(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<Permission>, i64)>;
+
+    /// Inserts the role with these permissions (ids, in order) and, if given, adds it to the end of
+    /// that role set. `Conflict("key")`.
+    async fn insert_role(
+        &self,
+        role: &RoleRecord,
+        permission_ids: &[String],
+        add_to_set: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Rewrites the role and, when given, replaces its permissions. A new key is carried to the
+    /// memberships holding the old one. `Conflict("key")`; false if the role does not exist.
+    async fn update_role(&self, role: &RoleRecord, permission_ids: Option<&[String]>) -> StoreResult<bool>;
+    /// Deletes the role (and takes it out of every role set) unless a membership holds it or a role
+    /// set has it as default or creator role: `Conflict("role_in_use")` then.
+    async fn delete_role(&self, id: &str) -> StoreResult<bool>;
+    async fn get_role(&self, id: &str) -> StoreResult<Option<RoleView>>;
+    async fn get_role_by_key(&self, key: &str) -> StoreResult<Option<RoleView>>;
+    async fn list_roles(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<RoleView>, i64)>;
+    /// How many memberships hold the role with this key.
+    async fn count_role_members(&self, key: &str) -> StoreResult<i64>;
+
+    /// Inserts the set with these roles (ids, in order); when it is initial, the previous initial set
+    /// becomes custom. `Conflict("key")`.
+    async fn insert_role_set(&self, set: &RoleSetRecord, role_ids: &[String]) -> StoreResult<()>;
+    /// Rewrites the set (same rules for `is_initial`); a new key is carried to the organizations that
+    /// use it, and `add_role_ids` are appended to its roles. `Conflict("key")`; false if unknown.
+    async fn update_role_set(&self, set: &RoleSetRecord, add_role_ids: &[String]) -> StoreResult<bool>;
+    /// By id or, failing that, by key.
+    async fn get_role_set(&self, id_or_key: &str) -> StoreResult<Option<RoleSetView>>;
+    async fn initial_role_set(&self) -> StoreResult<Option<RoleSetView>>;
+    async fn list_role_sets(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<RoleSetView>, i64)>;
+    /// Takes `role_id` out of the set, moving the memberships that hold `from_key` in the
+    /// organizations using the set to `to_key`, and stores `set` (new default/creator role).
+    async fn remove_role_from_set(
+        &self,
+        set: &RoleSetRecord,
+        role_id: &str,
+        from_key: &str,
+        to_key: &str,
+    ) -> StoreResult<bool>;
+    /// Moves every organization using set `from` to set `to`, reassigns their memberships' roles by
+    /// `mappings` (source key → destination key), and deletes `from`.
+    async fn replace_role_set(
+        &self,
+        from: &RoleSetRecord,
+        to: &RoleSetRecord,
+        mappings: &[(String, String)],
+    ) -> StoreResult<bool>;
+    /// The role keys held by memberships of the organizations using the set, with their counts.
+    async fn role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>>;
 }
 
 /// JWT templates.

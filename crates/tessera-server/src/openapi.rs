@@ -266,6 +266,9 @@ fn path_param_description(name: &str) -> &'static str {
         "org_id" => "An organization id (`org_…`) or slug.",
         "template_id" => "A JWT template id (`jtmp_…`).",
         "template_name" => "The name of a JWT template.",
+        "permission_id" => "An organization permission id (`perm_…`).",
+        "organization_role_id" => "An organization role id (`role_…`).",
+        "role_set_key_or_id" => "A role set id (`rs_…`) or key (`role_set:…`).",
         _ => "An id.",
     }
 }
@@ -300,7 +303,7 @@ fn field_schema(field: &Field) -> Value {
 /// What the document says about a key beyond its kind and limits: the formats the core checks
 /// (as patterns) and descriptions.
 fn decoration(body: &str, key: &str) -> Value {
-    use tessera_core::orgs::{MAX_ROLE_KEY_LEN, SLUG};
+    use tessera_core::orgs::SLUG;
     use tessera_core::session_claims::RESERVED_SESSION_CLAIMS;
     use tessera_core::templates::RESERVED_CLAIMS;
 
@@ -318,8 +321,15 @@ fn decoration(body: &str, key: &str) -> Value {
         }
         (_, "slug") => json!({"pattern": format!("^[a-z0-9_-]{{1,{}}}$", SLUG.max_chars()),
             "description": "Lowercase letters, digits, `-` and `_`; by default derived from the name."}),
-        (_, "role") => json!({"pattern": format!("^org:[A-Za-z0-9_-]{{1,{MAX_ROLE_KEY_LEN}}}$"),
-            "description": "`org:admin`, `org:member`, or any `org:<key>`."}),
+        (_, "role") => json!({"pattern": "^org:[a-z0-9_]{1,64}$",
+            "description": "The key of a role of the instance that is in the organization's role set (`org:admin`, `org:member` at first)."}),
+        (_, "key") if body.contains("Permission") => json!({"pattern": "^org:[a-z0-9_]{1,64}:[a-z0-9_]{1,64}$",
+            "description": "`org:<feature>:<action>`; `org:sys_` is reserved for system permissions."}),
+        (_, "key") if body.contains("Role") && !body.contains("RoleSet") => json!({"pattern": "^org:[a-z0-9_]{1,64}$",
+            "description": "`org:<key>`: lowercase letters, digits and `_`."}),
+        (_, "key") if body.contains("RoleSet") => json!({"pattern": "^role_set:[a-z0-9_]{1,64}$",
+            "description": "`role_set:<key>`; made from the name when absent."}),
+        (_, "type") if body.contains("RoleSet") => json!({"enum": ["initial", "custom", null]}),
         ("CreateJwtTemplateRequestBody", "name") => json!({"pattern": TEMPLATE_NAME_PATTERN,
             "description": "Unique; usable as one URL path segment."}),
         ("UpdateSessionClaimsRequestBody", "claims") => {
@@ -429,6 +439,24 @@ fn add_links(paths: &mut Map<String, Value>) {
             ),
         ),
         ("CreateJWTTemplate", by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"])),
+        (
+            "CreateOrganizationPermission",
+            by_id(
+                "permission_id",
+                &["GetOrganizationPermission", "UpdateOrganizationPermission", "DeleteOrganizationPermission"],
+            ),
+        ),
+        (
+            "CreateOrganizationRole",
+            by_id("organization_role_id", &["GetOrganizationRole", "UpdateOrganizationRole", "DeleteOrganizationRole"]),
+        ),
+        (
+            "CreateRoleSet",
+            by_id(
+                "role_set_key_or_id",
+                &["GetRoleSet", "UpdateRoleSet", "AddRolesToRoleSet", "ReplaceRoleInRoleSet", "ReplaceRoleSet"],
+            ),
+        ),
     ];
     links[0]
         .1

@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{jwks, orgs, sessions, templates, tessera, users};
+use crate::handlers::{jwks, orgs, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -49,6 +49,16 @@ pub(crate) fn table() -> Table {
         .routes(routes!(orgs::create_membership, orgs::list_memberships))
         .routes(routes!(orgs::update_membership, orgs::delete_membership))
         .routes(routes!(orgs::merge_membership_metadata))
+        .routes(routes!(roles::create_permission, roles::list_permissions))
+        .routes(routes!(roles::get_permission, roles::update_permission, roles::delete_permission))
+        .routes(routes!(roles::create_role, roles::list_roles))
+        .routes(routes!(roles::get_role, roles::update_role, roles::delete_role))
+        .routes(routes!(roles::assign_permission, roles::remove_permission))
+        .routes(routes!(roles::create_role_set, roles::list_role_sets))
+        .routes(routes!(roles::get_role_set, roles::update_role_set))
+        .routes(routes!(roles::replace_role_set))
+        .routes(routes!(roles::add_roles))
+        .routes(routes!(roles::replace_role))
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
         .routes(routes!(jwks::jwks))

@@ -40,14 +40,17 @@ CREATE TABLE role_permissions (
 );
 CREATE INDEX role_permissions_permission_idx ON role_permissions (permission_id);
 
--- `doc` is the RoleSetRecord (name, description, default and creator role keys). At most one set has
--- `is_initial` = 1 (enforced by the store in the transaction that changes it).
+-- `doc` is the RoleSetRecord; the columns are authoritative over its copies. At most one set has
+-- `is_initial` = 1 (kept by the store in the transaction that sets it). A role that is a set's default
+-- or creator role cannot be deleted (foreign keys).
 CREATE TABLE role_sets (
     id TEXT PRIMARY KEY,
     key TEXT NOT NULL,
     sort_name TEXT NOT NULL,
     search_text TEXT NOT NULL,
     is_initial BIGINT NOT NULL,
+    default_role_id TEXT REFERENCES roles (id),
+    creator_role_id TEXT REFERENCES roles (id),
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     doc TEXT NOT NULL
@@ -57,15 +60,16 @@ CREATE INDEX role_sets_created_at_idx ON role_sets (created_at, id);
 
 CREATE TABLE role_set_roles (
     role_set_id TEXT NOT NULL REFERENCES role_sets (id) ON DELETE CASCADE,
-    role_id TEXT NOT NULL REFERENCES roles (id),
+    role_id TEXT NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
     position BIGINT NOT NULL,
     PRIMARY KEY (role_set_id, role_id)
 );
 CREATE INDEX role_set_roles_role_idx ON role_set_roles (role_id);
 
--- The membership's role key and the organization's role set key, authoritative over the copies in
--- `doc`. Rows written before this migration have NULL here; the store fills them in from `doc` when it
--- connects (a portable SQL expression over JSON text does not exist).
+-- The membership's role key (authoritative over the copy in `doc`; a role's key change rewrites it in
+-- the same transaction) and the organization's role set key (kept equal to the copy in `doc`). Rows
+-- written before this migration have NULL here; the server fills them in at start, after creating the
+-- default roles and the initial role set (there is no portable SQL expression over JSON text).
 ALTER TABLE memberships ADD COLUMN role TEXT;
 CREATE INDEX memberships_org_role_idx ON memberships (organization_id, role);
 CREATE INDEX memberships_role_idx ON memberships (role);

@@ -4,13 +4,13 @@ use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use tessera_core::store::{
-    MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore, Page, StoreResult,
+    MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore, Page, RoleRecord, StoreResult,
 };
 use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::sql::{Sql, get, get_doc, like_contains, order_dir, page_values, to_doc};
+use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, page_values, to_doc};
 
 fn org_unique_field(text: &str) -> &'static str {
     if text.contains("slug") { "slug" } else { "id" }
@@ -28,12 +28,25 @@ macro_rules! members_count_sql {
     };
 }
 
-/// The columns [`membership_from_row`] reads, of the membership aliased `m`.
+/// The columns [`membership_from_row`] reads, of the membership aliased `m` and its role `r`, joined
+/// with [`role_join!`].
 macro_rules! membership_columns {
     () => {
-        "m.doc, m.id, m.organization_id, m.user_id"
+        "m.doc, m.id, m.organization_id, m.user_id, m.role, r.permission_keys, r.doc"
     };
 }
+pub(crate) use membership_columns;
+
+/// The join that gives a membership (`m`) its role (`r`), for [`membership_columns!`].
+macro_rules! role_join {
+    () => {
+        " LEFT JOIN roles r ON r.key = m.role"
+    };
+}
+pub(crate) use role_join;
+
+/// How many columns [`membership_columns!`] has.
+pub(crate) const MEMBERSHIP_COLUMNS: usize = 7;
 
 /// Rebuilds an organization from `doc, members_count` at `offset`.
 fn org_from_row(row: &AnyRow, offset: usize) -> Result<Organization> {
@@ -42,18 +55,32 @@ fn org_from_row(row: &AnyRow, offset: usize) -> Result<Organization> {
     Ok(org)
 }
 
-/// Rebuilds a membership from `doc, id, organization_id, user_id` at `offset` (the columns are
-/// authoritative over the copies in the document).
+/// Rebuilds a membership from [`membership_columns!`] at `offset`: the columns are authoritative over
+/// the copies in the document, and the permissions are those its role holds now (none when the role
+/// does not exist).
 pub(crate) fn membership_from_row(row: &AnyRow, offset: usize) -> Result<MembershipRecord> {
     let mut m: MembershipRecord = get_doc(row, offset)?;
     m.id = get::<String>(row, offset + 1)?;
     m.organization_id = get::<String>(row, offset + 2)?;
     m.user_id = get::<String>(row, offset + 3)?;
+    if let Some(role) = get::<Option<String>>(row, offset + 4)? {
+        m.role = role;
+    }
+    m.permissions = match get::<Option<String>>(row, offset + 5)? {
+        Some(keys) => from_doc(&keys)?,
+        None => Vec::new(),
+    };
+    m.role_name = get_opt_doc::<RoleRecord>(row, offset + 6)?.map(|r| r.name);
     Ok(m)
 }
 
+/// The role key in a stored membership document (for rows written before the `role` column).
+pub(crate) fn membership_role_of_doc(doc: &str) -> Result<String> {
+    Ok(from_doc::<MembershipRecord>(doc)?.role)
+}
+
 /// `sql` (an INSERT or UPDATE with `$1` = id, then slug, sort name, search text, created, updated,
-/// doc) with `org` bound, executed on `conn`; returns the number of rows written.
+/// doc, role set key) with `org` bound, executed on `conn`; returns the number of rows written.
 async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organization) -> Result<u64> {
     let search_text = [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n");
     let done = sqlx::query(sql)
@@ -64,6 +91,7 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
         .bind(org.created_at)
         .bind(org.updated_at)
         .bind(to_doc(org)?)
+        .bind(org.role_set_key.clone())
         .execute(&mut *conn)
         .await
         .map_err(Error::unique(org_unique_field))?;
@@ -72,8 +100,8 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
 
 async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc, role) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(m.id.as_str())
     .bind(m.organization_id.as_str())
@@ -81,6 +109,7 @@ async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) ->
     .bind(m.created_at)
     .bind(m.updated_at)
     .bind(to_doc(m)?)
+    .bind(m.role.as_str())
     .execute(&mut *conn)
     .await
     .map_err(Error::unique(membership_unique_field))?;
@@ -119,8 +148,8 @@ impl OrganizationStore for SqlStore {
             let mut tx = self.begin_write().await?;
             write_org(
                 &mut tx,
-                "INSERT INTO organizations (id, slug, sort_name, search_text, created_at, updated_at, doc) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO organizations (id, slug, sort_name, search_text, created_at, updated_at, doc, \
+                 role_set_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 org,
             )
             .await?;
@@ -136,7 +165,7 @@ impl OrganizationStore for SqlStore {
         run(async {
             let mut conn = self.pool.acquire().await?;
             let sql = "UPDATE organizations SET slug = $2, sort_name = $3, search_text = $4, created_at = $5, \
-                       updated_at = $6, doc = $7 WHERE id = $1";
+                       updated_at = $6, doc = $7, role_set_key = $8 WHERE id = $1";
             Ok(write_org(&mut conn, sql, org).await? > 0)
         })
         .await
@@ -213,13 +242,14 @@ impl OrganizationStore for SqlStore {
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
         run(async {
             let done = sqlx::query(
-                "UPDATE memberships SET updated_at = $1, doc = $2 \
+                "UPDATE memberships SET updated_at = $1, doc = $2, role = $5 \
                  WHERE organization_id = $3 AND user_id = $4",
             )
             .bind(m.updated_at)
             .bind(to_doc(m)?)
             .bind(m.organization_id.as_str())
             .bind(m.user_id.as_str())
+            .bind(m.role.as_str())
             .execute(&self.pool)
             .await?;
             Ok(done.rows_affected() > 0)
@@ -244,7 +274,9 @@ impl OrganizationStore for SqlStore {
             let row = sqlx::query(concat!(
                 "SELECT ",
                 membership_columns!(),
-                " FROM memberships m WHERE m.organization_id = $1 AND m.user_id = $2"
+                " FROM memberships m",
+                role_join!(),
+                " WHERE m.organization_id = $1 AND m.user_id = $2"
             ))
             .bind(organization_id)
             .bind(user_id)
@@ -261,7 +293,9 @@ impl OrganizationStore for SqlStore {
             let rows = sqlx::query(concat!(
                 "SELECT ",
                 membership_columns!(),
-                " FROM memberships m WHERE m.organization_id = $1 \
+                " FROM memberships m",
+                role_join!(),
+                " WHERE m.organization_id = $1 \
                  ORDER BY m.created_at ASC, m.id ASC LIMIT $2 OFFSET $3"
             ))
             .bind(organization_id)
@@ -286,13 +320,14 @@ impl OrganizationStore for SqlStore {
                 membership_columns!(),
                 ", o.doc AS org_doc, ",
                 members_count_sql!(),
-                " AS members_count FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-                 WHERE m.user_id = $1 ORDER BY m.created_at ASC, m.id ASC"
+                " AS members_count FROM memberships m JOIN organizations o ON o.id = m.organization_id",
+                role_join!(),
+                " WHERE m.user_id = $1 ORDER BY m.created_at ASC, m.id ASC"
             ))
             .bind(user_id)
             .fetch_all(&self.pool)
             .await?;
-            rows.iter().map(|r| Ok((membership_from_row(r, 0)?, org_from_row(r, 4)?))).collect()
+            rows.iter().map(|r| Ok((membership_from_row(r, 0)?, org_from_row(r, MEMBERSHIP_COLUMNS)?))).collect()
         })
         .await
     }

@@ -9,7 +9,7 @@ use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::organizations::membership_from_row;
+use crate::organizations::{membership_columns, membership_from_row, role_join};
 use crate::session_claims::session_claims_from_row;
 use crate::sessions::session_from_row;
 use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
@@ -106,20 +106,24 @@ impl TemplateStore for SqlStore {
 
 /// Everything a mint reads, in one statement (one round trip, one consistent snapshot): the session
 /// (columns 0–3, as [`session_from_row`] reads them), its user (4), the template by name (5–6), the
-/// active organization (7) and the user's membership in it (8–11), and, always the **last**
-/// [`SESSION_CLAIMS_COLUMNS`] columns, the custom session claims (the singleton row). Every join is by
-/// primary key or unique index, so the cost does not grow with the number of rows; no `members_count`
-/// subquery.
-const MINT_SELECT: &str = "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
-     u.doc, t.doc, t.signing_key_sealed, o.doc, m.doc, m.id, m.organization_id, m.user_id, \
-     sc.claims, sc.created_at, sc.updated_at \
+/// active organization (7) and the user's membership in it with its role's permission keys and role (8–14),
+/// and, always the **last** [`SESSION_CLAIMS_COLUMNS`] columns, the custom session claims (the
+/// singleton row). Every join is by primary key or unique index, so the cost does not grow with the
+/// number of rows; no `members_count` subquery.
+const MINT_SELECT: &str = concat!(
+    "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
+     u.doc, t.doc, t.signing_key_sealed, o.doc, ",
+    membership_columns!(),
+    ", sc.claims, sc.created_at, sc.updated_at \
      FROM sessions s \
      LEFT JOIN users u ON u.id = s.user_id \
      LEFT JOIN jwt_templates t ON t.name = $2 \
      LEFT JOIN organizations o ON o.id = s.last_active_organization_id \
-     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id \
-     LEFT JOIN session_claims sc ON sc.singleton = 1 \
-     WHERE s.id = $1";
+     LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id",
+    role_join!(),
+    " LEFT JOIN session_claims sc ON sc.singleton = 1",
+    " WHERE s.id = $1"
+);
 
 /// The custom session claims are the last columns of [`MINT_SELECT`] and are read from the end of
 /// the row, so columns added before them do not renumber them.

@@ -521,6 +521,9 @@ pub struct CreateOrganizationRequestBody {
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allowed_memberships: Option<i64>,
+    /// The key of the role set the organization uses (default: the initial set).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_set_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,
@@ -540,6 +543,9 @@ pub struct UpdateOrganizationRequestBody {
     pub max_allowed_memberships: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_delete_enabled: Option<bool>,
+    /// Another role set: every role the members hold must be in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_set_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub public_metadata: Option<JsonObject>,

@@ -10,6 +10,7 @@ mod keys;
 mod limits;
 mod openapi;
 mod organizations;
+mod roles;
 mod secrets;
 mod session_claims;
 mod sessions;

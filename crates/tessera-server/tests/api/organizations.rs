@@ -173,10 +173,25 @@ async fn memberships_are_created_updated_listed_and_removed() {
     let r = memberships.create(&o.id, membership(&member.id, "not a role")).await;
     assert_api_err(r, 422, "form_param_value_invalid");
 
-    let up = memberships
-        .update(&o.id, &member.id, UpdateOrganizationMembershipRequestBody { role: "org:billing_manager".into() })
+    // A role must exist, and be in the organization's role set.
+    let billing = UpdateOrganizationMembershipRequestBody { role: "org:billing_manager".into() };
+    let e = assert_api_err_param(
+        memberships.update(&o.id, &member.id, billing.clone()).await,
+        422,
+        "form_param_value_invalid",
+    );
+    assert_eq!(e, "role");
+    app.sdk
+        .organization_roles()
+        .create(tessera_client::types::CreateOrganizationRoleRequestBody {
+            name: "Billing Manager".into(),
+            key: "org:billing_manager".into(),
+            include_in_initial_role_set: Some(true),
+            ..Default::default()
+        })
         .await
         .unwrap();
+    let up = memberships.update(&o.id, &member.id, billing).await.unwrap();
     assert_eq!((up.role.as_str(), up.role_name.as_str()), ("org:billing_manager", "Billing Manager"));
     let md = memberships
         .update_metadata(

@@ -369,3 +369,27 @@ on_sqlite_and_postgres!(
     on_sqlite_session_claims_changed_on_one_node_are_seen_by_the_next_session_token_on_the_other,
     on_postgresql_session_claims_changed_on_one_node_are_seen_by_the_next_session_token_on_the_other
 );
+
+/// A's changes to a role, and to a permission's key, are in B's very next session token.
+async fn role_changes_on_a_reach_the_next_session_token_on_b(a: &TestApp, b: &TestApp) {
+    let u = a.user("roles-two-nodes@x.io").await;
+    let o = a.org("Roles", &id(&u)).await;
+    let s = id(&a.session(&id(&u), Some(&id(&o))).await);
+    let perm = id(a.post("/organization_permissions", json!({"name": "Read", "key": "org:docs:read"})).await.ok());
+    let admin = a.get("/organization_roles?query=org:admin").await.ok()["data"][0]["id"].as_str().unwrap().to_owned();
+    let o_claim = |jwt: String| async move { crate::tokens::verify_with_jwks(b, &jwt).await["o"].clone() };
+
+    assert_eq!(o_claim(session_jwt(b, &s).await).await.get("per"), None, "B starts warm, without permissions");
+    a.post(&format!("/organization_roles/{admin}/permissions/{perm}"), json!({})).await.ok();
+    assert_eq!(o_claim(session_jwt(b, &s).await).await["per"], "read");
+    a.patch(&format!("/organization_permissions/{perm}"), json!({"key": "org:docs:write"})).await.ok();
+    assert_eq!(o_claim(session_jwt(b, &s).await).await["per"], "write");
+    a.delete(&format!("/organization_roles/{admin}/permissions/{perm}")).await.ok();
+    assert_eq!(o_claim(session_jwt(b, &s).await).await.get("per"), None);
+}
+
+on_sqlite_and_postgres!(
+    role_changes_on_a_reach_the_next_session_token_on_b,
+    on_sqlite_role_changes_on_one_node_reach_the_next_session_token_of_the_other,
+    on_postgresql_role_changes_on_one_node_reach_the_next_session_token_of_the_other
+);

@@ -159,11 +159,13 @@ pub fn org(n: u32, name: &str, slug: &str) -> Organization {
 
 pub fn membership(id: &str, org_id: &str, user_id: &str, created: i64) -> MembershipRecord {
     MembershipRecord {
+        role_name: None,
         id: id.into(),
         organization_id: org_id.into(),
         user_id: user_id.into(),
         role: "org:member".into(),
-        permissions: vec!["org:sys_memberships:read".into()],
+        // Filled in at read from the role: none without roles.
+        permissions: Vec::new(),
         public_metadata: obj(json!({"team": "a"})),
         private_metadata: Map::new(),
         created_at: T0 + created,

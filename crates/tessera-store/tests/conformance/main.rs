@@ -7,6 +7,7 @@ mod fixtures;
 mod keys;
 mod nodes;
 mod organizations;
+mod roles;
 mod session_claims;
 mod sessions;
 mod templates;
@@ -176,6 +177,9 @@ conformance!(
         sessions::check_end_session,
         organizations::check_organizations,
         organizations::check_memberships,
+        roles::check_bootstrap_is_idempotent,
+        roles::check_memberships_read_their_role_permissions,
+        roles::check_role_sets_reassign_memberships,
         templates::check_templates,
         templates::check_load_mint,
         keys::check_instance_and_signing_keys,
@@ -190,6 +194,7 @@ conformance!(
         nodes::check_concurrent_writes,
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
+        roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
     ]
 );

@@ -141,10 +141,12 @@ pub async fn check_memberships(store: &dyn Store) {
 
     let mut admin = m2.clone();
     admin.role = "org:admin".into();
+    // Permissions come from the role (none here: no roles exist), never from the record written.
     admin.permissions = vec!["org:sys_profile:manage".into()];
     admin.public_metadata = obj(json!({"team": "b"}));
     admin.updated_at = T0 + 50;
     assert!(ok(store.update_membership(&admin).await));
+    admin.permissions = Vec::new();
     assert_eq!(ok(store.get_membership(&o.id, "user_02").await), Some(admin.clone()));
     let stranger = membership("orgmem_x", &o.id, "user_04", 9);
     assert!(!ok(store.update_membership(&stranger).await));

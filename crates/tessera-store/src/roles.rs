@@ -1,0 +1,800 @@
+//! Organization permissions, roles and role sets.
+//!
+//! A role's permissions are rows of `role_permissions` (in order); `roles.permission_keys` is the JSON
+//! array of their keys, rewritten in the same transaction as every change to them, so that membership
+//! reads and the mint get a role's permission keys with one join (`LEFT JOIN roles r ON r.key =
+//! m.role`). Memberships refer to roles by key (`memberships.role`); a role's key change rewrites them.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use tessera_core::store::{
+    Page, RoleFilter, RoleOrder, RoleRecord, RoleSetRecord, RoleSetView, RoleStore, RoleView, RolesBootstrap,
+    StoreResult,
+};
+use tessera_types::{Organization, Permission};
+
+use crate::SqlStore;
+use crate::error::{Error, Result, run};
+use crate::organizations::membership_role_of_doc;
+use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
+
+fn key_unique_field(text: &str) -> &'static str {
+    // PostgreSQL names the index (`roles_key_uq`), SQLite the column (`roles.key`).
+    if text.contains("_key_uq") || text.contains(".key") { "key" } else { "id" }
+}
+
+/// A foreign key violation (a role still referenced as a set's default or creator role, a permission
+/// or role deleted under a concurrent write) as `Conflict(field)`; other errors as they are.
+fn foreign(field: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Conflict(field),
+        _ => Error::Sqlx(e),
+    }
+}
+
+fn search_text(id: &str, name: &str, key: &str) -> String {
+    format!("{}\n{}\n{}", id.to_lowercase(), name.to_lowercase(), key.to_lowercase())
+}
+
+/// The `WHERE`/`ORDER BY` of a permission, role or role set list over table alias `x`.
+fn filtered(select: &str, table: &str, filter: &RoleFilter) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(&format!(" FROM {table} x"));
+    let mut conds = Vec::new();
+    if let Some(q) = filter.query.as_deref().filter(|q| !q.is_empty()) {
+        let exact = sql.arg_text(q);
+        let like = sql.arg_text(like_contains(&q.to_lowercase()));
+        conds.push(format!("(x.id = {exact} OR x.search_text LIKE {like} ESCAPE '\\')"));
+    }
+    sql.push_where(&conds);
+    sql
+}
+
+fn push_order(sql: &mut Sql, order: Option<(RoleOrder, bool)>, page: Page) {
+    let (column, desc) = match order {
+        None => ("x.created_at", true),
+        Some((RoleOrder::CreatedAt, d)) => ("x.created_at", d),
+        Some((RoleOrder::Name, d)) => ("x.sort_name", d),
+        Some((RoleOrder::Key, d)) => ("x.key", d),
+    };
+    let dir = order_dir(desc);
+    sql.push(&format!(" ORDER BY {column} {dir}, x.id {dir}")).push_page(page);
+}
+
+// ---- permissions -------------------------------------------------------------------------------------
+
+/// Rebuilds a permission from `doc, key` at `offset`.
+fn permission_from_row(row: &AnyRow, offset: usize) -> Result<Permission> {
+    let mut p: Permission = get_doc(row, offset)?;
+    p.key = get(row, offset + 1)?;
+    Ok(p)
+}
+
+async fn write_permission(conn: &mut AnyConnection, sql: &str, p: &Permission) -> Result<u64> {
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(p.id.as_str())
+        .bind(p.key.as_str())
+        .bind(p.name.to_lowercase())
+        .bind(search_text(&p.id, &p.name, &p.key))
+        .bind(p.created_at)
+        .bind(p.updated_at)
+        .bind(to_doc(p)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::unique(key_unique_field))?;
+    Ok(done.rows_affected())
+}
+
+const INSERT_PERMISSION: &str = "INSERT INTO permissions (id, key, sort_name, search_text, created_at, updated_at, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Rewrites `roles.permission_keys` of one role from its `role_permissions` rows.
+async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT p.key FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id \
+         WHERE rp.role_id = $1 ORDER BY rp.position ASC",
+    )
+    .bind(role_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let keys = rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<Vec<_>>>()?;
+    sqlx::query("UPDATE roles SET permission_keys = $2 WHERE id = $1")
+        .bind(role_id)
+        .bind(to_doc(&keys)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Rewrites `permission_keys` of every role holding the permission.
+async fn refresh_roles_holding(conn: &mut AnyConnection, permission_id: &str) -> Result<()> {
+    let rows = sqlx::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+        .bind(permission_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in rows {
+        refresh_role_keys(conn, &get::<String>(&r, 0)?).await?;
+    }
+    Ok(())
+}
+
+// ---- roles -------------------------------------------------------------------------------------------
+
+/// Rebuilds a role from `doc, key` at `offset`.
+fn role_from_row(row: &AnyRow, offset: usize) -> Result<RoleRecord> {
+    let mut r: RoleRecord = get_doc(row, offset)?;
+    r.key = get(row, offset + 1)?;
+    Ok(r)
+}
+
+async fn write_role(conn: &mut AnyConnection, sql: &str, r: &RoleRecord) -> Result<u64> {
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(r.id.as_str())
+        .bind(r.key.as_str())
+        .bind(r.name.to_lowercase())
+        .bind(search_text(&r.id, &r.name, &r.key))
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .bind(to_doc(r)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::unique(key_unique_field))?;
+    Ok(done.rows_affected())
+}
+
+const INSERT_ROLE: &str = "INSERT INTO roles (id, key, sort_name, search_text, created_at, updated_at, doc, permission_keys) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, '[]')";
+
+/// Replaces the role's permissions by `ids` (in order) and refreshes its keys.
+async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, ids: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
+    for (i, pid) in ids.iter().enumerate() {
+        sqlx::query("INSERT INTO role_permissions (role_id, permission_id, position) VALUES ($1, $2, $3)")
+            .bind(role_id)
+            .bind(pid.as_str())
+            .bind(i as i64)
+            .execute(&mut *conn)
+            .await
+            .map_err(foreign("permission"))?;
+    }
+    refresh_role_keys(conn, role_id).await
+}
+
+/// The permissions of each role, in order.
+async fn with_permissions(conn: &mut AnyConnection, roles: Vec<RoleRecord>) -> Result<Vec<RoleView>> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = roles.iter().map(|r| r.id.as_str()).collect();
+    let mut sql = Sql::new(
+        "SELECT rp.role_id, p.doc, p.key FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id \
+         WHERE rp.role_id IN ",
+    );
+    let list = sql.arg_list(&ids, str::to_string);
+    sql.push(&list).push(" ORDER BY rp.role_id, rp.position ASC");
+    let mut by_role: HashMap<String, Vec<Permission>> = HashMap::new();
+    for row in sql.query().fetch_all(&mut *conn).await? {
+        by_role.entry(get(&row, 0)?).or_default().push(permission_from_row(&row, 1)?);
+    }
+    Ok(roles
+        .into_iter()
+        .map(|role| {
+            let permissions = by_role.remove(&role.id).unwrap_or_default();
+            RoleView { role, permissions }
+        })
+        .collect())
+}
+
+// ---- role sets ---------------------------------------------------------------------------------------
+
+const SET_COLUMNS: &str = "s.doc, s.key, s.is_initial, s.default_role_id, s.creator_role_id";
+
+/// Rebuilds a role set from [`SET_COLUMNS`] at `offset`.
+fn set_from_row(row: &AnyRow, offset: usize) -> Result<RoleSetRecord> {
+    let mut s: RoleSetRecord = get_doc(row, offset)?;
+    s.key = get(row, offset + 1)?;
+    s.is_initial = get::<i64>(row, offset + 2)? != 0;
+    s.default_role_id = get(row, offset + 3)?;
+    s.creator_role_id = get(row, offset + 4)?;
+    Ok(s)
+}
+
+async fn write_set(conn: &mut AnyConnection, sql: &str, s: &RoleSetRecord) -> Result<u64> {
+    if s.is_initial {
+        sqlx::query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
+            .bind(s.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(s.id.as_str())
+        .bind(s.key.as_str())
+        .bind(s.name.to_lowercase())
+        .bind(search_text(&s.id, &s.name, &s.key))
+        .bind(bool_int(s.is_initial))
+        .bind(s.default_role_id.clone())
+        .bind(s.creator_role_id.clone())
+        .bind(s.created_at)
+        .bind(s.updated_at)
+        .bind(to_doc(s)?)
+        .execute(&mut *conn)
+        .await
+        .map_err(Error::unique(key_unique_field))
+        .map_err(|e| match e {
+            Error::Sqlx(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Error::Conflict("role"),
+            e => e,
+        })?;
+    Ok(done.rows_affected())
+}
+
+const INSERT_SET: &str = "INSERT INTO role_sets (id, key, sort_name, search_text, is_initial, default_role_id, \
+     creator_role_id, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const UPDATE_SET: &str = "UPDATE role_sets SET key = $2, sort_name = $3, search_text = $4, is_initial = $5, \
+     default_role_id = $6, creator_role_id = $7, created_at = $8, updated_at = $9, doc = $10 WHERE id = $1";
+
+async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, role_ids: &[String]) -> Result<()> {
+    let row = sqlx::query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
+        .bind(set_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut next = get::<i64>(&row, 0)? + 1;
+    for rid in role_ids {
+        let done = sqlx::query(
+            "INSERT INTO role_set_roles (role_set_id, role_id, position) VALUES ($1, $2, $3) \
+             ON CONFLICT (role_set_id, role_id) DO NOTHING",
+        )
+        .bind(set_id)
+        .bind(rid.as_str())
+        .bind(next)
+        .execute(&mut *conn)
+        .await
+        .map_err(foreign("role"))?;
+        next += i64::try_from(done.rows_affected()).unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// The set's roles in order, each with the number of memberships holding it in organizations that
+/// use the set.
+async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Result<RoleSetView> {
+    let rows = sqlx::query(
+        "SELECT r.doc, r.key, (SELECT COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE o.role_set_key = $2 AND m.role = r.key) \
+         FROM role_set_roles sr JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY sr.position ASC",
+    )
+    .bind(set.id.as_str())
+    .bind(set.key.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let roles = rows.iter().map(|r| Ok((role_from_row(r, 0)?, get::<i64>(r, 2)?))).collect::<Result<Vec<_>>>()?;
+    Ok(RoleSetView { set, roles })
+}
+
+/// Gives every organization using set `from_key` the set `to_key` (column and document).
+async fn move_organizations(conn: &mut AnyConnection, from_key: &str, to_key: &str) -> Result<()> {
+    let rows = sqlx::query("SELECT id, doc FROM organizations WHERE role_set_key = $1")
+        .bind(from_key)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        let id: String = get(&row, 0)?;
+        let mut org: Organization = get_doc(&row, 1)?;
+        org.role_set_key = Some(to_key.to_owned());
+        sqlx::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+            .bind(id)
+            .bind(to_key)
+            .bind(to_doc(&org)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Reassigns the roles of the memberships in organizations using set `set_key` by `mappings`, all at
+/// once (a mapping's target is never mapped again).
+async fn remap_memberships(
+    conn: &mut AnyConnection,
+    set_key: &str,
+    mappings: &[(String, String)],
+    now: i64,
+) -> Result<()> {
+    if mappings.is_empty() {
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT m.id, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+         WHERE o.role_set_key = $1",
+    )
+    .bind(set_key)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in rows {
+        let id: String = get(&row, 0)?;
+        let role: Option<String> = get(&row, 1)?;
+        let Some(to) = role.and_then(|r| mappings.iter().find(|(from, _)| *from == r)).map(|(_, to)| to) else {
+            continue;
+        };
+        sqlx::query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(to.as_str())
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl RoleStore for SqlStore {
+    async fn bootstrap_roles(&self, b: &RolesBootstrap) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            for p in &b.permissions {
+                let sql = format!("{INSERT_PERMISSION} ON CONFLICT (key) DO NOTHING");
+                write_permission(&mut tx, &sql, p).await?;
+            }
+            let sets: i64 = get(&sqlx::query("SELECT COUNT(*) FROM role_sets").fetch_one(&mut *tx).await?, 0)?;
+            if sets == 0 {
+                for (role, keys) in &b.roles {
+                    let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
+                    if write_role(&mut tx, &sql, role).await? > 0 {
+                        for (i, key) in keys.iter().enumerate() {
+                            sqlx::query(
+                                "INSERT INTO role_permissions (role_id, permission_id, position) \
+                                 SELECT $1, id, $3 FROM permissions WHERE key = $2",
+                            )
+                            .bind(role.id.as_str())
+                            .bind(key.as_str())
+                            .bind(i as i64)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        refresh_role_keys(&mut tx, &role.id).await?;
+                    }
+                }
+                let (set, role_keys) = &b.initial_set;
+                let mut ids = Vec::new();
+                for key in role_keys {
+                    let row = sqlx::query("SELECT id FROM roles WHERE key = $1")
+                        .bind(key.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some(row) = row {
+                        ids.push(get::<String>(&row, 0)?);
+                    }
+                }
+                let sql = format!("{INSERT_SET} ON CONFLICT (key) DO NOTHING");
+                if write_set(&mut tx, &sql, set).await? > 0 {
+                    append_set_roles(&mut tx, &set.id, &ids).await?;
+                }
+            }
+            let initial = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT s.id, {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1"
+            )))
+            .fetch_optional(&mut *tx)
+            .await?;
+            let initial = initial.map(|r| set_from_row(&r, 1)).transpose()?;
+            for role in &b.legacy_roles {
+                let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
+                write_role(&mut tx, &sql, role).await?;
+                if let Some(set) = &initial {
+                    let row = sqlx::query("SELECT id FROM roles WHERE key = $1")
+                        .bind(role.key.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    append_set_roles(&mut tx, &set.id, &[get::<String>(&row, 0)?]).await?;
+                }
+            }
+            // Memberships and organizations written before roles existed.
+            let rows = sqlx::query("SELECT id, doc FROM memberships WHERE role IS NULL").fetch_all(&mut *tx).await?;
+            for row in rows {
+                let id: String = get(&row, 0)?;
+                let role = membership_role_of_doc(&get::<String>(&row, 1)?)?;
+                sqlx::query("UPDATE memberships SET role = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(role)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(set) = &initial {
+                let rows = sqlx::query("SELECT id, doc FROM organizations WHERE role_set_key IS NULL")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for row in rows {
+                    let id: String = get(&row, 0)?;
+                    let mut org: Organization = get_doc(&row, 1)?;
+                    org.role_set_key = Some(set.key.clone());
+                    sqlx::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(set.key.as_str())
+                        .bind(to_doc(&org)?)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
+
+    async fn legacy_membership_roles(&self) -> StoreResult<Vec<String>> {
+        run(async {
+            let rows = sqlx::query("SELECT doc FROM memberships WHERE role IS NULL").fetch_all(&self.pool).await?;
+            let mut keys: Vec<String> = Vec::new();
+            for row in rows {
+                let role = membership_role_of_doc(&get::<String>(&row, 0)?)?;
+                if !keys.contains(&role) {
+                    keys.push(role);
+                }
+            }
+            let mut missing = Vec::new();
+            for key in keys {
+                let row = sqlx::query("SELECT 1 FROM roles WHERE key = $1")
+                    .bind(key.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if row.is_none() {
+                    missing.push(key);
+                }
+            }
+            Ok(missing)
+        })
+        .await
+    }
+
+    async fn insert_permission(&self, p: &Permission) -> StoreResult<()> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            write_permission(&mut conn, INSERT_PERMISSION, p).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_permission(&self, p: &Permission) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            let sql = "UPDATE permissions SET key = $2, sort_name = $3, search_text = $4, created_at = $5, \
+                       updated_at = $6, doc = $7 WHERE id = $1";
+            if write_permission(&mut tx, sql, p).await? == 0 {
+                return Ok(false);
+            }
+            refresh_roles_holding(&mut tx, &p.id).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn delete_permission(&self, id: &str) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            let holders = sqlx::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM role_permissions WHERE permission_id = $1").bind(id).execute(&mut *tx).await?;
+            let done = sqlx::query("DELETE FROM permissions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            for r in holders {
+                refresh_role_keys(&mut tx, &get::<String>(&r, 0)?).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_permission(&self, id: &str) -> StoreResult<Option<Permission>> {
+        run(async {
+            let row = sqlx::query("SELECT doc, key FROM permissions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.map(|r| permission_from_row(&r, 0)).transpose()
+        })
+        .await
+    }
+
+    async fn get_permissions(&self, ids: &[String]) -> StoreResult<Vec<Permission>> {
+        run(async {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut sql = Sql::new("SELECT doc, key FROM permissions WHERE id IN ");
+            let list = sql.arg_list(ids, str::to_string);
+            sql.push(&list);
+            let rows = sql.query().fetch_all(&self.pool).await?;
+            rows.iter().map(|r| permission_from_row(r, 0)).collect()
+        })
+        .await
+    }
+
+    async fn list_permissions(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<Permission>, i64)> {
+        run(async {
+            let mut sql = filtered("SELECT x.doc, x.key", "permissions", filter);
+            push_order(&mut sql, filter.order_by, page);
+            let rows = sql.query().fetch_all(&self.pool).await?;
+            let list = rows.iter().map(|r| permission_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
+            let row = filtered("SELECT COUNT(*)", "permissions", filter).query().fetch_one(&self.pool).await?;
+            Ok((list, get(&row, 0)?))
+        })
+        .await
+    }
+
+    async fn insert_role(
+        &self,
+        role: &RoleRecord,
+        permission_ids: &[String],
+        add_to_set: Option<&str>,
+    ) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            write_role(&mut tx, INSERT_ROLE, role).await?;
+            set_role_permissions(&mut tx, &role.id, permission_ids).await?;
+            if let Some(set_id) = add_to_set {
+                append_set_roles(&mut tx, set_id, std::slice::from_ref(&role.id)).await?;
+            }
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
+
+    async fn update_role(&self, role: &RoleRecord, permission_ids: Option<&[String]>) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            let Some(row) = sqlx::query("SELECT key FROM roles WHERE id = $1")
+                .bind(role.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Ok(false);
+            };
+            let old_key: String = get(&row, 0)?;
+            let sql = "UPDATE roles SET key = $2, sort_name = $3, search_text = $4, created_at = $5, updated_at = $6, \
+                       doc = $7 WHERE id = $1";
+            write_role(&mut tx, sql, role).await?;
+            if old_key != role.key {
+                sqlx::query("UPDATE memberships SET role = $2 WHERE role = $1")
+                    .bind(old_key.as_str())
+                    .bind(role.key.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(ids) = permission_ids {
+                set_role_permissions(&mut tx, &role.id, ids).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn delete_role(&self, id: &str) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            let Some(row) =
+                sqlx::query("SELECT key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
+            else {
+                return Ok(false);
+            };
+            let key: String = get(&row, 0)?;
+            let held = sqlx::query("SELECT 1 FROM memberships WHERE role = $1")
+                .bind(key.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if held.is_some() {
+                return Err(Error::Conflict("role_in_use"));
+            }
+            sqlx::query("DELETE FROM roles WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(foreign("role_in_use"))?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_role(&self, id: &str) -> StoreResult<Option<RoleView>> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let row =
+                sqlx::query("SELECT doc, key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+            let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
+            Ok(with_permissions(&mut conn, vec![role]).await?.pop())
+        })
+        .await
+    }
+
+    async fn get_role_by_key(&self, key: &str) -> StoreResult<Option<RoleView>> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let row =
+                sqlx::query("SELECT doc, key FROM roles WHERE key = $1").bind(key).fetch_optional(&mut *conn).await?;
+            let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
+            Ok(with_permissions(&mut conn, vec![role]).await?.pop())
+        })
+        .await
+    }
+
+    async fn list_roles(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<RoleView>, i64)> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let mut sql = filtered("SELECT x.doc, x.key", "roles", filter);
+            push_order(&mut sql, filter.order_by, page);
+            let rows = sql.query().fetch_all(&mut *conn).await?;
+            let roles = rows.iter().map(|r| role_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
+            let list = with_permissions(&mut conn, roles).await?;
+            let row = filtered("SELECT COUNT(*)", "roles", filter).query().fetch_one(&mut *conn).await?;
+            Ok((list, get(&row, 0)?))
+        })
+        .await
+    }
+
+    async fn count_role_members(&self, key: &str) -> StoreResult<i64> {
+        run(async {
+            let row =
+                sqlx::query("SELECT COUNT(*) FROM memberships WHERE role = $1").bind(key).fetch_one(&self.pool).await?;
+            get(&row, 0)
+        })
+        .await
+    }
+
+    async fn insert_role_set(&self, set: &RoleSetRecord, role_ids: &[String]) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            write_set(&mut tx, INSERT_SET, set).await?;
+            append_set_roles(&mut tx, &set.id, role_ids).await?;
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
+
+    async fn update_role_set(&self, set: &RoleSetRecord, add_role_ids: &[String]) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            let Some(row) = sqlx::query("SELECT key FROM role_sets WHERE id = $1")
+                .bind(set.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?
+            else {
+                return Ok(false);
+            };
+            let old_key: String = get(&row, 0)?;
+            append_set_roles(&mut tx, &set.id, add_role_ids).await?;
+            write_set(&mut tx, UPDATE_SET, set).await?;
+            if old_key != set.key {
+                move_organizations(&mut tx, &old_key, &set.key).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_role_set(&self, id_or_key: &str) -> StoreResult<Option<RoleSetView>> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            for column in ["id", "key"] {
+                let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.{column} = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
+                if let Some(row) = row {
+                    let set = set_from_row(&row, 0)?;
+                    return Ok(Some(set_view(&mut conn, set).await?));
+                }
+            }
+            Ok(None)
+        })
+        .await
+    }
+
+    async fn initial_role_set(&self) -> StoreResult<Option<RoleSetView>> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
+            match row {
+                None => Ok(None),
+                Some(row) => Ok(Some(set_view(&mut conn, set_from_row(&row, 0)?).await?)),
+            }
+        })
+        .await
+    }
+
+    async fn list_role_sets(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<RoleSetView>, i64)> {
+        run(async {
+            let mut conn = self.pool.acquire().await?;
+            let select = "SELECT x.doc, x.key, x.is_initial, x.default_role_id, x.creator_role_id";
+            let mut sql = filtered(select, "role_sets", filter);
+            push_order(&mut sql, filter.order_by, page);
+            let rows = sql.query().fetch_all(&mut *conn).await?;
+            let mut list = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let set = set_from_row(row, 0)?;
+                list.push(set_view(&mut conn, set).await?);
+            }
+            let row = filtered("SELECT COUNT(*)", "role_sets", filter).query().fetch_one(&mut *conn).await?;
+            Ok((list, get(&row, 0)?))
+        })
+        .await
+    }
+
+    async fn remove_role_from_set(
+        &self,
+        set: &RoleSetRecord,
+        role_id: &str,
+        from_key: &str,
+        to_key: &str,
+    ) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            remap_memberships(&mut tx, &set.key, &[(from_key.to_owned(), to_key.to_owned())], set.updated_at).await?;
+            let done = sqlx::query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
+                .bind(set.id.as_str())
+                .bind(role_id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            write_set(&mut tx, UPDATE_SET, set).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn replace_role_set(
+        &self,
+        from: &RoleSetRecord,
+        to: &RoleSetRecord,
+        mappings: &[(String, String)],
+    ) -> StoreResult<bool> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            remap_memberships(&mut tx, &from.key, mappings, to.updated_at).await?;
+            move_organizations(&mut tx, &from.key, &to.key).await?;
+            let done =
+                sqlx::query("DELETE FROM role_sets WHERE id = $1").bind(from.id.as_str()).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>> {
+        run(async {
+            let rows = sqlx::query(
+                "SELECT m.role, COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+                 WHERE o.role_set_key = $1 AND m.role IS NOT NULL GROUP BY m.role ORDER BY m.role",
+            )
+            .bind(set_key)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(|r| Ok((get::<String>(r, 0)?, get::<i64>(r, 1)?))).collect()
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_fields_are_named_from_constraint_text() {
+        assert_eq!(key_unique_field("roles_key_uq"), "key");
+        assert_eq!(key_unique_field("unique constraint failed: permissions.key"), "key");
+        assert_eq!(key_unique_field("roles_pkey"), "id");
+    }
+}
