@@ -1736,6 +1736,143 @@ def restart_keeps_roles_permissions_and_memberships():
 
 
 # --------------------------------------------------------------------------------------------------
+# >>> Custom session claims (Tessera extension /v1/tessera/session_claims; clerk-compat §2.5) >>>
+# Clerk's SDK has no call for this Tessera route, so the claims are set over plain HTTP; the session
+# tokens are minted through the SDK and read back by its networkless `authenticate_request` and
+# `verify_token` (with the instance public key). Every check leaves no claims behind: the checks above
+# and the @clerk/backend suite run next on this server compare session-token claims exactly.
+
+SESSION_CLAIMS_URL = BASE + "/v1/tessera/session_claims"
+
+
+def session_claims_call(method: str, body: Optional[Dict[str, Any]] = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    r = HTTP.request(method, SESSION_CLAIMS_URL, headers=headers,
+                     content=None if body is None else json.dumps(body).encode())
+    eq(r.headers.get("content-type"), "application/json", f"{method} content type")
+    return r
+
+
+class custom_session_claims:  # noqa: N801 - used as `with custom_session_claims({...}):`
+    """Sets the instance's session claims for the `with` block and clears them afterwards, even when a
+    check inside fails."""
+
+    def __init__(self, claims: Dict[str, Any]) -> None:
+        self.claims = claims
+
+    def __enter__(self) -> Dict[str, Any]:
+        r = session_claims_call("PUT", {"claims": self.claims})
+        eq(r.status_code, 200, f"PUT session claims: {r.text[:300]}")
+        return r.json()
+
+    def __exit__(self, *exc: Any) -> None:
+        session_claims_call("DELETE")
+
+
+def instance_public_key_pem() -> str:
+    jwk = jwk_by_kid(need("instance_kid"))
+    num = lambda v: int.from_bytes(base64.urlsafe_b64decode(v + "=" * (-len(v) % 4)), "big")  # noqa: E731
+    pub = rsa.RSAPublicNumbers(num(jwk["e"]), num(jwk["n"])).public_key()
+    return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+SESSION_CLAIMS = {
+    "email": "{{user.primary_email_address}}",
+    "prefs": "{{user.public_metadata.prefs}}",
+    "tier": "{{org.public_metadata.tier || 'free'}}",
+    "app": {"org": "{{org.slug}}", "role": "{{org.role}}"},
+}
+
+
+@test
+def session_claims_put_get_and_delete_answer_tessera_objects():
+    with custom_session_claims(SESSION_CLAIMS) as stored:
+        eq(stored["object"], "session_claims", "object")
+        eq(stored["claims"], SESSION_CLAIMS, "claims as stored")
+        eq(stored["size_bytes"], len(json.dumps(SESSION_CLAIMS, separators=(",", ":")).encode()), "size_bytes")
+        eq(stored["warnings"], [], "warnings")
+        check(is_ms(stored["created_at"]) and is_ms(stored["updated_at"]), "timestamps in ms")
+        eq(session_claims_call("GET").json(), stored, "GET answers what PUT stored")
+    r = session_claims_call("DELETE")
+    eq((r.status_code, r.json()), (200, {"object": "session_claims", "deleted": True}), "DELETE")
+    eq(session_claims_call("GET").json()["claims"], {}, "no claims after DELETE")
+
+
+@test
+def session_claims_reserved_claim_is_400_like_templates():
+    for claim in ("sid", "sub", "o", "v"):
+        r = session_claims_call("PUT", {"claims": {claim: "x", "ok": 1}})
+        eq(r.status_code, 400, f"{claim}: status")
+        first = r.json()["errors"][0]
+        eq((first["code"], first["meta"].get("param_name")), ("jwt_template_reserved_claim", "claims"), claim)
+        check(f"'{claim}'" in first["long_message"], f"long_message {first['long_message']!r} names {claim}")
+    eq(session_claims_call("GET").json()["claims"], {}, "nothing stored")
+
+
+@test
+def session_claims_over_1200_bytes_are_stored_with_a_warning():
+    with custom_session_claims({"note": "x" * 1300}) as stored:
+        eq([w["code"] for w in stored["warnings"]], ["session_claims_over_recommended_size"], "warnings")
+        check("1200" in stored["warnings"][0]["message"], f"message {stored['warnings'][0]['message']!r}")
+
+
+@test
+def session_claims_in_authenticate_request_and_verify_token_networkless():
+    s = need("sess_org")
+    org_id, u1_id = need("org")["id"], need("u1")["id"]
+    pem = instance_public_key_pem()
+    # What the shortcodes must render, from the user and organization as they are now.
+    user = clerk.users.get(user_id=u1_id)
+    org = clerk.organizations.get(organization_id=org_id)
+    primary = [e.email_address for e in user.email_addresses if e.id == user.primary_email_address_id]
+    expected = {"email": primary[0] if primary else None, "prefs": (user.public_metadata or {}).get("prefs"),
+                "tier": (org.public_metadata or {}).get("tier") or "free", "app": {"org": org.slug, "role": "org:admin"}}
+    with custom_session_claims(SESSION_CLAIMS):
+        tok = clerk.sessions.create_token(session_id=s["id"]).jwt
+    request = httpx.Request("GET", "https://app.example/", headers={"Authorization": f"Bearer {tok}"})
+    state = clerk.authenticate_request(request, AuthenticateRequestOptions(jwt_key=pem))
+    eq(state.status, AuthStatus.SIGNED_IN, f"status (reason {state.reason})")
+    for k, v in expected.items():
+        eq(state.payload.get(k), v, f"authenticate_request payload {k!r}")
+    eq((state.payload["sid"], state.payload["sub"], state.payload["v"]), (s["id"], u1_id, 2), "default claims kept")
+    eq((state.payload["org_id"], state.payload["org_role"]), (org_id, "admin"), "org fields derived by the SDK")
+    check(re.fullmatch(r"[0-9a-f]{20}", state.payload.get("jti") or ""), f"jti {state.payload.get('jti')!r}")
+    payload = verify_token(tok, VerifyTokenOptions(jwt_key=pem))
+    eq({k: payload.get(k) for k in expected}, expected, "verify_token payload")
+
+
+@test
+def session_claims_with_aud_authenticate_with_the_audience_option():
+    # PyJWT (under the SDK) refuses a token with `aud` unless an audience is expected.
+    s = need("sess")
+    with custom_session_claims({"aud": "my-api", "email": "{{user.primary_email_address}}"}):
+        tok = clerk.sessions.create_token(session_id=s["id"]).jwt
+    request = httpx.Request("GET", "https://app.example/", headers={"Authorization": f"Bearer {tok}"})
+    state = clerk.authenticate_request(request, AuthenticateRequestOptions(jwt_key=instance_public_key_pem(),
+                                                                           audience="my-api"))
+    eq(state.status, AuthStatus.SIGNED_IN, f"status (reason {state.reason})")
+    eq(state.payload["aud"], "my-api", "aud")
+    check(isinstance(state.payload.get("email"), str) and "@" in state.payload["email"], f"email {state.payload.get('email')!r}")
+
+
+@test
+def session_claims_session_token_over_the_limit_is_422():
+    big = clerk.users.create(email_address=[f"big.{RUN}@example.com"], public_metadata={"blob": "y" * 3000})
+    s = clerk.sessions.create(request={"user_id": big.id})
+    with custom_session_claims({"meta": "{{user.public_metadata}}"}):
+        e = expect_error(lambda: clerk.sessions.create_token(session_id=s.id), 422, "session_token_too_large",
+                         typed=False, long_contains="4000")
+    check("render to 3020 bytes" in e["long_message"], f"long_message {e['long_message']!r}")
+    check_session_token(clerk.sessions.create_token(session_id=need("sess")["id"]).jwt, session_id=need("sess")["id"],
+                        org=None)
+
+
+# <<< Custom session claims <<<
+
+
+# --------------------------------------------------------------------------------------------------
 # After a restart on the same database and master key (PostgreSQL run of run.sh)
 
 

@@ -125,6 +125,9 @@ def request_bodies() -> list[bytes]:
         op(17, {"a": {"b": None}, "keep": None, "x": "{{user.public_metadata.a.b}}"}),
         op(17, b"[" * 40 + b"]" * 40),
         op(17, b"{\"a\":"),
+        op(17, {"session_claims": {"email": "{{user.primary_email_address}}", "meta": "{{user.public_metadata}}",
+                                   "orgs": "{{user.organizations}}", "role": "{{org.role || 'none'}}"}}),
+        op(17, {"session_claims": {"sid": "forged", "aud": "x"}}),
     ]
 
 

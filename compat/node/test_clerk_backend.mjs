@@ -1007,6 +1007,108 @@ test('get_organization_list_elevated_permissions_flag_is_400_not_ignored', async
 });
 
 // --------------------------------------------------------------------------------------------------
+// >>> Custom session claims (Tessera extension /v1/tessera/session_claims; clerk-compat §2.5) >>>
+// The SDK has no call for this Tessera route, so the claims are set with fetch (recorded like the SDK's
+// own calls); the session tokens are minted with sessions.getToken and read back by authenticateRequest
+// (`toAuth().sessionClaims`) and verifyToken. Every check leaves no claims behind: the session-token
+// checks above compare claim names exactly, and so would a suite run after this one.
+
+async function sessionClaimsCall(method, body) {
+  const headers = { Authorization: `Bearer ${SECRET}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(`${BASE}/v1/tessera/session_claims`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
+/** Runs `fn` with the instance's session claims set to `claims`, and clears them afterwards. */
+async function withSessionClaims(claims, fn) {
+  const put = await sessionClaimsCall('PUT', { claims });
+  eq(put.status, 200, `PUT session claims: ${show(put.body)}`);
+  try {
+    return await fn(put.body);
+  } finally {
+    await sessionClaimsCall('DELETE');
+  }
+}
+
+const JS_SESSION_CLAIMS = {
+  email: '{{user.primary_email_address}}',
+  prefs: '{{user.public_metadata.prefs}}',
+  plan: "{{org.public_metadata.plan || 'free'}}",
+  app: { org: '{{org.slug}}', role: '{{org.role}}' },
+  aud: 'js-api',
+};
+
+test('session_claims_put_get_delete', async () => {
+  await withSessionClaims(JS_SESSION_CLAIMS, async (stored) => {
+    eq([stored.object, stored.claims, stored.warnings], ['session_claims', JS_SESSION_CLAIMS, []], 'object, claims, warnings');
+    eq(stored.size_bytes, Buffer.byteLength(JSON.stringify(JS_SESSION_CLAIMS)), 'size_bytes');
+    eq((await sessionClaimsCall('GET')).body, stored, 'GET answers what PUT stored');
+  });
+  eq((await sessionClaimsCall('GET')).body.claims, {}, 'cleared');
+});
+
+test('session_claims_reserved_claim_is_400', async () => {
+  for (const claim of ['sid', 'sub', 'o', 'fea']) {
+    const r = await sessionClaimsCall('PUT', { claims: { [claim]: 'x' } });
+    eq([r.status, r.body.errors?.[0]?.code, r.body.errors?.[0]?.meta?.param_name], [400, 'jwt_template_reserved_claim', 'claims'], claim);
+  }
+});
+
+async function mintWithSessionClaims(sid) {
+  return withSessionClaims(JS_SESSION_CLAIMS, async () => (await clerk.sessions.getToken(sid)).jwt);
+}
+
+function expectedSessionClaims(u1, org) {
+  return { email: u1.email, prefs: { lang: 'en' }, plan: 'pro', app: { org: org.slug, role: 'org:admin' }, aud: 'js-api' };
+}
+
+test('session_claims_authenticate_request_to_auth_session_claims', async () => {
+  const [u1, org, sessOrg] = need('u1', 'org', 'sessOrg');
+  const jwt = await mintWithSessionClaims(sessOrg);
+  const expected = expectedSessionClaims(u1, org);
+  for (const opts of [{ jwtKey: need('pem') }, { secretKey: SECRET }]) {
+    const state = await clerk.authenticateRequest(bearer(jwt), { publishableKey: PUBLISHABLE_KEY, ...opts });
+    const via = Object.keys(opts)[0];
+    eq([state.status, state.isAuthenticated], ['signed-in', true], `${via}: status (reason ${state.reason}: ${state.message})`);
+    const auth = state.toAuth();
+    for (const [k, v] of Object.entries(expected)) eq(auth.sessionClaims[k], v, `${via}: sessionClaims.${k}`);
+    eq([auth.userId, auth.sessionId, auth.orgId, auth.orgRole], [u1.id, sessOrg, org.id, 'org:admin'], `${via}: default claims still drive the auth object`);
+    check(/^[0-9a-f]{20}$/.test(auth.sessionClaims.jti || ''), `${via}: jti ${show(auth.sessionClaims.jti)}`);
+  }
+});
+
+test('session_claims_verify_token_payload', async () => {
+  const [u1, org, sessOrg] = need('u1', 'org', 'sessOrg');
+  const jwt = await mintWithSessionClaims(sessOrg);
+  const { header, payload: raw } = decode(jwt);
+  eq(header, { alg: 'RS256', cat: CAT_SESSION, kid: need('kid'), typ: 'JWT' }, 'header');
+  const payload = await verifyToken(jwt, { jwtKey: need('pem'), audience: 'js-api' });
+  eq(payload, raw, 'verifyToken payload vs the token body');
+  const expected = expectedSessionClaims(u1, org);
+  for (const [k, v] of Object.entries(expected)) eq(payload[k], v, `claim ${k}`);
+  eq(sorted(payload), [...new Set(['exp', 'iat', 'iss', 'jti', 'nbf', 'o', 'sid', 'sts', 'sub', 'v', ...Object.keys(expected)])].sort(), 'claim names');
+});
+
+test('session_claims_session_token_over_the_limit_is_422', async () => {
+  const big = await clerk.users.createUser({ emailAddress: [`big.js.${RUN}@example.com`], publicMetadata: { blob: 'y'.repeat(3000) } });
+  const s = await clerk.sessions.createSession({ userId: big.id });
+  await withSessionClaims({ meta: '{{user.public_metadata}}' }, async () => {
+    const e = await expectApiError(() => clerk.sessions.getToken(s.id), 422, 'session_token_too_large');
+    check(e.errors[0].longMessage.includes('4000'), `longMessage ${show(e.errors[0].longMessage)} does not name the limit`);
+  });
+});
+
+test('session_claims_cleared_session_token_has_only_the_default_claims', async () => {
+  const [u1, org, sessOrg] = need('u1', 'org', 'sessOrg');
+  await mintWithSessionClaims(sessOrg);
+  const { payload } = decode((await clerk.sessions.getToken(sessOrg)).jwt);
+  checkSessionPayload(payload, { user: u1, sid: sessOrg, org, role: 'admin', lifetime: 60 });
+});
+
+// <<< Custom session claims <<<
+
+// --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)
 
 test('every_request_went_to_tessera', async () => {

@@ -1,9 +1,9 @@
 //! Fuzzes every JSON request body the server accepts, through the same code the handlers call.
 //!
 //! The first byte picks an operation (create/update user, metadata merge and replace, sessions,
-//! organizations, memberships, JWT templates, minting, seed files, and the pure validators); the
-//! rest is the raw body, parsed with `Fields::from_bytes` exactly as the server's `Body` extractor
-//! does. The core runs over the real store (`SqlStore` on a fresh in-memory SQLite database) and a
+//! organizations, memberships, JWT templates, minting, seed files with session claims, and the pure
+//! validators); the rest is the raw body, parsed with `Fields::from_bytes` exactly as the server's
+//! `Body` extractor does. The core runs over the real store (`SqlStore` on a fresh in-memory SQLite database) and a
 //! fresh app for every input, so nothing (rows, the compiled-template cache, known secret keys)
 //! carries over from one input to the next and a crash reproduces from its input alone.
 //!
@@ -357,12 +357,16 @@ fn exercise(f: &Fixture, op: u8, raw: &[u8], fields: Fields) {
             drop(fields);
             if let Err(e) = tessera_core::seed::check_seed(&value) {
                 check_error(&e, s, "check_seed");
-            } else {
-                check(block_on(app.apply_seed(&value)).map(|r| r.created), s, "apply_seed");
+            } else if check(block_on(app.apply_seed(&value)).map(|r| r.created), s, "apply_seed").is_some() {
+                // A seed's `session_claims` go into every session token: minting is a 4xx at worst.
+                check(block_on(app.mint_session_token(&f.session, Fields::default())), s, "mint_session_token");
             }
             if let Value::Object(m) = &value {
                 if let Err(e) = tessera_core::templates::validate_claims(m, 16 * 1024) {
                     check_error(&e, s, "validate_claims");
+                }
+                if let Err(e) = tessera_core::session_claims::validate_session_claims(m, app.config()) {
+                    check_error(&e, s, "validate_session_claims");
                 }
                 check_merge(m);
             }

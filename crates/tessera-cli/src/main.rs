@@ -5,6 +5,7 @@ mod admin;
 mod offline;
 mod output;
 mod roles;
+mod session_claims;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -91,6 +92,13 @@ enum Command {
     Templates {
         #[command(subcommand)]
         cmd: admin::TemplatesCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// The instance's custom session-token claims (a Tessera extension): get, set, clear.
+    SessionClaims {
+        #[command(subcommand)]
+        cmd: session_claims::SessionClaimsCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -394,6 +402,11 @@ struct ServeArgs {
     /// Largest signed token, in bytes.
     #[arg(long, env = "TESSERA_MAX_TOKEN_BYTES", default_value_t = 16 * 1024)]
     max_token_bytes: usize,
+    /// Largest session token, in bytes (session tokens travel in a cookie, which browsers cap at
+    /// 4 KB); 0 leaves only --max-token-bytes.
+    #[arg(long, env = "TESSERA_MAX_SESSION_TOKEN_BYTES",
+        default_value_t = tessera_core::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES)]
+    max_session_token_bytes: usize,
     /// /v1 requests per second per secret key (burst: twice that); 0 turns it off. Default 2000,
     /// off in emulator mode (--ephemeral).
     #[arg(long, env = "TESSERA_RATE_LIMIT")]
@@ -450,6 +463,7 @@ impl ServeArgs {
             session_token_version: self.session_token_version,
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
+            max_session_token_bytes: self.max_session_token_bytes,
             ..Config::default()
         })
     }
@@ -502,6 +516,9 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::Templates { cmd, remote } => {
             admin::templates(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::SessionClaims { cmd, remote } => {
+            session_claims::session_claims(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Token { session_id, template, expires_in, remote } => {
             admin::token(&client(&remote)?, session_id, template, expires_in, remote.json)

@@ -209,6 +209,56 @@ fn admin_commands_create_list_and_report_server_errors() {
 }
 
 #[test]
+fn session_claims_commands_set_get_and_clear_them_and_show_warnings() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    // The example seed sets claims; `get` prints them as JSON that `set` takes back.
+    let got = run(&server, &["session-claims", "get"]);
+    assert!(got.status.success(), "{}", stderr(&got));
+    let seeded: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(seeded["email"], "{{user.primary_email_address}}");
+    assert!(stderr(&got).contains("bytes of JSON, updated"), "{}", stderr(&got));
+    let jwt = stdout(&run(&server, &["token", "sess_alice"])).trim().to_owned();
+    let v = run(&server, &["verify", &jwt]);
+    assert!(
+        stdout(&v).contains("\"email\": \"alice@example.com\"") && stdout(&v).contains("\"plan\": \"pro\""),
+        "{}",
+        stdout(&v)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.yaml");
+    std::fs::write(&file, "sid: mine\n").unwrap();
+    let refused = run(&server, &["session-claims", "set", "--claims", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("reserved claim: 'sid'"), "{}", stderr(&refused));
+
+    std::fs::write(&file, format!("name: \"{{{{user.first_name}}}}\"\nnote: {}\n", "x".repeat(1_300))).unwrap();
+    let set = run(&server, &["session-claims", "set", "--claims", file.to_str().unwrap(), "--json"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let stored: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(
+        (&stored["object"], &stored["claims"]["name"]),
+        (&serde_json::json!("session_claims"), &serde_json::json!("{{user.first_name}}"))
+    );
+    assert!(
+        stderr(&set).contains("warning: ") && stderr(&set).contains("session_claims_over_recommended_size"),
+        "{}",
+        stderr(&set)
+    );
+    let jwt = stdout(&run(&server, &["token", "sess_bob"])).trim().to_owned();
+    assert!(stdout(&run(&server, &["verify", &jwt])).contains("\"name\": \"Bob\""));
+
+    let cleared = run(&server, &["session-claims", "clear"]);
+    assert!(cleared.status.success() && stderr(&cleared).contains("cleared"), "{}", stderr(&cleared));
+    let got = run(&server, &["session-claims", "get"]);
+    assert_eq!(stdout(&got).trim(), "{}");
+    assert!(stderr(&got).contains("no custom session claims are set"), "{}", stderr(&got));
+}
+
+#[test]
 fn permissions_roles_and_role_sets_are_managed_by_key_and_reach_session_tokens() {
     let seed = repo_file("examples/seed.yaml");
     let server = serve(&["--seed", seed.to_str().unwrap()]);

@@ -16,7 +16,7 @@ use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
     Jwks, JwtTemplates, OrganizationMemberships, OrganizationPermissions, OrganizationRoles, Organizations, RoleSets,
-    Sessions, Users,
+    Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -344,6 +344,12 @@ impl Client {
     /// `/jwks`: the instance's public keys.
     pub fn jwks(&self) -> Jwks<'_> {
         Jwks::new(self)
+    }
+
+    /// Tessera's own extensions (`/v1/tessera/…`, e.g. [`Tessera::session_claims`]), which
+    /// Clerk's Backend API does not have.
+    pub fn tessera(&self) -> Tessera<'_> {
+        Tessera::new(self)
     }
 
     /// The [`Verifier`] of this client: keys from `<base URL>/v1/jwks`, fetched with this client's

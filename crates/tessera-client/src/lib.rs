@@ -2,7 +2,8 @@
 //!
 //! It owns two things:
 //! - [`Client`]: a typed async client for every endpoint of the server (users, sessions and
-//!   token minting, organizations and memberships, JWT templates, JWKS), with Clerk's SDK naming,
+//!   token minting, organizations and memberships, JWT templates, JWKS, and Tessera's own
+//!   extensions under [`Client::tessera`]), with Clerk's SDK naming,
 //!   timeouts, bounded retries and typed [`Error`]s carrying Clerk's error envelope;
 //! - [`Verifier`]: networkless verification of session and template tokens with keys from a
 //!   cached JWKS URL, a JWKS document, a PEM public key or an HMAC secret; failures are a

@@ -303,6 +303,7 @@ pub const BODIES: &[Body] = &[
     crate::role_sets::REPLACE_ROLE_SET,
     crate::role_sets::ADD_ROLES,
     crate::role_sets::REPLACE_ROLE,
+    crate::session_claims::UPDATE_SESSION_CLAIMS,
 ];
 
 impl Fields {

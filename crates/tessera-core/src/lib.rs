@@ -17,6 +17,7 @@ pub mod role_sets;
 pub mod roles;
 pub mod seed;
 pub mod service;
+pub mod session_claims;
 pub mod sessions;
 pub mod shortcode;
 pub mod store;

@@ -2,12 +2,14 @@
 //! (`POST /sessions/{id}/tokens`).
 //!
 //! Every mint reads the session and the template from the store, so a revoked session or a changed or
-//! deleted template is seen by the very next mint on every node. It reads them, with the user and the
-//! active organization and membership, in one store call ([`crate::store::Store::load_mint`]: one
-//! statement on the SQL store), because each round trip to the database is most of what a mint costs
-//! beyond its signature (docs/performance.md). What is cached in memory is only
-//! derived from what was just read: the compiled claims and the parsed custom key of a template,
-//! reused while the stored record (every field of the template, and the sealed key) is unchanged.
+//! deleted template is seen by the very next mint on every node. It reads them, with the user, the
+//! active organization and membership and the custom session claims, in one store call
+//! ([`crate::store::Store::load_mint`]: one statement on the SQL store), because each round trip to
+//! the database is most of what a mint costs beyond its signature (docs/performance.md). What is
+//! cached in memory is only derived from what was just read: the compiled claims and the parsed
+//! custom key of a template, reused while the stored record (every field of the template, and the
+//! sealed key) is unchanged, and the compiled custom session claims, reused while their stored record
+//! is unchanged.
 
 use std::sync::Arc;
 
@@ -74,6 +76,7 @@ struct MintContext {
     user: User,
     template: Option<crate::store::TemplateRecord>,
     active: Active,
+    session_claims: Option<crate::store::SessionClaimsRecord>,
 }
 
 impl Tessera {
@@ -94,7 +97,13 @@ impl Tessera {
             let obj = membership_object(&m, &org, None);
             (org, obj)
         });
-        Ok(MintContext { session: rec.session, user, template: rec.template, active })
+        Ok(MintContext {
+            session: rec.session,
+            user,
+            template: rec.template,
+            active,
+            session_claims: rec.session_claims,
+        })
     }
 
     fn cached_template(&self, rec: &crate::store::TemplateRecord) -> ApiResult<Arc<CachedTemplate>> {
@@ -134,22 +143,15 @@ impl Tessera {
         Ok(entry)
     }
 
-    /// Signs `claims` with the instance key, or with `custom` when given.
+    /// Signs `claims` with the instance key, or with `custom` when given; refuses a token over
+    /// `max_token_bytes`.
     fn sign(
         &self,
         claims: &Map<String, Value>,
         cat: &str,
         custom: Option<&(Arc<SigningKey>, Option<String>)>,
     ) -> ApiResult<String> {
-        let jwt = match custom {
-            Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
-            None => {
-                let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
-                let k = ring.signer().ok_or_else(ApiError::internal)?;
-                tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
-            }
-        }
-        .map_err(|e| ApiError::internal_logged("signing failed", e))?;
+        let jwt = self.encode(claims, cat, custom)?;
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(
                 ErrorKind::Unprocessable,
@@ -165,11 +167,29 @@ impl Tessera {
         Ok(jwt)
     }
 
+    /// Signs `claims` with the instance key, or with `custom` when given.
+    fn encode(
+        &self,
+        claims: &Map<String, Value>,
+        cat: &str,
+        custom: Option<&(Arc<SigningKey>, Option<String>)>,
+    ) -> ApiResult<String> {
+        match custom {
+            Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
+            None => {
+                let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
+                let k = ring.signer().ok_or_else(ApiError::internal)?;
+                tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
+            }
+        }
+        .map_err(|e| ApiError::internal_logged("signing failed", e))
+    }
+
     /// `POST /sessions/{session_id}/tokens/{template_name}`.
     pub async fn mint_template_token(&self, session_id: &str, template_name: &str, body: Fields) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let MintContext { session, user, template, active } =
+        let MintContext { session, user, template, active, .. } =
             self.mint_context(session_id, Some(template_name), now).await?;
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
@@ -193,11 +213,15 @@ impl Tessera {
     }
 
     /// `POST /sessions/{session_id}/tokens`: the default session token (v2 claims, or v1 when the
-    /// instance is configured so).
+    /// instance is configured so), with the instance's custom session claims when it has some
+    /// (`session_claims.rs`; the default claims win).
     pub async fn mint_session_token(&self, session_id: &str, body: Fields) -> ApiResult<Token> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
-        let MintContext { session, user, active, .. } = self.mint_context(session_id, None, now).await?;
+        let MintContext { session, user, active, session_claims, .. } =
+            self.mint_context(session_id, None, now).await?;
+        let active_refs = active.as_ref().map(|(o, m)| (o, m));
+        let custom = self.render_session_claims(session_claims.as_ref(), &user, &session, active_refs).await?;
         let iat = now / 1000;
         let mut claims = Map::new();
         claims.insert("exp".into(), json!(iat + expires.unwrap_or(SESSION_TOKEN_LIFETIME)));
@@ -228,7 +252,27 @@ impl Tessera {
                 }
             }
         }
-        let jwt = self.sign(&claims, CAT_SESSION, None)?;
+        let custom_bytes = custom.as_ref().map(crate::session_claims::claims_size);
+        if let Some(custom) = custom {
+            for (k, v) in custom {
+                claims.entry(k).or_insert(v);
+            }
+            // Clerk's session tokens carry a `jti` exactly when the instance has custom claims.
+            claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
+        }
+        let limit = crate::session_claims::session_token_limit(&self.config);
+        let jwt = self.encode(&claims, CAT_SESSION, None)?;
+        if jwt.len() > limit {
+            tracing::warn!(
+                session_id = %session.id,
+                user_id = %user.id,
+                size_bytes = jwt.len(),
+                limit_bytes = limit,
+                custom_claims_bytes = custom_bytes,
+                "session token refused: larger than the session-token limit"
+            );
+            return Err(crate::session_claims::token_too_large(jwt.len(), limit, custom_bytes));
+        }
         Ok(Token { object: object::TOKEN.to_owned(), jwt })
     }
 }

@@ -1,6 +1,8 @@
 //! Seed files: users, organizations with their members, sessions and JWT templates with the ids the
-//! file gives, so tests can hard-code them. Applying a seed is idempotent: an object whose id already
-//! exists is left as it is. Every entry goes through the same validation as the API.
+//! file gives, so tests can hard-code them, and the instance's custom session claims. Applying a seed
+//! is idempotent: an object whose id already exists is left as it is, and session claims are set only
+//! when none are stored (so claims changed through the API survive a restart with the same seed).
+//! Every entry goes through the same validation as the API.
 //!
 //! ```yaml
 //! permissions:
@@ -22,6 +24,8 @@
 //!   - { id: sess_alice, user_id: user_alice, active_organization_id: org_acme }
 //! jwt_templates:
 //!   - { id: jtmp_convex, name: convex, claims: { aud: convex, name: "{{user.full_name}}" } }
+//! session_claims:                   # the claims object itself, as in PUT /v1/tessera/session_claims
+//!   email: "{{user.primary_email_address}}"
 //! ```
 
 use serde_json::{Map, Value};
@@ -31,7 +35,8 @@ use crate::fields::Fields;
 use crate::service::Tessera;
 
 /// The top-level keys of a seed, in the order they are applied.
-const SECTIONS: &[&str] = &["permissions", "roles", "users", "organizations", "sessions", "jwt_templates"];
+const SECTIONS: &[&str] =
+    &["permissions", "roles", "users", "organizations", "sessions", "jwt_templates", "session_claims"];
 
 /// What applying a seed did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,8 +45,8 @@ pub struct SeedReport {
     pub existing: usize,
 }
 
-/// Checks the shape of a seed document without a store: sections, ids, and the claims of every
-/// template (reserved claims, shortcode syntax, size).
+/// Checks the shape of a seed document without a store: sections, ids, the claims of every
+/// template and the session claims (reserved claims, shortcode syntax, size).
 pub fn check_seed(doc: &Value) -> ApiResult<()> {
     let root = doc.as_object().ok_or_else(|| ApiError::body_invalid("the seed must be an object"))?;
     for key in root.keys() {
@@ -74,7 +79,20 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
             }
         }
     }
+    if let Some(claims) = session_claims(root)? {
+        crate::session_claims::validate_session_claims(claims, &crate::service::CoreConfig::default())
+            .map_err(|e| prefix_error(e, "session_claims"))?;
+    }
     Ok(())
+}
+
+/// The `session_claims` object of a seed, if it has one.
+fn session_claims(root: &Map<String, Value>) -> ApiResult<Option<&Map<String, Value>>> {
+    match root.get("session_claims") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(ApiError::param_type("session_claims", "object")),
+    }
 }
 
 fn prefix_error(mut e: ApiError, at: &str) -> ApiError {
@@ -203,6 +221,13 @@ impl Tessera {
             }
             count(!exists);
         }
+        if let Some(claims) = session_claims(&root)? {
+            let exists = self.store.get_session_claims().await?.is_some();
+            if !exists {
+                self.store_session_claims(claims.clone()).await.map_err(|e| prefix_error(e, "session_claims"))?;
+            }
+            count(!exists);
+        }
         Ok(report)
     }
 }
@@ -225,5 +250,21 @@ mod tests {
         let e = check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"a": "{{user"}}]}))
             .unwrap_err();
         assert!(e.long_message.contains("claims.a"), "{}", e.long_message);
+    }
+
+    #[test]
+    fn seeded_session_claims_are_checked_like_the_api_checks_them() {
+        assert!(
+            check_seed(&json!({"session_claims": {"aud": "x", "email": "{{user.primary_email_address}}"}})).is_ok()
+        );
+        let e = check_seed(&json!({"session_claims": {"sid": "mine"}})).unwrap_err();
+        assert_eq!(e.code, "jwt_template_reserved_claim");
+        assert!(
+            e.long_message.starts_with("session_claims: ") && e.long_message.contains("'sid'"),
+            "{}",
+            e.long_message
+        );
+        let e = check_seed(&json!({"session_claims": ["not", "an", "object"]})).unwrap_err();
+        assert_eq!((e.code, e.param_name()), ("form_param_type_invalid", Some("session_claims")));
     }
 }

@@ -31,6 +31,9 @@ pub struct CoreConfig {
     pub max_token_bytes: usize,
     /// Largest template `claims` JSON accepted, bytes.
     pub max_claims_bytes: usize,
+    /// Largest session token accepted, bytes (`session_token_too_large` beyond): session tokens
+    /// travel in a cookie, which browsers cap at 4 KB. 0 leaves only `max_token_bytes`.
+    pub max_session_token_bytes: usize,
     /// How long a new instance key is published before it signs, ms: at least the JWKS `max-age`
     /// plus the nodes' key reload interval. Default 6 minutes.
     pub key_publish_delay_ms: i64,
@@ -46,6 +49,7 @@ impl Default for CoreConfig {
             session_token_version: 2,
             max_token_bytes: 16 * 1024,
             max_claims_bytes: 16 * 1024,
+            max_session_token_bytes: crate::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES,
             key_publish_delay_ms: 6 * 60 * 1000,
         }
     }
@@ -114,6 +118,8 @@ pub struct Tessera {
     /// stops working everywhere within that time.
     known_secret_hashes: RwLock<Vec<(String, i64)>>,
     pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
+    /// The compiled custom session claims, valid while the stored record is unchanged.
+    pub(crate) session_claims_cache: Mutex<Option<Arc<crate::session_claims::CachedSessionClaims>>>,
 }
 
 /// What `open` reports beside the app.
@@ -231,6 +237,7 @@ impl Tessera {
                 keyring: RwLock::new(keyring),
                 known_secret_hashes: RwLock::new(Vec::new()),
                 template_cache: Mutex::new(HashMap::new()),
+                session_claims_cache: Mutex::new(None),
             },
             created_instance,
         })

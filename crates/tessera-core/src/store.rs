@@ -181,6 +181,15 @@ impl std::fmt::Debug for TemplateRecord {
     }
 }
 
+/// The instance's custom session-token claims: one claims template, stored as given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionClaimsRecord {
+    /// The claims template (shortcodes unrendered), already validated.
+    pub claims: serde_json::Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// `limit`/`offset` paging, already validated (limit 1..=500, offset ≥ 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -321,6 +330,9 @@ pub struct MintRecords {
     /// The session's active organization and the user's membership in it, when the session has one
     /// and both still exist. `members_count` of the organization is not filled in.
     pub active: Option<(Organization, MembershipRecord)>,
+    /// The instance's custom session claims, if any are set (read for every mint, used by session
+    /// tokens).
+    pub session_claims: Option<SessionClaimsRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,12 +352,13 @@ pub enum OrganizationOrder {
 /// (or overrides `load_mint` there).
 #[async_trait]
 pub trait Store:
-    InstanceStore + UserStore + SessionStore + OrganizationStore + RoleStore + TemplateStore + 'static
+    InstanceStore + UserStore + SessionStore + OrganizationStore + RoleStore + TemplateStore + SessionClaimsStore + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named
-    /// `template_name` (if given) and the session's active organization with the user's membership
-    /// in it. `None` if the session does not exist. Implementations should read it in one round trip
-    /// (the SQL store does it in one statement); this default calls the single-record methods.
+    /// `template_name` (if given), the session's active organization with the user's membership
+    /// in it, and the instance's custom session claims. `None` if the session does not exist.
+    /// Implementations should read it in one round trip (the SQL store does it in one statement);
+    /// this default calls the single-record methods.
     async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         let Some(session) = self.get_session(session_id).await? else {
             return Ok(None);
@@ -366,7 +379,8 @@ pub trait Store:
                 }
             },
         };
-        Ok(Some(MintRecords { session, user, template, active }))
+        let session_claims = self.get_session_claims().await?;
+        Ok(Some(MintRecords { session, user, template, active, session_claims }))
     }
 }
 
@@ -544,4 +558,14 @@ pub trait TemplateStore: Send + Sync {
     async fn delete_template(&self, id: &str) -> StoreResult<bool>;
     /// Newest first; page and total.
     async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)>;
+}
+
+/// The instance's custom session claims: a singleton, absent until set.
+#[async_trait]
+pub trait SessionClaimsStore: Send + Sync {
+    async fn get_session_claims(&self) -> StoreResult<Option<SessionClaimsRecord>>;
+    /// Stores `claims` as the instance's session claims, replacing any (every field as given).
+    async fn put_session_claims(&self, claims: &SessionClaimsRecord) -> StoreResult<()>;
+    /// Removes the session claims; false if none were set.
+    async fn delete_session_claims(&self) -> StoreResult<bool>;
 }

@@ -59,8 +59,19 @@ fn check_name(name: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Validates claims: size, reserved top-level keys, shortcode syntax. Returns the compiled form.
+/// Validates a template's claims: size, reserved top-level keys ([`RESERVED_CLAIMS`]), shortcode
+/// syntax. Returns the compiled form.
 pub fn validate_claims(claims: &Map<String, Value>, max_bytes: usize) -> ApiResult<CompiledClaims> {
+    validate_claims_reserving(claims, max_bytes, &RESERVED_CLAIMS)
+}
+
+/// Validates claims against `reserved` (top-level keys the server sets): size, reserved keys
+/// (400 `jwt_template_reserved_claim`), shortcode syntax. Returns the compiled form.
+pub fn validate_claims_reserving(
+    claims: &Map<String, Value>,
+    max_bytes: usize,
+    reserved: &[&str],
+) -> ApiResult<CompiledClaims> {
     let size = serde_json::to_vec(claims).map(|v| v.len()).unwrap_or(usize::MAX);
     if size > max_bytes {
         return Err(ApiError::param_too_large(
@@ -68,7 +79,7 @@ pub fn validate_claims(claims: &Map<String, Value>, max_bytes: usize) -> ApiResu
             format!("claims must be at most {max_bytes} bytes of JSON, got {size} bytes."),
         ));
     }
-    if let Some(reserved) = RESERVED_CLAIMS.iter().find(|c| claims.contains_key(**c)) {
+    if let Some(reserved) = reserved.iter().find(|c| claims.contains_key(**c)) {
         return Err(ApiError::reserved_claim(reserved));
     }
     CompiledClaims::compile(claims).map_err(|e| {

@@ -42,6 +42,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest signed token, bytes.
     pub max_token_bytes: usize,
+    /// Largest session token, bytes (they travel in a cookie, capped at 4 KB by browsers); 0 leaves
+    /// only `max_token_bytes`.
+    pub max_session_token_bytes: usize,
     /// `Cache-Control: public, max-age=` of the JWKS.
     pub jwks_max_age_secs: u64,
     pub rate_limits: RateLimits,
@@ -96,6 +99,7 @@ impl Default for Config {
             session_token_version: 2,
             max_body_bytes: 256 * 1024,
             max_token_bytes: 16 * 1024,
+            max_session_token_bytes: tessera_core::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES,
             jwks_max_age_secs: 300,
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),

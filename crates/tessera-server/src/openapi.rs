@@ -93,7 +93,7 @@ fn finish(api: OpenApi) -> Value {
     doc["info"] = json!({
         "title": "Tessera",
         "version": env!("CARGO_PKG_VERSION"),
-        "description": "A server compatible with Clerk's Backend API: users, organizations and memberships, sessions, JWT templates, token minting and a JWKS. Every `/v1` route needs `Authorization: Bearer <secret key>`. Errors are Clerk's envelope (`ClerkErrors`). Object timestamps are epoch milliseconds.",
+        "description": "A server compatible with Clerk's Backend API: users, organizations and memberships, sessions, JWT templates, token minting and a JWKS. Routes under `/v1/tessera/` (tag `Tessera`) are Tessera's own extensions, which Clerk does not have. Every `/v1` route needs `Authorization: Bearer <secret key>`. Errors are Clerk's envelope (`ClerkErrors`). Object timestamps are epoch milliseconds.",
         "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
     });
     doc["components"]["securitySchemes"] = json!({
@@ -304,6 +304,7 @@ fn field_schema(field: &Field) -> Value {
 /// (as patterns) and descriptions.
 fn decoration(body: &str, key: &str) -> Value {
     use tessera_core::orgs::SLUG;
+    use tessera_core::session_claims::RESERVED_SESSION_CLAIMS;
     use tessera_core::templates::RESERVED_CLAIMS;
 
     match (body, key) {
@@ -331,6 +332,10 @@ fn decoration(body: &str, key: &str) -> Value {
         (_, "type") if body.contains("RoleSet") => json!({"enum": ["initial", "custom", null]}),
         ("CreateJwtTemplateRequestBody", "name") => json!({"pattern": TEMPLATE_NAME_PATTERN,
             "description": "Unique; usable as one URL path segment."}),
+        ("UpdateSessionClaimsRequestBody", "claims") => {
+            json!({"propertyNames": {"not": {"enum": RESERVED_SESSION_CLAIMS}},
+            "description": "Claims with `{{shortcodes}}` (the JWT templates' language), rendered into every session token. The session token's own claims are set by the server and reserved; `aud` is allowed. Over 1,200 bytes of JSON the claims are stored with a warning."})
+        }
         (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
             "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."}),
         (_, "signing_algorithm") => {

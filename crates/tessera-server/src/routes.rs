@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{jwks, orgs, roles, sessions, templates, users};
+use crate::handlers::{jwks, orgs, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -61,7 +61,8 @@ pub(crate) fn table() -> Table {
         .routes(routes!(roles::replace_role))
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
-        .routes(routes!(jwks::jwks));
+        .routes(routes!(jwks::jwks))
+        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));

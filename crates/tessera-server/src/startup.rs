@@ -106,6 +106,7 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         session_abandon_ms: config.session_abandon_secs * 1000,
         session_token_version: config.session_token_version,
         max_token_bytes: config.max_token_bytes,
+        max_session_token_bytes: config.max_session_token_bytes,
         key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
         ..CoreConfig::default()
     };

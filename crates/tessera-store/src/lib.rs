@@ -16,7 +16,8 @@
 //! helpers), `error` (the store's own error, converted to `StoreError` at the trait), and one module
 //! per resource, each holding one `impl` of a sub-trait of `Store`: `keys` (instance, signing and
 //! secret keys), `users`, `sessions`, `organizations` (with memberships), `roles` (permissions, roles
-//! and role sets), `templates` (with the mint read, `impl Store`).
+//! and role sets), `templates` (with the mint read, `impl Store`), `session_claims` (the instance's
+//! custom session claims).
 
 mod admin;
 mod error;
@@ -24,6 +25,7 @@ mod keys;
 mod organizations;
 mod pool;
 mod roles;
+mod session_claims;
 mod sessions;
 mod sql;
 mod templates;

@@ -2,6 +2,7 @@
 //! which joins a template with the session, user, organization and membership it is rendered for.
 
 use async_trait::async_trait;
+use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::store::{MintRecords, Page, Store, StoreResult, TemplateRecord, TemplateStore};
 use tessera_types::Organization;
@@ -9,6 +10,7 @@ use tessera_types::Organization;
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
 use crate::organizations::{membership_columns, membership_from_row, role_join};
+use crate::session_claims::session_claims_from_row;
 use crate::sessions::session_from_row;
 use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
 
@@ -104,21 +106,28 @@ impl TemplateStore for SqlStore {
 
 /// Everything a mint reads, in one statement (one round trip, one consistent snapshot): the session
 /// (columns 0–3, as [`session_from_row`] reads them), its user (4), the template by name (5–6), the
-/// active organization (7) and the user's membership in it with its role's permission keys and role (8–14).
-/// Every join is by primary key or unique index, so the cost does not grow with the number of rows;
-/// no `members_count` subquery.
+/// active organization (7) and the user's membership in it with its role's permission keys and role (8–14),
+/// and, always the **last** [`SESSION_CLAIMS_COLUMNS`] columns, the custom session claims (the
+/// singleton row). Every join is by primary key or unique index, so the cost does not grow with the
+/// number of rows; no `members_count` subquery.
 const MINT_SELECT: &str = concat!(
     "SELECT s.doc, s.status, s.updated_at, s.last_active_organization_id, \
      u.doc, t.doc, t.signing_key_sealed, o.doc, ",
     membership_columns!(),
-    " FROM sessions s \
+    ", sc.claims, sc.created_at, sc.updated_at \
+     FROM sessions s \
      LEFT JOIN users u ON u.id = s.user_id \
      LEFT JOIN jwt_templates t ON t.name = $2 \
      LEFT JOIN organizations o ON o.id = s.last_active_organization_id \
      LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = s.user_id",
     role_join!(),
+    " LEFT JOIN session_claims sc ON sc.singleton = 1",
     " WHERE s.id = $1"
 );
+
+/// The custom session claims are the last columns of [`MINT_SELECT`] and are read from the end of
+/// the row, so columns added before them do not renumber them.
+const SESSION_CLAIMS_COLUMNS: usize = 3;
 
 fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
     let session = session_from_row(row)?;
@@ -135,7 +144,8 @@ fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
         }
         _ => None,
     };
-    Ok(MintRecords { session, user, template, active })
+    let session_claims = session_claims_from_row(row, row.len().saturating_sub(SESSION_CLAIMS_COLUMNS))?;
+    Ok(MintRecords { session, user, template, active, session_claims })
 }
 
 #[async_trait]

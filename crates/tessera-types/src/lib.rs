@@ -616,8 +616,10 @@ pub struct CreateSessionTokenRequestBody {
 
 mod filters;
 mod roles;
+mod tessera;
 pub use filters::*;
 pub use roles::*;
+pub use tessera::*;
 
 pub mod object {
     //! Values of the `object` field.
@@ -635,4 +637,5 @@ pub mod object {
     pub const ROLE: &str = "role";
     pub const ROLE_SET: &str = "role_set";
     pub const ROLE_SET_ITEM: &str = "role_set_item";
+    pub const SESSION_CLAIMS: &str = "session_claims";
 }

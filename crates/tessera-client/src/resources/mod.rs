@@ -7,6 +7,7 @@ mod memberships;
 mod organizations;
 mod roles;
 mod sessions;
+mod tessera;
 mod users;
 
 pub use jwks::Jwks;
@@ -15,4 +16,5 @@ pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
+pub use tessera::{CustomSessionClaims, Tessera};
 pub use users::Users;

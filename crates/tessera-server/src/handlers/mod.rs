@@ -5,6 +5,7 @@ pub mod orgs;
 pub mod roles;
 pub mod sessions;
 pub mod templates;
+pub mod tessera;
 pub mod users;
 
 use std::sync::Arc;

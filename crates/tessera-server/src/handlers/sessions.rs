@@ -46,8 +46,9 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Ses
     operation_id = "CreateSessionToken",
     request_body = tessera_types::CreateSessionTokenRequestBody,
     responses(
-        (status = 200, description = "A session token for an active or pending session.", body = Token),
+        (status = 200, description = "A session token for an active or pending session, with the instance's custom session claims (`/v1/tessera/session_claims`) when it has some.", body = Token),
         (status = 404, description = "No such session, or the session is not active or pending.", body = ClerkErrors),
+        (status = 422, description = "A malformed `expires_in_seconds` (`form_param_*`), or a token larger than the session-token limit (`session_token_too_large`, naming the size and the limit).", body = ClerkErrors),
     ))]
 pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Token>> {
     Ok(Json(s.app.mint_session_token(&id, b).await?))

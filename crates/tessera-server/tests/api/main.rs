@@ -13,6 +13,7 @@ mod openapi;
 mod organizations;
 mod roles;
 mod secrets;
+mod session_claims;
 mod sessions;
 mod store_failure;
 mod templates;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-async fn document(app: &TestApp) -> Value {
+pub(crate) async fn document(app: &TestApp) -> Value {
     let r = app.raw(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(r.headers["content-type"], "application/json");
     r.ok().clone()
@@ -100,7 +100,7 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, strict: bool, err
 
 /// Asserts that `resp` is what the document says `method path` answers with its status.
 #[track_caller]
-fn assert_documented(doc: &Value, method: &str, path: &str, resp: &Resp) {
+pub(crate) fn assert_documented(doc: &Value, method: &str, path: &str, resp: &Resp) {
     let op = &doc["paths"][path][method.to_lowercase()];
     assert!(op.is_object(), "{method} {path} is not in the document");
     let status = resp.status.as_u16().to_string();

@@ -3,8 +3,9 @@
 pub use serde_json::{Map, Value, json};
 pub use tessera_core::store::{
     IdFilter, InstanceRecord, InstanceStore, MembershipRecord, MintRecords, OrganizationFilter, OrganizationOrder,
-    OrganizationStore, Page, SecretKeyRecord, SessionFilter, SessionStore, SigningKeyRecord, Store, StoreError,
-    StoreResult, TemplateRecord, TemplateStore, TimeRange, UserFilter, UserOrder, UserStore,
+    OrganizationStore, Page, SecretKeyRecord, SessionClaimsRecord, SessionClaimsStore, SessionFilter, SessionStore,
+    SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, TemplateStore, TimeRange, UserFilter, UserOrder,
+    UserStore,
 };
 pub use tessera_store::SqlStore;
 pub use tessera_types::{

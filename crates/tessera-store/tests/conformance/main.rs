@@ -9,6 +9,7 @@ mod list_filters;
 mod nodes;
 mod organizations;
 mod roles;
+mod session_claims;
 mod sessions;
 mod templates;
 mod users;
@@ -192,6 +193,8 @@ conformance!(
         keys::check_secret_keys,
         keys::check_secret_key_listing_and_deletion,
         keys::check_reseal_keys,
+        session_claims::check_session_claims,
+        session_claims::check_load_mint_reads_session_claims,
     ],
     url: [
         nodes::check_instance_race,
@@ -199,6 +202,7 @@ conformance!(
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
         roles::check_legacy_rows_are_adopted,
+        session_claims::check_concurrent_session_claims_writes,
     ]
 );
 

@@ -75,7 +75,13 @@ pub async fn check_load_mint(store: &dyn Store) {
     }
     let active = Some((Organization { members_count: None, ..o1.clone() }, m1.clone()));
 
-    let full = MintRecords { session: s1.clone(), user: Some(u1.clone()), template: Some(t1.clone()), active };
+    let full = MintRecords {
+        session: s1.clone(),
+        user: Some(u1.clone()),
+        template: Some(t1.clone()),
+        active,
+        session_claims: None,
+    };
     assert_eq!(ok(store.load_mint("sess_1", Some("alpha")).await), Some(full.clone()));
     assert_eq!(ok(store.load_mint("sess_1", None).await), Some(MintRecords { template: None, ..full.clone() }));
     assert_eq!(ok(store.load_mint("sess_1", Some("nope")).await), Some(MintRecords { template: None, ..full.clone() }));
@@ -84,9 +90,16 @@ pub async fn check_load_mint(store: &dyn Store) {
 
     let beta = ok(store.get_template_by_name("beta").await);
     assert!(beta.is_some());
-    let no_member = MintRecords { session: s2.clone(), user: Some(u1.clone()), template: beta.clone(), active: None };
+    let no_member = MintRecords {
+        session: s2.clone(),
+        user: Some(u1.clone()),
+        template: beta.clone(),
+        active: None,
+        session_claims: None,
+    };
     assert_eq!(ok(store.load_mint("sess_2", Some("beta")).await), Some(no_member));
-    let no_org = MintRecords { session: s3.clone(), user: Some(u2.clone()), template: beta, active: None };
+    let no_org =
+        MintRecords { session: s3.clone(), user: Some(u2.clone()), template: beta, active: None, session_claims: None };
     assert_eq!(ok(store.load_mint("sess_3", Some("beta")).await), Some(no_org));
 
     // What changed is seen by the very next read.

@@ -1,0 +1,25 @@
+//! Tessera's own extensions, under `/v1/tessera/…`: routes Clerk's Backend API does not have (so
+//! these calls fail against `https://api.clerk.com`). Get the namespace from [`Client::tessera`].
+
+mod session_claims;
+
+pub use session_claims::CustomSessionClaims;
+
+use crate::client::Client;
+
+/// `/v1/tessera/…`. Get it from [`Client::tessera`].
+#[derive(Debug, Clone, Copy)]
+pub struct Tessera<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Tessera<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Tessera { client }
+    }
+
+    /// `/v1/tessera/session_claims`: the instance's custom session-token claims.
+    pub fn session_claims(&self) -> CustomSessionClaims<'a> {
+        CustomSessionClaims::new(self.client)
+    }
+}
