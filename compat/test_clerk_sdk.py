@@ -2107,6 +2107,36 @@ def organizations_list_elevated_permissions_flag_is_refused_not_ignored():
     eq([o.id for o in res.data], [need("flt_org")], "false asks for nothing and is accepted")
 
 
+@test
+def organization_memberships_list_filters_members_and_roles():
+    a, c = need("flt_a", "flt_c")
+    org = need("flt_org")
+
+    def members(**request: Any) -> List[str]:
+        res = clerk.organization_memberships.list(organization_id=org, limit=100, **request)
+        eq(res.total_count, len(res.data), f"total_count for {request}")
+        return [m.public_user_data.user_id for m in res.data]
+
+    eq(sorted(members()), sorted([a["id"], c["id"]]), "every member")
+    eq(members(role=["org:member"]), [c["id"]], "role=org:member")
+    eq(members(role=["org:admin"]), [a["id"]], "role=org:admin")
+    eq(members(user_id=["-" + a["id"]]), [c["id"]], "user_id -")
+    eq(members(query=f"lovelaceflt{RUN}"), [a["id"]], "query")
+    eq(members(email_address_query="nobody-here"), [], "email_address_query")
+    eq(members(order_by="-first_name"), [c["id"], a["id"]], "order_by -first_name")
+    expect_error(lambda: members(order_by="role"), 422, "form_param_value_invalid", param="order_by")
+
+
+@test
+def instance_organization_memberships_are_listed_newest_first():
+    res = clerk.users.get_instance_organization_memberships(limit=500)
+    check(res.total_count >= 2 and len(res.data) >= 2, "every membership of the instance")
+    created = [m.created_at for m in res.data]
+    eq(created, sorted(created, reverse=True), "newest first")
+    oldest = clerk.users.get_instance_organization_memberships(order_by="created_at", limit=1)
+    check(oldest.data[0].created_at <= created[-1], "order_by=created_at gives the oldest first")
+
+
 # --------------------------------------------------------------------------------------------------
 # Auth and transport
 

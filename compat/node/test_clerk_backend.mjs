@@ -1006,6 +1006,30 @@ test('get_organization_list_elevated_permissions_flag_is_400_not_ignored', async
     400, 'invalid_query_parameter_value', 'include_missing_member_with_elevated_permissions');
 });
 
+test('get_organization_membership_list_filters_members_and_roles', async () => {
+  const [a, c] = need('fltA', 'fltC').map((u) => u.id);
+  const organizationId = need('fltOrg');
+  const members = async (params) => {
+    const res = await clerk.organizations.getOrganizationMembershipList({ organizationId, limit: 100, ...params });
+    eq(res.totalCount, res.data.length, `totalCount for ${JSON.stringify(params)}`);
+    return res.data.map((m) => m.publicUserData.userId);
+  };
+  eq((await members({})).sort(), [a, c].sort(), 'every member');
+  eq(await members({ role: ['org:member'] }), [c], 'role org:member');
+  eq(await members({ role: ['org:admin'] }), [a], 'role org:admin');
+  eq(await members({ userId: [`-${a}`] }), [c], 'userId -');
+  eq(await members({ emailAddressQuery: 'nobody-here' }), [], 'emailAddressQuery');
+  eq(await members({ orderBy: '-first_name' }), [c, a], 'orderBy -first_name');
+  await expectApiError(() => members({ orderBy: 'role' }), 422, 'form_param_value_invalid', 'order_by');
+});
+
+test('get_instance_organization_membership_list_is_newest_first', async () => {
+  const res = await clerk.organizations.getInstanceOrganizationMembershipList({ limit: 500 });
+  check(res.totalCount >= 2 && res.data.length >= 2, 'every membership of the instance');
+  const created = res.data.map((m) => m.createdAt);
+  eq(created, [...created].sort((x, y) => y - x), 'newest first');
+});
+
 // --------------------------------------------------------------------------------------------------
 // >>> Custom session claims (Tessera extension /v1/tessera/session_claims; clerk-compat §2.5) >>>
 // The SDK has no call for this Tessera route, so the claims are set with fetch (recorded like the SDK's

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_types::{
     CreateJwtTemplateRequestBody, CreateSessionTokenRequestBody, JsonObject, ListPage, OrganizationListFilter,
-    SessionListFilter, UserListFilter, UserListQuery,
+    OrganizationMembershipListFilter, SessionListFilter, UserListFilter, UserListQuery,
 };
 
 pub use tessera_types::SessionStatus;
@@ -199,35 +199,32 @@ pub struct UpdateOrganizationMetadataRequestBody {
     pub private_metadata: Option<JsonObject>,
 }
 
-/// `GET /organizations/{organization_id}/memberships`
-/// ([`OrganizationMemberships::list`](crate::resources::OrganizationMemberships::list)).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Path and query of `GET /organizations/{organization_id}/memberships`
+/// ([`OrganizationMemberships::list`](crate::resources::OrganizationMemberships::list)): the
+/// organization and the filters, order and page
+/// ([`tessera_types::OrganizationMembershipListFilter`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListOrganizationMembershipsRequest {
     /// The organization whose memberships to list.
     pub organization_id: String,
-    /// Sort order, e.g. `-created_at`.
-    pub order_by: Option<String>,
-    /// Page size, 1..=500.
-    pub limit: Option<i64>,
-    /// Items to skip.
-    pub offset: Option<i64>,
+    /// Filters (members' ids, emails, names, … and `role`), `order_by`, `limit`, `offset`.
+    pub filter: OrganizationMembershipListFilter,
 }
 
 impl ListOrganizationMembershipsRequest {
     /// All memberships of `organization_id`, first page, server defaults.
     pub fn new(organization_id: impl Into<String>) -> Self {
-        ListOrganizationMembershipsRequest {
-            organization_id: organization_id.into(),
-            order_by: None,
-            limit: None,
-            offset: None,
-        }
+        ListOrganizationMembershipsRequest { organization_id: organization_id.into(), filter: Default::default() }
+    }
+
+    /// With these filters.
+    pub fn filter(mut self, filter: OrganizationMembershipListFilter) -> Self {
+        self.filter = filter;
+        self
     }
 
     pub(crate) fn query(&self) -> Vec<(String, String)> {
-        let mut pairs = ListPage { limit: self.limit, offset: self.offset }.to_query();
-        pairs.extend(self.order_by.iter().map(|o| ("order_by".to_owned(), o.clone())));
-        pairs
+        self.filter.to_query()
     }
 }
 

@@ -1,7 +1,8 @@
 //! Organizations, memberships, roles and their permissions.
 
 use tessera_types::{
-    DeletedObject, ListPage, Organization, OrganizationMembership, Paginated, PublicUserData, User, object,
+    DeletedObject, ListPage, Organization, OrganizationMembership, Paginated, PublicUserData, User, UserListFilter,
+    object,
 };
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
@@ -10,7 +11,7 @@ use crate::ids;
 use crate::metadata::{check_size, deep_merge};
 use crate::query::{QueryParams, order_by, page};
 use crate::service::Tessera;
-use crate::store::{MembershipRecord, OrganizationFilter, OrganizationOrder};
+use crate::store::{MembershipFilter, MembershipOrder, MembershipRecord, OrganizationFilter, OrganizationOrder};
 
 pub use crate::roles::{ROLE_ADMIN, ROLE_MEMBER};
 
@@ -50,6 +51,16 @@ pub const CREATE_MEMBERSHIP: Body = Body {
 
 /// `PATCH /organizations/{org_id}/memberships/{user_id}`.
 pub const UPDATE_MEMBERSHIP: Body = Body { schema: "UpdateOrganizationMembershipRequestBody", groups: &[&[ROLE]] };
+
+/// The fields memberships can be sorted by.
+const MEMBERSHIP_ORDERS: &[(&str, MembershipOrder)] = &[
+    ("created_at", MembershipOrder::CreatedAt),
+    ("first_name", MembershipOrder::FirstName),
+    ("last_name", MembershipOrder::LastName),
+    ("username", MembershipOrder::Username),
+    ("email_address", MembershipOrder::EmailAddress),
+    ("phone_number", MembershipOrder::PhoneNumber),
+];
 
 /// The fields organizations can be sorted by.
 const ORGANIZATION_ORDERS: &[(&str, OrganizationOrder)] = &[
@@ -423,12 +434,59 @@ impl Tessera {
         org_id: &str,
         q: &QueryParams,
     ) -> ApiResult<Paginated<OrganizationMembership>> {
+        let f = q.membership_list_filter()?;
         let org = self.get_organization(org_id).await?;
-        let (records, total_count) = self.store.list_memberships(&org.id, q.page()?).await?;
+        let filter = MembershipFilter {
+            organization_id: Some(org.id.clone()),
+            user: crate::users::user_filter(UserListFilter {
+                user_id: f.user_id,
+                email_address: f.email_address,
+                phone_number: f.phone_number,
+                username: f.username,
+                web3_wallet: f.web3_wallet,
+                query: f.query,
+                email_address_query: f.email_address_query,
+                phone_number_query: f.phone_number_query,
+                username_query: f.username_query,
+                name_query: f.name_query,
+                last_active_at_before: f.last_active_at_before,
+                last_active_at_after: f.last_active_at_after,
+                created_at_before: f.created_at_before,
+                created_at_after: f.created_at_after,
+                ..Default::default()
+            })?,
+            role: f.role,
+            order_by: order_by(f.order_by.as_deref(), MEMBERSHIP_ORDERS)?,
+        };
+        let page = page(ListPage { limit: f.limit, offset: f.offset });
+        let (records, total_count) = self.store.list_memberships(&filter, page).await?;
         let mut data = Vec::with_capacity(records.len());
         for m in &records {
             let user = self.store.get_user(&m.user_id).await?;
             data.push(membership_object(m, &org, user.as_ref()));
+        }
+        Ok(Paginated { data, total_count })
+    }
+
+    /// Every membership of the instance (`GET /organization_memberships`), newest first unless
+    /// `order_by` says otherwise.
+    pub async fn list_instance_memberships(&self, q: &QueryParams) -> ApiResult<Paginated<OrganizationMembership>> {
+        let order = order_by(q.first("order_by").as_deref(), MEMBERSHIP_ORDERS)?;
+        let filter = MembershipFilter {
+            order_by: Some(order.unwrap_or((MembershipOrder::CreatedAt, true))),
+            ..Default::default()
+        };
+        let (records, total_count) = self.store.list_memberships(&filter, q.page()?).await?;
+        let mut orgs: std::collections::HashMap<String, Organization> = std::collections::HashMap::new();
+        let mut data = Vec::with_capacity(records.len());
+        for m in &records {
+            if !orgs.contains_key(&m.organization_id) {
+                let Some(org) = self.store.get_organization(&m.organization_id).await? else { continue };
+                orgs.insert(m.organization_id.clone(), org);
+            }
+            let Some(org) = orgs.get(&m.organization_id) else { continue };
+            let user = self.store.get_user(&m.user_id).await?;
+            data.push(membership_object(m, org, user.as_ref()));
         }
         Ok(Paginated { data, total_count })
     }

@@ -3,7 +3,8 @@
 //! list filters that several lists share (`+`/`-` id prefixes, time bounds).
 
 use tessera_types::{
-    ListPage, OrganizationListFilter, SessionListFilter, SessionStatus, UserListFilter, UserListQuery,
+    ListPage, OrganizationListFilter, OrganizationMembershipListFilter, SessionListFilter, SessionStatus,
+    UserListFilter, UserListQuery,
 };
 
 use crate::error::{ApiError, ApiResult};
@@ -154,6 +155,32 @@ impl QueryParams {
             limit,
             offset,
             starting_after: self.one("starting_after"),
+        })
+    }
+
+    /// The filters, first `order_by` and page of `GET /organizations/{id}/memberships` (checked
+    /// further by the caller).
+    pub fn membership_list_filter(&self) -> ApiResult<OrganizationMembershipListFilter> {
+        let ListPage { limit, offset } = self.list_page()?;
+        Ok(OrganizationMembershipListFilter {
+            user_id: self.list("user_id")?,
+            email_address: self.list("email_address")?,
+            phone_number: self.list("phone_number")?,
+            username: self.list("username")?,
+            web3_wallet: self.list("web3_wallet")?,
+            role: self.list("role")?,
+            query: self.one("query"),
+            email_address_query: self.one("email_address_query"),
+            phone_number_query: self.one("phone_number_query"),
+            username_query: self.one("username_query"),
+            name_query: self.one("name_query"),
+            last_active_at_before: self.timestamp("last_active_at_before")?,
+            last_active_at_after: self.timestamp("last_active_at_after")?,
+            created_at_before: self.timestamp("created_at_before")?,
+            created_at_after: self.timestamp("created_at_after")?,
+            order_by: self.first("order_by"),
+            limit,
+            offset,
         })
     }
 

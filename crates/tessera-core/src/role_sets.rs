@@ -456,7 +456,13 @@ impl Tessera {
         let mut offset = 0;
         loop {
             let page = crate::store::Page { limit: crate::query::MAX_PAGE_LIMIT, offset };
-            let (members, total) = self.store.list_memberships(&org.id, page).await?;
+            let (members, total) = self
+                .store
+                .list_memberships(
+                    &crate::store::MembershipFilter { organization_id: Some(org.id.clone()), ..Default::default() },
+                    page,
+                )
+                .await?;
             if let Some(m) = members.iter().find(|m| !set.roles.iter().any(|(r, _)| r.key == m.role)) {
                 return Err(ApiError::new(
                     ErrorKind::Unprocessable,

@@ -295,6 +295,29 @@ pub struct UserFilter {
     pub order_by: Option<(UserOrder, bool)>,
 }
 
+/// Sort field of membership lists: the membership's creation, or a field of the member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipOrder {
+    CreatedAt,
+    FirstName,
+    LastName,
+    Username,
+    EmailAddress,
+    PhoneNumber,
+}
+
+/// Filters of `GET /organizations/{id}/memberships`: `user` selects the members (as in user lists),
+/// `role` the memberships' roles (any of them; none means any role).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MembershipFilter {
+    /// The memberships of this organization only (of every organization when `None`).
+    pub organization_id: Option<String>,
+    pub user: UserFilter,
+    pub role: Vec<String>,
+    /// `(field, descending)`; `None` means oldest membership first.
+    pub order_by: Option<(MembershipOrder, bool)>,
+}
+
 /// Filters of `GET /sessions`. `now` is needed because a live session past `expire_at` reads as
 /// `expired` (and past `abandon_at` as `abandoned`) even though the stored status was never rewritten.
 #[derive(Debug, Clone, PartialEq)]
@@ -467,8 +490,12 @@ pub trait OrganizationStore: Send + Sync {
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool>;
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool>;
     async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>>;
-    /// Oldest first; page and total.
-    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)>;
+    /// The memberships that match `filter`, in its order; page and total.
+    async fn list_memberships(
+        &self,
+        filter: &MembershipFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<MembershipRecord>, i64)>;
     /// Every membership of a user with its organization, oldest first.
     async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>>;
 }

@@ -566,7 +566,7 @@ fn split_user_list_query(q: UserListQuery) -> (UserListFilter, UserListExtras) {
 /// The store filter for the user filters as given (no order, no cursor): `+`/`-` id prefixes read,
 /// `provider` and `provider_user_id` required together, the deprecated `last_active_at_since`
 /// folded into the lower bound.
-fn user_filter(f: UserListFilter) -> ApiResult<UserFilter> {
+pub(crate) fn user_filter(f: UserListFilter) -> ApiResult<UserFilter> {
     match (&f.provider, f.provider_user_id.is_empty()) {
         (Some(_), true) => return Err(ApiError::param_missing_with("provider_user_id", "provider")),
         (None, false) => return Err(ApiError::param_missing_with("provider", "provider_user_id")),

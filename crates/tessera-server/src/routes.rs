@@ -47,6 +47,7 @@ pub(crate) fn table() -> Table {
         .routes(routes!(orgs::get, orgs::update, orgs::delete))
         .routes(routes!(orgs::merge_metadata))
         .routes(routes!(orgs::create_membership, orgs::list_memberships))
+        .routes(routes!(orgs::list_instance_memberships))
         .routes(routes!(orgs::update_membership, orgs::delete_membership))
         .routes(routes!(orgs::merge_membership_metadata))
         .routes(routes!(roles::create_permission, roles::list_permissions))

@@ -4,13 +4,15 @@ use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use tessera_core::store::{
-    MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore, Page, RoleRecord, StoreResult,
+    MembershipFilter, MembershipOrder, MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore,
+    Page, RoleRecord, StoreResult,
 };
 use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, page_values, to_doc};
+use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
+use crate::users::user_conditions;
 
 fn org_unique_field(text: &str) -> &'static str {
     if text.contains("slug") { "slug" } else { "id" }
@@ -114,6 +116,49 @@ async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) ->
     .await
     .map_err(Error::unique(membership_unique_field))?;
     Ok(())
+}
+
+/// `SELECT … FROM memberships m` (with its role `r` and user `u`) with the filter applied (no order,
+/// no page). The user filters are those of user lists, over the members.
+fn filtered_memberships(select: &str, filter: &MembershipFilter) -> Sql {
+    let mut sql = Sql::new(select);
+    sql.push(concat!(" FROM memberships m", role_join!(), " JOIN users u ON u.id = m.user_id"));
+    let mut conds = Vec::new();
+    if let Some(org) = &filter.organization_id {
+        let p = sql.arg_text(org.clone());
+        conds.push(format!("m.organization_id = {p}"));
+    }
+    let users = user_conditions(&filter.user, &mut sql);
+    if !users.is_empty() {
+        conds.push(format!("m.user_id IN (SELECT id FROM users WHERE {})", users.join(" AND ")));
+    }
+    if !filter.role.is_empty() {
+        let list = sql.arg_list(&filter.role, str::to_string);
+        conds.push(format!("m.role IN {list}"));
+    }
+    sql.push_where(&conds);
+    sql
+}
+
+/// ` ORDER BY …` for memberships: a member's missing value sorts last either way; ties break on the
+/// membership's creation, then id.
+fn membership_order(order: Option<(MembershipOrder, bool)>) -> String {
+    let (column, desc) = match order {
+        None => ("m.created_at", false),
+        Some((field, desc)) => (
+            match field {
+                MembershipOrder::CreatedAt => "m.created_at",
+                MembershipOrder::FirstName => "u.sort_first_name",
+                MembershipOrder::LastName => "u.sort_last_name",
+                MembershipOrder::Username => "u.username",
+                MembershipOrder::EmailAddress => "u.sort_email",
+                MembershipOrder::PhoneNumber => "u.sort_phone",
+            },
+            desc,
+        ),
+    };
+    let dir = order_dir(desc);
+    format!(" ORDER BY ({column} IS NULL) ASC, {column} {dir}, m.created_at {dir}, m.id {dir}")
 }
 
 /// `SELECT … FROM organizations o WHERE …` with the list filter applied (no order, no page).
@@ -295,27 +340,17 @@ impl OrganizationStore for SqlStore {
         .await
     }
 
-    async fn list_memberships(&self, organization_id: &str, page: Page) -> StoreResult<(Vec<MembershipRecord>, i64)> {
+    async fn list_memberships(
+        &self,
+        filter: &MembershipFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<MembershipRecord>, i64)> {
         run(async {
-            let (limit, offset) = page_values(page);
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                membership_columns!(),
-                " FROM memberships m",
-                role_join!(),
-                " WHERE m.organization_id = $1 \
-                 ORDER BY m.created_at ASC, m.id ASC LIMIT $2 OFFSET $3"
-            ))
-            .bind(organization_id)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
+            let mut sql = filtered_memberships(concat!("SELECT ", membership_columns!()), filter);
+            sql.push(&membership_order(filter.order_by)).push_page(page);
+            let rows = sql.query().fetch_all(&self.pool).await?;
             let list = rows.iter().map(|r| membership_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
-            let row = sqlx::query("SELECT COUNT(*) FROM memberships WHERE organization_id = $1")
-                .bind(organization_id)
-                .fetch_one(&self.pool)
-                .await?;
+            let row = filtered_memberships("SELECT COUNT(*)", filter).query().fetch_one(&self.pool).await?;
             Ok((list, get(&row, 0)?))
         })
         .await

@@ -320,7 +320,7 @@ fn like_arg(needle: &Option<String>, sql: &mut Sql) -> Option<String> {
     needle.as_deref().filter(|q| !q.is_empty()).map(|q| sql.arg_text(like_contains(&q.to_lowercase())))
 }
 
-fn user_conditions(f: &UserFilter, sql: &mut Sql) -> Vec<String> {
+pub(crate) fn user_conditions(f: &UserFilter, sql: &mut Sql) -> Vec<String> {
     let mut conds = Vec::new();
     let lower = |values: &[String]| values.iter().map(|v| v.to_lowercase()).collect::<Vec<_>>();
     for (kind, values) in [

@@ -311,3 +311,25 @@ pub struct OrganizationMembershipListFilter {
     #[cfg_attr(feature = "openapi", param(minimum = 0))]
     pub offset: Option<i64>,
 }
+
+/// Order and page of `GET /organization_memberships`, every membership of the instance (the SDKs'
+/// `getInstanceOrganizationMembershipList` / `get_instance_organization_memberships`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct InstanceMembershipListQuery {
+    /// As for one organization's memberships; default `-created_at` (newest first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^[-+ ]?(created_at|first_name|last_name|username|email_address|phone_number)$")
+    )]
+    pub order_by: Option<String>,
+    /// How many results to return, 1..=500 (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    pub limit: Option<i64>,
+    /// How many results to skip (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub offset: Option<i64>,
+}

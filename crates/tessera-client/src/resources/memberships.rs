@@ -1,10 +1,11 @@
 use tessera_types::{
-    CreateOrganizationMembershipRequestBody, OrganizationMembership, Paginated, UpdateOrganizationMembershipRequestBody,
+    CreateOrganizationMembershipRequestBody, InstanceMembershipListQuery, OrganizationMembership, Paginated,
+    UpdateOrganizationMembershipRequestBody,
 };
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{ListOrganizationMembershipsRequest, UpdateOrganizationMembershipMetadataRequestBody};
+use crate::models::{ListOrganizationMembershipsRequest, ToQuery, UpdateOrganizationMembershipMetadataRequestBody};
 
 /// `/v1/organizations/{organization_id}/memberships`. Get it from
 /// [`Client::organization_memberships`].
@@ -63,6 +64,12 @@ impl<'a> OrganizationMemberships<'a> {
         self.client
             .call(Request::get(&["organizations", &request.organization_id, "memberships"]).query(request.query()))
             .await
+    }
+
+    /// `GET /organization_memberships`: every membership of the instance, newest first unless
+    /// `order_by` says otherwise.
+    pub async fn list_all(&self, request: InstanceMembershipListQuery) -> Result<Paginated<OrganizationMembership>> {
+        self.client.call(Request::get(&["organization_memberships"]).query(request.to_query())).await
     }
 
     /// `PATCH /organizations/{organization_id}/memberships/{user_id}`: changes the role.

@@ -1,7 +1,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use tessera_types::{
-    ClerkErrors, DeletedObject, ListPage, Organization, OrganizationListFilter, OrganizationMembership, Paginated,
+    ClerkErrors, DeletedObject, InstanceMembershipListQuery, Organization, OrganizationListFilter,
+    OrganizationMembership, OrganizationMembershipListFilter, Paginated,
 };
 
 use super::St;
@@ -75,14 +76,25 @@ pub async fn create_membership(
 
 #[utoipa::path(get, path = "/organizations/{org_id}/memberships", tag = "Organization Memberships",
     operation_id = "ListOrganizationMemberships",
-    params(ListPage),
-    responses((status = 200, description = "The organization's memberships.", body = Paginated<OrganizationMembership>)))]
+    params(OrganizationMembershipListFilter),
+    responses((status = 200, description = "The organization's memberships whose member and role match the filters, oldest first unless `order_by` says otherwise.", body = Paginated<OrganizationMembership>)))]
 pub async fn list_memberships(
     State(s): St,
     Path(id): Path<String>,
     Query(q): Query,
 ) -> HttpResult<Json<Paginated<OrganizationMembership>>> {
     Ok(Json(s.app.list_memberships(&id, &q).await?))
+}
+
+#[utoipa::path(get, path = "/organization_memberships", tag = "Organization Memberships",
+    operation_id = "InstanceGetOrganizationMemberships",
+    params(InstanceMembershipListQuery),
+    responses((status = 200, description = "Every membership of the instance, newest first unless `order_by` says otherwise.", body = Paginated<OrganizationMembership>)))]
+pub async fn list_instance_memberships(
+    State(s): St,
+    Query(q): Query,
+) -> HttpResult<Json<Paginated<OrganizationMembership>>> {
+    Ok(Json(s.app.list_instance_memberships(&q).await?))
 }
 
 #[utoipa::path(patch, path = "/organizations/{org_id}/memberships/{user_id}",

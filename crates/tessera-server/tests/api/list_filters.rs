@@ -377,6 +377,8 @@ const EFFECTIVE_VALUES: &[(&str, &str)] = &[
     // Organizations.
     ("include_members_count", "false"),
     ("include_missing_member_with_elevated_permissions", "true"),
+    // Memberships.
+    ("role", "org:admin"),
 ];
 
 /// The query parameters Clerk's document gives `method path`.
@@ -398,8 +400,16 @@ async fn no_query_parameter_clerk_documents_for_a_list_is_ignored() {
     let Fixture { ada, carol, acme, .. } = fixture(&app).await;
     let t1 = (ada.created_at + 1).to_string();
     let ours = tessera_server::openapi::document();
-    for path in ["/users", "/users/count", "/organizations"] {
-        let documented: Vec<&str> = ours["paths"][format!("/v1{path}")]["get"]["parameters"]
+    let members = format!("/organizations/{acme}/memberships");
+    let lists = [
+        ("/users", "/users", "/users"),
+        ("/users/count", "/users/count", "/users/count"),
+        ("/organizations", "/organizations", "/organizations"),
+        (members.as_str(), "/organizations/{organization_id}/memberships", "/organizations/{org_id}/memberships"),
+        ("/organization_memberships", "/organization_memberships", "/organization_memberships"),
+    ];
+    for (path, clerk_path, our_path) in lists {
+        let documented: Vec<&str> = ours["paths"][format!("/v1{our_path}")]["get"]["parameters"]
             .as_array()
             .unwrap()
             .iter()
@@ -407,11 +417,14 @@ async fn no_query_parameter_clerk_documents_for_a_list_is_ignored() {
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         let unfiltered = app.get(path).await.ok().clone();
-        for name in clerk_query_params(path) {
+        for name in clerk_query_params(clerk_path) {
             assert!(documented.contains(&name.as_str()), "GET {path}: Clerk's `{name}` is not in Tessera's document");
-            let template = EFFECTIVE_VALUES.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).unwrap_or_else(|| {
-                panic!("GET {path}: Clerk documents `{name}`; give it a value that must change the answer here")
-            });
+            // One organization's memberships are oldest first by default: the other way round changes them.
+            let own = (clerk_path.ends_with("/memberships") && name == "order_by").then_some("-created_at");
+            let template =
+                own.or_else(|| EFFECTIVE_VALUES.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)).unwrap_or_else(
+                    || panic!("GET {path}: Clerk documents `{name}`; give it a value that must change the answer here"),
+                );
             let value = template.replace("{ada}", &ada.id).replace("{carol}", &carol.id).replace("{acme}", &acme);
             let value = value.replace("{t1}", &t1);
             let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
@@ -440,4 +453,47 @@ fn refused_param(name: &str) -> &str {
         "provider_user_id" => "provider",
         other => other,
     }
+}
+
+#[tokio::test]
+async fn membership_lists_filter_their_members_and_roles_through_the_sdk() {
+    let app = TestApp::spawn().await;
+    let Fixture { ada, carol, acme, beta, .. } = fixture(&app).await;
+    let memberships = app.sdk.organization_memberships();
+    let users_of = |filter: tessera_client::types::OrganizationMembershipListFilter| {
+        let request = tessera_client::ListOrganizationMembershipsRequest::new(&acme).filter(filter);
+        async move {
+            let page = memberships.list(request).await.unwrap();
+            assert_eq!(page.total_count, page.data.len() as i64);
+            page.data.into_iter().map(|m| m.public_user_data.unwrap().user_id).collect::<Vec<_>>()
+        }
+    };
+    use tessera_client::types::OrganizationMembershipListFilter as F;
+    // (Ada's and Carol's memberships were made in the same millisecond: their order is the ids'.)
+    let mut everyone = users_of(F::default()).await;
+    everyone.sort();
+    let mut expected = vec![ada.id.clone(), carol.id.clone()];
+    expected.sort();
+    assert_eq!(everyone, expected);
+    assert_eq!(users_of(F { role: vec!["org:member".into()], ..Default::default() }).await, vec![carol.id.clone()]);
+    assert_eq!(users_of(F { query: Some("LOVELACE".into()), ..Default::default() }).await, vec![ada.id.clone()]);
+    assert_eq!(
+        users_of(F { user_id: vec![format!("-{}", ada.id)], ..Default::default() }).await,
+        vec![carol.id.clone()]
+    );
+    let by_name = F { order_by: Some("-first_name".into()), ..Default::default() };
+    assert_eq!(users_of(by_name).await, [carol.id.clone(), ada.id.clone()]);
+    let r = memberships
+        .list(
+            tessera_client::ListOrganizationMembershipsRequest::new(&acme)
+                .filter(F { order_by: Some("role".into()), ..Default::default() }),
+        )
+        .await;
+    assert_eq!(assert_api_err_param(r, 422, "form_param_value_invalid"), "order_by");
+
+    // Every membership of the instance, newest first.
+    let all = memberships.list_all(Default::default()).await.unwrap();
+    let orgs: Vec<&str> = all.data.iter().map(|m| m.organization.id.as_str()).collect();
+    assert_eq!((orgs, all.total_count), (vec![beta.as_str(), acme.as_str(), acme.as_str()], 3));
+    app.stop().await;
 }

@@ -2,10 +2,10 @@
 
 pub use serde_json::{Map, Value, json};
 pub use tessera_core::store::{
-    IdFilter, InstanceRecord, InstanceStore, MembershipRecord, MintRecords, OrganizationFilter, OrganizationOrder,
-    OrganizationStore, Page, SecretKeyRecord, SessionClaimsRecord, SessionClaimsStore, SessionFilter, SessionStore,
-    SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord, TemplateStore, TimeRange, UserFilter, UserOrder,
-    UserStore,
+    IdFilter, InstanceRecord, InstanceStore, MembershipFilter, MembershipOrder, MembershipRecord, MintRecords,
+    OrganizationFilter, OrganizationOrder, OrganizationStore, Page, SecretKeyRecord, SessionClaimsRecord,
+    SessionClaimsStore, SessionFilter, SessionStore, SigningKeyRecord, Store, StoreError, StoreResult, TemplateRecord,
+    TemplateStore, TimeRange, UserFilter, UserOrder, UserStore,
 };
 pub use tessera_store::SqlStore;
 pub use tessera_types::{
@@ -294,4 +294,9 @@ pub async fn open(url: &str) -> SqlStore {
         Ok(store) => store,
         Err(e) => panic!("connecting to the test database: {e}"),
     }
+}
+
+/// The filter of one organization's memberships, nothing else.
+pub fn of(organization_id: &str) -> MembershipFilter {
+    MembershipFilter { organization_id: Some(organization_id.into()), ..Default::default() }
 }

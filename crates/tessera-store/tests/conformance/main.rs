@@ -184,6 +184,7 @@ conformance!(
         sessions::check_end_session,
         organizations::check_organizations,
         organizations::check_memberships,
+        organizations::check_membership_filters,
         roles::check_bootstrap_is_idempotent,
         roles::check_memberships_read_their_role_permissions,
         roles::check_role_sets_reassign_memberships,

@@ -153,11 +153,11 @@ pub async fn check_memberships(store: &dyn Store) {
     assert_eq!(ok(store.get_membership(&o.id, "user_04").await), None);
 
     // Oldest first, with the total.
-    let (list, total) = ok(store.list_memberships(&o.id, ALL).await);
+    let (list, total) = ok(store.list_memberships(&of(&o.id), ALL).await);
     assert_eq!((list.clone(), total), (vec![m1.clone(), admin.clone(), m3.clone()], 3));
-    let (list, total) = ok(store.list_memberships(&o.id, page(2, 1)).await);
+    let (list, total) = ok(store.list_memberships(&of(&o.id), page(2, 1)).await);
     assert_eq!((list, total), (vec![admin.clone(), m3.clone()], 3));
-    let (list, total) = ok(store.list_memberships("org_nope", ALL).await);
+    let (list, total) = ok(store.list_memberships(&of("org_nope"), ALL).await);
     assert_eq!((list.len(), total), (0, 0));
 
     let mine = ok(store.list_user_memberships("user_01").await);
@@ -166,10 +166,68 @@ pub async fn check_memberships(store: &dyn Store) {
 
     assert!(ok(store.delete_membership(&o.id, "user_02").await));
     assert!(!ok(store.delete_membership(&o.id, "user_02").await));
-    let (list, total) = ok(store.list_memberships(&o.id, ALL).await);
+    let (list, total) = ok(store.list_memberships(&of(&o.id), ALL).await);
     assert_eq!((list, total), (vec![m1.clone(), m3.clone()], 2));
     let fetched = ok(store.get_organization(&o.id).await);
     assert_eq!(fetched.and_then(|o| o.members_count), Some(2));
     // Leaving frees the pair.
     ok(store.insert_membership(&membership("orgmem_5", &o.id, "user_02", 5)).await);
+}
+
+/// Membership lists filter their members as user lists do, and by role; they sort by the member's
+/// fields or the membership's creation, and count what they filter.
+pub async fn check_membership_filters(store: &dyn Store) {
+    let people = [(1, "Zoe", "zoe@acme.io"), (2, "Adam", "adam@acme.io"), (3, "Mia", "mia@other.io")];
+    for (n, first, mail) in people {
+        let mut u = email(user(n), mail);
+        u.first_name = Some(first.into());
+        ok(store.insert_user(&u).await);
+    }
+    ok(store.insert_user(&user(4)).await);
+    let o = org(1, "Acme", "acme");
+    ok(store.insert_organization(&o, None).await);
+    ok(store.insert_organization(&org(2, "Other", "other"), None).await);
+    for (n, role) in [(1, "org:admin"), (2, "org:member"), (3, "org:member")] {
+        let mut m = membership(&format!("orgmem_{n}"), &o.id, &format!("user_{n:02}"), i64::from(n));
+        m.role = role.into();
+        ok(store.insert_membership(&m).await);
+    }
+    ok(store.insert_membership(&membership("orgmem_9", "org_02", "user_04", 9)).await);
+    let members = |filter: MembershipFilter| async move {
+        let (list, total) = ok(store
+            .list_memberships(&MembershipFilter { organization_id: Some("org_01".into()), ..filter }, page(10, 0))
+            .await);
+        assert_eq!(list.len() as i64, total, "the total counts what the filter keeps");
+        list.into_iter().map(|m| m.user_id).collect::<Vec<_>>()
+    };
+    assert_eq!(members(MembershipFilter::default()).await, ["user_01", "user_02", "user_03"]);
+    let by_role = MembershipFilter { role: vec!["org:member".into()], ..Default::default() };
+    assert_eq!(members(by_role).await, ["user_02", "user_03"]);
+    let users = |user: UserFilter| MembershipFilter { user, ..Default::default() };
+    let q = UserFilter { email_address_query: Some("ACME".into()), ..Default::default() };
+    assert_eq!(members(users(q)).await, ["user_01", "user_02"]);
+    let not_zoe =
+        UserFilter { user_id: IdFilter { include: vec![], exclude: vec!["user_01".into()] }, ..Default::default() };
+    assert_eq!(members(users(not_zoe)).await, ["user_02", "user_03"]);
+    let none = UserFilter { email_address: vec!["nobody@x.io".into()], ..Default::default() };
+    assert_eq!(members(users(none)).await, Vec::<String>::new());
+    let by_name = MembershipFilter { order_by: Some((MembershipOrder::FirstName, false)), ..Default::default() };
+    assert_eq!(members(by_name).await, ["user_02", "user_03", "user_01"]);
+    let newest = MembershipFilter { order_by: Some((MembershipOrder::CreatedAt, true)), ..Default::default() };
+    assert_eq!(members(newest).await, ["user_03", "user_02", "user_01"]);
+    let both = MembershipFilter {
+        user: UserFilter { query: Some("a".into()), ..Default::default() },
+        role: vec!["org:member".into()],
+        order_by: Some((MembershipOrder::EmailAddress, true)),
+        ..Default::default()
+    };
+    assert_eq!(members(both).await, ["user_03", "user_02"]);
+    let (list, total) = ok(store.list_memberships(&of("org_01"), page(1, 1)).await);
+    assert_eq!((list.len(), total), (1, 3));
+
+    // Without an organization: every membership of the instance.
+    let newest = MembershipFilter { order_by: Some((MembershipOrder::CreatedAt, true)), ..Default::default() };
+    let (list, total) = ok(store.list_memberships(&newest, page(2, 0)).await);
+    let ids: Vec<&str> = list.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!((ids, total), (vec!["orgmem_9", "orgmem_3"], 4));
 }

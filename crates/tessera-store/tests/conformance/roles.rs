@@ -204,7 +204,7 @@ pub async fn check_role_sets_reassign_memberships(store: &dyn Store) {
     let moved = ok(store.get_organization(&o.id).await).expect("org");
     assert_eq!(moved.role_set_key.as_deref(), Some("role_set:pro"));
     let roles: Vec<String> =
-        ok(store.list_memberships(&o.id, page(10, 0)).await).0.into_iter().map(|m| m.role).collect();
+        ok(store.list_memberships(&of(&o.id), page(10, 0)).await).0.into_iter().map(|m| m.role).collect();
     assert_eq!(roles, ["org:analyst", "org:analyst"]);
 
     // A set's new key is carried to its organizations.
