@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use tessera_core::clock::ManualClock;
 use tessera_core::fields::Fields;
 use tessera_core::{ApiError, ApiResult, CoreConfig, MasterKey, Tessera};
@@ -241,7 +241,7 @@ fn check_merge(patch: &Map<String, Value>) {
     let _ = tessera_core::metadata::check_size("public_metadata", &once);
 }
 
-const OPS: usize = 18;
+const OPS: usize = 23;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&op, raw)) = data.split_first() else {
@@ -258,6 +258,12 @@ fuzz_target!(|data: &[u8]| {
     exercise(&f, op, raw, fields);
     block_on(f.store.close());
 });
+
+/// The id of the role with this key, if it exists.
+fn role_id(f: &Fixture, key: &str) -> Option<String> {
+    let q = tessera_core::query::QueryParams::new(vec![("query".into(), key.into())]);
+    block_on(f.app.list_roles(&q)).ok()?.data.into_iter().find(|r| r.key == key).map(|r| r.id)
+}
 
 /// Runs operation `op` with the parsed body on a fresh fixture and checks the invariants.
 fn exercise(f: &Fixture, op: u8, raw: &[u8], fields: Fields) {
@@ -351,6 +357,32 @@ fn exercise(f: &Fixture, op: u8, raw: &[u8], fields: Fields) {
         }
         16 => {
             check(block_on(app.mint_session_token(&f.session, fields)), s, "mint_session_token");
+        }
+        17 => {
+            check(block_on(app.create_permission(fields)), s, "create_permission");
+        }
+        18 => {
+            // A role given to the fixture's member: its permissions reach the next session token.
+            if let Some(r) = check(block_on(app.create_role(fields)), s, "create_role") {
+                let body = serde_json::json!({"role": r.key});
+                let moved = block_on(app.update_membership(&f.org, &f.user, Fields::from_value(Some(body)).unwrap()));
+                if check(moved, s, "update_membership").is_some() {
+                    check(block_on(app.mint_session_token(&f.session, Fields::default())), s, "mint");
+                }
+            }
+        }
+        19 => {
+            if let Some(role) = role_id(f, "org:admin") {
+                if check(block_on(app.update_role(&role, fields)), s, "update_role").is_some() {
+                    check(block_on(app.mint_session_token(&f.session, Fields::default())), s, "mint");
+                }
+            }
+        }
+        20 => {
+            check(block_on(app.create_role_set(fields)), s, "create_role_set");
+        }
+        21 => {
+            check(block_on(app.update_role_set("role_set:default", fields)), s, "update_role_set");
         }
         _ => {
             // Pure validators: seed files, template claims, metadata merge.
