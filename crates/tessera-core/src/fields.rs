@@ -304,6 +304,10 @@ pub const BODIES: &[Body] = &[
     crate::role_sets::ADD_ROLES,
     crate::role_sets::REPLACE_ROLE,
     crate::session_claims::UPDATE_SESSION_CLAIMS,
+    crate::invitations::CREATE_INVITATION,
+    crate::org_invitations::CREATE_ORGANIZATION_INVITATION,
+    crate::org_invitations::REVOKE_ORGANIZATION_INVITATION,
+    crate::org_invitations::ACCEPT_ORGANIZATION_INVITATION,
 ];
 
 impl Fields {

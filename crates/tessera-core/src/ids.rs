@@ -16,6 +16,8 @@ pub const SECRET_KEY: &str = "ak_";
 pub const PERMISSION: &str = "perm_";
 pub const ROLE: &str = "role_";
 pub const ROLE_SET: &str = "rs_";
+pub const INVITATION: &str = "inv_";
+pub const ORGANIZATION_INVITATION: &str = "orginv_";
 
 /// A new id with `prefix` for an object created at `now_ms`.
 pub fn new_id(prefix: &str, now_ms: i64) -> String {

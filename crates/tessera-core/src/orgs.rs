@@ -190,7 +190,8 @@ impl Tessera {
             image_url: String::new(),
             has_image: false,
             members_count: Some(i64::from(creator.is_some())),
-            pending_invitations_count: Some(0),
+            // Not stored: counted at read.
+            pending_invitations_count: None,
             max_allowed_memberships: max.unwrap_or(0),
             admin_delete_enabled: true,
             public_metadata,
@@ -213,11 +214,14 @@ impl Tessera {
             updated_at: now,
         });
         self.store.insert_organization(&org, first.as_ref()).await?;
-        Ok(org)
+        Ok(Organization { pending_invitations_count: Some(0), ..org })
     }
 
+    /// By id or slug, with `members_count` and `pending_invitations_count` as of now.
     pub async fn get_organization(&self, id_or_slug: &str) -> ApiResult<Organization> {
-        self.store.get_organization(id_or_slug).await?.ok_or_else(ApiError::organization_not_found)
+        let mut org = self.store.get_organization(id_or_slug).await?.ok_or_else(ApiError::organization_not_found)?;
+        self.fill_pending_invitations(std::slice::from_mut(&mut org)).await?;
+        Ok(org)
     }
 
     pub async fn update_organization(&self, id: &str, mut f: Fields) -> ApiResult<Organization> {
@@ -310,6 +314,7 @@ impl Tessera {
         };
         let (mut data, total_count) =
             self.store.list_organizations(&filter, page(ListPage { limit: f.limit, offset: f.offset })).await?;
+        self.fill_pending_invitations(&mut data).await?;
         // `members_count` is included unless asked not to be.
         if f.include_members_count == Some(false) {
             data.iter_mut().for_each(|o| o.members_count = None);
@@ -368,7 +373,11 @@ impl Tessera {
         Ok(membership_object(&m, &org, Some(&user)))
     }
 
-    async fn membership_parts(&self, org_id: &str, user_id: &str) -> ApiResult<(Organization, MembershipRecord)> {
+    pub(crate) async fn membership_parts(
+        &self,
+        org_id: &str,
+        user_id: &str,
+    ) -> ApiResult<(Organization, MembershipRecord)> {
         let org = self.get_organization(org_id).await?;
         let m = self.store.get_membership(&org.id, user_id).await?.ok_or_else(ApiError::membership_not_found)?;
         Ok((org, m))
@@ -481,7 +490,8 @@ impl Tessera {
         let mut data = Vec::with_capacity(records.len());
         for m in &records {
             if !orgs.contains_key(&m.organization_id) {
-                let Some(org) = self.store.get_organization(&m.organization_id).await? else { continue };
+                let Some(mut org) = self.store.get_organization(&m.organization_id).await? else { continue };
+                self.fill_pending_invitations(std::slice::from_mut(&mut org)).await?;
                 orgs.insert(m.organization_id.clone(), org);
             }
             let Some(org) = orgs.get(&m.organization_id) else { continue };
@@ -499,7 +509,12 @@ impl Tessera {
     ) -> ApiResult<Paginated<OrganizationMembership>> {
         let page = q.page()?;
         let user = self.get_user(user_id).await?;
-        let rows = self.store.list_user_memberships(user_id).await?;
+        let mut rows = self.store.list_user_memberships(user_id).await?;
+        let mut orgs: Vec<Organization> = rows.iter().map(|(_, o)| o.clone()).collect();
+        self.fill_pending_invitations(&mut orgs).await?;
+        for ((_, o), filled) in rows.iter_mut().zip(orgs) {
+            *o = filled;
+        }
         let total_count = rows.len() as i64;
         let data: Vec<_> = rows
             .iter()

@@ -507,6 +507,14 @@ impl Tessera {
         if self.store.count_role_members(&view.role.key).await? > 0 {
             return Err(role_assigned_members());
         }
+        if self.store.count_pending_invitations_with_role(&view.role.key, self.now_ms()).await? > 0 {
+            return Err(ApiError::new(
+                ErrorKind::Unprocessable,
+                "organization_role_exists_in_invitations",
+                "role exists in pending organization invitations",
+                "The organization role exists in one or more pending organization invitations. Please revoke these invitations to proceed.",
+            ));
+        }
         match self.store.delete_role(id).await {
             Ok(true) => {}
             Ok(false) => return Err(role_not_found(id)),

@@ -1,5 +1,6 @@
-//! Seed files: users, organizations with their members, sessions and JWT templates with the ids the
-//! file gives, so tests can hard-code them, and the instance's custom session claims. Applying a seed
+//! Seed files: users, organizations with their members and invitations, invitations, sessions and JWT
+//! templates with the ids the file gives, so tests can hard-code them, and the instance's custom
+//! session claims. Applying a seed
 //! is idempotent: an object whose id already exists is left as it is, and session claims are set only
 //! when none are stored (so claims changed through the API survive a restart with the same seed).
 //! Every entry goes through the same validation as the API.
@@ -20,6 +21,10 @@
 //!     created_by: user_alice        # becomes org:admin
 //!     members:
 //!       - { user_id: user_bob, role: "org:member" }
+//!     invitations:                  # pending; accept them through the API
+//!       - { id: orginv_carol, email_address: carol@example.com, role: "org:member" }
+//! invitations:                      # creating a user with the address accepts it
+//!   - { id: inv_dave, email_address: dave@example.com, public_metadata: { plan: pro } }
 //! sessions:
 //!   - { id: sess_alice, user_id: user_alice, active_organization_id: org_acme }
 //! jwt_templates:
@@ -36,7 +41,7 @@ use crate::service::Tessera;
 
 /// The top-level keys of a seed, in the order they are applied.
 const SECTIONS: &[&str] =
-    &["permissions", "roles", "users", "organizations", "sessions", "jwt_templates", "session_claims"];
+    &["permissions", "roles", "users", "organizations", "invitations", "sessions", "jwt_templates", "session_claims"];
 
 /// What applying a seed did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,6 +64,7 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
         ("roles", "role_"),
         ("users", "user_"),
         ("organizations", "org_"),
+        ("invitations", "inv_"),
         ("sessions", "sess_"),
         ("jwt_templates", "jtmp_"),
     ] {
@@ -69,6 +75,21 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
                 .and_then(Value::as_str)
                 .ok_or_else(|| ApiError::param_missing(&format!("{section}[{i}].id")))?;
             check_id(id, prefix, &format!("{section}[{i}].id"))?;
+            if section == "organizations" {
+                let invitations = match obj.get("invitations") {
+                    None | Some(Value::Null) => &[][..],
+                    Some(Value::Array(a)) => a.as_slice(),
+                    Some(_) => return Err(ApiError::param_type(&format!("{section}[{i}].invitations"), "array")),
+                };
+                for (j, inv) in invitations.iter().enumerate() {
+                    let at = format!("{section}[{i}].invitations[{j}]");
+                    let inv_id = inv
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| ApiError::param_missing(&format!("{at}.id")))?;
+                    check_id(inv_id, "orginv_", &format!("{at}.id"))?;
+                }
+            }
             if section == "jwt_templates" {
                 let claims = obj
                     .get("claims")
@@ -181,7 +202,7 @@ impl Tessera {
             count(!exists);
         }
         for (i, e) in entries(&root, "organizations")?.iter().enumerate() {
-            let (id, body) = split(e, &["members"]);
+            let (id, body) = split(e, &["members", "invitations"]);
             let exists = self.store.get_organization(&id).await?.is_some();
             if !exists {
                 self.create_organization_as(Some(id.clone()), Fields::from_value(Some(Value::Object(body)))?)
@@ -200,6 +221,27 @@ impl Tessera {
                 }
                 count(!present);
             }
+            let invitations = e.get("invitations").and_then(Value::as_array).cloned().unwrap_or_default();
+            for (j, inv) in invitations.iter().enumerate() {
+                let (inv_id, body) = split(inv, &[]);
+                let present = self.store.get_organization_invitation(&inv_id).await?.is_some();
+                if !present {
+                    self.create_organization_invitation_as(inv_id, &id, Fields::from_value(Some(Value::Object(body)))?)
+                        .await
+                        .map_err(|e| prefix_error(e, &format!("organizations[{i}].invitations[{j}]")))?;
+                }
+                count(!present);
+            }
+        }
+        for (i, e) in entries(&root, "invitations")?.iter().enumerate() {
+            let (id, body) = split(e, &[]);
+            let exists = self.store.get_invitation(&id).await?.is_some();
+            if !exists {
+                self.create_invitation_as(Some(id), Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &format!("invitations[{i}]")))?;
+            }
+            count(!exists);
         }
         for (i, e) in entries(&root, "sessions")?.iter().enumerate() {
             let (id, body) = split(e, &[]);
@@ -243,6 +285,11 @@ mod tests {
         assert_eq!(check_seed(&json!({"userz": []})).unwrap_err().code, "form_param_unknown");
         assert_eq!(check_seed(&json!({"users": [{"id": "a"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"users": [{}]})).unwrap_err().code, "form_param_missing");
+        assert!(check_seed(&json!({"invitations": [{"id": "inv_a", "email_address": "a@example.com"}]})).is_ok());
+        let e = check_seed(&json!({"invitations": [{"id": "orginv_a"}]})).unwrap_err();
+        assert_eq!((e.code, e.param_name()), ("form_param_format_invalid", Some("invitations[0].id")));
+        let org = json!({"organizations": [{"id": "org_a", "name": "A", "invitations": [{"id": "inv_x"}]}]});
+        assert_eq!(check_seed(&org).unwrap_err().param_name(), Some("organizations[0].invitations[0].id"));
         let e =
             check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"sub": "1"}}]})).unwrap_err();
         assert_eq!(e.code, "jwt_template_reserved_claim");

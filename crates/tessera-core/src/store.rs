@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_types::{JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
+mod invitations;
+pub use invitations::*;
+
 /// What went wrong below the trait.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -375,7 +378,15 @@ pub enum OrganizationOrder {
 /// (or overrides `load_mint` there).
 #[async_trait]
 pub trait Store:
-    InstanceStore + UserStore + SessionStore + OrganizationStore + RoleStore + TemplateStore + SessionClaimsStore + 'static
+    InstanceStore
+    + UserStore
+    + SessionStore
+    + OrganizationStore
+    + RoleStore
+    + TemplateStore
+    + SessionClaimsStore
+    + InvitationStore
+    + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named
     /// `template_name` (if given), the session's active organization with the user's membership

@@ -109,7 +109,7 @@ const USER_ORDERS: &[(&str, UserOrder)] = &[
     ("last_active_at", UserOrder::LastActiveAt),
 ];
 
-fn valid_email(e: &str) -> bool {
+pub(crate) fn valid_email(e: &str) -> bool {
     let Some((local, domain)) = e.rsplit_once('@') else {
         return false;
     };
@@ -328,8 +328,8 @@ impl Tessera {
             legal_accepted_at: None,
             bypass_client_trust: false,
         };
-        self.store.insert_user(&user).await?;
-        Ok(user)
+        // Accepts the pending invitations of the user's email addresses, in the same transaction.
+        self.insert_user_accepting_invitations(user).await
     }
 
     pub async fn get_user(&self, id: &str) -> ApiResult<User> {

@@ -20,46 +20,94 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                HttpError(ApiError::new(
-                    ErrorKind::PayloadTooLarge,
-                    "request_body_too_large",
-                    "Request body too large",
-                    "The request body is larger than this server accepts.",
-                ))
-            } else {
-                HttpError(ApiError::body_invalid("The request body could not be read."))
-            }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Body(Fields::default()));
-        }
-        let looks_like_json = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
-        match content_type.as_deref() {
-            // JSON, or a client that did not say: read JSON.
-            None | Some("") | Some("application/json") => {}
-            Some(ct) if ct.ends_with("+json") || looks_like_json => {}
-            // Clerk's Backend API also takes form-encoded bodies; their values are strings.
-            Some("application/x-www-form-urlencoded") => {
-                return Ok(Body(Fields::from_value(Some(form_to_json(&bytes)))?));
-            }
-            Some(ct) => {
-                return Err(HttpError(ApiError::new(
-                    ErrorKind::UnsupportedMediaType,
-                    "unsupported_content_type",
-                    "Unsupported Content-Type",
-                    format!("Content-Type {ct} is unsupported. You should use application/json instead."),
-                )));
-            }
-        }
-        Ok(Body(Fields::from_bytes(&bytes)?))
+        Ok(Body(match read(req, state).await? {
+            Read::Empty => Fields::default(),
+            Read::Form(value) => Fields::from_value(Some(value))?,
+            Read::Json(bytes) => Fields::from_bytes(&bytes)?,
+        }))
     }
+}
+
+/// A JSON array of objects (the bulk operations), each read field by field by the core. Anything else,
+/// an empty body included, is `request_body_invalid`.
+pub struct BodyList(pub Vec<Fields>);
+
+impl<S: Send + Sync> FromRequest<S> for BodyList {
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        const NOT_A_LIST: &str = "The request body is invalid. It must be a JSON array of objects. Please consult the API documentation for more information.";
+        let bytes = match read(req, state).await? {
+            Read::Json(bytes) => bytes,
+            Read::Empty | Read::Form(_) => return Err(HttpError(ApiError::body_invalid(NOT_A_LIST))),
+        };
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            HttpError(ApiError::body_invalid(format!(
+                "The request body is invalid: malformed JSON at line {} column {}. Please consult the API documentation for more information.",
+                e.line(),
+                e.column()
+            )))
+        })?;
+        let serde_json::Value::Array(items) = value else {
+            return Err(HttpError(ApiError::body_invalid(NOT_A_LIST)));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            if !item.is_object() {
+                return Err(HttpError(ApiError::body_invalid(NOT_A_LIST)));
+            }
+            out.push(Fields::from_value(Some(item))?);
+        }
+        Ok(BodyList(out))
+    }
+}
+
+/// A request body as read: empty, form-encoded (as a JSON object of strings), or JSON text.
+enum Read {
+    Empty,
+    Form(serde_json::Value),
+    Json(Bytes),
+}
+
+/// Reads the body, checking its size and content type.
+async fn read<S: Send + Sync>(req: Request, state: &S) -> Result<Read, HttpError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpError(ApiError::new(
+                ErrorKind::PayloadTooLarge,
+                "request_body_too_large",
+                "Request body too large",
+                "The request body is larger than this server accepts.",
+            ))
+        } else {
+            HttpError(ApiError::body_invalid("The request body could not be read."))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Read::Empty);
+    }
+    let looks_like_json = bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b == b'{' || *b == b'[');
+    match content_type.as_deref() {
+        // JSON, or a client that did not say: read JSON.
+        None | Some("") | Some("application/json") => {}
+        Some(ct) if ct.ends_with("+json") || looks_like_json => {}
+        // Clerk's Backend API also takes form-encoded bodies; their values are strings.
+        Some("application/x-www-form-urlencoded") => return Ok(Read::Form(form_to_json(&bytes))),
+        Some(ct) => {
+            return Err(HttpError(ApiError::new(
+                ErrorKind::UnsupportedMediaType,
+                "unsupported_content_type",
+                "Unsupported Content-Type",
+                format!("Content-Type {ct} is unsupported. You should use application/json instead."),
+            )));
+        }
+    }
+    Ok(Read::Json(bytes))
 }
 
 /// The query string as a list of pairs.

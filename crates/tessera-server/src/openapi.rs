@@ -21,7 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use tessera_core::fields::{BODIES, Field, Kind};
-use tessera_types::{ClerkErrors, JwtTemplate, Paginated, Session};
+use tessera_types::{ClerkErrors, Invitation, JwtTemplate, Paginated, Session};
 use utoipa::openapi::OpenApi;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -50,6 +50,14 @@ pub enum SessionList {
 pub enum JwtTemplateList {
     Bare(Vec<JwtTemplate>),
     Page(Paginated<JwtTemplate>),
+}
+
+/// `GET /invitations`: a bare array, or `{data, total_count}` with `paginated=true`.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum InvitationList {
+    Bare(Vec<Invitation>),
+    Page(Paginated<Invitation>),
 }
 
 /// Body of the organization and membership metadata merges: deep-merged, `null` deletes a key at
@@ -140,9 +148,11 @@ fn finish(api: OpenApi) -> Value {
                 let Some(body) = op.get_mut("requestBody") else {
                     continue;
                 };
-                let has_required = body_schema_name(body)
-                    .and_then(|name| schemas[name.as_str()]["required"].as_array())
-                    .is_some_and(|r| !r.is_empty());
+                // An array body (the bulk operations) is always required.
+                let has_required = body_schema_name(body).is_some_and(|name| {
+                    let schema = &schemas[name.as_str()];
+                    schema["type"] == "array" || schema["required"].as_array().is_some_and(|r| !r.is_empty())
+                });
                 body["required"] = Value::Bool(has_required);
             }
         }
@@ -228,9 +238,13 @@ fn complete_operation(path: &str, op: &mut Value, request_bodies: &mut BTreeSet<
     if let Some(name) = op.get("requestBody").and_then(body_schema_name) {
         request_bodies.insert(name);
     }
+    let bulk = path.ends_with("/bulk");
     if let Some(body) = op.get_mut("requestBody") {
-        body["description"] =
-            json!("A JSON object. An empty body reads as `{}`; `null` on an optional key reads as the key left out.");
+        body["description"] = if bulk {
+            json!("A JSON array of 1 to 10 objects; `null` on an optional key reads as the key left out.")
+        } else {
+            json!("A JSON object. An empty body reads as `{}`; `null` on an optional key reads as the key left out.")
+        };
     }
 
     let mut statuses = Vec::new();
@@ -269,6 +283,7 @@ fn path_param_description(name: &str) -> &'static str {
         "permission_id" => "An organization permission id (`perm_…`).",
         "organization_role_id" => "An organization role id (`role_…`).",
         "role_set_key_or_id" => "A role set id (`rs_…`) or key (`role_set:…`).",
+        "invitation_id" => "An invitation id (`inv_…` or, under an organization, `orginv_…`).",
         _ => "An id.",
     }
 }
@@ -307,7 +322,25 @@ fn decoration(body: &str, key: &str) -> Value {
     use tessera_core::session_claims::RESERVED_SESSION_CLAIMS;
     use tessera_core::templates::RESERVED_CLAIMS;
 
+    const INVITATIONS: [&str; 2] = ["CreateInvitationRequestBody", "CreateOrganizationInvitationRequestBody"];
     match (body, key) {
+        (b, "email_address") if INVITATIONS.contains(&b) => {
+            json!({"format": "email", "description": "The address to invite; stored lowercase."})
+        }
+        (b, "redirect_url" | "notify") if INVITATIONS.contains(&b) => {
+            json!({"description": "Accepted and checked; Tessera sends no email and has no invitation link, so it has no effect."})
+        }
+        (_, "template_slug") => json!({"enum": [Value::Null, "invitation", "waitlist_invitation"],
+            "description": "Accepted and checked; Tessera sends no email, so it has no effect."}),
+        (_, "ignore_existing") => {
+            json!({"description": "Revoke the address's pending invitation and create this one; on `POST /invitations` also invite an address a user already has."})
+        }
+        (_, "inviter_user_id" | "requesting_user_id") => {
+            json!({"description": "A member of the organization whose role holds `org:sys_memberships:manage`."})
+        }
+        ("AcceptOrganizationInvitationRequestBody", "user_id") => {
+            json!({"description": "The user who accepts: one of their email addresses must be the invited one. Default: the user who has it."})
+        }
         (_, "username") => json!({"pattern": r"^[\w.-]+$",
             "description": "Letters, digits, `_`, `-` or `.`; stored lowercase."}),
         (_, "password") => json!({"writeOnly": true, "description": "Sets `password_enabled`; not stored."}),
@@ -388,7 +421,13 @@ fn complete_request_bodies(schemas: &mut Map<String, Value>, names: &BTreeSet<St
     }
     for name in names {
         if let Some(schema) = schemas.get_mut(name) {
-            schema["additionalProperties"] = Value::Bool(false);
+            if schema["type"] == "array" {
+                // A bulk body: its items are a body above.
+                schema["minItems"] = json!(1);
+                schema["maxItems"] = json!(tessera_core::invitations::MAX_BULK_INVITATIONS);
+            } else {
+                schema["additionalProperties"] = Value::Bool(false);
+            }
         }
     }
 }
@@ -461,6 +500,15 @@ fn add_links(paths: &mut Map<String, Value>) {
     links[0]
         .1
         .push(("CreateSession".to_owned(), json!({"operationId": "CreateSession", "requestBody": {"user_id": id}})));
+    links.push(("CreateInvitation", by_id("invitation_id", &["RevokeInvitation"])));
+    let org_invitation = json!({"org_id": "$response.body#/organization_id", "invitation_id": id});
+    links.push((
+        "CreateOrganizationInvitation",
+        ["GetOrganizationInvitation", "RevokeOrganizationInvitation", "AcceptOrganizationInvitation"]
+            .iter()
+            .map(|t| ((*t).to_owned(), json!({"operationId": t, "parameters": org_invitation})))
+            .collect(),
+    ));
     let membership = json!({
         "org_id": "$response.body#/organization/id",
         "user_id": "$response.body#/public_user_data/user_id",

@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{jwks, orgs, roles, sessions, templates, tessera, users};
+use crate::handlers::{invitations, jwks, orgs, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -60,10 +60,21 @@ pub(crate) fn table() -> Table {
         .routes(routes!(roles::replace_role_set))
         .routes(routes!(roles::add_roles))
         .routes(routes!(roles::replace_role))
+        .routes(routes!(invitations::create, invitations::list))
+        .routes(routes!(invitations::bulk))
+        .routes(routes!(invitations::revoke))
+        .routes(routes!(invitations::create_org, invitations::list_org))
+        .routes(routes!(invitations::bulk_org))
+        .routes(routes!(invitations::list_pending))
+        .routes(routes!(invitations::get_org))
+        .routes(routes!(invitations::revoke_org))
+        .routes(routes!(invitations::list_instance))
+        .routes(routes!(invitations::list_user))
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
         .routes(routes!(jwks::jwks))
-        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims));
+        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims))
+        .routes(routes!(invitations::accept_org));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));

@@ -17,10 +17,11 @@
 //! per resource, each holding one `impl` of a sub-trait of `Store`: `keys` (instance, signing and
 //! secret keys), `users`, `sessions`, `organizations` (with memberships), `roles` (permissions, roles
 //! and role sets), `templates` (with the mint read, `impl Store`), `session_claims` (the instance's
-//! custom session claims).
+//! custom session claims), `invitations` (instance and organization invitations).
 
 mod admin;
 mod error;
+mod invitations;
 mod keys;
 mod organizations;
 mod pool;

@@ -50,10 +50,12 @@ pub(crate) use role_join;
 /// How many columns [`membership_columns!`] has.
 pub(crate) const MEMBERSHIP_COLUMNS: usize = 7;
 
-/// Rebuilds an organization from `doc, members_count` at `offset`.
+/// Rebuilds an organization from `doc, members_count` at `offset`. `pending_invitations_count` is not
+/// stored (it depends on the time of reading): the core fills it in.
 fn org_from_row(row: &AnyRow, offset: usize) -> Result<Organization> {
     let mut org: Organization = get_doc(row, offset)?;
     org.members_count = Some(get::<i64>(row, offset + 1)?);
+    org.pending_invitations_count = None;
     Ok(org)
 }
 
@@ -100,7 +102,7 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
     Ok(done.rows_affected())
 }
 
-async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
+pub(crate) async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc, role) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -1,9 +1,8 @@
-//! Organization permissions, roles and role sets.
-//!
-//! A role's permissions are rows of `role_permissions` (in order); `roles.permission_keys` is the JSON
-//! array of their keys, rewritten in the same transaction as every change to them, so that membership
-//! reads and the mint get a role's permission keys with one join (`LEFT JOIN roles r ON r.key =
-//! m.role`). Memberships refer to roles by key (`memberships.role`); a role's key change rewrites them.
+//! Organization permissions, roles and role sets. A role's permissions are rows of `role_permissions`
+//! (in order); `roles.permission_keys` is the JSON array of their keys, rewritten in the same
+//! transaction as every change to them, so that membership reads and the mint get a role's permission
+//! keys with one join (`LEFT JOIN roles r ON r.key = m.role`). Memberships and organization invitations
+//! refer to roles by key; a role's key change rewrites them.
 
 use std::collections::HashMap;
 
@@ -18,6 +17,7 @@ use tessera_types::{Organization, Permission};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
+use crate::invitations::{remap_pending_invitations, rename_invitation_role};
 use crate::organizations::membership_role_of_doc;
 use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
 
@@ -293,8 +293,8 @@ async fn move_organizations(conn: &mut AnyConnection, from_key: &str, to_key: &s
     Ok(())
 }
 
-/// Reassigns the roles of the memberships in organizations using set `set_key` by `mappings`, all at
-/// once (a mapping's target is never mapped again).
+/// Reassigns the roles of the memberships and pending invitations in organizations using set `set_key`
+/// by `mappings`, all at once (a mapping's target is never mapped again).
 async fn remap_memberships(
     conn: &mut AnyConnection,
     set_key: &str,
@@ -324,7 +324,7 @@ async fn remap_memberships(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    remap_pending_invitations(conn, set_key, mappings, now).await
 }
 
 #[async_trait]
@@ -565,6 +565,7 @@ impl RoleStore for SqlStore {
                     .bind(role.key.as_str())
                     .execute(&mut *tx)
                     .await?;
+                rename_invitation_role(&mut tx, &old_key, &role.key).await?;
             }
             if let Some(ids) = permission_ids {
                 set_role_permissions(&mut tx, &role.id, ids).await?;
@@ -790,7 +791,6 @@ impl RoleStore for SqlStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     #[test]
     fn unique_fields_are_named_from_constraint_text() {
         assert_eq!(key_unique_field("roles_key_uq"), "key");

@@ -615,9 +615,11 @@ pub struct CreateSessionTokenRequestBody {
 }
 
 mod filters;
+mod invitations;
 mod roles;
 mod tessera;
 pub use filters::*;
+pub use invitations::*;
 pub use roles::*;
 pub use tessera::*;
 
@@ -638,4 +640,6 @@ pub mod object {
     pub const ROLE_SET: &str = "role_set";
     pub const ROLE_SET_ITEM: &str = "role_set_item";
     pub const SESSION_CLAIMS: &str = "session_claims";
+    pub const INVITATION: &str = "invitation";
+    pub const ORGANIZATION_INVITATION: &str = "organization_invitation";
 }
