@@ -2,6 +2,7 @@
 //! `TESSERA_*` environment variables (flags win).
 
 mod admin;
+mod invitations;
 mod offline;
 mod output;
 mod roles;
@@ -78,6 +79,21 @@ enum Command {
     RoleSets {
         #[command(subcommand)]
         cmd: roles::RoleSetsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Invitations to the instance: list, create, revoke (creating a user with an invited address
+    /// accepts its invitation).
+    Invitations {
+        #[command(subcommand)]
+        cmd: invitations::InvitationsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Organization invitations: list, create, get, revoke, accept.
+    OrgInvitations {
+        #[command(subcommand)]
+        cmd: invitations::OrgInvitationsCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -510,6 +526,12 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::RoleSets { cmd, remote } => {
             roles::role_sets(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Invitations { cmd, remote } => {
+            invitations::invitations(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::OrgInvitations { cmd, remote } => {
+            invitations::org_invitations(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Sessions { cmd, remote } => {
             admin::sessions(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)

@@ -15,8 +15,8 @@ use url::Url;
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
-    Jwks, JwtTemplates, OrganizationMemberships, OrganizationPermissions, OrganizationRoles, Organizations, RoleSets,
-    Sessions, Tessera, Users,
+    Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships, OrganizationPermissions,
+    OrganizationRoles, Organizations, RoleSets, Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -334,6 +334,18 @@ impl Client {
     /// `/role_sets`: create, list, get, update, add roles, replace a role, replace the set.
     pub fn role_sets(&self) -> RoleSets<'_> {
         RoleSets::new(self)
+    }
+
+    /// `/invitations`: create, bulk create, list, revoke.
+    pub fn invitations(&self) -> Invitations<'_> {
+        Invitations::new(self)
+    }
+
+    /// `/organizations/{id}/invitations` and `/organization_invitations`: create, bulk create, list,
+    /// list pending, list all, get, revoke. Accepting is Tessera's:
+    /// [`Tessera::organization_invitations`].
+    pub fn organization_invitations(&self) -> OrganizationInvitations<'_> {
+        OrganizationInvitations::new(self)
     }
 
     /// `/jwt_templates`: create, list, get, update, delete.

@@ -76,10 +76,12 @@ pub use error::{Error, Result};
 pub use http::{Sleeper, install_default_tls_provider};
 pub use models::{
     CreateSessionTokenFromTemplateRequest, CreateSessionTokenFromTemplateRequestBody, CreateSessionTokenRequest,
-    GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, ListJwtTemplatesRequest,
-    ListOrganizationMembershipsRequest, ListOrganizationsRequest, ListRolesRequest, SessionStatus,
-    UpdateJwtTemplateRequestBody, UpdateOrganizationMembershipMetadataRequestBody,
-    UpdateOrganizationMetadataRequestBody, UsersGetOrganizationMembershipsRequest,
+    GetSessionListRequest, GetUserListRequest, GetUsersCountRequest, ListInstanceOrganizationInvitationsRequest,
+    ListInvitationsRequest, ListJwtTemplatesRequest, ListOrganizationInvitationsRequest,
+    ListOrganizationMembershipsRequest, ListOrganizationsRequest, ListPendingOrganizationInvitationsRequest,
+    ListRolesRequest, SessionStatus, UpdateJwtTemplateRequestBody, UpdateOrganizationMembershipMetadataRequestBody,
+    UpdateOrganizationMetadataRequestBody, UsersGetOrganizationInvitationsRequest,
+    UsersGetOrganizationMembershipsRequest,
 };
 pub use verify::{
     Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL, KeySource, OrgClaim,
@@ -95,6 +97,6 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission, Role, RoleSet, Session,
-    Token, TotalCount, User,
+    DeletedObject, Invitation, JwtTemplate, Organization, OrganizationInvitation, OrganizationMembership, Paginated,
+    Permission, Role, RoleSet, Session, Token, TotalCount, User,
 };

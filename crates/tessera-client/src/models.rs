@@ -248,6 +248,45 @@ pub type ListJwtTemplatesRequest = ListPage;
 /// [`tessera_types::RoleListQuery`].
 pub type ListRolesRequest = tessera_types::RoleListQuery;
 
+/// Filters, order and page of `GET /invitations`
+/// ([`Invitations::list`](crate::resources::Invitations::list)):
+/// [`tessera_types::InvitationListQuery`]; `status` is repeatable.
+pub type ListInvitationsRequest = tessera_types::InvitationListQuery;
+
+/// Path and query of `GET /organizations/{organization_id}/invitations`
+/// ([`OrganizationInvitations::list`](crate::resources::OrganizationInvitations::list)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListOrganizationInvitationsRequest {
+    /// The organization whose invitations to list.
+    pub organization_id: String,
+    /// `status` (repeatable), `email_address`, `order_by`, `limit`, `offset`.
+    pub filter: tessera_types::OrganizationInvitationListQuery,
+}
+
+/// Path and page of `GET /organizations/{organization_id}/invitations/pending`
+/// ([`OrganizationInvitations::list_pending`](crate::resources::OrganizationInvitations::list_pending)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListPendingOrganizationInvitationsRequest {
+    /// The organization whose pending invitations to list.
+    pub organization_id: String,
+    /// `limit`, `offset`.
+    pub page: ListPage,
+}
+
+/// Filters, order and page of `GET /organization_invitations`
+/// ([`OrganizationInvitations::get_all`](crate::resources::OrganizationInvitations::get_all)).
+pub type ListInstanceOrganizationInvitationsRequest = tessera_types::InstanceOrganizationInvitationListQuery;
+
+/// `GET /users/{user_id}/organization_invitations`
+/// ([`Users::get_organization_invitations`](crate::resources::Users::get_organization_invitations)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UsersGetOrganizationInvitationsRequest {
+    /// The user whose email addresses' invitations to list.
+    pub user_id: String,
+    /// `status` (repeatable), `limit`, `offset`.
+    pub filter: tessera_types::UserOrganizationInvitationListQuery,
+}
+
 /// Body of `PATCH /jwt_templates/{template_id}`: the whole template again (Clerk requires `name`
 /// and `claims` on update too).
 pub type UpdateJwtTemplateRequestBody = CreateJwtTemplateRequestBody;
@@ -286,6 +325,18 @@ mod tests {
         .to_query();
         assert_eq!(paginated(q), pairs(&[("user_id", "user_1"), ("status", "revoked"), ("paginated", "true")]));
         assert!(ListJwtTemplatesRequest::default().to_query().is_empty());
+    }
+
+    #[test]
+    fn invitation_statuses_are_repeated_keys() {
+        use tessera_types::InvitationStatus;
+        let q = ListInvitationsRequest {
+            status: vec![InvitationStatus::Pending, InvitationStatus::Expired],
+            order_by: Some("-expires_at".into()),
+            ..Default::default()
+        }
+        .to_query();
+        assert_eq!(q, pairs(&[("status", "pending"), ("status", "expired"), ("order_by", "-expires_at")]));
     }
 
     #[test]

@@ -250,7 +250,8 @@ impl InvitationStore for SqlStore {
         run(async {
             let mut conn = self.pool.acquire().await?;
             sqlx::query(
-                "UPDATE invitations SET status = 'revoked', updated_at = $2 WHERE id = $1 AND status = 'pending'",
+                "UPDATE invitations SET status = 'revoked', updated_at = $2 \
+                 WHERE id = $1 AND status IN ('pending', 'expired')",
             )
             .bind(id)
             .bind(now)

@@ -1,11 +1,14 @@
 use tessera_types::{
-    CreateUserRequestBody, DeletedObject, OrganizationMembership, Paginated, TotalCount, UpdateMetadataRequestBody,
-    UpdateUserRequestBody, User,
+    CreateUserRequestBody, DeletedObject, OrganizationInvitation, OrganizationMembership, Paginated, TotalCount,
+    UpdateMetadataRequestBody, UpdateUserRequestBody, User,
 };
 
 use crate::client::{Client, Request};
 use crate::error::Result;
-use crate::models::{GetUserListRequest, GetUsersCountRequest, ToQuery, UsersGetOrganizationMembershipsRequest};
+use crate::models::{
+    GetUserListRequest, GetUsersCountRequest, ToQuery, UsersGetOrganizationInvitationsRequest,
+    UsersGetOrganizationMembershipsRequest,
+};
 
 /// `/v1/users`. Get it from [`Client::users`].
 #[derive(Debug, Clone, Copy)]
@@ -219,5 +222,15 @@ impl<'a> Users<'a> {
         self.client
             .call(Request::get(&["users", &request.user_id, "organization_memberships"]).query(request.query()))
             .await
+    }
+
+    /// `GET /users/{user_id}/organization_invitations`: the organization invitations of the user's
+    /// email addresses (each with `public_organization_data`), newest first.
+    pub async fn get_organization_invitations(
+        &self,
+        request: UsersGetOrganizationInvitationsRequest,
+    ) -> Result<Paginated<OrganizationInvitation>> {
+        let path = ["users", request.user_id.as_str(), "organization_invitations"];
+        self.client.call(Request::get(&path).query(request.filter.to_query())).await
     }
 }

@@ -99,8 +99,8 @@ pub trait InvitationStore: Send + Sync {
         filter: &InvitationFilter,
         page: Page,
     ) -> StoreResult<(Vec<InvitationRecord>, i64)>;
-    /// Moves the invitation to `revoked` when its stored status is `pending` (expired or not).
-    /// Returns it afterwards (`None` if unknown).
+    /// Moves the invitation to `revoked` when its stored status is `pending` (expired at `now` or not)
+    /// or `expired`. Returns it afterwards (`None` if unknown).
     async fn revoke_invitation(&self, id: &str, now: i64) -> StoreResult<Option<InvitationRecord>>;
     /// Inserts `user` (same rules as [`UserStore::insert_user`](super::UserStore::insert_user)) and
     /// marks these invitations `accepted`, in one transaction. `Ok(false)`, with nothing written, when

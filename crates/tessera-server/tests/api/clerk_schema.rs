@@ -159,18 +159,18 @@ fn mismatches(method: &str, path: &str, status: u16, body: &Value) -> Vec<String
 }
 
 /// Collects the checks of one run and fails once, listing every mismatch.
-struct Oracle {
+pub(crate) struct Oracle {
     checked: Vec<String>,
     failures: Vec<String>,
 }
 
 impl Oracle {
-    fn new() -> Oracle {
+    pub(crate) fn new() -> Oracle {
         Oracle { checked: Vec::new(), failures: Vec::new() }
     }
 
     /// Checks a response against Clerk's schema for `method clerk_path` and its own status.
-    fn check(&mut self, method: &str, clerk_path: &str, r: &Resp) -> Value {
+    pub(crate) fn check(&mut self, method: &str, clerk_path: &str, r: &Resp) -> Value {
         let status = r.status.as_u16();
         let what = format!("{} {clerk_path} → {status}", method.to_uppercase());
         for e in mismatches(method, clerk_path, status, &r.body) {
@@ -183,7 +183,7 @@ impl Oracle {
     /// A `paginated=true` list: Clerk's document takes the `paginated` parameter but gives only the
     /// bare array's schema, so the page is `{data, total_count}` with `data` checked against that array
     /// schema (the form Clerk's SDKs read).
-    fn check_paginated(&mut self, method: &str, clerk_path: &str, r: &Resp) {
+    pub(crate) fn check_paginated(&mut self, method: &str, clerk_path: &str, r: &Resp) {
         let status = r.status.as_u16();
         let what = format!("{} {clerk_path}?paginated=true → {status}", method.to_uppercase());
         let mut errs = Vec::new();
@@ -200,7 +200,7 @@ impl Oracle {
     }
 
     #[track_caller]
-    fn finish(self, at_least: usize) {
+    pub(crate) fn finish(self, at_least: usize) {
         assert!(
             self.failures.is_empty(),
             "responses that do not fit Clerk's published schemas:\n{}",

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tessera_client::types::{CreateOrganizationRequestBody, CreateSessionRequestBody, CreateUserRequestBody};
-use tessera_client::{JwtTemplate, Organization, OrganizationMembership, Session, User};
+use tessera_client::{
+    Invitation, JwtTemplate, Organization, OrganizationInvitation, OrganizationMembership, Session, User,
+};
 use tessera_core::clock::ManualClock;
 use tessera_server::{Config, Running, Secret};
 
@@ -298,7 +300,7 @@ macro_rules! has_id {
         }
     )*};
 }
-has_id!(User, Session, Organization, OrganizationMembership, JwtTemplate);
+has_id!(User, Session, Organization, OrganizationMembership, JwtTemplate, Invitation, OrganizationInvitation);
 
 pub fn id<T: HasId + ?Sized>(v: &T) -> String {
     v.id_str().to_owned()

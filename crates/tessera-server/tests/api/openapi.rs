@@ -154,14 +154,21 @@ async fn the_document_is_public_and_describes_every_operation() {
         if let Some(body) = op.get("requestBody") {
             expected.extend(["400", "413", "415", "422"]);
             let schema = &body["content"]["application/json"]["schema"]["$ref"];
-            let schema = &doc["components"]["schemas"][schema_name(schema.as_str().unwrap())];
+            let mut schema = &doc["components"]["schemas"][schema_name(schema.as_str().unwrap())];
+            if schema["type"] == "array" {
+                // A bulk body: an array of 1 to 10 of a body schema, always required.
+                assert_eq!((&schema["minItems"], &schema["maxItems"]), (&json!(1), &json!(10)), "{method} {path}");
+                assert_eq!(body["required"], true, "{method} {path}");
+                schema = &doc["components"]["schemas"][schema_name(schema["items"]["$ref"].as_str().unwrap())];
+            } else {
+                // A body is required exactly when it has required keys; otherwise none reads as `{}`.
+                assert_eq!(
+                    body["required"],
+                    schema["required"].as_array().is_some_and(|r| !r.is_empty()),
+                    "{method} {path}"
+                );
+            }
             assert_eq!(schema["additionalProperties"], false, "{method} {path}");
-            // A body is required exactly when it has required keys; otherwise none reads as `{}`.
-            assert_eq!(
-                body["required"],
-                schema["required"].as_array().is_some_and(|r| !r.is_empty()),
-                "{method} {path}"
-            );
         }
         for status in expected {
             assert_eq!(
@@ -323,14 +330,20 @@ async fn request_schemas_list_exactly_the_keys_the_server_reads() {
         let Some(reference) = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str() else {
             continue;
         };
-        let schema = &doc["components"]["schemas"][schema_name(reference)];
+        let mut schema = &doc["components"]["schemas"][schema_name(reference)];
+        // A bulk body is an array of one body schema: its items are sent one at a time.
+        let bulk = schema["type"] == "array";
+        if bulk {
+            schema = &doc["components"]["schemas"][schema_name(schema["items"]["$ref"].as_str().unwrap())];
+        }
+        let wrap = |body: Value| if bulk { json!([body]) } else { body };
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         let target = substitute(&path);
         for key in schema["properties"].as_object().unwrap().keys() {
             // `null` reads as absent, so only the key's name is under test.
             let mut body = serde_json::Map::new();
             body.insert(key.clone(), Value::Null);
-            let r = app.call(method.clone(), &target, Some(body.into())).await;
+            let r = app.call(method.clone(), &target, Some(wrap(body.into()))).await;
             assert!(
                 !(r.status == 422 && r.code() == "form_param_unknown"),
                 "{method} {path} refuses documented `{key}`: {}",
@@ -349,7 +362,7 @@ async fn request_schemas_list_exactly_the_keys_the_server_reads() {
                 _ => json!("x"),
             };
         }
-        let r = app.call(method.clone(), &target, Some(body)).await;
+        let r = app.call(method.clone(), &target, Some(wrap(body))).await;
         assert_eq!(
             (r.status.as_u16(), r.code(), r.param()),
             (422, "form_param_unknown", "not_a_key"),

@@ -4,6 +4,7 @@
 //! pass, unless `CI` is set, in which case they fail.
 
 mod fixtures;
+mod invitations;
 mod keys;
 mod list_filters;
 mod nodes;
@@ -196,6 +197,9 @@ conformance!(
         keys::check_reseal_keys,
         session_claims::check_session_claims,
         session_claims::check_load_mint_reads_session_claims,
+        invitations::check_invitations_pending_once_per_address,
+        invitations::check_user_creation_accepts_invitations_atomically,
+        invitations::check_organization_invitations,
     ],
     url: [
         nodes::check_instance_race,
