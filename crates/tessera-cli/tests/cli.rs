@@ -313,6 +313,51 @@ fn permissions_roles_and_role_sets_are_managed_by_key_and_reach_session_tokens()
 }
 
 #[test]
+fn invitations_are_created_listed_accepted_and_revoked_from_the_command_line() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    // The seed's invitations.
+    let listed = run(&server, &["invitations", "list", "--status", "pending"]);
+    assert!(
+        stdout(&listed).contains("inv_dave") && stdout(&listed).contains("dave@example.com"),
+        "{}",
+        stderr(&listed)
+    );
+    let org = run(&server, &["org-invitations", "list", "acme"]);
+    assert!(stdout(&org).contains("orginv_carol") && stdout(&org).contains("org:accountant"), "{}", stderr(&org));
+
+    // Several addresses at once are one bulk request; a user with an invited address accepts it.
+    let made = run(&server, &["invitations", "create", "erin@example.com", "frank@example.com", "--json"]);
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert_eq!(made.as_array().map(Vec::len), Some(2));
+    let dave = run(&server, &["users", "create", "--email", "dave@example.com", "--json"]);
+    let dave: serde_json::Value = serde_json::from_slice(&dave.stdout).unwrap();
+    assert_eq!(dave["public_metadata"]["plan"], "pro");
+    let accepted = stdout(&run(&server, &["invitations", "list", "--status", "accepted"]));
+    assert!(accepted.contains("inv_dave") && accepted.contains("accepted"), "{accepted}");
+    let revoked = run(&server, &["invitations", "revoke", made[0]["id"].as_str().unwrap()]);
+    assert!(stdout(&revoked).contains("revoked"), "{}", stderr(&revoked));
+
+    // An organization invitation is accepted once its address has a user.
+    let early = run(&server, &["org-invitations", "accept", "acme", "orginv_carol"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert!(stderr(&early).contains("organization_invitation_identification_not_exist"), "{}", stderr(&early));
+    run(&server, &["users", "create", "--email", "carol@example.com"]);
+    let ok = run(&server, &["org-invitations", "accept", "acme", "orginv_carol"]);
+    assert!(stdout(&ok).contains("is now org:accountant of acme"), "{} {}", stdout(&ok), stderr(&ok));
+    let got = stdout(&run(&server, &["org-invitations", "get", "acme", "orginv_carol", "--json"]));
+    assert!(got.contains("\"status\": \"accepted\""), "{got}");
+    let inv =
+        run(&server, &["org-invitations", "create", "acme", "gina@example.com", "--role", "org:member", "--json"]);
+    let inv: serde_json::Value = serde_json::from_slice(&inv.stdout).unwrap();
+    let r = run(&server, &["org-invitations", "revoke", "acme", inv["id"].as_str().unwrap()]);
+    assert!(stdout(&r).contains("revoked"), "{}", stderr(&r));
+    let all = stdout(&run(&server, &["org-invitations", "list", "--status", "revoked"]));
+    assert!(all.contains("gina@example.com") && !all.contains("carol@example.com"), "{all}");
+}
+
+#[test]
 fn offline_commands_render_and_check_config() {
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("c.yaml");
