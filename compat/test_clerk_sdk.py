@@ -1873,6 +1873,238 @@ def session_claims_session_token_over_the_limit_is_422():
 
 
 # --------------------------------------------------------------------------------------------------
+# >>> Invitations (issue 11): Clerk's Invitations and Organization Invitations through the SDK; the
+# acceptance of an organization invitation is Tessera's own route (`/v1/tessera/…`), called over plain
+# HTTP. The Python SDK sends `status` once and reads `GET /invitations` as a bare array; it renames
+# the revoke answer's `revoked` to `REVOKED`. Addresses are `inv.{RUN}.…`, unique per run.
+
+
+def _inv(name: str) -> str:
+    return f"inv.{RUN}.{name}@example.com"
+
+
+def _accept_org_invitation(org_id: str, invitation_id: str, body: Optional[Dict[str, Any]] = None) -> httpx.Response:
+    r = HTTP.post(f"{BASE}/v1/tessera/organizations/{org_id}/invitations/{invitation_id}/accept",
+                  headers={"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"},
+                  content=json.dumps(body or {}).encode())
+    eq(r.headers.get("content-type"), "application/json", "accept content type")
+    return r
+
+
+@test
+def invitations_create_answers_a_pending_invitation():
+    inv = clerk.invitations.create(request={
+        "email_address": _inv("ada").upper(), "public_metadata": {"plan": "pro", "seats": 3},
+        "redirect_url": "https://example.com/welcome", "notify": False, "expires_in_days": 7,
+    })
+    check(inv.id.startswith("inv_"), f"id {inv.id!r}")
+    eq((inv.object.value, inv.email_address, inv.status.value, inv.revoked), ("invitation", _inv("ada"), "pending", False),
+       "object, email, status, revoked")
+    eq(inv.public_metadata, {"plan": "pro", "seats": 3}, "public_metadata")
+    check(is_ms(inv.created_at) and inv.expires_at == inv.created_at + SEVEN_DAYS_MS, f"expires_at {inv.expires_at}")
+    S["inv_ada"] = inv.id
+
+
+@test
+def invitations_one_pending_per_address_and_ignore_existing_replaces_it():
+    first = need("inv_ada")
+    e = expect_error(lambda: clerk.invitations.create(request={"email_address": _inv("ada")}), 400, "duplicate_record")
+    check(_inv("ada") in e["long_message"], f"long_message {e['long_message']!r}")
+    # A user's address is refused, unless ignore_existing (single invitations only).
+    taken = clerk.users.create(email_address=[_inv("taken")])
+    expect_error(lambda: clerk.invitations.create(request={"email_address": _inv("taken")}), 422,
+                 "form_identifier_exists", param="email_address")
+    forced = clerk.invitations.create(request={"email_address": _inv("taken"), "ignore_existing": True})
+    eq(forced.status.value, "pending", "ignore_existing invites a user's address")
+    clerk.invitations.revoke(invitation_id=forced.id)
+    clerk.users.delete(user_id=taken.id)
+    second = clerk.invitations.create(request={"email_address": _inv("ada"), "public_metadata": {"plan": "pro", "seats": 3},
+                                               "ignore_existing": True})
+    listed = {i.id: i.status.value for i in clerk.invitations.list(query=_inv("ada"), status="revoked")}
+    eq(listed, {first: "revoked"}, "the replaced invitation is revoked")
+    S["inv_ada"] = second.id
+
+
+@test
+def invitations_bulk_create_is_all_or_nothing():
+    made = clerk.invitations.bulk_create(request=[{"email_address": _inv("b1")}, {"email_address": _inv("b2")}])
+    eq([i.email_address for i in made], [_inv("b1"), _inv("b2")], "created in order")
+    expect_error(lambda: clerk.invitations.bulk_create(request=[{"email_address": _inv("b3")},
+                                                                {"email_address": _inv("b1")}]),
+                 400, "duplicate_record")
+    eq(clerk.invitations.list(query=_inv("b3")), [], "nothing of a refused batch is created")
+    S["inv_bulk"] = [i.id for i in made]
+
+
+@test
+def invitations_list_is_a_bare_array_with_status_query_and_order():
+    b1, b2 = need("inv_bulk")
+    got = clerk.invitations.list(query=f"inv.{RUN}.b", status="pending", order_by="email_address", limit=10)
+    eq([i.id for i in got], [b1, b2], "pending, by email address")
+    eq(raw_last().__class__, list, "a bare array without paginated")
+    newest = [i.id for i in clerk.invitations.list(query=f"inv.{RUN}.b")]
+    eq(sorted(newest), sorted([b1, b2]), "newest first (one bulk request: one creation time)")
+    eq([i.id for i in clerk.invitations.list(query=f"inv.{RUN}.b", limit=1, offset=1)], newest[1:], "paged")
+    eq([i.id for i in clerk.invitations.list(query=b2)], [b2], "query by id")
+    expect_error(lambda: clerk.invitations.list(order_by="name"), 422, "form_param_value_invalid",
+                 param="order_by", typed=False)
+
+
+@test
+def invitations_revoke_answers_revoked_true():
+    b1 = need("inv_bulk")[0]
+    r = clerk.invitations.revoke(invitation_id=b1)
+    eq((r.id, r.status.value, r.REVOKED), (b1, "revoked", True), "id, status, revoked (REVOKED in the SDK)")
+    eq(raw_last()["revoked"], True, "revoked on the wire")
+    expect_error(lambda: clerk.invitations.revoke(invitation_id=b1), 400, "invitation_already_revoked")
+    expect_error(lambda: clerk.invitations.revoke(invitation_id="inv_nope"), 404, "resource_not_found")
+    eq([i.id for i in clerk.invitations.list(query=b1)], [], "revoked invitations are not listed by default")
+
+
+@test
+def invitations_creating_a_user_with_the_address_accepts_it():
+    inv = need("inv_ada")
+    user = clerk.users.create(email_address=[_inv("ada")], public_metadata={"seats": 5})
+    eq(user.public_metadata, {"plan": "pro", "seats": 5}, "the invitation's metadata under the user's own")
+    eq([(i.id, i.status.value) for i in clerk.invitations.list(query=inv, status="accepted")], [(inv, "accepted")],
+       "the invitation is accepted")
+    expect_error(lambda: clerk.invitations.revoke(invitation_id=inv), 400, "invitation_already_accepted")
+    S["inv_ada_user"] = user.id
+
+
+@test
+def organization_invitations_create_with_inviter_and_metadata():
+    admin = clerk.users.create(email_address=[_inv("admin")], first_name="Olga")
+    org = clerk.organizations.create(request={"name": f"Inv {RUN}", "created_by": admin.id})
+    inv = clerk.organization_invitations.create(
+        organization_id=org.id, email_address=_inv("bob"), role="org:member", inviter_user_id=admin.id,
+        public_metadata={"team": "red"}, private_metadata={"source": "crm"}, expires_in_days=3)
+    check(inv.id.startswith("orginv_"), f"id {inv.id!r}")
+    eq((inv.object.value, inv.email_address, inv.role, inv.role_name, inv.organization_id, inv.status),
+       ("organization_invitation", _inv("bob"), "org:member", "Member", org.id, "pending"), "fields")
+    eq((inv.inviter_id, inv.public_inviter_data.user_id, inv.public_inviter_data.identifier, inv.url),
+       (admin.id, admin.id, _inv("admin"), None), "inviter and url")
+    eq((inv.public_metadata, inv.private_metadata), ({"team": "red"}, {"source": "crm"}), "metadata")
+    eq(inv.expires_at, inv.created_at + 3 * 24 * 3600 * 1000, "expires_at")
+    S["inv_org"] = {"id": org.id, "admin": admin.id}
+    S["inv_org_bob"] = inv.id
+
+
+@test
+def organization_invitations_refuse_what_clerk_refuses():
+    org = need("inv_org")
+    create = lambda **kw: (lambda: clerk.organization_invitations.create(organization_id=org["id"], **kw))  # noqa: E731
+    expect_error(create(email_address=_inv("x"), role="org:nope"), 422, "form_param_value_invalid", param="role")
+    expect_error(create(email_address=_inv("bob"), role="org:admin"), 400, "organization_invitation_not_unique")
+    expect_error(create(email_address=_inv("admin"), role="org:member"), 400, "already_a_member_in_organization")
+    outsider = clerk.users.create(email_address=[_inv("outsider")])
+    expect_error(create(email_address=_inv("x"), role="org:member", inviter_user_id=outsider.id), 403,
+                 "not_an_admin_in_organization", param="inviter_user_id")
+    expect_error(lambda: clerk.organization_invitations.create(organization_id="org_nope", email_address=_inv("x"),
+                                                               role="org:member"), 404, "resource_not_found")
+
+
+@test
+def organization_invitations_bulk_create_answers_a_page():
+    org = need("inv_org")
+    page = clerk.organization_invitations.bulk_create(organization_id=org["id"], request_body=[
+        {"email_address": _inv("c1"), "role": "org:member"}, {"email_address": _inv("c2"), "role": "org:admin"}])
+    eq((page.total_count, [i.email_address for i in page.data]), (2, [_inv("c1"), _inv("c2")]), "the page")
+    S["inv_org_bulk"] = [i.id for i in page.data]
+
+
+@test
+def organization_invitations_list_with_one_status_email_and_order():
+    org = need("inv_org")
+    bob = need("inv_org_bob")
+    c1, c2 = need("inv_org_bulk")
+    clerk.organization_invitations.revoke(organization_id=org["id"], invitation_id=c2, requesting_user_id=org["admin"])
+    res = clerk.organization_invitations.list(organization_id=org["id"], status="pending", limit=10)
+    eq((res.total_count, [i.id for i in res.data]), (2, [c1, bob]), "pending, newest first")
+    res = clerk.organization_invitations.list(organization_id=org["id"], status="revoked")
+    eq([(i.id, i.status) for i in res.data], [(c2, "revoked")], "revoked")
+    res = clerk.organization_invitations.list(organization_id=org["id"], email_address=_inv("bob").upper())
+    eq([i.id for i in res.data], [bob], "by email address")
+    res = clerk.organization_invitations.list(organization_id=org["id"], order_by="email_address")
+    eq([i.id for i in res.data], [bob, c1, c2], "by email address, ascending")
+    res = clerk.organization_invitations.list_pending(organization_id=org["id"])
+    eq([i.id for i in res.data], [c1, bob], "the deprecated pending list")
+    expect_error(lambda: clerk.organization_invitations.revoke(organization_id=org["id"], invitation_id=c2), 404,
+                 "organization_invitation_not_pending")
+
+
+@test
+def organization_invitations_get_get_all_and_per_user_carry_public_organization_data():
+    org = need("inv_org")
+    bob = need("inv_org_bob")
+    got = clerk.organization_invitations.get(organization_id=org["id"], invitation_id=bob)
+    eq((got.id, got.status), (bob, "pending"), "get")
+    expect_error(lambda: clerk.organization_invitations.get(organization_id=org["id"], invitation_id="orginv_nope"),
+                 404, "resource_not_found")
+    res = clerk.organization_invitations.get_all(query=f"inv.{RUN}.bob", status="pending")
+    eq([(i.id, i.public_organization_data.id, i.public_organization_data.slug) for i in res.data],
+       [(bob, org["id"], clerk.organizations.get(organization_id=org["id"]).slug)], "get_all")
+    user = clerk.users.create(email_address=[_inv("bob")])
+    res = clerk.users.get_organization_invitations(user_id=user.id, status="pending")
+    eq([(i.id, i.public_organization_data.name) for i in res.data], [(bob, f"Inv {RUN}")], "a user's invitations")
+    S["inv_bob_user"] = user.id
+
+
+@test
+def organization_invitations_count_as_pending_invitations_on_the_organization():
+    org = need("inv_org")
+    o = clerk.organizations.get(organization_id=org["id"])
+    eq((o.members_count, o.pending_invitations_count), (1, 2), "members_count, pending_invitations_count")
+
+
+@test
+def organization_invitations_accept_through_tessera_makes_the_member():
+    org, bob, user = need("inv_org", "inv_org_bob", "inv_bob_user")
+    r = _accept_org_invitation(org["id"], bob)
+    eq(r.status_code, 200, f"accept: {r.text[:300]}")
+    m = r.json()
+    eq((m["object"], m["role"], m["public_user_data"]["user_id"], m["public_metadata"], m["private_metadata"]),
+       ("organization_membership", "org:member", user, {"team": "red"}, {"source": "crm"}), "the membership")
+    members = clerk.organization_memberships.list(organization_id=org["id"], role=["org:member"])
+    eq([x.public_user_data.user_id for x in members.data], [user], "listed through the SDK")
+    eq(clerk.organization_invitations.get(organization_id=org["id"], invitation_id=bob).status, "accepted", "status")
+    again = _accept_org_invitation(org["id"], bob)
+    eq((again.status_code, again.json()["errors"][0]["code"]), (400, "organization_invitation_already_accepted"),
+       "accepting twice")
+    o = clerk.organizations.get(organization_id=org["id"])
+    eq((o.members_count, o.pending_invitations_count), (2, 1), "counts after acceptance")
+
+
+@test
+def organization_invitations_hold_their_role():
+    org = need("inv_org")
+    role = clerk.organization_roles.create(name=f"Inv {RUN}", key=f"org:inv_{RUN}", include_in_initial_role_set=True)
+    inv = clerk.organization_invitations.create(organization_id=org["id"], email_address=_inv("role"),
+                                                role=role.key)
+    expect_error(lambda: clerk.organization_roles.delete(organization_role_id=role.id), 422,
+                 "organization_role_exists_in_invitations")
+    clerk.organization_invitations.revoke(organization_id=org["id"], invitation_id=inv.id)
+    clerk.organization_roles.delete(organization_role_id=role.id)
+    # Left pending, in an organization of its own, for the run after a restart.
+    kept = clerk.organizations.create(request={"name": f"Inv restart {RUN}"})
+    clerk.organization_invitations.create(organization_id=kept.id, email_address="invite-restart@example.com",
+                                          role="org:admin", public_metadata={"kept": True})
+
+
+@restart_test
+def invitations_survive_a_restart():
+    res = clerk.organization_invitations.get_all(query="invite-restart@", status="pending")
+    eq([(i.email_address, i.role, i.status, i.public_metadata) for i in res.data],
+       [("invite-restart@example.com", "org:admin", "pending", {"kept": True})], "the pending invitation")
+    inv = res.data[0]
+    o = clerk.organizations.get(organization_id=inv.organization_id)
+    eq(o.pending_invitations_count, 1, "pending_invitations_count")
+
+
+# <<< Invitations <<<
+
+
+# --------------------------------------------------------------------------------------------------
 # After a restart on the same database and master key (PostgreSQL run of run.sh)
 
 

@@ -1133,6 +1133,134 @@ test('session_claims_cleared_session_token_has_only_the_default_claims', async (
 // <<< Custom session claims <<<
 
 // --------------------------------------------------------------------------------------------------
+// >>> Invitations (issue 11): clerk.invitations and the organization invitation calls of
+// clerk.organizations / clerk.users. @clerk/backend asks for `GET /invitations` as a page
+// (`paginated=true`) and sends `status` once per value. Accepting an organization invitation is
+// Tessera's own route, called with fetch. Addresses are `invjs.${RUN}.…`, unique per run.
+
+const invEmail = (name) => `invjs.${RUN}.${name}@example.com`;
+
+async function acceptOrganizationInvitation(organizationId, invitationId, body = {}) {
+  const res = await fetch(`${BASE}/v1/tessera/organizations/${organizationId}/invitations/${invitationId}/accept`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test('invitations_create_and_get_invitation_list_as_a_page', async () => {
+  const a = await clerk.invitations.createInvitation({
+    emailAddress: invEmail('ada'),
+    publicMetadata: { plan: 'pro' },
+    redirectUrl: 'https://example.com/welcome',
+    notify: false,
+    expiresInDays: 2,
+  });
+  check(a.id.startsWith('inv_'), `id ${a.id}`);
+  eq([a.emailAddress, a.status, a.revoked, a.publicMetadata], [invEmail('ada'), 'pending', false, { plan: 'pro' }], 'invitation');
+  const bulk = await clerk.invitations.createInvitationBulk([{ emailAddress: invEmail('b1') }, { emailAddress: invEmail('b2') }]);
+  eq(bulk.map((i) => i.emailAddress), [invEmail('b1'), invEmail('b2')], 'bulk, in order');
+  const page = await clerk.invitations.getInvitationList({ query: `invjs.${RUN}.`, status: 'pending', limit: 10 });
+  eq(page.totalCount, 3, 'totalCount');
+  eq(page.data.map((i) => i.id).sort(), [a.id, ...bulk.map((i) => i.id)].sort(), 'the three invitations');
+  eq((await clerk.invitations.getInvitationList({ query: `invjs.${RUN}.`, orderBy: 'email_address', limit: 1 })).data[0].id, a.id,
+    'orderBy email_address');
+  S.invJs = { ada: a.id, b1: bulk[0].id, b2: bulk[1].id };
+});
+
+test('invitations_duplicates_are_400_and_revoke_answers_revoked', async () => {
+  const inv = need('invJs');
+  const e = await expectApiError(() => clerk.invitations.createInvitation({ emailAddress: invEmail('ada') }), 400, 'duplicate_record');
+  check(e.errors[0].longMessage.includes(invEmail('ada')), e.errors[0].longMessage);
+  await expectApiError(() => clerk.invitations.createInvitationBulk([{ emailAddress: invEmail('b3') }, { emailAddress: invEmail('b1') }]),
+    400, 'duplicate_record');
+  const r = await clerk.invitations.revokeInvitation(inv.b1);
+  eq([r.id, r.status, r.revoked], [inv.b1, 'revoked', true], 'revoked');
+  await expectApiError(() => clerk.invitations.revokeInvitation(inv.b1), 400, 'invitation_already_revoked');
+  const revoked = await clerk.invitations.getInvitationList({ query: `invjs.${RUN}.`, status: 'revoked' });
+  eq(revoked.data.map((i) => i.id), [inv.b1], 'status=revoked');
+});
+
+test('invitations_a_new_user_with_the_address_accepts_it', async () => {
+  const inv = need('invJs');
+  const user = await clerk.users.createUser({ emailAddress: [invEmail('ada')], publicMetadata: { seats: 2 } });
+  eq(user.publicMetadata, { plan: 'pro', seats: 2 }, 'the invitation metadata under the user own');
+  const accepted = await clerk.invitations.getInvitationList({ query: inv.ada, status: 'accepted' });
+  eq(accepted.data.map((i) => [i.id, i.status]), [[inv.ada, 'accepted']], 'accepted');
+});
+
+test('organization_invitations_create_list_with_repeated_status_and_get', async () => {
+  const admin = await clerk.users.createUser({ emailAddress: [invEmail('admin')] });
+  const org = await clerk.organizations.createOrganization({ name: `InvJs ${RUN}`, createdBy: admin.id });
+  const bob = await clerk.organizations.createOrganizationInvitation({
+    organizationId: org.id,
+    inviterUserId: admin.id,
+    emailAddress: invEmail('bob'),
+    role: 'org:member',
+    publicMetadata: { team: 'red' },
+    privateMetadata: { source: 'crm' },
+  });
+  check(bob.id.startsWith('orginv_'), `id ${bob.id}`);
+  eq([bob.emailAddress, bob.role, bob.roleName, bob.organizationId, bob.status, bob.url],
+    [invEmail('bob'), 'org:member', 'Member', org.id, 'pending', null], 'invitation');
+  eq([bob.publicMetadata, bob.privateMetadata], [{ team: 'red' }, { source: 'crm' }], 'metadata');
+  const bulk = await clerk.organizations.createOrganizationInvitationBulk(org.id, [
+    { emailAddress: invEmail('c1'), role: 'org:admin' },
+    { emailAddress: invEmail('c2'), role: 'org:member' },
+  ]);
+  eq(bulk.data.map((i) => i.emailAddress), [invEmail('c1'), invEmail('c2')], 'bulk');
+  const c2 = bulk.data[1].id;
+  const revoked = await clerk.organizations.revokeOrganizationInvitation({ organizationId: org.id, invitationId: c2, requestingUserId: admin.id });
+  eq(revoked.status, 'revoked', 'revoked');
+  const both = await clerk.organizations.getOrganizationInvitationList({ organizationId: org.id, status: ['pending', 'revoked'] });
+  eq(both.totalCount, 3, 'status pending or revoked (repeated keys)');
+  const pending = await clerk.organizations.getOrganizationInvitationList({ organizationId: org.id, status: ['pending'] });
+  eq(pending.data.map((i) => i.id).sort(), [bob.id, bulk.data[0].id].sort(), 'status pending');
+  const got = await clerk.organizations.getOrganizationInvitation({ organizationId: org.id, invitationId: bob.id });
+  eq([got.id, got.status, got.raw.public_inviter_data.user_id], [bob.id, 'pending', admin.id], 'getOrganizationInvitation');
+  const o = await clerk.organizations.getOrganization({ organizationId: org.id });
+  eq([o.membersCount, o.raw.pending_invitations_count], [1, 2], 'membersCount, pending_invitations_count');
+  S.invJsOrg = { org: org.id, admin: admin.id, bob: bob.id, c2 };
+});
+
+test('organization_invitations_errors_are_clerk_api_response_errors', async () => {
+  const { org, admin, bob, c2 } = need('invJsOrg');
+  await expectApiError(() => clerk.organizations.createOrganizationInvitation({ organizationId: org, emailAddress: invEmail('x'), role: 'org:nope' }),
+    422, 'form_param_value_invalid', 'role');
+  await expectApiError(() => clerk.organizations.createOrganizationInvitation({ organizationId: org, emailAddress: invEmail('bob'), role: 'org:admin' }),
+    400, 'organization_invitation_not_unique');
+  await expectApiError(() => clerk.organizations.createOrganizationInvitation({ organizationId: org, emailAddress: invEmail('admin'), role: 'org:member' }),
+    400, 'already_a_member_in_organization');
+  await expectApiError(() => clerk.organizations.revokeOrganizationInvitation({ organizationId: org, invitationId: c2 }),
+    404, 'organization_invitation_not_pending');
+  const outsider = await clerk.users.createUser({ emailAddress: [invEmail('outsider')] });
+  await expectApiError(() => clerk.organizations.revokeOrganizationInvitation({ organizationId: org, invitationId: bob, requestingUserId: outsider.id }),
+    403, 'not_an_admin_in_organization', 'requesting_user_id');
+  check(admin, 'the admin is known');
+});
+
+test('organization_invitations_accept_through_tessera_and_get_user_invitation_list', async () => {
+  const { org, bob } = need('invJsOrg');
+  const user = await clerk.users.createUser({ emailAddress: [invEmail('bob')] });
+  const mine = await clerk.users.getOrganizationInvitationList({ userId: user.id, status: 'pending' });
+  eq(mine.data.map((i) => [i.id, i.publicOrganizationData?.id]), [[bob, org]], 'getOrganizationInvitationList of the user');
+  const early = await acceptOrganizationInvitation(org, 'orginv_nope');
+  eq([early.status, early.body.errors[0].code], [404, 'resource_not_found'], 'an unknown invitation');
+  const r = await acceptOrganizationInvitation(org, bob);
+  eq(r.status, 200, `accept: ${show(r.body)}`);
+  eq([r.body.role, r.body.public_user_data.user_id, r.body.public_metadata], ['org:member', user.id, { team: 'red' }], 'the membership');
+  const members = await clerk.organizations.getOrganizationMembershipList({ organizationId: org, role: ['org:member'] });
+  eq(members.data.map((m) => m.publicUserData.userId), [user.id], 'the member, through the SDK');
+  const accepted = await clerk.users.getOrganizationInvitationList({ userId: user.id, status: 'accepted' });
+  eq(accepted.data.map((i) => [i.id, i.status]), [[bob, 'accepted']], 'accepted');
+  const again = await acceptOrganizationInvitation(org, bob);
+  eq([again.status, again.body.errors[0].code], [400, 'organization_invitation_already_accepted'], 'accepting twice');
+});
+
+// <<< Invitations <<<
+
+// --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)
 
 test('every_request_went_to_tessera', async () => {
