@@ -3,16 +3,24 @@
 
 Runs `tessera serve` on a free port with a pinned secret key and `--rate-limit 0`, then N times:
 a write load in several threads (users, sessions, JWT templates, a third of them with a custom
-HS256 secret or ES256 PEM key) while the main thread waits a random time, creates one HS256 and one
-ES256 template (acknowledged) and SIGKILLs the server right away; the server is restarted on the
-same data (same master key) and every acknowledged write is read back through the API:
+HS256 secret or ES256 PEM key, and invitations with their acceptance) while the main thread waits a
+random time, creates one HS256 and one ES256 template (acknowledged) and SIGKILLs the server right
+away; the server is restarted on the same data (same master key) and every acknowledged write is read
+back through the API:
 
 - users: email address, first name and external id as written;
 - sessions: present, same user;
 - templates: name, claims, algorithm and custom-key flag as written; tokens minted from the
   templates created right before each kill (and a sample of the others) verify: HS256 with the
   secret that was sent, ES256 and RS256 with the key the JWKS publishes under the token's kid
-  (checked here in pure Python), which proves the sealed key material still decrypts.
+  (checked here in pure Python), which proves the sealed key material still decrypts;
+- invitations, and whether their acceptance was written whole or not at all (the writes killed
+  mid-way are checked too, acknowledged or not): an instance invitation is `accepted` exactly when a
+  user with its address exists, and that user has the invitation's public metadata (creating the user
+  accepts it, in one transaction); an organization invitation is `accepted` exactly when the invitee
+  is a member with the invited role and the invitation's metadata (Tessera's accept route writes both
+  in one transaction), and `pending` with no membership otherwise. An acknowledged acceptance must be
+  there. The organization's `pending_invitations_count` matches its pending invitations.
 
 At the end the server is stopped, SQLite gets `PRAGMA integrity_check` (must answer "ok") and the
 row counts are compared with what was acknowledged (PostgreSQL: `SELECT count(*)` through psql).
@@ -155,13 +163,19 @@ class Ledger:
         self.sessions = {}   # id -> user_id
         self.templates = {}  # id -> {"name", "claims", "alg", "custom", "secret"}
         self.pre_kill = []   # template ids created right before a kill
+        # inv_… -> {"email", "meta", "attempted" (the accepting user creation was sent), "user" (its id, acknowledged)}
+        self.invitations = {}
+        # orginv_… -> {"email", "meta", "user" (the invitee, acknowledged), "attempted" (accept sent), "accepted" (acknowledged)}
+        self.org_invitations = {}
+        self.org_id = None   # the organization the organization invitations are to
         self.rejected = {}   # "op status code" -> count (non-200 answers, for the report)
         self.down_errors = 0
         self.echo_mismatches = []
 
     def total(self):
         with self.lock:
-            return len(self.users) + len(self.sessions) + len(self.templates)
+            return len(self.users) + len(self.sessions) + len(self.templates) + len(self.invitations) \
+                + len(self.org_invitations)
 
     def note_rejected(self, op, status, body):
         code = ""
@@ -233,7 +247,8 @@ class Load:
             if not self.running.wait(0.1):
                 continue
             n += 1
-            op = rng.choices(["user", "session", "template"], weights=[45, 25, 30])[0]
+            op = rng.choices(["user", "session", "template", "invitation", "org_invitation"],
+                             weights=[40, 20, 25, 8, 7])[0]
             try:
                 if op == "user" or not self.ledger.users:
                     uniq = f"{tid}-{n}-{secrets.token_hex(4)}"
@@ -257,6 +272,10 @@ class Load:
                             self.ledger.sessions[resp["id"]] = uid
                     else:
                         self.ledger.note_rejected("session", status, resp)
+                elif op == "invitation":
+                    self.invite_and_accept(f"{tid}-{n}-{secrets.token_hex(4)}")
+                elif op == "org_invitation" and self.ledger.org_id:
+                    self.invite_to_org_and_accept(f"{tid}-{n}-{secrets.token_hex(4)}")
                 else:
                     kind = rng.choices(["RS256", "HS256", "ES256"], weights=[50, 25, 25])[0]
                     create_template(self.api, self.ledger, f"t{tid}-{n}-{secrets.token_hex(3)}", kind, rng)
@@ -270,6 +289,62 @@ class Load:
                     self.ledger.rejected[f"{op} exception {type(e).__name__}"] = \
                         self.ledger.rejected.get(f"{op} exception {type(e).__name__}", 0) + 1
                 time.sleep(0.1)
+
+
+    def invite_and_accept(self, uniq):
+        """An instance invitation, then the user creation that accepts it (one transaction)."""
+        email, meta = f"i{uniq}@crash.example.com", {"inv": uniq}
+        status, resp = self.api("POST", "/v1/invitations", {"email_address": email, "public_metadata": meta})
+        if status != 200:
+            self.ledger.note_rejected("invitation", status, resp)
+            return
+        iid = resp["id"]
+        with self.ledger.lock:
+            self.ledger.invitations[iid] = {"email": email, "meta": meta, "attempted": False, "user": None}
+        body = {"email_address": [email], "first_name": f"I{uniq}", "external_id": f"iext-{uniq}",
+                "public_metadata": {"own": uniq}}
+        with self.ledger.lock:
+            self.ledger.invitations[iid]["attempted"] = True
+        status, resp = self.api("POST", "/v1/users", body)
+        if status != 200:
+            self.ledger.note_rejected("accepting user", status, resp)
+            return
+        with self.ledger.lock:
+            self.ledger.users[resp["id"]] = {"email": email, "first_name": body["first_name"],
+                                            "external_id": body["external_id"]}
+            self.ledger.invitations[iid]["user"] = resp["id"]
+        if resp.get("public_metadata") != {"inv": uniq, "own": uniq}:
+            with self.ledger.lock:
+                self.ledger.echo_mismatches.append((iid, f"invitation {iid}: the accepting user answered "
+                                                         f"{resp.get('public_metadata')}"))
+
+    def invite_to_org_and_accept(self, uniq):
+        """An organization invitation, the invitee's user, then Tessera's accept (one transaction)."""
+        org, email, meta = self.ledger.org_id, f"o{uniq}@crash.example.com", {"team": uniq}
+        status, resp = self.api("POST", f"/v1/organizations/{org}/invitations",
+                                {"email_address": email, "role": "org:member", "public_metadata": meta})
+        if status != 200:
+            self.ledger.note_rejected("org invitation", status, resp)
+            return
+        oid = resp["id"]
+        with self.ledger.lock:
+            self.ledger.org_invitations[oid] = {"email": email, "meta": meta, "user": None, "attempted": False,
+                                                "accepted": False}
+        body = {"email_address": [email], "first_name": f"O{uniq}", "external_id": f"oext-{uniq}"}
+        status, resp = self.api("POST", "/v1/users", body)
+        if status != 200:
+            self.ledger.note_rejected("invitee", status, resp)
+            return
+        with self.ledger.lock:
+            self.ledger.users[resp["id"]] = {"email": email, "first_name": body["first_name"],
+                                            "external_id": body["external_id"]}
+            self.ledger.org_invitations[oid].update(user=resp["id"], attempted=True)
+        status, resp = self.api("POST", f"/v1/tessera/organizations/{org}/invitations/{oid}/accept", {})
+        if status != 200:
+            self.ledger.note_rejected("accept", status, resp)
+            return
+        with self.ledger.lock:
+            self.ledger.org_invitations[oid]["accepted"] = True
 
 
 # ---- signature checks in pure Python -------------------------------------------------------------
@@ -371,6 +446,9 @@ def verify_all(base, sk, ledger, mint_ids, pool):
         users = dict(ledger.users)
         sessions = dict(ledger.sessions)
         templates = dict(ledger.templates)
+        invitations = {k: dict(v) for k, v in ledger.invitations.items()}
+        org_invitations = {k: dict(v) for k, v in ledger.org_invitations.items()}
+        org_id = ledger.org_id
 
     def user(item):
         uid, want = item
@@ -402,12 +480,69 @@ def verify_all(base, sk, ledger, mint_ids, pool):
             return tid, f"template {tid}: content differs: {got}"
         return None
 
+    def invitation(item):
+        """Accepted exactly when the user exists (and has the invitation's metadata), whole or not at all."""
+        iid, want = item
+        everything = "&status=pending&status=accepted&status=revoked&status=expired"
+        status, listed = api("GET", f"/v1/invitations?query={iid}{everything}")
+        found = [i for i in listed if i.get("id") == iid] if status == 200 else []
+        if not found:
+            return iid, f"invitation {iid}: not listed (GET answered {status})"
+        state = found[0]["status"]
+        status, holders = api("GET", "/v1/users?email_address=" + urllib.parse.quote(want["email"]))
+        if status != 200:
+            return iid, f"invitation {iid}: listing users answered {status}"
+        if state == "accepted" and len(holders) != 1:
+            return iid, f"invitation {iid}: accepted, but {len(holders)} users have its address (half-written)"
+        if state == "pending" and holders:
+            return iid, f"invitation {iid}: a user has its address but it is still pending (half-written)"
+        if state not in ("pending", "accepted"):
+            return iid, f"invitation {iid}: status {state}"
+        if want["user"] and state != "accepted":
+            return iid, f"invitation {iid}: the acknowledged acceptance (user {want['user']}) is lost"
+        if holders and holders[0].get("public_metadata", {}).get("inv") != want["meta"]["inv"]:
+            return iid, f"invitation {iid}: the user lacks its metadata: {holders[0].get('public_metadata')}"
+        return None
+
+    def org_invitation(item):
+        """Accepted exactly when the invitee is a member with the invited role and metadata."""
+        oid, want = item
+        status, inv = api("GET", f"/v1/organizations/{org_id}/invitations/{oid}")
+        if status != 200:
+            return oid, f"organization invitation {oid}: GET answered {status}"
+        q = urllib.parse.quote(want["email"])
+        status, page = api("GET", f"/v1/organizations/{org_id}/memberships?email_address={q}")
+        if status != 200:
+            return oid, f"organization invitation {oid}: listing memberships answered {status}"
+        members = page.get("data", [])
+        if inv["status"] == "accepted":
+            if len(members) != 1 or members[0].get("role") != "org:member" \
+                    or members[0].get("public_metadata") != want["meta"]:
+                return oid, f"organization invitation {oid}: accepted, but the membership is {members} (half-written)"
+        elif inv["status"] == "pending":
+            if members:
+                return oid, f"organization invitation {oid}: pending, but the invitee is a member (half-written)"
+        else:
+            return oid, f"organization invitation {oid}: status {inv['status']}"
+        if want["accepted"] and inv["status"] != "accepted":
+            return oid, f"organization invitation {oid}: the acknowledged acceptance is lost"
+        return None
+
     problems = []
     jobs = [(user, x) for x in users.items()] + [(session, x) for x in sessions.items()] \
-        + [(template, x) for x in templates.items()]
+        + [(template, x) for x in templates.items()] + [(invitation, x) for x in invitations.items()] \
+        + [(org_invitation, x) for x in org_invitations.items()]
     for result in pool.map(lambda j: j[0](j[1]), jobs):
         if result:
             problems.append(result)
+    if org_id:
+        status, org = api("GET", f"/v1/organizations/{org_id}")
+        status2, pending = api("GET", f"/v1/organizations/{org_id}/invitations?status=pending&limit=1")
+        if status != 200 or status2 != 200:
+            problems.append((None, f"the invitations' organization: GET answered {status} / {status2}"))
+        elif org.get("pending_invitations_count") != pending.get("total_count"):
+            problems.append((None, f"pending_invitations_count {org.get('pending_invitations_count')} but "
+                                   f"{pending.get('total_count')} pending invitations"))
 
     # Minting: the key material of these templates must still decrypt.
     live = [sid for sid in sessions]
@@ -453,7 +588,8 @@ def count_rows(ledger, query):
     """Compares row counts with what was acknowledged: never fewer rows than acknowledged writes."""
     problems = []
     for table, acked in [("users", len(ledger.users)), ("sessions", len(ledger.sessions)),
-                         ("jwt_templates", len(ledger.templates))]:
+                         ("jwt_templates", len(ledger.templates)), ("invitations", len(ledger.invitations)),
+                         ("organization_invitations", len(ledger.org_invitations))]:
         n = query(f"SELECT count(*) FROM {table}")
         log(f"  {table}: {n} rows, {acked} acknowledged")
         if n < acked:
@@ -511,6 +647,11 @@ def main():
         for round_ in range(args.kills + 1):
             server.start()
             load.base = server.url
+            if ledger.org_id is None:
+                status, org = call(server.url, sk, "POST", "/v1/organizations", {"name": "Crash invitations"})
+                if status != 200:
+                    raise SystemExit(f"creating the invitations' organization answered {status}: {org}")
+                ledger.org_id = org["id"]
             master_file = os.path.join(data_dir, "master.key")
             if not args.postgres:
                 digest = hashlib.sha256(open(master_file, "rb").read()).hexdigest()
@@ -598,6 +739,13 @@ def main():
     log(f"{ledger.down_errors} requests failed while the server was down (not acknowledged, not counted)")
     print(f"{backend}: {len(ledger.users)} users, {len(ledger.sessions)} sessions, {len(ledger.templates)} "
           f"templates acknowledged; minted from all {len(set(mint_ids))} templates after restarts")
+    inv_attempted = sum(1 for v in ledger.invitations.values() if v["attempted"])
+    inv_acked = sum(1 for v in ledger.invitations.values() if v["user"])
+    org_attempted = sum(1 for v in ledger.org_invitations.values() if v["attempted"])
+    org_acked = sum(1 for v in ledger.org_invitations.values() if v["accepted"])
+    print(f"{backend}: {len(ledger.invitations)} invitations ({inv_attempted} acceptances sent, {inv_acked} acknowledged), "
+          f"{len(ledger.org_invitations)} organization invitations ({org_attempted} acceptances sent, {org_acked} "
+          f"acknowledged), each accepted whole or not at all")
     print(f"{backend}: {args.kills} kills, {acked} acknowledged writes, {len(lost)} lost")
     others = {p for pid, p in problems if not pid}
     if others:
