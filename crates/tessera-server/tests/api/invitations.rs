@@ -44,7 +44,7 @@ async fn accept(app: &TestApp, org: &str, invitation: &str, user: Option<&str>) 
 async fn org_list(app: &TestApp, org: &str, filter: OrganizationInvitationListQuery) -> Vec<Value> {
     let request = ListOrganizationInvitationsRequest { organization_id: org.to_owned(), filter };
     let page = app.sdk.organization_invitations().list(request).await.unwrap();
-    assert_eq!(page.total_count as usize >= page.data.len(), true);
+    assert!(page.total_count as usize >= page.data.len());
     serde_json::to_value(page.data).unwrap().as_array().unwrap().clone()
 }
 
@@ -503,7 +503,7 @@ async fn organization_invitation_lists_filter_by_status_address_and_order() {
     );
     let filter =
         OrganizationInvitationListQuery { email_address: Some("B-ANN@example.com".into()), ..Default::default() };
-    assert_eq!(ids(org_list(&app, &org, filter).await), [a.id.clone()]);
+    assert_eq!(ids(org_list(&app, &org, filter).await), std::slice::from_ref(&a.id));
     let filter = OrganizationInvitationListQuery {
         order_by: Some("email_address".into()),
         limit: Some(2),

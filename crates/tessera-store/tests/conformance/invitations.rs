@@ -4,8 +4,7 @@
 
 use crate::fixtures::*;
 use tessera_core::store::{
-    InvitationFilter, InvitationOrder, InvitationRecord, InvitationStore, OrganizationInvitationRecord, RoleRecord,
-    RoleStore,
+    InvitationFilter, InvitationOrder, InvitationRecord, OrganizationInvitationRecord, RoleRecord,
 };
 use tessera_types::InvitationStatus;
 
