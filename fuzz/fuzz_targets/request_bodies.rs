@@ -1,8 +1,8 @@
 //! Fuzzes every JSON request body the server accepts, through the same code the handlers call.
 //!
 //! The first byte picks an operation (create/update user, metadata merge and replace, sessions,
-//! organizations, memberships, JWT templates, minting, seed files with session claims, and the pure
-//! validators); the rest is the raw body, parsed with `Fields::from_bytes` exactly as the server's
+//! organizations, memberships, JWT templates, minting, permissions, roles and role sets, invitations
+//! with their acceptance, seed files with session claims, and the pure validators); the rest is the raw body, parsed with `Fields::from_bytes` exactly as the server's
 //! `Body` extractor does. The core runs over the real store (`SqlStore` on a fresh in-memory SQLite database) and a
 //! fresh app for every input, so nothing (rows, the compiled-template cache, known secret keys)
 //! carries over from one input to the next and a crash reproduces from its input alone.
@@ -241,7 +241,7 @@ fn check_merge(patch: &Map<String, Value>) {
     let _ = tessera_core::metadata::check_size("public_metadata", &once);
 }
 
-const OPS: usize = 23;
+const OPS: usize = 25;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&op, raw)) = data.split_first() else {
@@ -383,6 +383,23 @@ fn exercise(f: &Fixture, op: u8, raw: &[u8], fields: Fields) {
         }
         21 => {
             check(block_on(app.update_role_set("role_set:default", fields)), s, "update_role_set");
+        }
+        22 => {
+            // An invitation, then the user whose creation accepts it (and takes its metadata).
+            if let Some(inv) = check(block_on(app.create_invitation(fields)), s, "create_invitation") {
+                let body = json!({"email_address": [inv.email_address]});
+                check(block_on(app.create_user(Fields::from_value(Some(body)).unwrap())), s, "accepting user");
+            }
+        }
+        23 => {
+            // An organization invitation, then its acceptance by the user with the address, if any.
+            let created = block_on(app.create_organization_invitation(&f.org, fields));
+            if let Some(inv) = check(created, s, "create_organization_invitation") {
+                let accepted = block_on(app.accept_organization_invitation(&f.org, &inv.id, Fields::default()));
+                if check(accepted, s, "accept_organization_invitation").is_some() {
+                    check(block_on(app.mint_session_token(&f.session, Fields::default())), s, "mint");
+                }
+            }
         }
         _ => {
             // Pure validators: seed files, template claims, metadata merge.
