@@ -849,3 +849,42 @@ async fn invitation_errors_are_documented() {
     d("DELETE", "/v1/organization_roles/{organization_role_id}", &r);
     app.stop().await;
 }
+
+/// Every query parameter Clerk's document gives the invitation lists is one Tessera's document lists
+/// for the same operation (and reads: the tests above use each), so none is silently ignored.
+#[tokio::test]
+async fn the_invitation_lists_take_every_parameter_clerk_documents() {
+    let app = TestApp::spawn().await;
+    let ours = crate::openapi::document(&app).await;
+    let clerk = crate::clerk_schema::clerk_doc();
+    let names = |params: &Value| -> Vec<String> {
+        let mut v: Vec<String> = params
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(crate::clerk_schema::resolve)
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    for (clerk_path, path) in [
+        ("/invitations", "/v1/invitations"),
+        ("/organization_invitations", "/v1/organization_invitations"),
+        ("/organizations/{organization_id}/invitations", "/v1/organizations/{org_id}/invitations"),
+        ("/organizations/{organization_id}/invitations/pending", "/v1/organizations/{org_id}/invitations/pending"),
+        ("/users/{user_id}/organization_invitations", "/v1/users/{user_id}/organization_invitations"),
+    ] {
+        let theirs = names(&clerk["paths"][clerk_path]["get"]["parameters"]);
+        assert!(!theirs.is_empty() || clerk_path.ends_with("pending"), "{clerk_path}: {theirs:?}");
+        let mine = names(&ours["paths"][path]["get"]["parameters"]);
+        let missing: Vec<&String> = theirs.iter().filter(|n| !mine.contains(n)).collect();
+        assert!(missing.is_empty(), "GET {path} does not take {missing:?} (Clerk: {theirs:?}, Tessera: {mine:?})");
+        assert_eq!(
+            ours["paths"][path]["get"]["operationId"], clerk["paths"][clerk_path]["get"]["operationId"],
+            "{path}: Clerk's operation id"
+        );
+    }
+    app.stop().await;
+}
