@@ -354,7 +354,8 @@ pub struct MintRecords {
     /// The template asked for by name; `None` if there is none (or none was asked for).
     pub template: Option<TemplateRecord>,
     /// The session's active organization and the user's membership in it, when the session has one
-    /// and both still exist. `members_count` of the organization is not filled in.
+    /// and both still exist. `members_count` and `pending_invitations_count` of the organization are
+    /// not filled in.
     pub active: Option<(Organization, MembershipRecord)>,
     /// The instance's custom session claims, if any are set (read for every mint, used by session
     /// tokens).

@@ -140,6 +140,7 @@ fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
         (Some(org_doc), Some(_)) => {
             let mut org: Organization = from_doc(&org_doc)?;
             org.members_count = None;
+            org.pending_invitations_count = None;
             Some((org, membership_from_row(row, 8)?))
         }
         _ => None,
