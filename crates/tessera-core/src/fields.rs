@@ -286,6 +286,8 @@ pub const BODIES: &[Body] = &[
     crate::users::CREATE_USER,
     crate::users::UPDATE_USER,
     crate::users::USER_METADATA,
+    crate::passwords::VERIFY_PASSWORD,
+    crate::passwords::REMOVE_PASSWORD,
     crate::sessions::CREATE_SESSION,
     crate::mint::SESSION_TOKEN,
     crate::orgs::CREATE_ORGANIZATION,

@@ -6,12 +6,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
+pub mod cpu;
 pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod metadata;
 pub mod mint;
 pub mod orgs;
+pub mod passwords;
 pub mod query;
 pub mod role_sets;
 pub mod roles;

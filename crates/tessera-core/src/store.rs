@@ -190,6 +190,30 @@ pub struct SessionClaimsRecord {
     pub updated_at: i64,
 }
 
+/// A user's password as stored: beside the user, never inside the user document that reads answer
+/// with. `Debug` never shows the digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordRecord {
+    pub user_id: String,
+    /// `argon2id` for the hashes Tessera makes; an imported digest's `password_hasher` otherwise.
+    pub hasher: String,
+    /// The PHC string Tessera made, or the imported digest as given.
+    pub digest: String,
+    /// When this digest was stored (epoch ms).
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for PasswordRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordRecord")
+            .field("user_id", &self.user_id)
+            .field("hasher", &self.hasher)
+            .field("digest", &"<redacted>")
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
 /// `limit`/`offset` paging, already validated (limit 1..=500, offset ≥ 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -375,7 +399,15 @@ pub enum OrganizationOrder {
 /// (or overrides `load_mint` there).
 #[async_trait]
 pub trait Store:
-    InstanceStore + UserStore + SessionStore + OrganizationStore + RoleStore + TemplateStore + SessionClaimsStore + 'static
+    InstanceStore
+    + UserStore
+    + PasswordStore
+    + SessionStore
+    + OrganizationStore
+    + RoleStore
+    + TemplateStore
+    + SessionClaimsStore
+    + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named
     /// `template_name` (if given), the session's active organization with the user's membership
@@ -452,6 +484,27 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
     async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
     async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
+}
+
+/// Users' passwords, kept apart from the user documents (a user read never carries one). A user's
+/// password goes when the user does.
+#[async_trait]
+pub trait PasswordStore: Send + Sync {
+    /// Inserts the user (as [`UserStore::insert_user`], same conflicts) and their password, atomically.
+    async fn insert_user_with_password(&self, user: &User, password: &PasswordRecord) -> StoreResult<()>;
+    /// Stores `user` (as [`UserStore::update_user`]) and replaces their password with `password`, or
+    /// removes it when `None`; with `end_sessions_at`, also revokes every live session of the user at
+    /// that time. Atomically; false if the user does not exist.
+    async fn update_user_password(
+        &self,
+        user: &User,
+        password: Option<&PasswordRecord>,
+        end_sessions_at: Option<i64>,
+    ) -> StoreResult<bool>;
+    async fn get_password(&self, user_id: &str) -> StoreResult<Option<PasswordRecord>>;
+    /// Replaces the user's digest with `new` only while it is still `old_digest` (an upgrade after a
+    /// verification must not undo a password change made meanwhile). True if it was replaced.
+    async fn rehash_password(&self, old_digest: &str, new: &PasswordRecord) -> StoreResult<bool>;
 }
 
 /// Sessions.

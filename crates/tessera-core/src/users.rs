@@ -7,7 +7,7 @@ use tessera_types::{
 };
 
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{Body, Field, Fields, Kind, MAX_NAME_CHARS};
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
 use crate::query::{QueryParams, id_filter, order_by, page, time_range};
@@ -23,8 +23,6 @@ pub const USERNAME: Field = Field::string_of("username", 4, 64);
 /// An external id on create; on update an empty one clears it.
 const CREATE_EXTERNAL_ID: Field = Field::string_of("external_id", 1, MAX_NAME_CHARS);
 const EXTERNAL_ID: Field = Field::string_of("external_id", 0, MAX_NAME_CHARS);
-pub const PASSWORD: Field =
-    Field { name: "password", kind: Kind::String { min_chars: 8, max_chars: None }, required: false };
 const CREATE_ORGANIZATIONS_LIMIT: Field = Field::int("create_organizations_limit", 0, i32::MAX as i64);
 
 /// Keys both bodies read the same way.
@@ -36,7 +34,6 @@ const COMMON: &[Field] = &[
     Field::object("public_metadata"),
     Field::object("private_metadata"),
     Field::object("unsafe_metadata"),
-    PASSWORD,
     Field::bool("delete_self_enabled"),
     Field::bool("create_organization_enabled"),
     CREATE_ORGANIZATIONS_LIMIT,
@@ -45,15 +42,12 @@ const COMMON: &[Field] = &[
 /// Keys of the create/update bodies that Tessera accepts but has no behaviour for (sign-in flows are
 /// out of scope), so that Clerk SDK calls that send them keep working.
 const ACCEPTED_WITHOUT_EFFECT: &[Field] = &[
-    Field::without_effect("skip_password_checks"),
     Field::without_effect("skip_password_requirement"),
     Field::without_effect("skip_legal_checks"),
-    Field::without_effect("password_hasher"),
     Field::without_effect("totp_secret"),
     Field::without_effect("backup_codes"),
     Field::without_effect("web3_wallet"),
     Field::without_effect("notify_primary_email_address_changed"),
-    Field::without_effect("sign_out_of_other_sessions"),
     Field::without_effect("bypass_client_trust"),
     Field::without_effect("created_at"),
     Field::without_effect("legal_accepted_at"),
@@ -67,9 +61,9 @@ pub const CREATE_USER: Body = Body {
             Field::string_list("email_address"),
             Field::string_list("phone_number"),
             CREATE_EXTERNAL_ID,
-            Field::string("password_digest"),
         ],
         COMMON,
+        crate::passwords::CREATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,
     ],
 };
@@ -82,9 +76,9 @@ pub const UPDATE_USER: Body = Body {
             EXTERNAL_ID,
             Field::string("primary_email_address_id"),
             Field::string("primary_phone_number_id"),
-            Field::without_effect("password_digest"),
         ],
         COMMON,
+        crate::passwords::UPDATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,
     ],
 };
@@ -227,8 +221,7 @@ impl Tessera {
         let public_metadata = take_metadata(&mut f, "public_metadata")?.unwrap_or_default();
         let private_metadata = take_metadata(&mut f, "private_metadata")?.unwrap_or_default();
         let unsafe_metadata = take_metadata(&mut f, "unsafe_metadata")?.unwrap_or_default();
-        let password = f.opt_string("password")?;
-        let password_digest = f.opt_string("password_digest")?;
+        let password = crate::passwords::take_password(&mut f, false)?.new;
         let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
         let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
         let create_organizations_limit = f.int(&CREATE_ORGANIZATIONS_LIMIT)?;
@@ -269,17 +262,6 @@ impl Tessera {
                 return Err(ApiError::param_value("external_id", "external_id must not be empty."));
             }
         }
-        if let Some(p) = &password
-            && p.chars().count() < PASSWORD.min_chars()
-        {
-            return Err(ApiError::new(
-                crate::error::ErrorKind::Unprocessable,
-                "form_password_length_too_short",
-                "Passwords must be 8 characters or more.",
-                "Passwords must be 8 characters or more.",
-            )
-            .with_param("password"));
-        }
 
         let user = User {
             object: object::USER.to_owned(),
@@ -302,13 +284,13 @@ impl Tessera {
             phone_numbers: phone_objs,
             web3_wallets: vec![],
             passkeys: vec![],
-            password_enabled: password.is_some() || password_digest.is_some(),
+            password_enabled: password.is_some(),
             two_factor_enabled: false,
             totp_enabled: false,
             backup_code_enabled: false,
             mfa_enabled_at: None,
             mfa_disabled_at: None,
-            password_last_updated_at: (password.is_some() || password_digest.is_some()).then_some(now),
+            password_last_updated_at: password.is_some().then_some(now),
             external_accounts: vec![],
             saml_accounts: vec![],
             enterprise_accounts: vec![],
@@ -328,7 +310,7 @@ impl Tessera {
             legal_accepted_at: None,
             bypass_client_trust: false,
         };
-        self.store.insert_user(&user).await?;
+        self.insert_user_and_password(&user, password).await?;
         Ok(user)
     }
 
@@ -387,13 +369,7 @@ impl Tessera {
         if let Some(m) = take_metadata(&mut f, "unsafe_metadata")? {
             user.unsafe_metadata = m;
         }
-        if let Some(p) = f.opt_string("password")? {
-            if p.chars().count() < PASSWORD.min_chars() {
-                return Err(ApiError::param_value("password", "Passwords must be 8 characters or more."));
-            }
-            user.password_enabled = true;
-            user.password_last_updated_at = Some(self.now_ms());
-        }
+        let password = crate::passwords::take_password(&mut f, true)?;
         if let Some(b) = f.opt_bool("delete_self_enabled")? {
             user.delete_self_enabled = b;
         }
@@ -406,7 +382,7 @@ impl Tessera {
         f.skip_without_effect(&UPDATE_USER);
         f.finish()?;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await? {
+        if !self.update_user_and_password(&mut user, password).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)

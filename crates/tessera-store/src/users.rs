@@ -262,6 +262,19 @@ async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> Result<(
     Ok(())
 }
 
+/// Inserts a user and their identifiers on `conn` (inside the caller's transaction).
+pub(crate) async fn insert_user_in(conn: &mut AnyConnection, user: &User) -> Result<()> {
+    let row = UserRow::from_user(user)?;
+    check_user_conflicts(conn, &row).await?;
+    row.insert(conn).await?;
+    insert_identifiers(conn, &row).await
+}
+
+/// [`replace_user`] for a [`User`], on `conn` (inside the caller's transaction).
+pub(crate) async fn replace_user_in(conn: &mut AnyConnection, user: &User) -> Result<bool> {
+    replace_user(conn, &UserRow::from_user(user)?).await
+}
+
 /// Replaces a stored user and their identifiers. Returns false if the user does not exist.
 async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
     let exists =
@@ -417,11 +430,8 @@ fn user_order(order: Option<(UserOrder, bool)>) -> String {
 impl UserStore for SqlStore {
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
         run(async {
-            let row = UserRow::from_user(user)?;
             let mut tx = self.begin_write().await?;
-            check_user_conflicts(&mut tx, &row).await?;
-            row.insert(&mut tx).await?;
-            insert_identifiers(&mut tx, &row).await?;
+            insert_user_in(&mut tx, user).await?;
             Ok(tx.commit().await?)
         })
         .await

@@ -457,6 +457,24 @@ pub struct CreateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
+    /// The user's password (at least 8 characters unless `skip_password_checks`); stored as an
+    /// Argon2id hash, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password: Option<Password>,
+    /// A digest made by another system (with `password_hasher`), instead of `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password_digest: Option<Password>,
+    /// The hasher that made `password_digest` (`bcrypt`, `argon2id`, `pbkdf2_sha256`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hasher: Option<String>,
+    /// Skips the password rules (the 8-character minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_checks: Option<bool>,
+    /// Accepted for Clerk's SDKs; Tessera never requires a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_requirement: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
 }
@@ -485,6 +503,24 @@ pub struct UpdateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
+    /// The user's password (at least 8 characters unless `skip_password_checks`); stored as an
+    /// Argon2id hash, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password: Option<Password>,
+    /// A digest made by another system (with `password_hasher`), instead of `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password_digest: Option<Password>,
+    /// The hasher that made `password_digest` (`bcrypt`, `argon2id`, `pbkdf2_sha256`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hasher: Option<String>,
+    /// Skips the password rules (the 8-character minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_checks: Option<bool>,
+    /// With a new password or digest: revoke every live session of the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_out_of_other_sessions: Option<bool>,
 }
 
 /// Body of `PATCH /users/{id}/metadata` and `PATCH /organizations/{id}/metadata`: deep-merged,
@@ -615,9 +651,11 @@ pub struct CreateSessionTokenRequestBody {
 }
 
 mod filters;
+mod passwords;
 mod roles;
 mod tessera;
 pub use filters::*;
+pub use passwords::*;
 pub use roles::*;
 pub use tessera::*;
 

@@ -8,6 +8,7 @@ mod keys;
 mod list_filters;
 mod nodes;
 mod organizations;
+mod passwords;
 mod roles;
 mod session_claims;
 mod sessions;
@@ -174,6 +175,7 @@ conformance!(
         users::check_list_users_order_and_paging,
         users::check_ban_user,
         users::check_delete_user_cascade,
+        passwords::check_passwords,
         list_filters::check_user_list_partial_queries,
         list_filters::check_user_list_time_bounds,
         list_filters::check_user_list_id_prefixes,
