@@ -487,12 +487,24 @@ fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
 }
 
 /// One API call, before it is sent: method, path segments after `/v1`, query pairs, JSON body.
-#[derive(Debug, Clone)]
+/// `Debug` shows the body's size only: it may hold a password or a signing key.
+#[derive(Clone)]
 pub(crate) struct Request {
     method: Method,
     path: Vec<String>,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 impl Request {

@@ -57,11 +57,7 @@ const ACCEPTED_WITHOUT_EFFECT: &[Field] = &[
 pub const CREATE_USER: Body = Body {
     schema: "CreateUserRequestBody",
     groups: &[
-        &[
-            Field::string_list("email_address"),
-            Field::string_list("phone_number"),
-            CREATE_EXTERNAL_ID,
-        ],
+        &[Field::string_list("email_address"), Field::string_list("phone_number"), CREATE_EXTERNAL_ID],
         COMMON,
         crate::passwords::CREATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,
@@ -72,11 +68,7 @@ pub const CREATE_USER: Body = Body {
 pub const UPDATE_USER: Body = Body {
     schema: "UpdateUserRequestBody",
     groups: &[
-        &[
-            EXTERNAL_ID,
-            Field::string("primary_email_address_id"),
-            Field::string("primary_phone_number_id"),
-        ],
+        &[EXTERNAL_ID, Field::string("primary_email_address_id"), Field::string("primary_phone_number_id")],
         COMMON,
         crate::passwords::UPDATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,

@@ -310,7 +310,21 @@ fn decoration(body: &str, key: &str) -> Value {
     match (body, key) {
         (_, "username") => json!({"pattern": r"^[\w.-]+$",
             "description": "Letters, digits, `_`, `-` or `.`; stored lowercase."}),
-        (_, "password") => json!({"writeOnly": true, "description": "Sets `password_enabled`; not stored."}),
+        ("VerifyPasswordRequestBody", "password") => {
+            json!({"writeOnly": true, "description": "The password to check against the user's."})
+        }
+        (_, "password") => json!({"writeOnly": true,
+            "description": "At least 8 characters (1 with `skip_password_checks`), at most 256. Stored as an Argon2id hash (m=19 MiB, t=2, p=1), never returned. Not together with `password_digest`."}),
+        (_, "password_digest") => json!({"writeOnly": true,
+            "description": "A digest made by another system, in the form its `password_hasher` takes (Clerk's forms). Stored as given; replaced by an Argon2id hash the first time its password verifies."}),
+        (_, "password_hasher") => {
+            let names: Vec<Value> = tessera_core::passwords::hashers::SUPPORTED
+                .iter()
+                .map(|h| json!(h.name()))
+                .chain([Value::Null])
+                .collect();
+            json!({"enum": names, "description": "The hasher that made `password_digest`. Required with it."})
+        }
         (_, "email_address") => json!({"format": "email", "items": {"type": "string", "format": "email"},
             "description": "One email address or an array of them; the first becomes the primary one."}),
         (_, "phone_number") => json!({"pattern": r"^\+[0-9]{7,15}$",
@@ -414,6 +428,8 @@ fn add_links(paths: &mut Map<String, Value>) {
                     "BanUser",
                     "UnbanUser",
                     "UsersGetOrganizationMemberships",
+                    "VerifyPassword",
+                    "RemoveUserPassword",
                 ],
             ),
         ),

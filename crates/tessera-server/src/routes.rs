@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{jwks, orgs, roles, sessions, templates, tessera, users};
+use crate::handlers::{jwks, orgs, passwords, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -38,6 +38,8 @@ pub(crate) fn table() -> Table {
         .routes(routes!(users::ban))
         .routes(routes!(users::unban))
         .routes(routes!(users::memberships))
+        .routes(routes!(passwords::verify_password))
+        .routes(routes!(passwords::remove_password))
         .routes(routes!(sessions::create, sessions::list))
         .routes(routes!(sessions::get))
         .routes(routes!(sessions::revoke))

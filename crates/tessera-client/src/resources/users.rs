@@ -7,6 +7,8 @@ use crate::client::{Client, Request};
 use crate::error::Result;
 use crate::models::{GetUserListRequest, GetUsersCountRequest, ToQuery, UsersGetOrganizationMembershipsRequest};
 
+mod passwords;
+
 /// `/v1/users`. Get it from [`Client::users`].
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a> {

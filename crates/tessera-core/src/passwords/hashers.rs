@@ -215,7 +215,11 @@ fn parse(h: Hasher, digest: &str) -> Result<Parsed, String> {
             if expected.len() != 64 {
                 return Err("the hash must be a base64 SHA-512".to_owned());
             }
-            Ok(Parsed::Symfony { iterations: iterations(count, MAX_SYMFONY_ITERATIONS)?, salt: salt.to_owned(), expected })
+            Ok(Parsed::Symfony {
+                iterations: iterations(count, MAX_SYMFONY_ITERATIONS)?,
+                salt: salt.to_owned(),
+                expected,
+            })
         }
     }
 }
@@ -229,7 +233,9 @@ fn parse_argon2(h: Hasher, digest: &str) -> Result<Parsed, String> {
         return Err("it must hold a salt and a hash".to_owned());
     }
     let params = Params::try_from(&phc).map_err(|_| "its parameters are not Argon2's".to_owned())?;
-    if params.m_cost() > MAX_ARGON2_MEMORY_KIB || params.t_cost() > MAX_ARGON2_PASSES || params.p_cost() > MAX_ARGON2_LANES
+    if params.m_cost() > MAX_ARGON2_MEMORY_KIB
+        || params.t_cost() > MAX_ARGON2_PASSES
+        || params.p_cost() > MAX_ARGON2_LANES
     {
         return Err(format!(
             "Tessera verifies Argon2 digests of at most m={MAX_ARGON2_MEMORY_KIB}, t={MAX_ARGON2_PASSES}, p={MAX_ARGON2_LANES}"

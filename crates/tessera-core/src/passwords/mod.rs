@@ -171,8 +171,11 @@ pub(crate) fn take_password(f: &mut Fields, update: bool) -> ApiResult<PasswordI
 
 /// Checks the password keys of a seed file's user entry (a create body) without a store.
 pub(crate) fn check_seed_user(entry: &Map<String, Value>) -> ApiResult<()> {
-    let keys: Map<String, Value> =
-        entry.iter().filter(|(k, _)| CREATE_FIELDS.iter().any(|f| f.name == *k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let keys: Map<String, Value> = entry
+        .iter()
+        .filter(|(k, _)| CREATE_FIELDS.iter().any(|f| f.name == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     take_password(&mut Fields::from_value(Some(Value::Object(keys)))?, false).map(|_| ())
 }
 
@@ -247,12 +250,15 @@ impl Tessera {
             None => {}
             Some(Ok(digest)) => {
                 let now = self.now_ms();
-                let new = PasswordRecord { hasher: OWN_HASHER.name().to_owned(), digest, updated_at: now, ..stored.clone() };
+                let new =
+                    PasswordRecord { hasher: OWN_HASHER.name().to_owned(), digest, updated_at: now, ..stored.clone() };
                 if let Err(e) = self.store.rehash_password(&stored.digest, &new).await {
                     tracing::warn!(user_id = %id, error = %e, "upgrading a password digest to Argon2id failed; it stays");
                 }
             }
-            Some(Err(e)) => tracing::warn!(user_id = %id, error = %e, "hashing a verified password failed; its digest stays"),
+            Some(Err(e)) => {
+                tracing::warn!(user_id = %id, error = %e, "hashing a verified password failed; its digest stays")
+            }
         }
         Ok(VerifyPasswordResponse { verified: true })
     }

@@ -2,6 +2,7 @@
 
 pub mod jwks;
 pub mod orgs;
+pub mod passwords;
 pub mod roles;
 pub mod sessions;
 pub mod templates;

@@ -11,6 +11,7 @@ mod limits;
 mod list_filters;
 mod openapi;
 mod organizations;
+mod passwords;
 mod roles;
 mod secrets;
 mod session_claims;

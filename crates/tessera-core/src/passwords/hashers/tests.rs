@@ -162,8 +162,14 @@ fn plain_and_salted_digest_vectors() {
         (Hasher::Sha256, "88e4ddd2402d92d50e1879d6ecd9ffd4"),
         (Hasher::LdapSsha, "{SHA}64G2Lx3M12XCMoNYLZtKgQGGYMEKCwwN"),
         (Hasher::LdapSsha, "{SSHA}64G2Lx3M12XCMoNYLZtKgQGGYME="),
-        (Hasher::Sha512Symfony, "sha512_symfony$0$salt$ksxdJpOes7GVrIL9zUEy8FGMyR+l97gQixez42pKpsXNnkgRrtBPTZYLsDEHB3i0Fe2oWYtdipAr6mzCVEpnDw=="),
-        (Hasher::Sha512Symfony, "sha512_symfony$5000$sa{lt$ksxdJpOes7GVrIL9zUEy8FGMyR+l97gQixez42pKpsXNnkgRrtBPTZYLsDEHB3i0Fe2oWYtdipAr6mzCVEpnDw=="),
+        (
+            Hasher::Sha512Symfony,
+            "sha512_symfony$0$salt$ksxdJpOes7GVrIL9zUEy8FGMyR+l97gQixez42pKpsXNnkgRrtBPTZYLsDEHB3i0Fe2oWYtdipAr6mzCVEpnDw==",
+        ),
+        (
+            Hasher::Sha512Symfony,
+            "sha512_symfony$5000$sa{lt$ksxdJpOes7GVrIL9zUEy8FGMyR+l97gQixez42pKpsXNnkgRrtBPTZYLsDEHB3i0Fe2oWYtdipAr6mzCVEpnDw==",
+        ),
         (Hasher::Sha512Symfony, "sha512_symfony$5000$salt$AAAA"),
     ] {
         assert!(check(h, bad).is_err(), "{} accepts {bad}", h.name());
