@@ -51,6 +51,8 @@ pub enum UsersCmd {
     Get { user_id: String },
     /// Delete a user (their memberships go too; live sessions end).
     Delete { user_id: String },
+    #[command(flatten)]
+    Password(crate::passwords::PasswordCmd),
 }
 
 #[derive(Subcommand)]
@@ -293,6 +295,7 @@ pub async fn users(c: &Client, cmd: UsersCmd, as_json: bool) -> Result<(), Strin
             let d = c.users().delete(&user_id).await.map_err(|e| e.to_string())?;
             if as_json { json(&d) } else { println!("deleted {user_id}") }
         }
+        UsersCmd::Password(cmd) => return crate::passwords::run(c, cmd, as_json).await,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod offline;
 mod output;
+mod passwords;
 mod roles;
 mod session_claims;
 
@@ -45,7 +46,7 @@ struct Remote {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Users: create, list, get, delete.
+    /// Users: create, list, get, delete; set-password, verify-password, remove-password (from stdin).
     Users {
         #[command(subcommand)]
         cmd: admin::UsersCmd,

@@ -480,3 +480,68 @@ aov43q5665gc3WIxLIqWpBtoRAyhRANCAATf6jhxbp9Sa7Ba8/LRT2b0Jn8VyFWr
 RyIQMZv4+aOzKehte+//S8qmUjBBeOVKKE+qCPYz/gI0bQi0nBGeilNQ
 -----END PRIVATE KEY-----
 ";
+
+/// `run` with `input` on standard input.
+fn run_with_stdin(server: &Server, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("TESSERA_URL", &server.url).env("TESSERA_SECRET_KEY", KEY);
+    let what = format!("{cmd:?}");
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("tessera runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_or_kill(&mut child, &what);
+    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+#[test]
+fn passwords_are_set_verified_and_removed_from_standard_input() {
+    let server = serve(&[]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let created = run(&server, &["users", "create", "--email", "pw@example.com", "--json"]);
+    let user: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let uid = user["id"].as_str().unwrap();
+    let password = "cli password from stdin";
+
+    let set = run_with_stdin(&server, &["users", "set-password", uid, "--json"], &format!("{password}\n"));
+    assert!(set.status.success(), "{}", stderr(&set));
+    let set: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(set["password_enabled"], true);
+    let ok = run_with_stdin(&server, &["users", "verify-password", uid], &format!("{password}\r\n"));
+    assert_eq!((ok.status.code(), stdout(&ok).trim()), (Some(0), "verified"), "{}", stderr(&ok));
+    let wrong = run_with_stdin(&server, &["users", "verify-password", uid], "not it at all\n");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("incorrect_password"), "{}", stderr(&wrong));
+    let empty = run_with_stdin(&server, &["users", "verify-password", uid], "");
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(stderr(&empty).contains("no password on standard input"), "{}", stderr(&empty));
+    let short = run_with_stdin(&server, &["users", "set-password", uid], "short\n");
+    assert!(stderr(&short).contains("form_password_length_too_short"), "{}", stderr(&short));
+    let skipped = run_with_stdin(&server, &["users", "set-password", uid, "--skip-password-checks"], "short\n");
+    assert!(skipped.status.success(), "{}", stderr(&skipped));
+
+    // A digest made elsewhere (Openwall's bcrypt test vector for "U*U").
+    let digest = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+    let set = run_with_stdin(&server, &["users", "set-password", uid, "--hasher", "bcrypt"], digest);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let ok = run_with_stdin(&server, &["users", "verify-password", uid, "--json"], "U*U");
+    assert_eq!(stdout(&ok).split_whitespace().collect::<String>(), r#"{"verified":true}"#);
+    for o in [&ok, &wrong, &set] {
+        assert!(!stdout(o).contains(password) && !stderr(o).contains(password) && !stderr(o).contains(digest));
+    }
+
+    let removed = run(&server, &["users", "remove-password", uid, "--sign-out"]);
+    assert!(removed.status.success() && stderr(&removed).contains("has no password"), "{}", stderr(&removed));
+    let none = run_with_stdin(&server, &["users", "verify-password", uid], "U*U");
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).contains("no_password_set"), "{}", stderr(&none));
+}
