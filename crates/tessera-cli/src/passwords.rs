@@ -14,7 +14,8 @@ use crate::output::json;
 pub enum PasswordCmd {
     /// Set a user's password, read from standard input (without its final line ending). With
     /// --hasher, the input is a digest made by another system instead.
-    SetPassword {
+    #[command(name = "set-password")]
+    Set {
         user_id: String,
         /// The input is a password digest of this hasher (bcrypt, argon2id, pbkdf2_sha256, phpass, …).
         #[arg(long)]
@@ -28,9 +29,11 @@ pub enum PasswordCmd {
     },
     /// Check a password, read from standard input, against the user's: exit status 0 when it is
     /// theirs, 1 (with the reason) when not.
-    VerifyPassword { user_id: String },
+    #[command(name = "verify-password")]
+    Verify { user_id: String },
     /// Remove the user's password.
-    RemovePassword {
+    #[command(name = "remove-password")]
+    Remove {
         user_id: String,
         /// Revoke every live session of the user too.
         #[arg(long)]
@@ -58,7 +61,7 @@ fn read_secret(what: &str) -> Result<String, String> {
 
 pub async fn run(c: &Client, cmd: PasswordCmd, as_json: bool) -> Result<(), String> {
     match cmd {
-        PasswordCmd::SetPassword { user_id, hasher, skip_password_checks, sign_out } => {
+        PasswordCmd::Set { user_id, hasher, skip_password_checks, sign_out } => {
             let mut body = UpdateUserRequestBody {
                 skip_password_checks: skip_password_checks.then_some(true),
                 sign_out_of_other_sessions: sign_out.then_some(true),
@@ -74,12 +77,12 @@ pub async fn run(c: &Client, cmd: PasswordCmd, as_json: bool) -> Result<(), Stri
             let u = c.users().update(&user_id, body).await.map_err(|e| e.to_string())?;
             if as_json { json(&u) } else { eprintln!("password set for {}", u.id) }
         }
-        PasswordCmd::VerifyPassword { user_id } => {
+        PasswordCmd::Verify { user_id } => {
             let body = VerifyPasswordRequestBody { password: read_secret("password")?.into() };
             let r = c.users().verify_password(&user_id, body).await.map_err(|e| e.to_string())?;
             if as_json { json(&r) } else { println!("verified") }
         }
-        PasswordCmd::RemovePassword { user_id, sign_out } => {
+        PasswordCmd::Remove { user_id, sign_out } => {
             let body = RemoveUserPasswordRequestBody { sign_out_of_other_sessions: sign_out.then_some(true) };
             let u = c.users().remove_password(&user_id, body).await.map_err(|e| e.to_string())?;
             if as_json { json(&u) } else { eprintln!("{} has no password", u.id) }

@@ -267,7 +267,7 @@ fn parse_pbkdf2(h: Hasher, digest: &str) -> Result<Parsed, String> {
     }
     let count = iterations(parts[1], MAX_PBKDF2_ITERATIONS)?;
     let (salt, hash) = (parts[2], parts[3]);
-    let is_hex = |s: &str| !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let is_hex = |s: &str| !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit());
     let (salt, expected) = match h {
         Hasher::Pbkdf2Sha1 => {
             let salt = if is_hex(salt) { hex_bytes(salt, "salt")? } else { salt.as_bytes().to_vec() };
