@@ -2138,6 +2138,185 @@ def instance_organization_memberships_are_listed_newest_first():
 
 
 # --------------------------------------------------------------------------------------------------
+# >>> Passwords (issue 11, part 4): users.create / users.update with `password`, or `password_digest`
+# and `password_hasher` for each hasher Tessera verifies, users.verify_password right and wrong, and
+# users.remove_password. Digests are made here with hashlib (fresh salts every run) or are published
+# test vectors (bcrypt, Django's bcrypt_sha256, Argon2's reference vectors, phpass'). The SDK reports
+# verify_password's 4xx as a generic SDKError (clerk-compat "Second wave"): the bodies are still
+# Clerk's envelopes, checked below. Users are scoped by RUN; `pwrestart_*` users are read back after
+# the restart. (One block: other sections are edited concurrently.)
+
+PW = f"compat password {RUN}"
+PW_RESTART = "compat password kept across a restart"
+
+
+def _pw_phpass(password: str, setting: str) -> str:
+    """phpass' portable hash (crypt_private) of `password` for a 12-character `$P$`/`$H$` setting."""
+    itoa = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    pw, rounds = password.encode(), 1 << itoa.index(setting[3])
+    h = hashlib.md5(setting[4:12].encode() + pw).digest()
+    for _ in range(rounds):
+        h = hashlib.md5(h + pw).digest()
+    out, i = "", 0
+    while i < 16:
+        chunk = h[i:i + 3]
+        v = sum(b << (8 * k) for k, b in enumerate(chunk))
+        out += "".join(itoa[(v >> (6 * k)) & 0x3F] for k in range(len(chunk) + 1))
+        i += 3
+    return setting + out
+
+
+def _pw_symfony(password: str, salt: str, iterations: int) -> str:
+    salted = f"{password}{{{salt}}}".encode()
+    d = hashlib.sha512(salted).digest()
+    for _ in range(1, iterations):
+        d = hashlib.sha512(d + salted).digest()
+    return base64.b64encode(d).decode()
+
+
+def _pw_digests() -> List[tuple]:
+    """(hasher, digest, password) for every hasher Tessera verifies."""
+    salt = secrets.token_hex(8)
+    raw = secrets.token_bytes(12)
+    pbkdf2 = lambda alg, s, n, length=None: hashlib.pbkdf2_hmac(alg, PW.encode(), s, n, length)  # noqa: E731
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return [
+        ("argon2i", "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA", "password"),
+        ("argon2id", "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", "password"),
+        ("bcrypt", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
+        ("bcrypt_sha256_django", "bcrypt_sha256$$2b$12$LZSJchsWG/DrBy1erNs4eeYo6tZNlLFQmONdxN9HPesa1EyXVcTXK",
+         "ExjGmyUT73bFoT"),
+        ("md5", hashlib.md5(PW.encode()).hexdigest(), PW),
+        ("sha256", hashlib.sha256(PW.encode()).hexdigest(), PW),
+        ("pbkdf2_sha1", f"pbkdf2_sha1$1000${salt}${pbkdf2('sha1', bytes.fromhex(salt), 1000, 32).hex()}$32", PW),
+        ("pbkdf2_sha256", f"pbkdf2_sha256$1000${b64(raw)}${b64(pbkdf2('sha256', raw, 1000))}", PW),
+        ("pbkdf2_sha256_django", f"pbkdf2_sha256$1000$s{salt}${b64(pbkdf2('sha256', f's{salt}'.encode(), 1000))}", PW),
+        ("pbkdf2_sha512", f"pbkdf2_sha512$1000$s{salt}${pbkdf2('sha512', f's{salt}'.encode(), 1000).hex()}", PW),
+        ("pbkdf2_sha512_hex", f"pbkdf2_sha512_hex$1000${salt}${pbkdf2('sha512', bytes.fromhex(salt), 1000).hex()}", PW),
+        ("phpass", _pw_phpass(PW, "$P$B" + salt[:8]), PW),
+        ("md5_phpass", _pw_phpass(PW, "$H$9" + salt[8:]), PW),
+        ("ldap_ssha", "{SSHA}" + b64(hashlib.sha1(PW.encode() + raw).digest() + raw), PW),
+        ("sha512_symfony", f"sha512_symfony$500${salt}${_pw_symfony(PW, salt, 500)}", PW),
+    ]
+
+
+def _pw_verify(user_id: str, password: str) -> Any:
+    return clerk.users.verify_password(user_id=user_id, password=password)
+
+
+def _pw_expect_error(call: Callable[[], Any], status: int, code: str) -> None:
+    """A verify_password refusal: the SDK's generic SDKError, over Clerk's envelope."""
+    first = expect_error(call, status, code, typed=False)
+    check(PW not in json.dumps(first), "the error repeats the password")
+
+
+@test
+def passwords_create_with_a_password_sets_password_enabled_and_it_verifies():
+    u = clerk.users.create(email_address=[f"pw.{RUN}@example.com"], password=PW)
+    check(u.password_enabled is True, "password_enabled")
+    check(is_ms(u.password_last_updated_at), f"password_last_updated_at {u.password_last_updated_at!r}")
+    check(PW not in HTTP.last.text and "$argon2" not in HTTP.last.text, "the response shows the password")
+    r = _pw_verify(u.id, PW)
+    check(isinstance(r, models.VerifyPasswordResponseBody), f"{type(r).__name__}")
+    eq(r.verified, True, "verified")
+    eq(raw_last(), {"verified": True}, "the raw answer")
+    eq(clerk.users.get(user_id=u.id).password_enabled, True, "password_enabled read back")
+    S["pw_user"] = u.id
+    keep = clerk.users.create(username=f"pwrestart_{RUN}", password=PW_RESTART)
+    check(keep.password_enabled, "the restart user has a password")
+
+
+@test
+def passwords_a_wrong_password_is_422_incorrect_password():
+    uid = need("pw_user")
+    _pw_expect_error(lambda: _pw_verify(uid, PW + "x"), 422, "incorrect_password")
+    _pw_expect_error(lambda: _pw_verify(uid, ""), 422, "incorrect_password")
+
+
+@test
+def passwords_a_short_password_is_422_form_password_length_too_short():
+    expect_error(lambda: clerk.users.create(password="short"), 422, "form_password_length_too_short", param="password")
+    u = clerk.users.create(password="short", skip_password_checks=True)
+    eq(_pw_verify(u.id, "short").verified, True, "skip_password_checks lifts the minimum")
+
+
+def make_password_hasher_test(hasher: str) -> None:
+    def fn() -> None:
+        digests = need("pw_digests")
+        _, digest, password = next(d for d in digests if d[0] == hasher)
+        u = clerk.users.create(external_id=f"pw-{hasher}-{RUN}", password_digest=digest, password_hasher=hasher)
+        check(u.password_enabled is True, "password_enabled")
+        check(digest not in HTTP.last.text, "the response shows the digest")
+        _pw_expect_error(lambda: _pw_verify(u.id, password + "!"), 422, "incorrect_password")
+        eq(_pw_verify(u.id, password).verified, True, f"{hasher} verifies its password")
+        # Upgraded to Argon2id on that verification: the same password still verifies, others not.
+        eq(_pw_verify(u.id, password).verified, True, f"{hasher} after the upgrade")
+        _pw_expect_error(lambda: _pw_verify(u.id, password + "!"), 422, "incorrect_password")
+
+    fn.__name__ = f"passwords_{hasher}_digest_is_imported_and_verifies"
+    test(fn)
+
+
+S["pw_digests"] = _pw_digests()
+for _hasher, _, _ in S["pw_digests"]:
+    make_password_hasher_test(_hasher)
+
+
+@test
+def passwords_an_unsupported_hasher_is_422_naming_password_hasher():
+    md5 = hashlib.md5(PW.encode()).hexdigest()
+    expect_error(lambda: clerk.users.create(password_digest=md5, password_hasher="scrypt_firebase"), 422,
+                 "form_param_value_invalid", param="password_hasher", long_contains="scrypt_firebase")
+    expect_error(lambda: clerk.users.create(password_digest=md5), 422, "form_conditional_param_missing",
+                 param="password_hasher")
+
+
+@test
+def passwords_a_malformed_digest_is_422_form_password_digest_invalid_code():
+    digest = hashlib.md5(PW.encode()).hexdigest()
+    first = expect_error(lambda: clerk.users.create(password_digest=digest, password_hasher="bcrypt"), 422,
+                         "form_password_digest_invalid_code", param="password_digest")
+    check(digest not in json.dumps(first), "the error repeats the digest")
+
+
+@test
+def passwords_update_changes_the_password_and_signs_out_every_session():
+    uid = need("pw_user")
+    s = clerk.sessions.create(request={"user_id": uid})
+    u = clerk.users.update(user_id=uid, password=PW + " new", sign_out_of_other_sessions=True)
+    check(is_ms(u.password_last_updated_at), "password_last_updated_at")
+    status = clerk.sessions.get(session_id=s.id).status
+    eq(str(getattr(status, "value", status)), "revoked", "the session is revoked in the same write")
+    eq(_pw_verify(uid, PW + " new").verified, True, "the new password")
+    _pw_expect_error(lambda: _pw_verify(uid, PW), 422, "incorrect_password")
+
+
+@test
+def passwords_remove_password_turns_it_off_and_verify_is_400_no_password_set():
+    uid = need("pw_user")
+    u = clerk.users.remove_password(user_id=uid)
+    eq((u.password_enabled, u.password_last_updated_at), (False, None), "password_enabled, password_last_updated_at")
+    _pw_expect_error(lambda: _pw_verify(uid, PW + " new"), 400, "no_password_set")
+    eq(clerk.users.remove_password(user_id=uid).password_enabled, False, "removing again changes nothing")
+
+
+@test
+def passwords_verify_for_an_unknown_user_is_404_resource_not_found():
+    _pw_expect_error(lambda: _pw_verify("user_nobody_" + RUN, PW), 404, "resource_not_found")
+    expect_error(lambda: clerk.users.remove_password(user_id="user_nobody_" + RUN), 404, "resource_not_found")
+
+
+@restart_test
+def restart_passwords_still_verify():
+    users = clerk.users.list(request={"username_query": "pwrestart_", "limit": 500})
+    check(users, "the users with a password made before the restart are there")
+    for u in users:
+        check(u.password_enabled, f"{u.id}: password_enabled")
+        eq(_pw_verify(u.id, PW_RESTART).verified, True, f"{u.id}: the password set before the restart")
+
+# <<< Passwords <<<
+
+# --------------------------------------------------------------------------------------------------
 # Auth and transport
 
 
