@@ -139,6 +139,11 @@ fn a_seeded_server_mints_tokens_that_verify_and_tampered_ones_fail() {
 
     let users = run(&server, &["users", "list"]);
     assert!(users.status.success());
+    // The seeded password and the seeded digest verify.
+    let alice = run_with_stdin(&server, &["users", "verify-password", "user_alice"], "alice-local-password\n");
+    assert_eq!((alice.status.code(), stdout(&alice).trim()), (Some(0), "verified"));
+    let bob = run_with_stdin(&server, &["users", "verify-password", "user_bob"], "U*U");
+    assert_eq!((bob.status.code(), stdout(&bob).trim()), (Some(0), "verified"));
     let table = stdout(&users);
     assert!(table.starts_with("ID"), "{table}");
     assert!(table.contains("user_alice") && table.contains("alice@example.com"), "{table}");
