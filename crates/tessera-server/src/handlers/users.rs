@@ -77,6 +77,18 @@ pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User
     Ok(Json(s.app.unban_user(&id).await?))
 }
 
+#[utoipa::path(post, path = "/users/{user_id}/lock", tag = "Users", operation_id = "LockUser",
+    responses((status = 200, description = "The locked user: no new session until unlocked (`POST /sessions` answers 403 `user_locked`); sessions already running keep working. The lock has no expiry (`lockout_expires_in_seconds: null`).", body = User)))]
+pub async fn lock(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
+    Ok(Json(s.app.lock_user(&id).await?))
+}
+
+#[utoipa::path(post, path = "/users/{user_id}/unlock", tag = "Users", operation_id = "UnlockUser",
+    responses((status = 200, description = "The user, no longer locked; `verification_attempts_remaining` is reset.", body = User)))]
+pub async fn unlock(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
+    Ok(Json(s.app.unlock_user(&id).await?))
+}
+
 #[utoipa::path(get, path = "/users/{user_id}/organization_memberships", tag = "Users",
     operation_id = "UsersGetOrganizationMemberships",
     params(ListPage),
