@@ -196,7 +196,12 @@ pub async fn emails(c: &Client, cmd: EmailsCmd, as_json: bool) -> Result<(), Str
             return Ok(());
         }
     };
-    show_emails(&[one.map_err(|e| e.to_string())?], None, as_json);
+    let one = one.map_err(|e| e.to_string())?;
+    if as_json {
+        json(&one)
+    } else {
+        show_emails(&[one], None, false)
+    }
     Ok(())
 }
 
@@ -237,6 +242,11 @@ pub async fn phones(c: &Client, cmd: PhonesCmd, as_json: bool) -> Result<(), Str
             return Ok(());
         }
     };
-    show_phones(&[one.map_err(|e| e.to_string())?], None, as_json);
+    let one = one.map_err(|e| e.to_string())?;
+    if as_json {
+        json(&one)
+    } else {
+        show_phones(&[one], None, false)
+    }
     Ok(())
 }
