@@ -9,8 +9,10 @@
 //!   is unique across the instance, whatever its verification;
 //! - an address is verified (`verification_admin`) or not (`verification: null`; `reserved: true`
 //!   for one created `reserved` by `POST /users`);
-//! - the user's first address of a kind becomes primary; making another one primary needs it to be
-//!   verified (422 `form_verification_needed`); `primary: false` has no effect;
+//! - the user's first address of a kind becomes primary, verified or not; `primary: true` makes an
+//!   address primary, verified or not (Clerk documents no refusal on these endpoints), while
+//!   `PATCH /users` takes only a verified one, as Clerk documents (422 `form_verification_needed`);
+//!   `primary: false` has no effect;
 //! - deleting the primary elects the oldest remaining verified address of its kind, else the oldest
 //!   remaining one, else none; deleting the user's last identification is refused (400
 //!   `identification_deletion_failed`), as Clerk does;
@@ -191,7 +193,7 @@ fn not_found(kind: ContactKind, id: &str) -> ApiError {
     ApiError::not_found("not found", format!("No {what} was found with id {id}"))
 }
 
-/// 422 `form_verification_needed`: only a verified address can replace the user's primary one.
+/// 422 `form_verification_needed`: `PATCH /users` takes only a verified address as the primary.
 fn verification_needed(param: &str, what: &str) -> ApiError {
     ApiError::new(
         ErrorKind::Unprocessable,
@@ -292,8 +294,9 @@ fn refresh_second_factors(u: &mut User, now: i64) {
     }
 }
 
-/// Makes `id` the user's primary address of `kind` (`param` names the key that asked), if it is the
-/// user's and verified, or the user has no primary of that kind yet.
+/// `PATCH /users` `primary_email_address_id` / `primary_phone_number_id`: makes `id` the user's
+/// primary address of `kind` (`param` names the key that asked), if it is the user's and verified
+/// (as Clerk documents), or the user has no primary of that kind yet.
 pub(crate) fn make_primary(u: &mut User, kind: ContactKind, id: &str, param: &str) -> ApiResult<()> {
     let (verified, current, what) = match kind {
         ContactKind::EmailAddress => (
@@ -321,6 +324,16 @@ pub(crate) fn make_primary(u: &mut User, kind: ContactKind, id: &str, param: &st
     Ok(())
 }
 
+/// Makes `id` (an address of the user) primary: `primary: true` on the address endpoints, the
+/// admin's explicit choice, verified or not (Clerk documents no refusal there).
+fn set_primary(u: &mut User, kind: ContactKind, id: &str) {
+    let primary = match kind {
+        ContactKind::EmailAddress => &mut u.primary_email_address_id,
+        ContactKind::PhoneNumber => &mut u.primary_phone_number_id,
+    };
+    *primary = Some(id.to_owned());
+}
+
 /// `POST /email_addresses`: adds `email` to the user.
 fn add_email(u: &mut User, email: &EmailAddress, primary: bool, now: i64) -> ApiResult<()> {
     if u.email_addresses.iter().any(|e| e.email_address.eq_ignore_ascii_case(&email.email_address)) {
@@ -328,7 +341,7 @@ fn add_email(u: &mut User, email: &EmailAddress, primary: bool, now: i64) -> Api
     }
     u.email_addresses.push(email.clone());
     if primary || u.primary_email_address_id.is_none() {
-        make_primary(u, ContactKind::EmailAddress, &email.id, "primary")?;
+        set_primary(u, ContactKind::EmailAddress, &email.id);
     }
     touch(u, now);
     Ok(())
@@ -344,7 +357,7 @@ fn add_phone(u: &mut User, phone: &PhoneNumber, primary: bool, now: i64) -> ApiR
     }
     u.phone_numbers.push(phone.clone());
     if primary || u.primary_phone_number_id.is_none() {
-        make_primary(u, ContactKind::PhoneNumber, &phone.id, "primary")?;
+        set_primary(u, ContactKind::PhoneNumber, &phone.id);
     }
     refresh_second_factors(u, now);
     touch(u, now);
@@ -378,7 +391,7 @@ fn update_email(u: &mut User, id: &str, c: Change, now: i64) -> ApiResult<()> {
         e.updated_at = now.max(e.updated_at);
     }
     if c.primary == Some(true) && u.primary_email_address_id.as_deref() != Some(id) {
-        make_primary(u, ContactKind::EmailAddress, id, "primary")?;
+        set_primary(u, ContactKind::EmailAddress, id);
         changed = true;
     }
     if changed {
@@ -413,7 +426,7 @@ fn update_phone(u: &mut User, id: &str, c: Change, now: i64) -> ApiResult<()> {
         return Err(last_identification_as_second_factor());
     }
     if c.primary == Some(true) && u.primary_phone_number_id.as_deref() != Some(id) {
-        make_primary(u, ContactKind::PhoneNumber, id, "primary")?;
+        set_primary(u, ContactKind::PhoneNumber, id);
         changed = true;
     }
     if changed {

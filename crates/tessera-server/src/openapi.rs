@@ -326,7 +326,7 @@ fn decoration(body: &str, key: &str) -> Value {
             json!({"description": "`true`: verified by the admin (`verification_admin`); `false`: unverified (`verification: null`). Absent on create: unverified."})
         }
         (_, "primary") => {
-            json!({"description": "`true` makes it the user's primary one (it must be verified unless the user has no primary one yet); `false` has no effect."})
+            json!({"description": "`true` makes it the user's primary one, verified or not; `false` has no effect."})
         }
         (_, "reserved_for_second_factor") => {
             json!({"description": "Reserve it for multi-factor authentication: it must be verified and may not be the user's last identification; the oldest reserved number is the default second factor."})

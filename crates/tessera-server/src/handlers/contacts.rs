@@ -16,7 +16,7 @@ use crate::error::HttpResult;
     responses(
         (status = 200, description = "The new email address: verified by the admin with `verified: true`, unverified (`verification: null`) otherwise. The user's first email address becomes primary.", body = EmailAddress),
         (status = 404, description = "No user has id `user_id` (`resource_not_found`).", body = ClerkErrors),
-        (status = 422, description = "A malformed or taken address (`form_param_format_invalid`, `form_identifier_exists`), `primary: true` on an unverified address while the user has a primary one (`form_verification_needed`), or another bad parameter.", body = ClerkErrors),
+        (status = 422, description = "A malformed or taken address (`form_param_format_invalid`, `form_identifier_exists`), or another bad parameter.", body = ClerkErrors),
     ))]
 pub async fn create_email_address(State(s): St, Body(b): Body) -> HttpResult<Json<EmailAddress>> {
     Ok(Json(s.app.create_email_address(b).await?))
@@ -33,8 +33,7 @@ pub async fn get_email_address(State(s): St, Path(id): Path<String>) -> HttpResu
     operation_id = "UpdateEmailAddress",
     request_body = tessera_types::UpdateEmailAddressRequestBody,
     responses(
-        (status = 200, description = "The updated email address.", body = EmailAddress),
-        (status = 422, description = "`primary: true` on an unverified address while the user has a primary one (`form_verification_needed`), or another bad parameter.", body = ClerkErrors),
+        (status = 200, description = "The updated email address. `primary: true` makes it the user's primary address, verified or not.", body = EmailAddress),
     ))]
 pub async fn update_email_address(
     State(s): St,
@@ -62,7 +61,7 @@ pub async fn delete_email_address(State(s): St, Path(id): Path<String>) -> HttpR
         (status = 200, description = "The new phone number: verified by the admin with `verified: true`, unverified (`verification: null`) otherwise. The user's first phone number becomes primary.", body = PhoneNumber),
         (status = 400, description = "`reserved_for_second_factor` on an unverified number (`identification_create_second_factor_unverified`), or another malformed request.", body = ClerkErrors),
         (status = 404, description = "No user has id `user_id` (`resource_not_found`).", body = ClerkErrors),
-        (status = 422, description = "A malformed or taken number (`form_param_format_invalid`, `form_identifier_exists`), `primary: true` on an unverified number while the user has a primary one (`form_verification_needed`), or another bad parameter.", body = ClerkErrors),
+        (status = 422, description = "A malformed or taken number (`form_param_format_invalid`, `form_identifier_exists`), or another bad parameter.", body = ClerkErrors),
     ))]
 pub async fn create_phone_number(State(s): St, Body(b): Body) -> HttpResult<Json<PhoneNumber>> {
     Ok(Json(s.app.create_phone_number(b).await?))
@@ -81,7 +80,6 @@ pub async fn get_phone_number(State(s): St, Path(id): Path<String>) -> HttpResul
     responses(
         (status = 200, description = "The updated phone number.", body = PhoneNumber),
         (status = 400, description = "A second factor must be verified (`identification_update_second_factor_unverified`) and may not be the user's last identification (`identification_update_failed`).", body = ClerkErrors),
-        (status = 422, description = "`primary: true` on an unverified number while the user has a primary one (`form_verification_needed`), or another bad parameter.", body = ClerkErrors),
     ))]
 pub async fn update_phone_number(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<PhoneNumber>> {
     Ok(Json(s.app.update_phone_number(&id, b).await?))

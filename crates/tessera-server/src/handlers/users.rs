@@ -38,7 +38,10 @@ pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>>
 
 #[utoipa::path(patch, path = "/users/{user_id}", tag = "Users", operation_id = "UpdateUser",
     request_body = tessera_types::UpdateUserRequestBody,
-    responses((status = 200, description = "The updated user. Metadata fields given replace the stored ones.", body = User)))]
+    responses(
+        (status = 200, description = "The updated user. Metadata fields given replace the stored ones.", body = User),
+        (status = 422, description = "A bad parameter (`form_param_*`, `form_identifier_exists`), or a `primary_email_address_id`/`primary_phone_number_id` that is not a verified address of the user (`form_param_value_invalid`, `form_verification_needed`).", body = tessera_types::ClerkErrors),
+    ))]
 pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.update_user(&id, b).await?))
 }
