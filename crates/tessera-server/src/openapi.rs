@@ -322,9 +322,10 @@ fn decoration(body: &str, key: &str) -> Value {
             json!({"items": {"type": "string", "enum": statuses},
                 "description": "One status per address, by position (none: every one `verified`); `reserved` creates it unverified, held for this user."})
         }
-        (_, "verified") => {
-            json!({"description": "`true`: verified by the admin (`verification_admin`); `false`: unverified (`verification: null`). Absent on create: unverified."})
-        }
+        ("CreateEmailAddressRequestBody" | "CreatePhoneNumberRequestBody", "verified") => json!({"description":
+            "`true`: verified by the admin (`verification_admin`); `false` or absent: unverified (`verification: null`)."}),
+        (_, "verified") => json!({"description":
+            "`true`: verified by the admin (`verification_admin`); `false`: unverified (`verification: null`)."}),
         (_, "primary") => {
             json!({"description": "`true` makes it the user's primary one, verified or not; `false` has no effect."})
         }
