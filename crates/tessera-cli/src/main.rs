@@ -2,6 +2,7 @@
 //! `TESSERA_*` environment variables (flags win).
 
 mod admin;
+mod contacts;
 mod offline;
 mod output;
 mod passwords;
@@ -46,10 +47,25 @@ struct Remote {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Users: create, list, get, delete; set-password, verify-password, remove-password (from stdin).
+    /// Users: create, list, get, delete, lock, unlock; set-password, verify-password,
+    /// remove-password (from stdin).
     Users {
         #[command(subcommand)]
         cmd: admin::UsersCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A user's email addresses: add, list, get, update, delete.
+    Emails {
+        #[command(subcommand)]
+        cmd: contacts::EmailsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A user's phone numbers: add, list, get, update, delete.
+    Phones {
+        #[command(subcommand)]
+        cmd: contacts::PhonesCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -499,6 +515,12 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         Command::Serve(args) => tessera_server::run(args.into_config()?).await.map(|()| ExitCode::SUCCESS),
         Command::Users { cmd, remote } => {
             admin::users(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Emails { cmd, remote } => {
+            contacts::emails(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Phones { cmd, remote } => {
+            contacts::phones(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Orgs { cmd, remote } => {
             admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)

@@ -6,10 +6,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
+pub mod contacts;
 pub mod cpu;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod lockout;
 pub mod metadata;
 pub mod mint;
 pub mod orgs;

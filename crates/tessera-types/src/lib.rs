@@ -477,6 +477,18 @@ pub struct CreateUserRequestBody {
     pub skip_password_requirement: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// One of `verified` (the default) or `reserved` per item of `email_address`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address_identification_status: Option<Vec<String>>,
+    /// One of `verified` (the default) or `reserved` per item of `phone_number`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_identification_status: Option<Vec<String>>,
+    /// Created already locked (no new sessions until unlocked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Created already banned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banned: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -650,10 +662,12 @@ pub struct CreateSessionTokenRequestBody {
     pub expires_in_seconds: Option<i64>,
 }
 
+mod contacts;
 mod filters;
 mod passwords;
 mod roles;
 mod tessera;
+pub use contacts::*;
 pub use filters::*;
 pub use passwords::*;
 pub use roles::*;

@@ -6,6 +6,7 @@ mod helpers;
 mod auth_and_errors;
 mod binary_logs;
 mod clerk_schema;
+mod contacts;
 mod keys;
 mod limits;
 mod list_filters;
