@@ -2370,6 +2370,334 @@ def instance_organization_memberships_are_listed_newest_first():
 
 
 # --------------------------------------------------------------------------------------------------
+# >>> Passwords (issue 11, part 4): users.create / users.update with `password`, or `password_digest`
+# and `password_hasher` for each hasher Tessera verifies, users.verify_password right and wrong, and
+# users.remove_password. Digests are made here with hashlib (fresh salts every run) or are published
+# test vectors (bcrypt, Django's bcrypt_sha256, Argon2's reference vectors, phpass'). The SDK reports
+# verify_password's 4xx as a generic SDKError (clerk-compat "Second wave"): the bodies are still
+# Clerk's envelopes, checked below. Users are scoped by RUN; `pwrestart_*` users are read back after
+# the restart. (One block: other sections are edited concurrently.)
+
+PW = f"compat password {RUN}"
+PW_RESTART = "compat password kept across a restart"
+
+
+def _pw_phpass(password: str, setting: str) -> str:
+    """phpass' portable hash (crypt_private) of `password` for a 12-character `$P$`/`$H$` setting."""
+    itoa = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    pw, rounds = password.encode(), 1 << itoa.index(setting[3])
+    h = hashlib.md5(setting[4:12].encode() + pw).digest()
+    for _ in range(rounds):
+        h = hashlib.md5(h + pw).digest()
+    out, i = "", 0
+    while i < 16:
+        chunk = h[i:i + 3]
+        v = sum(b << (8 * k) for k, b in enumerate(chunk))
+        out += "".join(itoa[(v >> (6 * k)) & 0x3F] for k in range(len(chunk) + 1))
+        i += 3
+    return setting + out
+
+
+def _pw_symfony(password: str, salt: str, iterations: int) -> str:
+    salted = f"{password}{{{salt}}}".encode()
+    d = hashlib.sha512(salted).digest()
+    for _ in range(1, iterations):
+        d = hashlib.sha512(d + salted).digest()
+    return base64.b64encode(d).decode()
+
+
+def _pw_digests() -> List[tuple]:
+    """(hasher, digest, password) for every hasher Tessera verifies."""
+    salt = secrets.token_hex(8)
+    raw = secrets.token_bytes(12)
+    pbkdf2 = lambda alg, s, n, length=None: hashlib.pbkdf2_hmac(alg, PW.encode(), s, n, length)  # noqa: E731
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return [
+        ("argon2i", "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA", "password"),
+        ("argon2id", "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", "password"),
+        ("bcrypt", "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", "U*U"),
+        ("bcrypt_sha256_django", "bcrypt_sha256$$2b$12$LZSJchsWG/DrBy1erNs4eeYo6tZNlLFQmONdxN9HPesa1EyXVcTXK",
+         "ExjGmyUT73bFoT"),
+        ("md5", hashlib.md5(PW.encode()).hexdigest(), PW),
+        ("sha256", hashlib.sha256(PW.encode()).hexdigest(), PW),
+        ("pbkdf2_sha1", f"pbkdf2_sha1$1000${salt}${pbkdf2('sha1', bytes.fromhex(salt), 1000, 32).hex()}$32", PW),
+        ("pbkdf2_sha256", f"pbkdf2_sha256$1000${b64(raw)}${b64(pbkdf2('sha256', raw, 1000))}", PW),
+        ("pbkdf2_sha256_django", f"pbkdf2_sha256$1000$s{salt}${b64(pbkdf2('sha256', f's{salt}'.encode(), 1000))}", PW),
+        ("pbkdf2_sha512", f"pbkdf2_sha512$1000$s{salt}${pbkdf2('sha512', f's{salt}'.encode(), 1000).hex()}", PW),
+        ("pbkdf2_sha512_hex", f"pbkdf2_sha512_hex$1000${salt}${pbkdf2('sha512', bytes.fromhex(salt), 1000).hex()}", PW),
+        ("phpass", _pw_phpass(PW, "$P$B" + salt[:8]), PW),
+        ("md5_phpass", _pw_phpass(PW, "$H$9" + salt[8:]), PW),
+        ("ldap_ssha", "{SSHA}" + b64(hashlib.sha1(PW.encode() + raw).digest() + raw), PW),
+        ("sha512_symfony", f"sha512_symfony$500${salt}${_pw_symfony(PW, salt, 500)}", PW),
+    ]
+
+
+def _pw_verify(user_id: str, password: str) -> Any:
+    return clerk.users.verify_password(user_id=user_id, password=password)
+
+
+def _pw_expect_error(call: Callable[[], Any], status: int, code: str) -> None:
+    """A verify_password refusal: the SDK's generic SDKError, over Clerk's envelope."""
+    first = expect_error(call, status, code, typed=False)
+    check(PW not in json.dumps(first), "the error repeats the password")
+
+
+@test
+def passwords_create_with_a_password_sets_password_enabled_and_it_verifies():
+    u = clerk.users.create(email_address=[f"pw.{RUN}@example.com"], password=PW)
+    check(u.password_enabled is True, "password_enabled")
+    check(is_ms(u.password_last_updated_at), f"password_last_updated_at {u.password_last_updated_at!r}")
+    check(PW not in HTTP.last.text and "$argon2" not in HTTP.last.text, "the response shows the password")
+    r = _pw_verify(u.id, PW)
+    check(isinstance(r, models.VerifyPasswordResponseBody), f"{type(r).__name__}")
+    eq(r.verified, True, "verified")
+    eq(raw_last(), {"verified": True}, "the raw answer")
+    eq(clerk.users.get(user_id=u.id).password_enabled, True, "password_enabled read back")
+    S["pw_user"] = u.id
+    keep = clerk.users.create(username=f"pwrestart_{RUN}", password=PW_RESTART)
+    check(keep.password_enabled, "the restart user has a password")
+
+
+@test
+def passwords_a_wrong_password_is_422_incorrect_password():
+    uid = need("pw_user")
+    _pw_expect_error(lambda: _pw_verify(uid, PW + "x"), 422, "incorrect_password")
+    _pw_expect_error(lambda: _pw_verify(uid, ""), 422, "incorrect_password")
+
+
+@test
+def passwords_a_short_password_is_422_form_password_length_too_short():
+    expect_error(lambda: clerk.users.create(password="short"), 422, "form_password_length_too_short", param="password")
+    u = clerk.users.create(password="short", skip_password_checks=True)
+    eq(_pw_verify(u.id, "short").verified, True, "skip_password_checks lifts the minimum")
+
+
+def make_password_hasher_test(hasher: str) -> None:
+    def fn() -> None:
+        digests = need("pw_digests")
+        _, digest, password = next(d for d in digests if d[0] == hasher)
+        u = clerk.users.create(external_id=f"pw-{hasher}-{RUN}", password_digest=digest, password_hasher=hasher)
+        check(u.password_enabled is True, "password_enabled")
+        check(digest not in HTTP.last.text, "the response shows the digest")
+        _pw_expect_error(lambda: _pw_verify(u.id, password + "!"), 422, "incorrect_password")
+        eq(_pw_verify(u.id, password).verified, True, f"{hasher} verifies its password")
+        # Upgraded to Argon2id on that verification: the same password still verifies, others not.
+        eq(_pw_verify(u.id, password).verified, True, f"{hasher} after the upgrade")
+        _pw_expect_error(lambda: _pw_verify(u.id, password + "!"), 422, "incorrect_password")
+
+    fn.__name__ = f"passwords_{hasher}_digest_is_imported_and_verifies"
+    test(fn)
+
+
+S["pw_digests"] = _pw_digests()
+for _hasher, _, _ in S["pw_digests"]:
+    make_password_hasher_test(_hasher)
+
+
+@test
+def passwords_an_unsupported_hasher_is_422_naming_password_hasher():
+    md5 = hashlib.md5(PW.encode()).hexdigest()
+    expect_error(lambda: clerk.users.create(password_digest=md5, password_hasher="scrypt_firebase"), 422,
+                 "form_param_value_invalid", param="password_hasher", long_contains="scrypt_firebase")
+    expect_error(lambda: clerk.users.create(password_digest=md5), 422, "form_conditional_param_missing",
+                 param="password_hasher")
+
+
+@test
+def passwords_a_malformed_digest_is_422_form_password_digest_invalid_code():
+    digest = hashlib.md5(PW.encode()).hexdigest()
+    first = expect_error(lambda: clerk.users.create(password_digest=digest, password_hasher="bcrypt"), 422,
+                         "form_password_digest_invalid_code", param="password_digest")
+    check(digest not in json.dumps(first), "the error repeats the digest")
+
+
+@test
+def passwords_update_changes_the_password_and_signs_out_every_session():
+    uid = need("pw_user")
+    s = clerk.sessions.create(request={"user_id": uid})
+    u = clerk.users.update(user_id=uid, password=PW + " new", sign_out_of_other_sessions=True)
+    check(is_ms(u.password_last_updated_at), "password_last_updated_at")
+    status = clerk.sessions.get(session_id=s.id).status
+    eq(str(getattr(status, "value", status)), "revoked", "the session is revoked in the same write")
+    eq(_pw_verify(uid, PW + " new").verified, True, "the new password")
+    _pw_expect_error(lambda: _pw_verify(uid, PW), 422, "incorrect_password")
+
+
+@test
+def passwords_remove_password_turns_it_off_and_verify_is_400_no_password_set():
+    uid = need("pw_user")
+    u = clerk.users.remove_password(user_id=uid)
+    eq((u.password_enabled, u.password_last_updated_at), (False, None), "password_enabled, password_last_updated_at")
+    _pw_expect_error(lambda: _pw_verify(uid, PW + " new"), 400, "no_password_set")
+    eq(clerk.users.remove_password(user_id=uid).password_enabled, False, "removing again changes nothing")
+
+
+@test
+def passwords_verify_for_an_unknown_user_is_404_resource_not_found():
+    _pw_expect_error(lambda: _pw_verify("user_nobody_" + RUN, PW), 404, "resource_not_found")
+    expect_error(lambda: clerk.users.remove_password(user_id="user_nobody_" + RUN), 404, "resource_not_found")
+
+
+@restart_test
+def restart_passwords_still_verify():
+    users = clerk.users.list(request={"username_query": "pwrestart_", "limit": 500})
+    check(users, "the users with a password made before the restart are there")
+    for u in users:
+        check(u.password_enabled, f"{u.id}: password_enabled")
+        eq(_pw_verify(u.id, PW_RESTART).verified, True, f"{u.id}: the password set before the restart")
+
+# <<< Passwords <<<
+
+
+# --------------------------------------------------------------------------------------------------
+# >>> Contact details and lock/unlock (issue 11, part 3): email addresses, phone numbers, users with
+# several of them, lock and unlock. Every response goes through the SDK's models (EmailAddress,
+# PhoneNumber, User). Scoped to this run's addresses (`ctc.{RUN}.…`). (One block: other sections are
+# edited concurrently.) >>>
+
+
+def _ctc(name: str) -> str:
+    return f"ctc.{RUN}.{name}@example.com"
+
+
+def _ctc_phone() -> str:
+    return f"+1557{secrets.randbelow(10**7):07d}"
+
+
+def _v(x: Any) -> str:
+    """An SDK enum (or a plain string) as its string value."""
+    return str(getattr(x, "value", x))
+
+
+@test
+def contacts_users_create_with_several_addresses_and_identification_statuses():
+    u = clerk.users.create(
+        email_address=[_ctc("a"), _ctc("b"), _ctc("c")],
+        email_address_identification_status=["verified", "reserved", "verified"],
+        phone_number=[_ctc_phone(), _ctc_phone()],
+        first_name="Contact",
+    )
+    eq([e.email_address for e in u.email_addresses], [_ctc("a"), _ctc("b"), _ctc("c")], "addresses in order")
+    eq([(e.verification is not None, e.reserved) for e in u.email_addresses],
+       [(True, False), (False, True), (True, False)], "verified / reserved by position")
+    eq(_v(u.email_addresses[0].verification.status), "verified", "verification status")
+    eq(_v(u.email_addresses[0].verification.strategy), "admin", "verification strategy")
+    eq(u.primary_email_address_id, u.email_addresses[0].id, "the first address is primary")
+    eq(u.primary_phone_number_id, u.phone_numbers[0].id, "the first number is primary")
+    check(all(p.verification is not None for p in u.phone_numbers), "numbers verified by default")
+    # PATCH /users moves the primary to a verified address, never to an unverified one.
+    u2 = clerk.users.update(user_id=u.id, primary_email_address_id=u.email_addresses[2].id)
+    eq(u2.primary_email_address_id, u.email_addresses[2].id, "primary moved")
+    expect_error(lambda: clerk.users.update(user_id=u.id, primary_email_address_id=u.email_addresses[1].id),
+                 422, "form_verification_needed", param="primary_email_address_id")
+    S["ctc_user"] = {"id": u.id, "emails": [e.id for e in u.email_addresses], "phones": [p.id for p in u.phone_numbers]}
+
+
+@test
+def contacts_email_addresses_create_get_update_delete_and_re_elect_the_primary():
+    st = need("ctc_user")
+    created = clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("d").upper()})
+    eq((created.email_address, created.verification, created.reserved), (_ctc("d"), None, False),
+       "created unverified, lowercased")
+    check(created.id and created.id.startswith("idn_") and is_ms(created.created_at), f"id/created_at {created!r:.200}")
+    eq(clerk.email_addresses.get(email_address_id=created.id).email_address, _ctc("d"), "get")
+    # The address endpoint promotes as asked, verified or not (PATCH /users takes only verified ones).
+    eq(clerk.email_addresses.update(email_address_id=created.id, primary=True).verification, None, "still unverified")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, created.id, "an unverified address promoted")
+    verified = clerk.email_addresses.update(email_address_id=created.id, verified=True)
+    eq(_v(verified.verification.status), "verified", "verified by update")
+    promoted = clerk.email_addresses.update(email_address_id=created.id, primary=True)
+    eq(promoted.id, created.id, "update answers the address")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, created.id, "primary moved by update")
+    # Deleting the primary elects the oldest verified address left (a), not the reserved b.
+    d = clerk.email_addresses.delete(email_address_id=created.id)
+    eq((d.object, d.id, d.deleted), ("email_address", created.id, True), "deleted object")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, st["emails"][0], "re-elected primary")
+    expect_error(lambda: clerk.email_addresses.get(email_address_id=created.id), 404, "resource_not_found")
+    eq([u.id for u in clerk.users.list(request={"email_address": [_ctc("d")]})], [], "the address is free again")
+
+
+@test
+def contacts_email_address_errors_are_clerk_errors_naming_the_parameter():
+    st = need("ctc_user")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("a")}),
+                 422, "form_identifier_exists", param="email_address")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": "nope"}),
+                 422, "form_param_format_invalid", param="email_address")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": "user_nope", "email_address": _ctc("x")}),
+                 404, "resource_not_found", param="user_id")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("A")}),
+                 422, "form_identifier_exists", param="email_address")
+    lone = clerk.users.create(email_address=[_ctc("lone")])
+    expect_error(lambda: clerk.email_addresses.delete(email_address_id=lone.email_addresses[0].id),
+                 400, "identification_deletion_failed")
+    expect_error(lambda: clerk.phone_numbers.get(phone_number_id=lone.email_addresses[0].id), 404, "resource_not_found")
+
+
+@test
+def contacts_phone_numbers_create_get_update_delete_with_second_factor():
+    st = need("ctc_user")
+    number = _ctc_phone()
+    expect_error(lambda: clerk.phone_numbers.create(
+        request={"user_id": st["id"], "phone_number": number, "reserved_for_second_factor": True}),
+        400, "identification_create_second_factor_unverified", param="reserved_for_second_factor")
+    p = clerk.phone_numbers.create(request={"user_id": st["id"], "phone_number": number, "verified": True,
+                                            "reserved_for_second_factor": True})
+    eq((p.phone_number, p.reserved_for_second_factor, p.default_second_factor), (number, True, True), "second factor")
+    eq(_v(p.verification.status), "verified", "verified")
+    eq(clerk.users.get(user_id=st["id"]).two_factor_enabled, True, "two_factor_enabled")
+    eq(clerk.phone_numbers.get(phone_number_id=p.id).id, p.id, "get")
+    released = clerk.phone_numbers.update(phone_number_id=p.id, reserved_for_second_factor=False, primary=True)
+    eq((released.reserved_for_second_factor, released.default_second_factor), (False, False), "released")
+    u = clerk.users.get(user_id=st["id"])
+    eq((u.two_factor_enabled, u.primary_phone_number_id), (False, p.id), "two-factor off, primary moved")
+    d = clerk.phone_numbers.delete(phone_number_id=p.id)
+    eq((d.object, d.deleted), ("phone_number", True), "deleted object")
+    eq(clerk.users.get(user_id=st["id"]).primary_phone_number_id, st["phones"][0], "re-elected primary number")
+    expect_error(lambda: clerk.phone_numbers.create(request={"user_id": st["id"], "phone_number": "12"}),
+                 422, "form_param_format_invalid", param="phone_number")
+
+
+@test
+def contacts_users_lock_refuses_new_sessions_and_unlock_restores_them():
+    st = need("ctc_user")
+    before = clerk.sessions.create(request={"user_id": st["id"]})
+    u = clerk.users.lock(user_id=st["id"])
+    eq((u.locked, u.lockout_expires_in_seconds, u.verification_attempts_remaining), (True, None, 100), "locked")
+    expect_error(lambda: clerk.sessions.create(request={"user_id": st["id"]}), 403, "user_locked",
+                 param="user_id", typed=False)
+    tok = clerk.sessions.create_token(session_id=before.id)
+    check(tok.jwt.count(".") == 2, "a session started before the lock keeps minting")
+    eq(clerk.users.unlock(user_id=st["id"]).locked, False, "unlocked")
+    eq(_v(clerk.sessions.create(request={"user_id": st["id"]}).status), "active", "a new session after unlock")
+    expect_error(lambda: clerk.users.lock(user_id="user_nope"), 404, "resource_not_found", typed=False)
+    # Locked again for the restart check, with an address it can be found by.
+    clerk.email_addresses.create(request={"user_id": st["id"], "email_address": f"ctc-restart.{RUN}@example.com",
+                                          "verified": True})
+    eq(clerk.users.lock(user_id=st["id"]).locked, True, "locked for the restart")
+
+
+@restart_test
+def restart_keeps_contact_details_and_the_lock():
+    found = clerk.users.list(request={"email_address_query": "ctc-restart."})
+    check(found, "the contacts user is gone after the restart")
+    u = found[0]
+    eq(u.locked, True, "still locked")
+    addresses = [e.email_address for e in u.email_addresses]
+    check(len(addresses) == 4 and any(a.startswith("ctc-restart.") for a in addresses), f"addresses {addresses}")
+    eq(u.primary_email_address_id, u.email_addresses[0].id, "primary kept")
+    eq([(e.verification is not None, e.reserved) for e in u.email_addresses[:2]], [(True, False), (False, True)],
+       "verified and reserved kept")
+    eid = next(e.id for e in u.email_addresses if e.email_address.startswith("ctc-restart."))
+    eq(clerk.email_addresses.get(email_address_id=eid).email_address.startswith("ctc-restart."), True,
+       "found by id after the restart")
+    expect_error(lambda: clerk.sessions.create(request={"user_id": u.id}), 403, "user_locked", typed=False)
+
+
+# <<< Contact details and lock/unlock <<<
+
+
+# --------------------------------------------------------------------------------------------------
 # Auth and transport
 
 

@@ -1133,6 +1133,216 @@ test('session_claims_cleared_session_token_has_only_the_default_claims', async (
 // <<< Custom session claims <<<
 
 // --------------------------------------------------------------------------------------------------
+// >>> Passwords (issue 11, part 4): users.createUser / updateUser with `password`, or `passwordDigest`
+// and `passwordHasher` for each hasher Tessera verifies, users.verifyPassword right and wrong, and
+// users.removePassword. Digests are made here with node:crypto (fresh salts every run) or are
+// published test vectors (bcrypt, Django's bcrypt_sha256, Argon2's reference vectors). Every
+// refusal must be a ClerkAPIResponseError carrying Clerk's code. Users are scoped by RUN.
+
+const PW = `js compat password ${RUN}`;
+
+function pwPhpass(password, setting) {
+  const itoa = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const pw = Buffer.from(password);
+  const rounds = 1 << itoa.indexOf(setting[3]);
+  let h = crypto.createHash('md5').update(Buffer.concat([Buffer.from(setting.slice(4, 12)), pw])).digest();
+  for (let i = 0; i < rounds; i += 1) h = crypto.createHash('md5').update(Buffer.concat([h, pw])).digest();
+  let out = '';
+  for (let i = 0; i < 16; i += 3) {
+    const chunk = h.subarray(i, i + 3);
+    let v = 0;
+    chunk.forEach((b, k) => { v |= b << (8 * k); });
+    for (let k = 0; k <= chunk.length; k += 1) out += itoa[(v >>> (6 * k)) & 0x3f];
+  }
+  return setting + out;
+}
+
+function pwSymfony(password, salt, iterations) {
+  const salted = Buffer.from(`${password}{${salt}}`);
+  let d = crypto.createHash('sha512').update(salted).digest();
+  for (let i = 1; i < iterations; i += 1) d = crypto.createHash('sha512').update(Buffer.concat([d, salted])).digest();
+  return d.toString('base64');
+}
+
+/** [hasher, digest, password] for every hasher Tessera verifies. */
+function pwDigests() {
+  const salt = crypto.randomBytes(8).toString('hex');
+  const raw = crypto.randomBytes(12);
+  const pbkdf2 = (alg, s, n, len) => crypto.pbkdf2Sync(PW, s, n, len, alg);
+  const hash = (alg, ...parts) => crypto.createHash(alg).update(Buffer.concat(parts.map((p) => Buffer.from(p)))).digest();
+  return [
+    ['argon2i', '$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA', 'password'],
+    ['argon2id', '$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc', 'password'],
+    ['bcrypt', '$2a$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK', 'U*U*'],
+    ['bcrypt_sha256_django', 'bcrypt_sha256$$2b$12$LZSJchsWG/DrBy1erNs4eeYo6tZNlLFQmONdxN9HPesa1EyXVcTXK', 'ExjGmyUT73bFoT'],
+    ['md5', hash('md5', PW).toString('hex'), PW],
+    ['sha256', hash('sha256', PW).toString('hex'), PW],
+    ['pbkdf2_sha1', `pbkdf2_sha1$1000$js${salt}$${pbkdf2('sha1', `js${salt}`, 1000, 32).toString('hex')}`, PW],
+    ['pbkdf2_sha256', `pbkdf2_sha256$1000$${raw.toString('base64')}$${pbkdf2('sha256', raw, 1000, 32).toString('base64')}`, PW],
+    ['pbkdf2_sha256_django', `pbkdf2_sha256$1000$js${salt}$${pbkdf2('sha256', `js${salt}`, 1000, 32).toString('base64')}`, PW],
+    ['pbkdf2_sha512', `pbkdf2_sha512$1000$js${salt}$${pbkdf2('sha512', `js${salt}`, 1000, 64).toString('hex')}`, PW],
+    ['pbkdf2_sha512_hex', `pbkdf2_sha512_hex$1000$${salt}$${pbkdf2('sha512', Buffer.from(salt, 'hex'), 1000, 64).toString('hex')}`, PW],
+    ['phpass', pwPhpass(PW, '$P$B' + salt.slice(0, 8)), PW],
+    ['md5_phpass', pwPhpass(PW, '$H$9' + salt.slice(8)), PW],
+    ['ldap_ssha', '{SSHA}' + Buffer.concat([hash('sha1', PW, raw), raw]).toString('base64'), PW],
+    ['sha512_symfony', `sha512_symfony$500$${salt}$${pwSymfony(PW, salt, 500)}`, PW],
+  ];
+}
+
+const pwVerify = (userId, password) => clerk.users.verifyPassword({ userId, password });
+
+test('passwords_create_user_with_a_password_and_verify_it', async () => {
+  const u = await clerk.users.createUser({ emailAddress: [`pw.js.${RUN}@example.com`], password: PW });
+  eq(u.passwordEnabled, true, 'passwordEnabled');
+  eq(await pwVerify(u.id, PW), { verified: true }, 'verifyPassword');
+  eq((await clerk.users.getUser(u.id)).passwordEnabled, true, 'passwordEnabled read back');
+  S.pwUser = u.id;
+});
+
+test('passwords_wrong_password_is_422_incorrect_password', async () => {
+  const uid = need('pwUser');
+  const e = await expectApiError(() => pwVerify(uid, `${PW}x`), 422, 'incorrect_password');
+  check(!JSON.stringify(e.errors).includes(PW), 'the error repeats the password');
+});
+
+test('passwords_short_password_is_422_form_password_length_too_short', async () => {
+  await expectApiError(() => clerk.users.createUser({ password: 'short' }), 422, 'form_password_length_too_short', 'password');
+  const u = await clerk.users.createUser({ password: 'short', skipPasswordChecks: true });
+  eq(await pwVerify(u.id, 'short'), { verified: true }, 'skipPasswordChecks lifts the minimum');
+});
+
+const PW_DIGESTS = pwDigests();
+for (const [hasher, digest, password] of PW_DIGESTS) {
+  test(`passwords_${hasher}_digest_is_imported_and_verifies`, async () => {
+    const u = await clerk.users.createUser({ externalId: `pw-js-${hasher}-${RUN}`, passwordDigest: digest, passwordHasher: hasher });
+    eq(u.passwordEnabled, true, 'passwordEnabled');
+    await expectApiError(() => pwVerify(u.id, `${password}!`), 422, 'incorrect_password');
+    eq(await pwVerify(u.id, password), { verified: true }, `${hasher} verifies its password`);
+    eq(await pwVerify(u.id, password), { verified: true }, `${hasher} after the upgrade to Argon2id`);
+    await expectApiError(() => pwVerify(u.id, `${password}!`), 422, 'incorrect_password');
+  });
+}
+
+test('passwords_unsupported_hasher_is_422_naming_password_hasher', async () => {
+  const md5 = crypto.createHash('md5').update(PW).digest('hex');
+  const e = await expectApiError(
+    () => clerk.users.createUser({ passwordDigest: md5, passwordHasher: 'scrypt_werkzeug' }), 422, 'form_param_value_invalid', 'password_hasher');
+  check(e.errors[0].longMessage.includes('scrypt_werkzeug'), `longMessage ${show(e.errors[0].longMessage)}`);
+});
+
+test('passwords_malformed_digest_is_422_form_password_digest_invalid_code', async () => {
+  const digest = crypto.createHash('sha256').update(PW).digest('hex');
+  const e = await expectApiError(
+    () => clerk.users.createUser({ passwordDigest: digest, passwordHasher: 'md5' }), 422, 'form_password_digest_invalid_code', 'password_digest');
+  check(!JSON.stringify(e.errors).includes(digest), 'the error repeats the digest');
+});
+
+test('passwords_update_user_changes_the_password_and_signs_out', async () => {
+  const uid = need('pwUser');
+  const s = await clerk.sessions.createSession({ userId: uid });
+  const u = await clerk.users.updateUser(uid, { password: `${PW} new`, signOutOfOtherSessions: true });
+  eq(u.passwordEnabled, true, 'passwordEnabled');
+  eq((await clerk.sessions.getSession(s.id)).status, 'revoked', 'the session is revoked in the same write');
+  eq(await pwVerify(uid, `${PW} new`), { verified: true }, 'the new password');
+  await expectApiError(() => pwVerify(uid, PW), 422, 'incorrect_password');
+});
+
+test('passwords_remove_password_then_verify_is_400_no_password_set', async () => {
+  const uid = need('pwUser');
+  const u = await clerk.users.removePassword(uid);
+  eq(u.passwordEnabled, false, 'passwordEnabled');
+  await expectApiError(() => pwVerify(uid, `${PW} new`), 400, 'no_password_set');
+  eq((await clerk.users.removePassword(uid, { signOutOfOtherSessions: true })).passwordEnabled, false, 'again');
+});
+
+test('passwords_verify_for_an_unknown_user_is_404', async () => {
+  await expectApiError(() => pwVerify(`user_nobody_${RUN}`, PW), 404, 'resource_not_found');
+  await expectApiError(() => clerk.users.removePassword(`user_nobody_${RUN}`), 404, 'resource_not_found');
+});
+
+// <<< Passwords <<<
+
+// --------------------------------------------------------------------------------------------------
+// >>> Contact details and lock/unlock (issue 11, part 3): clerk.emailAddresses, clerk.phoneNumbers,
+// users created with several addresses, lockUser/unlockUser; the SDK's EmailAddress, PhoneNumber and
+// User classes read every response. (One block: other sections are edited concurrently.) >>>
+
+const ctc = (name) => `ctc.js.${RUN}.${name}@example.com`;
+const ctcPhone = () => `+1558${String(crypto.randomInt(10 ** 7)).padStart(7, '0')}`;
+
+test('contacts_create_user_with_several_addresses_and_identification_statuses', async () => {
+  // The SDK sends body keys it does not declare as given (shallow snake_case).
+  const u = await clerk.users.createUser({
+    emailAddress: [ctc('a'), ctc('b')],
+    emailAddressIdentificationStatus: ['verified', 'reserved'],
+    phoneNumber: [ctcPhone(), ctcPhone()],
+  });
+  eq(u.emailAddresses.map((e) => e.emailAddress), [ctc('a'), ctc('b')], 'addresses in order');
+  eq(u.emailAddresses.map((e) => e.verification?.status ?? null), ['verified', null], 'verified, then reserved');
+  eq(u.primaryEmailAddress?.emailAddress, ctc('a'), 'the first address is primary');
+  eq(u.primaryPhoneNumber?.id, u.phoneNumbers[0].id, 'the first number is primary');
+  S.ctc = { id: u.id, emails: u.emailAddresses.map((e) => e.id), phones: u.phoneNumbers.map((p) => p.id) };
+});
+
+test('contacts_email_addresses_create_get_update_delete', async () => {
+  const st = need('ctc');
+  const e = await clerk.emailAddresses.createEmailAddress({ userId: st.id, emailAddress: ctc('c'), verified: true, primary: true });
+  check(e.constructor.name.includes('EmailAddress'), `not an EmailAddress: ${e.constructor.name}`);
+  check(/^idn_\w{27}$/.test(e.id), `id ${e.id}`);
+  eq([e.emailAddress, e.verification?.status, e.verification?.strategy], [ctc('c'), 'verified', 'admin'], 'created');
+  eq((await clerk.users.getUser(st.id)).primaryEmailAddressId, e.id, 'primary: true');
+  eq((await clerk.emailAddresses.getEmailAddress(e.id)).emailAddress, ctc('c'), 'getEmailAddress');
+  const unverified = await clerk.emailAddresses.updateEmailAddress(e.id, { verified: false });
+  eq(unverified.verification, null, 'verified: false');
+  const del = await clerk.emailAddresses.deleteEmailAddress(e.id);
+  eq([del.object, del.id, del.deleted], ['email_address', e.id, true], 'deleteEmailAddress');
+  eq((await clerk.users.getUser(st.id)).primaryEmailAddressId, st.emails[0], 'the oldest verified address is primary again');
+  await expectApiError(() => clerk.emailAddresses.getEmailAddress(e.id), 404, 'resource_not_found');
+});
+
+test('contacts_phone_numbers_create_get_update_delete', async () => {
+  const st = need('ctc');
+  const number = ctcPhone();
+  const p = await clerk.phoneNumbers.createPhoneNumber({ userId: st.id, phoneNumber: number, verified: true, reservedForSecondFactor: true });
+  check(p.constructor.name.includes('PhoneNumber'), `not a PhoneNumber: ${p.constructor.name}`);
+  eq([p.phoneNumber, p.reservedForSecondFactor, p.defaultSecondFactor, p.verification?.status], [number, true, true, 'verified'], 'created');
+  eq((await clerk.users.getUser(st.id)).twoFactorEnabled, true, 'twoFactorEnabled');
+  eq((await clerk.phoneNumbers.getPhoneNumber(p.id)).id, p.id, 'getPhoneNumber');
+  const released = await clerk.phoneNumbers.updatePhoneNumber(p.id, { reservedForSecondFactor: false, primary: true });
+  eq([released.reservedForSecondFactor, released.defaultSecondFactor], [false, false], 'released');
+  const u = await clerk.users.getUser(st.id);
+  eq([u.twoFactorEnabled, u.primaryPhoneNumberId], [false, p.id], 'two-factor off, primary moved');
+  const del = await clerk.phoneNumbers.deletePhoneNumber(p.id);
+  eq([del.object, del.deleted], ['phone_number', true], 'deletePhoneNumber');
+  eq((await clerk.users.getUser(st.id)).primaryPhoneNumberId, st.phones[0], 'the oldest number is primary again');
+});
+
+test('contacts_errors_are_clerk_api_response_errors', async () => {
+  const st = need('ctc');
+  await expectApiError(() => clerk.emailAddresses.createEmailAddress({ userId: st.id, emailAddress: ctc('a') }), 422, 'form_identifier_exists', 'email_address');
+  await expectApiError(() => clerk.emailAddresses.createEmailAddress({ userId: 'user_nope', emailAddress: ctc('z') }), 404, 'resource_not_found', 'user_id');
+  await expectApiError(() => clerk.users.updateUser(st.id, { primaryEmailAddressId: st.emails[1] }), 422, 'form_verification_needed', 'primary_email_address_id');
+  await expectApiError(() => clerk.phoneNumbers.createPhoneNumber({ userId: st.id, phoneNumber: ctcPhone(), reservedForSecondFactor: true }), 400, 'identification_create_second_factor_unverified', 'reserved_for_second_factor');
+  const lone = await clerk.users.createUser({ phoneNumber: [ctcPhone()] });
+  await expectApiError(() => clerk.phoneNumbers.deletePhoneNumber(lone.phoneNumbers[0].id), 400, 'identification_deletion_failed');
+});
+
+test('contacts_lock_user_refuses_new_sessions_and_unlock_user_restores_them', async () => {
+  const st = need('ctc');
+  const before = await clerk.sessions.createSession({ userId: st.id });
+  const u = await clerk.users.lockUser(st.id);
+  eq([u.id, u.locked], [st.id, true], 'lockUser');
+  eq((await clerk.users.getUser(st.id)).locked, true, 'getUser after lockUser');
+  await expectApiError(() => clerk.sessions.createSession({ userId: st.id }), 403, 'user_locked', 'user_id');
+  const tok = await clerk.sessions.getToken(before.id);
+  check(tok.jwt.split('.').length === 3, 'a session started before the lock keeps minting');
+  eq((await clerk.users.unlockUser(st.id)).locked, false, 'unlockUser');
+  eq((await clerk.sessions.createSession({ userId: st.id })).status, 'active', 'a new session after unlockUser');
+});
+
+// <<< Contact details and lock/unlock <<<
+
+// --------------------------------------------------------------------------------------------------
 // >>> Invitations (issue 11): clerk.invitations and the organization invitation calls of
 // clerk.organizations / clerk.users. @clerk/backend asks for `GET /invitations` as a page
 // (`paginated=true`) and sends `status` once per value. Accepting an organization invitation is

@@ -139,6 +139,11 @@ fn a_seeded_server_mints_tokens_that_verify_and_tampered_ones_fail() {
 
     let users = run(&server, &["users", "list"]);
     assert!(users.status.success());
+    // The seeded password and the seeded digest verify.
+    let alice = run_with_stdin(&server, &["users", "verify-password", "user_alice"], "alice-local-password\n");
+    assert_eq!((alice.status.code(), stdout(&alice).trim()), (Some(0), "verified"));
+    let bob = run_with_stdin(&server, &["users", "verify-password", "user_bob"], "U*U");
+    assert_eq!((bob.status.code(), stdout(&bob).trim()), (Some(0), "verified"));
     let table = stdout(&users);
     assert!(table.starts_with("ID"), "{table}");
     assert!(table.contains("user_alice") && table.contains("alice@example.com"), "{table}");
@@ -358,6 +363,65 @@ fn invitations_are_created_listed_accepted_and_revoked_from_the_command_line() {
 }
 
 #[test]
+fn email_phone_and_lock_commands_manage_a_users_contact_details() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let json_of = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // The seed gives Bob a verified primary address, a reserved one and a phone number.
+    let list = stdout(&run(&server, &["emails", "list", "user_bob"]));
+    let line = |text: &str, needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_default().to_owned();
+    assert!(line(&list, "bob@example.com").contains("verified") && line(&list, "bob@example.com").contains("primary"));
+    assert!(line(&list, "bob@personal.example").contains("reserved"), "{list}");
+
+    let added =
+        json_of(&run(&server, &["emails", "add", "user_bob", "bob@work.example", "--verified", "--primary", "--json"]));
+    let id = added["id"].as_str().unwrap().to_owned();
+    assert_eq!(added["verification"]["status"], "verified");
+    assert!(line(&stdout(&run(&server, &["emails", "list", "user_bob"])), "bob@work.example").contains("primary"));
+    let refused = run(&server, &["emails", "update", &id, "--unverified", "--verified"]);
+    assert!(!refused.status.success(), "clap refuses both");
+    let got = stdout(&run(&server, &["emails", "get", &id]));
+    assert!(got.starts_with("ID") && got.contains("bob@work.example"), "{got}");
+    let deleted = run(&server, &["emails", "delete", &id]);
+    assert!(stdout(&deleted).contains(&format!("deleted {id}")), "{}", stderr(&deleted));
+    assert!(line(&stdout(&run(&server, &["emails", "list", "user_bob"])), "bob@example.com").contains("primary"));
+    let taken = run(&server, &["emails", "add", "user_bob", "alice@example.com"]);
+    assert_eq!(taken.status.code(), Some(1));
+    assert!(stderr(&taken).contains("form_identifier_exists"), "{}", stderr(&taken));
+
+    let phone = json_of(&run(
+        &server,
+        &["phones", "add", "user_bob", "+1 555 555 0101", "--verified", "--second-factor", "--json"],
+    ));
+    assert_eq!(
+        (&phone["phone_number"], &phone["default_second_factor"]),
+        (&serde_json::json!("+15555550101"), &serde_json::json!(true))
+    );
+    let pid = phone["id"].as_str().unwrap();
+    let phones = stdout(&run(&server, &["phones", "list", "user_bob"]));
+    assert!(
+        line(&phones, "+15555550101").contains("default") && line(&phones, "+15555550100").contains("primary"),
+        "{phones}"
+    );
+    let released = json_of(&run(&server, &["phones", "update", pid, "--no-second-factor", "--json"]));
+    assert_eq!(released["reserved_for_second_factor"], false);
+    assert!(stdout(&run(&server, &["phones", "delete", pid])).contains("deleted"));
+
+    let locked = stdout(&run(&server, &["users", "lock", "user_bob"]));
+    assert!(line(&locked, "user_bob").contains("locked"), "{locked}");
+    let refused = run(&server, &["sessions", "create", "user_bob"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("user_locked"), "{}", stderr(&refused));
+    let unlocked = json_of(&run(&server, &["users", "unlock", "user_bob", "--json"]));
+    assert_eq!(unlocked["locked"], false);
+    assert!(run(&server, &["sessions", "create", "user_bob"]).status.success());
+}
+
+#[test]
 fn offline_commands_render_and_check_config() {
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("c.yaml");
@@ -525,3 +589,68 @@ aov43q5665gc3WIxLIqWpBtoRAyhRANCAATf6jhxbp9Sa7Ba8/LRT2b0Jn8VyFWr
 RyIQMZv4+aOzKehte+//S8qmUjBBeOVKKE+qCPYz/gI0bQi0nBGeilNQ
 -----END PRIVATE KEY-----
 ";
+
+/// `run` with `input` on standard input.
+fn run_with_stdin(server: &Server, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env("TESSERA_URL", &server.url).env("TESSERA_SECRET_KEY", KEY);
+    let what = format!("{cmd:?}");
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("tessera runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let status = wait_or_kill(&mut child, &what);
+    Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+#[test]
+fn passwords_are_set_verified_and_removed_from_standard_input() {
+    let server = serve(&[]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let created = run(&server, &["users", "create", "--email", "pw@example.com", "--json"]);
+    let user: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    let uid = user["id"].as_str().unwrap();
+    let password = "cli password from stdin";
+
+    let set = run_with_stdin(&server, &["users", "set-password", uid, "--json"], &format!("{password}\n"));
+    assert!(set.status.success(), "{}", stderr(&set));
+    let set: serde_json::Value = serde_json::from_slice(&set.stdout).unwrap();
+    assert_eq!(set["password_enabled"], true);
+    let ok = run_with_stdin(&server, &["users", "verify-password", uid], &format!("{password}\r\n"));
+    assert_eq!((ok.status.code(), stdout(&ok).trim()), (Some(0), "verified"), "{}", stderr(&ok));
+    let wrong = run_with_stdin(&server, &["users", "verify-password", uid], "not it at all\n");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("incorrect_password"), "{}", stderr(&wrong));
+    let empty = run_with_stdin(&server, &["users", "verify-password", uid], "");
+    assert_eq!(empty.status.code(), Some(1));
+    assert!(stderr(&empty).contains("no password on standard input"), "{}", stderr(&empty));
+    let short = run_with_stdin(&server, &["users", "set-password", uid], "short\n");
+    assert!(stderr(&short).contains("form_password_length_too_short"), "{}", stderr(&short));
+    let skipped = run_with_stdin(&server, &["users", "set-password", uid, "--skip-password-checks"], "short\n");
+    assert!(skipped.status.success(), "{}", stderr(&skipped));
+
+    // A digest made elsewhere (Openwall's bcrypt test vector for "U*U").
+    let digest = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+    let set = run_with_stdin(&server, &["users", "set-password", uid, "--hasher", "bcrypt"], digest);
+    assert!(set.status.success(), "{}", stderr(&set));
+    let ok = run_with_stdin(&server, &["users", "verify-password", uid, "--json"], "U*U");
+    assert_eq!(stdout(&ok).split_whitespace().collect::<String>(), r#"{"verified":true}"#);
+    for o in [&ok, &wrong, &set] {
+        assert!(!stdout(o).contains(password) && !stderr(o).contains(password) && !stderr(o).contains(digest));
+    }
+
+    let removed = run(&server, &["users", "remove-password", uid, "--sign-out"]);
+    assert!(removed.status.success() && stderr(&removed).contains("has no password"), "{}", stderr(&removed));
+    let none = run_with_stdin(&server, &["users", "verify-password", uid], "U*U");
+    assert_eq!(none.status.code(), Some(1));
+    assert!(stderr(&none).contains("no_password_set"), "{}", stderr(&none));
+}

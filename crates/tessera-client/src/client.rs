@@ -15,8 +15,8 @@ use url::Url;
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
-    Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships, OrganizationPermissions,
-    OrganizationRoles, Organizations, RoleSets, Sessions, Tessera, Users,
+    EmailAddresses, Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships,
+    OrganizationPermissions, OrganizationRoles, Organizations, PhoneNumbers, RoleSets, Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -301,9 +301,19 @@ impl Client {
         &self.inner.base_str
     }
 
-    /// `/users`: create, list, count, get, update, delete, metadata, ban.
+    /// `/users`: create, list, count, get, update, delete, metadata, ban, lock.
     pub fn users(&self) -> Users<'_> {
         Users::new(self)
+    }
+
+    /// `/email_addresses`: create, get, update, delete a user's email addresses.
+    pub fn email_addresses(&self) -> EmailAddresses<'_> {
+        EmailAddresses::new(self)
+    }
+
+    /// `/phone_numbers`: create, get, update, delete a user's phone numbers.
+    pub fn phone_numbers(&self) -> PhoneNumbers<'_> {
+        PhoneNumbers::new(self)
     }
 
     /// `/sessions`: create, list, get, revoke, and minting session and template tokens.
@@ -499,12 +509,24 @@ fn error_from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> 
 }
 
 /// One API call, before it is sent: method, path segments after `/v1`, query pairs, JSON body.
-#[derive(Debug, Clone)]
+/// `Debug` shows the body's size only: it may hold a password or a signing key.
+#[derive(Clone)]
 pub(crate) struct Request {
     method: Method,
     path: Vec<String>,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
 }
 
 impl Request {

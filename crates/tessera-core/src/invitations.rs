@@ -17,11 +17,12 @@ use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::{Body, Field, Fields};
 use crate::ids;
 use crate::metadata::check_size;
+use crate::passwords::NewPassword;
 use crate::query::{MAX_PAGE_LIMIT, QueryParams, order_by, page};
 use crate::service::Tessera;
 use crate::sessions::Listing;
 use crate::store::{
-    InvitationFilter, InvitationOrder, InvitationRecord, Page, StoreError, UserFilter, effective_status,
+    InvitationFilter, InvitationOrder, InvitationRecord, Page, PasswordRecord, StoreError, UserFilter, effective_status,
 };
 
 /// Most invitations one bulk request may create (Clerk's limit).
@@ -64,7 +65,7 @@ const DEFAULT_LIST_STATUSES: [InvitationStatus; 3] =
 /// A trimmed, lowercased, valid email address, or `form_param_format_invalid` naming `email_address`.
 pub(crate) fn normalize_email(raw: &str) -> ApiResult<String> {
     let e = raw.trim().to_lowercase();
-    if !crate::users::valid_email(&e) {
+    if !crate::contacts::valid_email(&e) {
         return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
     }
     Ok(e)
@@ -325,13 +326,21 @@ impl Tessera {
         Ok(invitation_object(&r, now))
     }
 
-    /// Stores a new user and accepts the pending invitations of their email addresses in the same
-    /// transaction: the user's `public_metadata` is the invitations' (oldest first), overlaid with the
-    /// user's own keys.
-    pub(crate) async fn insert_user_accepting_invitations(&self, mut user: User) -> ApiResult<User> {
+    /// Stores a new user (with their password, when given) and accepts the pending invitations of their
+    /// email addresses in the same transaction: the user's `public_metadata` is the invitations' (oldest
+    /// first), overlaid with the user's own keys.
+    pub(crate) async fn insert_user_accepting_invitations(
+        &self,
+        mut user: User,
+        password: Option<NewPassword>,
+    ) -> ApiResult<User> {
         let emails: Vec<String> = user.email_addresses.iter().map(|e| e.email_address.to_lowercase()).collect();
+        let password = match password {
+            Some(new) => Some(self.password_record(&user.id, new, user.created_at).await?),
+            None => None,
+        };
         if emails.is_empty() {
-            self.store.insert_user(&user).await?;
+            self.insert_user_with(&user, password.as_ref()).await?;
             return Ok(user);
         }
         let own: Map<String, Value> = user.public_metadata.clone();
@@ -347,7 +356,7 @@ impl Tessera {
             };
             let (pending, _) = self.store.list_invitations(&filter, Page { limit: MAX_PAGE_LIMIT, offset: 0 }).await?;
             if pending.is_empty() {
-                self.store.insert_user(&user).await?;
+                self.insert_user_with(&user, password.as_ref()).await?;
                 return Ok(user);
             }
             let mut metadata = Map::new();
@@ -358,7 +367,7 @@ impl Tessera {
             check_size("public_metadata", &metadata)?;
             user.public_metadata = metadata;
             let ids: Vec<String> = pending.iter().map(|i| i.id.clone()).collect();
-            if self.store.insert_user_accepting_invitations(&user, &ids, now).await? {
+            if self.store.insert_user_accepting_invitations(&user, password.as_ref(), &ids, now).await? {
                 return Ok(user);
             }
         }
@@ -368,6 +377,15 @@ impl Tessera {
             "conflict",
             "The invitations of this email address changed while the user was created; try again.",
         ))
+    }
+
+    /// Inserts the user, with their password when there is one (atomically).
+    async fn insert_user_with(&self, user: &User, password: Option<&PasswordRecord>) -> ApiResult<()> {
+        match password {
+            None => self.store.insert_user(user).await?,
+            Some(p) => self.store.insert_user_with_password(user, p).await?,
+        }
+        Ok(())
     }
 }
 

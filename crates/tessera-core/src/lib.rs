@@ -6,14 +6,18 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
+pub mod contacts;
+pub mod cpu;
 pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod invitations;
+pub mod lockout;
 pub mod metadata;
 pub mod mint;
 pub mod org_invitations;
 pub mod orgs;
+pub mod passwords;
 pub mod query;
 pub mod role_sets;
 pub mod roles;

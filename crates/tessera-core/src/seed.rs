@@ -15,6 +15,10 @@
 //!   - id: user_alice
 //!     email_address: [alice@example.com]
 //!     first_name: Alice
+//!     password: correct horse battery   # stored as an Argon2id hash
+//!   - id: user_bob                      # or a digest from another system, verified as is
+//!     password_digest: "$2b$12$LZSJchsWG/DrBy1erNs4ee31eJ7DaWiuwhDOC7aqIyqGGggfu6Y/."
+//!     password_hasher: bcrypt
 //! organizations:
 //!   - id: org_acme
 //!     name: Acme
@@ -89,6 +93,9 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
                         .ok_or_else(|| ApiError::param_missing(&format!("{at}.id")))?;
                     check_id(inv_id, "orginv_", &format!("{at}.id"))?;
                 }
+            }
+            if section == "users" {
+                crate::passwords::check_seed_user(obj).map_err(|e| prefix_error(e, &format!("{section}[{i}]")))?;
             }
             if section == "jwt_templates" {
                 let claims = obj
@@ -297,6 +304,23 @@ mod tests {
         let e = check_seed(&json!({"jwt_templates": [{"id": "jtmp_x", "name": "x", "claims": {"a": "{{user"}}]}))
             .unwrap_err();
         assert!(e.long_message.contains("claims.a"), "{}", e.long_message);
+    }
+
+    #[test]
+    fn seeded_passwords_and_digests_are_checked_like_the_api_checks_them() {
+        let digest = "$2b$12$LZSJchsWG/DrBy1erNs4ee31eJ7DaWiuwhDOC7aqIyqGGggfu6Y/.";
+        assert!(check_seed(&json!({"users": [{"id": "user_a", "password": "correct horse"}]})).is_ok());
+        let users = json!([{"id": "user_a", "password_digest": digest, "password_hasher": "bcrypt"}]);
+        assert!(check_seed(&json!({ "users": users })).is_ok());
+        let e = check_seed(&json!({"users": [{"id": "user_a", "password": "short"}]})).unwrap_err();
+        assert_eq!((e.code, e.param_name()), ("form_password_length_too_short", Some("password")));
+        assert!(e.long_message.starts_with("users[0]: "), "{}", e.long_message);
+        let e = check_seed(&json!({"users": [{"id": "user_a", "password_digest": digest, "password_hasher": "md5"}]}))
+            .unwrap_err();
+        assert_eq!((e.code, e.param_name()), ("form_password_digest_invalid_code", Some("password_digest")));
+        assert!(!e.long_message.contains(digest), "{}", e.long_message);
+        let e = check_seed(&json!({"users": [{"id": "user_a", "password_digest": digest}]})).unwrap_err();
+        assert_eq!((e.code, e.param_name()), ("form_conditional_param_missing", Some("password_hasher")));
     }
 
     #[test]

@@ -120,6 +120,8 @@ pub struct Tessera {
     pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
     /// The compiled custom session claims, valid while the stored record is unchanged.
     pub(crate) session_claims_cache: Mutex<Option<Arc<crate::session_claims::CachedSessionClaims>>>,
+    /// Where password hashing runs ([`crate::cpu`]); inline until [`Tessera::with_cpu_pool`].
+    pub(crate) cpu: Arc<dyn crate::cpu::CpuPool>,
 }
 
 /// What `open` reports beside the app.
@@ -238,6 +240,7 @@ impl Tessera {
                 known_secret_hashes: RwLock::new(Vec::new()),
                 template_cache: Mutex::new(HashMap::new()),
                 session_claims_cache: Mutex::new(None),
+                cpu: Arc::new(crate::cpu::Inline),
             },
             created_instance,
         })

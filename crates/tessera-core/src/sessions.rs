@@ -62,6 +62,9 @@ impl Tessera {
             )
             .with_param("user_id"));
         }
+        if user.locked {
+            return Err(crate::lockout::user_locked());
+        }
         let active_org = match org {
             None => None,
             Some(o) => {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tessera_types::{JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
 mod invitations;
+use crate::error::ApiError;
 pub use invitations::*;
 
 /// What went wrong below the trait.
@@ -191,6 +192,30 @@ pub struct SessionClaimsRecord {
     pub claims: serde_json::Map<String, Value>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A user's password as stored: beside the user, never inside the user document that reads answer
+/// with. `Debug` never shows the digest.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordRecord {
+    pub user_id: String,
+    /// `argon2id` for the hashes Tessera makes; an imported digest's `password_hasher` otherwise.
+    pub hasher: String,
+    /// The PHC string Tessera made, or the imported digest as given.
+    pub digest: String,
+    /// When this digest was stored (epoch ms).
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for PasswordRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordRecord")
+            .field("user_id", &self.user_id)
+            .field("hasher", &self.hasher)
+            .field("digest", &"<redacted>")
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// `limit`/`offset` paging, already validated (limit 1..=500, offset ≥ 0).
@@ -381,6 +406,8 @@ pub enum OrganizationOrder {
 pub trait Store:
     InstanceStore
     + UserStore
+    + ContactStore
+    + PasswordStore
     + SessionStore
     + OrganizationStore
     + RoleStore
@@ -464,6 +491,56 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
     async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
     async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
+}
+
+/// Which list of a user an identification id belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    /// `User::email_addresses`.
+    EmailAddress,
+    /// `User::phone_numbers`.
+    PhoneNumber,
+}
+
+/// A change to a user, applied by [`ContactStore::edit_user`] to the user as stored at that moment:
+/// it edits the user in place, or refuses with the error to answer (then nothing is written). It
+/// runs inside the write transaction, so it must be quick and do no IO; it may not change the id.
+pub type UserEdit<'a> = &'a (dyn Fn(&mut User) -> Result<(), ApiError> + Send + Sync);
+
+/// Email addresses and phone numbers. They live in their user's document (and, as unique
+/// identifiers, in the store's identifier index), so every change to one is an edit of the user,
+/// made in one transaction.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// The user holding the email address or phone number with this id (`None` if no user holds
+    /// one of that kind with that id).
+    async fn get_contact_owner(&self, kind: ContactKind, id: &str) -> StoreResult<Option<User>>;
+    /// In one transaction: reads the user, holding it against concurrent writers until the end,
+    /// applies `edit`, and stores the result with its identifiers (the uniqueness rules of
+    /// [`UserStore::update_user`]: a taken email address or phone number is `Conflict`). `Ok(None)`
+    /// if the user does not exist; `Ok(Some(Err(e)))` if `edit` refused, and then nothing changed.
+    async fn edit_user(&self, user_id: &str, edit: UserEdit<'_>) -> StoreResult<Option<Result<User, ApiError>>>;
+}
+
+/// Users' passwords, kept apart from the user documents (a user read never carries one). A user's
+/// password goes when the user does.
+#[async_trait]
+pub trait PasswordStore: Send + Sync {
+    /// Inserts the user (as [`UserStore::insert_user`], same conflicts) and their password, atomically.
+    async fn insert_user_with_password(&self, user: &User, password: &PasswordRecord) -> StoreResult<()>;
+    /// Stores `user` (as [`UserStore::update_user`]) and replaces their password with `password`, or
+    /// removes it when `None`; with `end_sessions_at`, also revokes every live session of the user at
+    /// that time. Atomically; false if the user does not exist.
+    async fn update_user_password(
+        &self,
+        user: &User,
+        password: Option<&PasswordRecord>,
+        end_sessions_at: Option<i64>,
+    ) -> StoreResult<bool>;
+    async fn get_password(&self, user_id: &str) -> StoreResult<Option<PasswordRecord>>;
+    /// Replaces the user's digest with `new` only while it is still `old_digest` (an upgrade after a
+    /// verification must not undo a password change made meanwhile). True if it was replaced.
+    async fn rehash_password(&self, old_digest: &str, new: &PasswordRecord) -> StoreResult<bool>;
 }
 
 /// Sessions.

@@ -1,18 +1,16 @@
 //! Users: create, read, update, metadata, ban, delete, list.
 
 use serde_json::{Map, Value};
-use tessera_types::{
-    DeletedObject, EmailAddress, IdentificationLink, ListPage, PhoneNumber, User, UserListFilter, UserListQuery,
-    Verification, object,
-};
+use tessera_types::{DeletedObject, ListPage, User, UserListFilter, UserListQuery, object};
 
+use crate::contacts::{EMAIL_STATUS, NewContacts, PHONE_STATUS, make_primary};
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{Body, Field, Fields, Kind, MAX_NAME_CHARS};
+use crate::fields::{Body, Field, Fields, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
 use crate::query::{QueryParams, id_filter, order_by, page, time_range};
 use crate::service::Tessera;
-use crate::store::{UserFilter, UserOrder};
+use crate::store::{ContactKind, UserFilter, UserOrder};
 
 // ---- the create and update bodies ----------------------------------------------------------------
 
@@ -23,8 +21,6 @@ pub const USERNAME: Field = Field::string_of("username", 4, 64);
 /// An external id on create; on update an empty one clears it.
 const CREATE_EXTERNAL_ID: Field = Field::string_of("external_id", 1, MAX_NAME_CHARS);
 const EXTERNAL_ID: Field = Field::string_of("external_id", 0, MAX_NAME_CHARS);
-pub const PASSWORD: Field =
-    Field { name: "password", kind: Kind::String { min_chars: 8, max_chars: None }, required: false };
 const CREATE_ORGANIZATIONS_LIMIT: Field = Field::int("create_organizations_limit", 0, i32::MAX as i64);
 
 /// Keys both bodies read the same way.
@@ -36,7 +32,6 @@ const COMMON: &[Field] = &[
     Field::object("public_metadata"),
     Field::object("private_metadata"),
     Field::object("unsafe_metadata"),
-    PASSWORD,
     Field::bool("delete_self_enabled"),
     Field::bool("create_organization_enabled"),
     CREATE_ORGANIZATIONS_LIMIT,
@@ -45,15 +40,12 @@ const COMMON: &[Field] = &[
 /// Keys of the create/update bodies that Tessera accepts but has no behaviour for (sign-in flows are
 /// out of scope), so that Clerk SDK calls that send them keep working.
 const ACCEPTED_WITHOUT_EFFECT: &[Field] = &[
-    Field::without_effect("skip_password_checks"),
     Field::without_effect("skip_password_requirement"),
     Field::without_effect("skip_legal_checks"),
-    Field::without_effect("password_hasher"),
     Field::without_effect("totp_secret"),
     Field::without_effect("backup_codes"),
     Field::without_effect("web3_wallet"),
     Field::without_effect("notify_primary_email_address_changed"),
-    Field::without_effect("sign_out_of_other_sessions"),
     Field::without_effect("bypass_client_trust"),
     Field::without_effect("created_at"),
     Field::without_effect("legal_accepted_at"),
@@ -63,13 +55,10 @@ const ACCEPTED_WITHOUT_EFFECT: &[Field] = &[
 pub const CREATE_USER: Body = Body {
     schema: "CreateUserRequestBody",
     groups: &[
-        &[
-            Field::string_list("email_address"),
-            Field::string_list("phone_number"),
-            CREATE_EXTERNAL_ID,
-            Field::string("password_digest"),
-        ],
+        &[Field::string_list("email_address"), Field::string_list("phone_number"), CREATE_EXTERNAL_ID],
+        &[EMAIL_STATUS, PHONE_STATUS, Field::bool("locked"), Field::bool("banned")],
         COMMON,
+        crate::passwords::CREATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,
     ],
 };
@@ -78,13 +67,9 @@ pub const CREATE_USER: Body = Body {
 pub const UPDATE_USER: Body = Body {
     schema: "UpdateUserRequestBody",
     groups: &[
-        &[
-            EXTERNAL_ID,
-            Field::string("primary_email_address_id"),
-            Field::string("primary_phone_number_id"),
-            Field::without_effect("password_digest"),
-        ],
+        &[EXTERNAL_ID, Field::string("primary_email_address_id"), Field::string("primary_phone_number_id")],
         COMMON,
+        crate::passwords::UPDATE_FIELDS,
         ACCEPTED_WITHOUT_EFFECT,
     ],
 };
@@ -109,24 +94,6 @@ const USER_ORDERS: &[(&str, UserOrder)] = &[
     ("last_active_at", UserOrder::LastActiveAt),
 ];
 
-pub(crate) fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && e.len() <= 320
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !local.contains('@')
-}
-
-fn valid_phone(p: &str) -> bool {
-    let digits = p.strip_prefix('+').unwrap_or(p);
-    p.starts_with('+') && (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn check_username(u: &str) -> ApiResult<()> {
     let n = u.chars().count();
     if !(USERNAME.min_chars()..=USERNAME.max_chars()).contains(&n) {
@@ -148,46 +115,6 @@ fn check_username(u: &str) -> ApiResult<()> {
         .with_param("username"));
     }
     Ok(())
-}
-
-fn verified_admin() -> Option<Verification> {
-    Some(Verification {
-        object: Some("verification_admin".to_owned()),
-        status: "verified".to_owned(),
-        strategy: "admin".to_owned(),
-        attempts: None,
-        expire_at: None,
-    })
-}
-
-fn new_email(address: String, now: i64) -> EmailAddress {
-    EmailAddress {
-        id: ids::new_id(ids::EMAIL, now),
-        object: object::EMAIL_ADDRESS.to_owned(),
-        email_address: address,
-        reserved: false,
-        verification: verified_admin(),
-        linked_to: Vec::<IdentificationLink>::new(),
-        matches_sso_connection: false,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn new_phone(number: String, now: i64) -> PhoneNumber {
-    PhoneNumber {
-        id: ids::new_id(ids::EMAIL, now),
-        object: object::PHONE_NUMBER.to_owned(),
-        phone_number: number,
-        reserved_for_second_factor: false,
-        default_second_factor: false,
-        reserved: false,
-        verification: verified_admin(),
-        linked_to: Vec::new(),
-        backup_codes: None,
-        created_at: now,
-        updated_at: now,
-    }
 }
 
 /// The default avatar every user without an image gets (Clerk always sets `image_url`).
@@ -217,8 +144,7 @@ impl Tessera {
     /// Creates a user with a given id (seed files) or a new one.
     pub(crate) async fn create_user_as(&self, id: Option<String>, mut f: Fields) -> ApiResult<User> {
         let now = self.now_ms();
-        let emails = f.opt_string_list("email_address")?.unwrap_or_default();
-        let phones = f.opt_string_list("phone_number")?.unwrap_or_default();
+        let contacts = NewContacts::take(&mut f)?;
         let username = f.opt_string("username")?;
         let external_id = f.opt_string("external_id")?;
         let first_name = take_name(&mut f, &FIRST_NAME)?.flatten();
@@ -227,39 +153,16 @@ impl Tessera {
         let public_metadata = take_metadata(&mut f, "public_metadata")?.unwrap_or_default();
         let private_metadata = take_metadata(&mut f, "private_metadata")?.unwrap_or_default();
         let unsafe_metadata = take_metadata(&mut f, "unsafe_metadata")?.unwrap_or_default();
-        let password = f.opt_string("password")?;
-        let password_digest = f.opt_string("password_digest")?;
+        let password = crate::passwords::take_password(&mut f, false)?.new;
         let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
         let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
         let create_organizations_limit = f.int(&CREATE_ORGANIZATIONS_LIMIT)?;
+        let locked = f.opt_bool("locked")?.unwrap_or(false);
+        let banned = f.opt_bool("banned")?.unwrap_or(false);
         f.skip_without_effect(&CREATE_USER);
         f.finish()?;
 
-        let mut email_objs = Vec::new();
-        for e in emails {
-            let e = e.trim().to_lowercase();
-            if !valid_email(&e) {
-                return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
-            }
-            if email_objs.iter().any(|x: &EmailAddress| x.email_address == e) {
-                return Err(ApiError::conflict("email_address"));
-            }
-            email_objs.push(new_email(e, now));
-        }
-        let mut phone_objs = Vec::new();
-        for p in phones {
-            let p: String = p.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-            if !valid_phone(&p) {
-                return Err(ApiError::param_format(
-                    "phone_number",
-                    format!("{p} must be a valid phone number in E.164 format (e.g. +15555550100)."),
-                ));
-            }
-            if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
-                return Err(ApiError::conflict("phone_number"));
-            }
-            phone_objs.push(new_phone(p, now));
-        }
+        let (email_objs, phone_objs) = contacts.build(now)?;
         if let Some(u) = &username {
             check_username(u)?;
         }
@@ -268,17 +171,6 @@ impl Tessera {
             if x.chars().count() < CREATE_EXTERNAL_ID.min_chars() {
                 return Err(ApiError::param_value("external_id", "external_id must not be empty."));
             }
-        }
-        if let Some(p) = &password
-            && p.chars().count() < PASSWORD.min_chars()
-        {
-            return Err(ApiError::new(
-                crate::error::ErrorKind::Unprocessable,
-                "form_password_length_too_short",
-                "Passwords must be 8 characters or more.",
-                "Passwords must be 8 characters or more.",
-            )
-            .with_param("password"));
         }
 
         let user = User {
@@ -302,20 +194,20 @@ impl Tessera {
             phone_numbers: phone_objs,
             web3_wallets: vec![],
             passkeys: vec![],
-            password_enabled: password.is_some() || password_digest.is_some(),
+            password_enabled: password.is_some(),
             two_factor_enabled: false,
             totp_enabled: false,
             backup_code_enabled: false,
             mfa_enabled_at: None,
             mfa_disabled_at: None,
-            password_last_updated_at: (password.is_some() || password_digest.is_some()).then_some(now),
+            password_last_updated_at: password.is_some().then_some(now),
             external_accounts: vec![],
             saml_accounts: vec![],
             enterprise_accounts: vec![],
             organization_memberships: vec![],
             last_sign_in_at: None,
-            banned: false,
-            locked: false,
+            banned,
+            locked,
             deprovisioned: false,
             lockout_expires_in_seconds: None,
             verification_attempts_remaining: Some(100),
@@ -328,8 +220,9 @@ impl Tessera {
             legal_accepted_at: None,
             bypass_client_trust: false,
         };
-        // Accepts the pending invitations of the user's email addresses, in the same transaction.
-        self.insert_user_accepting_invitations(user).await
+        // Accepts the pending invitations of the user's email addresses, in the same transaction as the user
+        // (and their password).
+        self.insert_user_accepting_invitations(user, password).await
     }
 
     pub async fn get_user(&self, id: &str) -> ApiResult<User> {
@@ -360,22 +253,10 @@ impl Tessera {
             user.locale = v;
         }
         if let Some(pid) = f.opt_string("primary_email_address_id")? {
-            if !user.email_addresses.iter().any(|e| e.id == pid) {
-                return Err(ApiError::param_value(
-                    "primary_email_address_id",
-                    format!("{pid} is not an email address of this user."),
-                ));
-            }
-            user.primary_email_address_id = Some(pid);
+            make_primary(&mut user, ContactKind::EmailAddress, &pid, "primary_email_address_id")?;
         }
         if let Some(pid) = f.opt_string("primary_phone_number_id")? {
-            if !user.phone_numbers.iter().any(|p| p.id == pid) {
-                return Err(ApiError::param_value(
-                    "primary_phone_number_id",
-                    format!("{pid} is not a phone number of this user."),
-                ));
-            }
-            user.primary_phone_number_id = Some(pid);
+            make_primary(&mut user, ContactKind::PhoneNumber, &pid, "primary_phone_number_id")?;
         }
         // Up to API version 2025-11-10, metadata on PATCH /users/{id} replaces the field.
         if let Some(m) = take_metadata(&mut f, "public_metadata")? {
@@ -387,13 +268,7 @@ impl Tessera {
         if let Some(m) = take_metadata(&mut f, "unsafe_metadata")? {
             user.unsafe_metadata = m;
         }
-        if let Some(p) = f.opt_string("password")? {
-            if p.chars().count() < PASSWORD.min_chars() {
-                return Err(ApiError::param_value("password", "Passwords must be 8 characters or more."));
-            }
-            user.password_enabled = true;
-            user.password_last_updated_at = Some(self.now_ms());
-        }
+        let password = crate::passwords::take_password(&mut f, true)?;
         if let Some(b) = f.opt_bool("delete_self_enabled")? {
             user.delete_self_enabled = b;
         }
@@ -406,7 +281,7 @@ impl Tessera {
         f.skip_without_effect(&UPDATE_USER);
         f.finish()?;
         user.updated_at = self.now_ms().max(user.updated_at);
-        if !self.store.update_user(&user).await? {
+        if !self.update_user_and_password(&mut user, password).await? {
             return Err(ApiError::user_not_found(id));
         }
         Ok(user)
@@ -594,20 +469,4 @@ pub(crate) fn user_filter(f: UserListFilter) -> ApiResult<UserFilter> {
         starting_after: None,
         order_by: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_and_phone_shapes() {
-        assert!(valid_email("a@b.co"));
-        assert!(!valid_email("a@b"));
-        assert!(!valid_email("ab.co"));
-        assert!(!valid_email("a b@c.co"));
-        assert!(valid_phone("+15555550100"));
-        assert!(!valid_phone("15555550100"));
-        assert!(!valid_phone("+1"));
-    }
 }

@@ -1,5 +1,6 @@
 //! JOSE for Tessera over aws-lc-rs only: key generation and import, compact JWS sign and verify,
-//! JWK/JWKS, RFC 7638 thumbprints, AES-256-GCM sealing of key material, hashing helpers.
+//! JWK/JWKS, RFC 7638 thumbprints, AES-256-GCM sealing of key material, hashing helpers, and the
+//! PBKDF2/SHA primitives imported password digests are checked with ([`pbkdf2_verify`], [`sha_digest`]).
 //!
 //! Pure: never reads the clock, no IO. Keys are parsed once and held in memory: a [`SigningKey`]
 //! or [`VerifyingKey`] is built once (from PEM, PKCS#8, a JWK or a secret) and then signs or
@@ -18,6 +19,7 @@ mod algorithm;
 mod der;
 mod jws;
 mod keys;
+mod legacy;
 mod pem;
 mod seal;
 mod util;
@@ -25,5 +27,6 @@ mod util;
 pub use algorithm::Algorithm;
 pub use jws::{Decoded, JwtError, SignError, decode_unverified, encode, encode_header, encode_with_header, verify};
 pub use keys::{KeyError, SigningKey, VerifyingKey, jwk_thumbprint};
+pub use legacy::{Sha, pbkdf2_verify, sha_digest};
 pub use seal::{SealError, open, seal};
 pub use util::{b64url, b64url_decode, constant_time_eq, random_bytes, random_hex, sha256, sha256_hex};

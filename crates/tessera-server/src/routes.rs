@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{invitations, jwks, orgs, roles, sessions, templates, tessera, users};
+use crate::handlers::{contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -37,7 +37,15 @@ pub(crate) fn table() -> Table {
         .routes(routes!(users::merge_metadata, users::replace_metadata))
         .routes(routes!(users::ban))
         .routes(routes!(users::unban))
+        .routes(routes!(users::lock))
+        .routes(routes!(users::unlock))
         .routes(routes!(users::memberships))
+        .routes(routes!(contacts::create_email_address))
+        .routes(routes!(contacts::get_email_address, contacts::update_email_address, contacts::delete_email_address))
+        .routes(routes!(contacts::create_phone_number))
+        .routes(routes!(contacts::get_phone_number, contacts::update_phone_number, contacts::delete_phone_number))
+        .routes(routes!(passwords::verify_password))
+        .routes(routes!(passwords::remove_password))
         .routes(routes!(sessions::create, sessions::list))
         .routes(routes!(sessions::get))
         .routes(routes!(sessions::revoke))

@@ -111,7 +111,7 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         ..CoreConfig::default()
     };
     let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
-    Ok(app)
+    Ok(app.with_cpu_pool(Arc::new(crate::cpu::BlockingPool::per_core())))
 }
 
 /// How often every node re-reads the signing keys (rotation by another node or `tessera keys`).

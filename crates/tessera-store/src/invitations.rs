@@ -12,15 +12,16 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use tessera_core::store::{
     InvitationFilter, InvitationOrder, InvitationRecord, InvitationStore, MembershipRecord,
-    OrganizationInvitationRecord, Page, RoleRecord, StoreResult,
+    OrganizationInvitationRecord, Page, PasswordRecord, RoleRecord, StoreResult,
 };
 use tessera_types::{InvitationStatus, User};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
 use crate::organizations::insert_membership_on;
+use crate::passwords::put_password;
 use crate::sql::{Sql, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
-use crate::users::insert_user_on;
+use crate::users::insert_user_in;
 
 fn invitation_unique_field(text: &str) -> &'static str {
     // PostgreSQL names the index (`…_pending_email_uq`), SQLite the columns (`….email_address`).
@@ -265,6 +266,7 @@ impl InvitationStore for SqlStore {
     async fn insert_user_accepting_invitations(
         &self,
         user: &User,
+        password: Option<&PasswordRecord>,
         invitation_ids: &[String],
         now: i64,
     ) -> StoreResult<bool> {
@@ -282,7 +284,10 @@ impl InvitationStore for SqlStore {
                     return Ok(false);
                 }
             }
-            insert_user_on(&mut tx, user).await?;
+            insert_user_in(&mut tx, user).await?;
+            if let Some(p) = password {
+                put_password(&mut tx, &user.id, p).await?;
+            }
             tx.commit().await?;
             Ok(true)
         })

@@ -15,8 +15,8 @@ use crate::error::{Error, Result, run};
 use crate::sessions::end_live_sessions_of;
 use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
 
-const KIND_EMAIL: &str = "email";
-const KIND_PHONE: &str = "phone";
+pub(crate) const KIND_EMAIL: &str = "email";
+pub(crate) const KIND_PHONE: &str = "phone";
 const KIND_WEB3: &str = "web3";
 /// External accounts are kind `account:<provider>` (e.g. `account:oauth_google`), value the
 /// provider's user id.
@@ -32,7 +32,7 @@ struct Identifier {
 }
 
 /// The columns of `users` (and rows of `user_identifiers`) derived from a [`User`].
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     username: Option<String>,
     external_id: Option<String>,
@@ -101,7 +101,7 @@ fn account_kind(provider: &str) -> String {
 }
 
 impl UserRow {
-    fn from_user(u: &User) -> Result<UserRow> {
+    pub(crate) fn from_user(u: &User) -> Result<UserRow> {
         let emails: Vec<(String, String)> =
             u.email_addresses.iter().map(|e| (e.id.clone(), e.email_address.to_lowercase())).collect();
         let phones: Vec<(String, String)> =
@@ -262,17 +262,21 @@ async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> Result<(
     Ok(())
 }
 
-/// Inserts a user and their identifiers on `conn` (inside the caller's transaction), after checking
-/// that no other user holds one of their unique values.
-pub(crate) async fn insert_user_on(conn: &mut AnyConnection, user: &User) -> Result<()> {
+/// Inserts a user and their identifiers on `conn` (inside the caller's transaction).
+pub(crate) async fn insert_user_in(conn: &mut AnyConnection, user: &User) -> Result<()> {
     let row = UserRow::from_user(user)?;
     check_user_conflicts(conn, &row).await?;
     row.insert(conn).await?;
     insert_identifiers(conn, &row).await
 }
 
+/// [`replace_user`] for a [`User`], on `conn` (inside the caller's transaction).
+pub(crate) async fn replace_user_in(conn: &mut AnyConnection, user: &User) -> Result<bool> {
+    replace_user(conn, &UserRow::from_user(user)?).await
+}
+
 /// Replaces a stored user and their identifiers. Returns false if the user does not exist.
-async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
+pub(crate) async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
     let exists =
         sqlx::query("SELECT id FROM users WHERE id = $1").bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
@@ -427,7 +431,7 @@ impl UserStore for SqlStore {
     async fn insert_user(&self, user: &User) -> StoreResult<()> {
         run(async {
             let mut tx = self.begin_write().await?;
-            insert_user_on(&mut tx, user).await?;
+            insert_user_in(&mut tx, user).await?;
             Ok(tx.commit().await?)
         })
         .await

@@ -457,8 +457,38 @@ pub struct CreateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
+    /// The user's password (at least 8 characters unless `skip_password_checks`); stored as an
+    /// Argon2id hash, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password: Option<Password>,
+    /// A digest made by another system (with `password_hasher`), instead of `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password_digest: Option<Password>,
+    /// The hasher that made `password_digest` (`bcrypt`, `argon2id`, `pbkdf2_sha256`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hasher: Option<String>,
+    /// Skips the password rules (the 8-character minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_checks: Option<bool>,
+    /// Accepted for Clerk's SDKs; Tessera never requires a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_requirement: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// One of `verified` (the default) or `reserved` per item of `email_address`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address_identification_status: Option<Vec<String>>,
+    /// One of `verified` (the default) or `reserved` per item of `phone_number`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_identification_status: Option<Vec<String>>,
+    /// Created already locked (no new sessions until unlocked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Created already banned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banned: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -485,6 +515,24 @@ pub struct UpdateUserRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub unsafe_metadata: Option<JsonObject>,
+    /// The user's password (at least 8 characters unless `skip_password_checks`); stored as an
+    /// Argon2id hash, never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password: Option<Password>,
+    /// A digest made by another system (with `password_hasher`), instead of `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub password_digest: Option<Password>,
+    /// The hasher that made `password_digest` (`bcrypt`, `argon2id`, `pbkdf2_sha256`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hasher: Option<String>,
+    /// Skips the password rules (the 8-character minimum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_password_checks: Option<bool>,
+    /// With a new password or digest: revoke every live session of the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_out_of_other_sessions: Option<bool>,
 }
 
 /// Body of `PATCH /users/{id}/metadata` and `PATCH /organizations/{id}/metadata`: deep-merged,
@@ -614,12 +662,16 @@ pub struct CreateSessionTokenRequestBody {
     pub expires_in_seconds: Option<i64>,
 }
 
+mod contacts;
 mod filters;
 mod invitations;
+mod passwords;
 mod roles;
 mod tessera;
+pub use contacts::*;
 pub use filters::*;
 pub use invitations::*;
+pub use passwords::*;
 pub use roles::*;
 pub use tessera::*;
 

@@ -1,6 +1,7 @@
 //! The resource groups of the API, one type per group, each borrowed from a [`Client`](crate::Client)
 //! (`client.users()`, `client.sessions()`, ...). Method names follow Clerk's SDKs.
 
+mod contacts;
 mod invitations;
 mod jwks;
 mod jwt_templates;
@@ -11,6 +12,7 @@ mod sessions;
 mod tessera;
 mod users;
 
+pub use contacts::{EmailAddresses, PhoneNumbers};
 pub use invitations::{Invitations, OrganizationInvitations};
 pub use jwks::Jwks;
 pub use jwt_templates::JwtTemplates;

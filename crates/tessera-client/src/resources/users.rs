@@ -10,6 +10,8 @@ use crate::models::{
     UsersGetOrganizationMembershipsRequest,
 };
 
+mod passwords;
+
 /// `/v1/users`. Get it from [`Client::users`].
 #[derive(Debug, Clone, Copy)]
 pub struct Users<'a> {
@@ -192,6 +194,25 @@ impl<'a> Users<'a> {
     /// ```
     pub async fn unban(&self, user_id: &str) -> Result<User> {
         self.client.call(Request::post(&["users", user_id, "unban"])).await
+    }
+
+    /// `POST /users/{user_id}/lock`: the user gets no new session until unlocked (running sessions
+    /// keep working).
+    ///
+    /// ```no_run
+    /// # async fn example(client: &tessera_client::Client) -> Result<(), tessera_client::Error> {
+    /// let user = client.users().lock("user_2x…").await?;
+    /// assert!(user.locked);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn lock(&self, user_id: &str) -> Result<User> {
+        self.client.call(Request::post(&["users", user_id, "lock"])).await
+    }
+
+    /// `POST /users/{user_id}/unlock`.
+    pub async fn unlock(&self, user_id: &str) -> Result<User> {
+        self.client.call(Request::post(&["users", user_id, "unlock"])).await
     }
 
     /// `GET /users/{user_id}/organization_memberships`: the user's memberships, with their

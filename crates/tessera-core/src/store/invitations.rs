@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tessera_types::{InvitationStatus, User};
 
-use super::{MembershipRecord, Page, StoreResult};
+use super::{MembershipRecord, Page, PasswordRecord, StoreResult};
 
 /// An invitation to the instance, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,12 +102,13 @@ pub trait InvitationStore: Send + Sync {
     /// Moves the invitation to `revoked` when its stored status is `pending` (expired at `now` or not)
     /// or `expired`. Returns it afterwards (`None` if unknown).
     async fn revoke_invitation(&self, id: &str, now: i64) -> StoreResult<Option<InvitationRecord>>;
-    /// Inserts `user` (same rules as [`UserStore::insert_user`](super::UserStore::insert_user)) and
-    /// marks these invitations `accepted`, in one transaction. `Ok(false)`, with nothing written, when
-    /// one of them is not pending at `now` any more.
+    /// Inserts `user` (same rules as [`UserStore::insert_user`](super::UserStore::insert_user)) with
+    /// their password, when given, and marks these invitations `accepted`, in one transaction.
+    /// `Ok(false)`, with nothing written, when one of them is not pending at `now` any more.
     async fn insert_user_accepting_invitations(
         &self,
         user: &User,
+        password: Option<&PasswordRecord>,
         invitation_ids: &[String],
         now: i64,
     ) -> StoreResult<bool>;

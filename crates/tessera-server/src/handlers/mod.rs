@@ -1,8 +1,10 @@
 //! Thin handlers: extract → call the core → convert. No SQL, no crypto here.
 
+pub mod contacts;
 pub mod invitations;
 pub mod jwks;
 pub mod orgs;
+pub mod passwords;
 pub mod roles;
 pub mod sessions;
 pub mod templates;

@@ -1,6 +1,7 @@
 //! The real `tessera` binary at debug log level: secret keys (given and created by the CLI), the
-//! master key, an instance key from a PEM file, custom template keys (a PEM and an HMAC secret), a
-//! password, a wrong key presented and the minted tokens never reach its log output (stdout and
+//! master key, an instance key from a PEM file, custom template keys (a PEM and an HMAC secret),
+//! passwords (set, changed, verified right and wrong) and an imported password digest, a wrong key
+//! presented and the minted tokens never reach its log output (stdout and
 //! stderr, captured whole). The binary is `target/<profile>/tessera`, built by
 //! `cargo build -p tessera-cli` (a workspace `cargo test` builds it too); when it is missing the
 //! test fails under CI and is skipped, saying so, elsewhere. Every wait has a deadline.
@@ -94,6 +95,9 @@ async fn the_real_binary_logs_no_secret_at_debug_level() {
     let wrong_key = format!("sk_test_{}", tessera_jwt::random_hex(24));
     let hs_secret = format!("hs-binary-secret-{}", tessera_jwt::random_hex(16));
     let password = format!("pw-{}", tessera_jwt::random_hex(12));
+    let imported_password = format!("imported-{}", tessera_jwt::random_hex(12));
+    let imported_digest = tessera_jwt::sha256_hex(imported_password.as_bytes());
+    let wrong_password = format!("wrong-pw-{}", tessera_jwt::random_hex(12));
     let instance_pem_path = format!("{}/../tessera-jwt/tests/fixtures/rsa2048_pkcs8.pem", env!("CARGO_MANIFEST_DIR"));
     let instance_pem = jwt_fixture("rsa2048_pkcs8.pem");
     let es_pem = jwt_fixture("p256_pkcs8.pem");
@@ -152,6 +156,30 @@ async fn the_real_binary_logs_no_secret_at_debug_level() {
     )
     .await;
     assert_eq!(st, 200, "{user}");
+    let uid = user["id"].as_str().unwrap().to_owned();
+    let (st, imported) = call(
+        Method::POST,
+        "/users".into(),
+        secret_key.clone(),
+        Some(json!({"password_digest": imported_digest, "password_hasher": "sha256"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{imported}");
+    let verify = format!("/users/{}/verify_password", imported["id"].as_str().unwrap());
+    for (pw, want) in [(&wrong_password, 422), (&imported_password, 200), (&imported_password, 200)] {
+        let (st, r) = call(Method::POST, verify.clone(), secret_key.clone(), Some(json!({ "password": pw }))).await;
+        assert_eq!(st, want, "{r}");
+    }
+    let (st, r) = call(
+        Method::POST,
+        format!("/users/{uid}/verify_password"),
+        secret_key.clone(),
+        Some(json!({ "password": wrong_password })),
+    )
+    .await;
+    assert_eq!((st, r["errors"][0]["code"].as_str()), (422, Some("incorrect_password")), "{r}");
+    let (st, r) = call(Method::POST, format!("/users/{uid}/remove_password"), secret_key.clone(), None).await;
+    assert_eq!(st, 200, "{r}");
     let (st, session) =
         call(Method::POST, "/sessions".into(), created.clone(), Some(json!({"user_id": user["id"]}))).await;
     assert_eq!(st, 200, "the CLI-made key works: {session}");
@@ -181,6 +209,9 @@ async fn the_real_binary_logs_no_secret_at_debug_level() {
         ("the master key", master.clone()),
         ("the HS256 template secret", hs_secret.clone()),
         ("a password", password.clone()),
+        ("an imported password", imported_password.clone()),
+        ("an imported password digest", imported_digest.clone()),
+        ("a wrong password presented", wrong_password.clone()),
     ];
     for (what, pem) in [("the instance key PEM", &instance_pem), ("the ES256 template key PEM", &es_pem)] {
         for line in pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16) {

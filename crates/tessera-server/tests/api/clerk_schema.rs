@@ -158,6 +158,14 @@ fn mismatches(method: &str, path: &str, status: u16, body: &Value) -> Vec<String
     errs
 }
 
+/// Asserts that `r` fits the response schema Clerk's document gives `method clerk_path` for its
+/// status (for use by the resource modules, one response at a time).
+#[track_caller]
+pub(crate) fn assert_fits_clerk(method: &str, clerk_path: &str, r: &Resp) {
+    let errs = mismatches(method, clerk_path, r.status.as_u16(), &r.body);
+    assert!(errs.is_empty(), "{} {clerk_path} → {}: {errs:#?}\n{}", method.to_uppercase(), r.status, r.body);
+}
+
 /// Collects the checks of one run and fails once, listing every mismatch.
 pub(crate) struct Oracle {
     checked: Vec<String>,
@@ -397,6 +405,16 @@ async fn every_shared_operation_fits_clerks_schemas(app: &TestApp) {
     // Ends and deletions.
     o.check("post", "/sessions/{session_id}/revoke", &app.post(&format!("/sessions/{sid}/revoke"), json!({})).await);
     o.check("post", "/sessions/{session_id}/tokens", &app.post(&format!("/sessions/{sid}/tokens"), json!({})).await);
+    // Passwords: Clerk documents the 200 of verify_password (its 4xx have no schema) and both
+    // answers of remove_password.
+    let verify = app.post(&format!("/users/{uid}/verify_password"), json!({"password": "correct horse battery"})).await;
+    o.check("post", "/users/{user_id}/verify_password", &verify);
+    o.check(
+        "post",
+        "/users/{user_id}/remove_password",
+        &app.post(&format!("/users/{uid}/remove_password"), json!({})).await,
+    );
+    o.check("post", "/users/{user_id}/remove_password", &app.post("/users/user_nope/remove_password", json!({})).await);
     o.check("post", "/users/{user_id}/ban", &app.post(&format!("/users/{bare_id}/ban"), json!({})).await);
     o.check("post", "/users/{user_id}/unban", &app.post(&format!("/users/{bare_id}/unban"), json!({})).await);
     o.check(

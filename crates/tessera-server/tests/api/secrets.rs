@@ -1,8 +1,10 @@
-//! Secrets never leave: a full run (users, sessions, templates with custom HS256 and ES256 keys, a
-//! pinned instance key, minting, failed authentication, a 500 from a tampered key, a restart with the
-//! wrong master key) with every log line captured at debug level, then a grep of the logs and of every
-//! response body for the secret key, the master key, the signing keys and the minted tokens. And
-//! `Debug` of the types that hold secrets redacts them.
+//! Secrets never leave: a full run (users with passwords and imported digests, password changes,
+//! verifications right and wrong, sessions, templates with custom HS256 and ES256 keys, a pinned
+//! instance key, minting, failed authentication, a 500 from a tampered key, a restart with the wrong
+//! master key) with every log line captured at debug level, then a grep of the logs and of every
+//! response body for the secret key, the master key, the signing keys, the passwords, the password
+//! digests (given and stored) and the minted tokens. And `Debug` of the types that hold secrets
+//! redacts them.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -98,6 +100,10 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     let hs_secret = format!("hs-template-secret-{}", tessera_jwt::random_hex(16));
     let wrong_key = format!("sk_test_{}", tessera_jwt::random_hex(24));
     let password = format!("pw-{}", tessera_jwt::random_hex(12));
+    let imported_password = format!("imported-{}", tessera_jwt::random_hex(12));
+    let imported_digest = tessera_jwt::sha256_hex(imported_password.as_bytes());
+    let new_password = format!("new-pw-{}", tessera_jwt::random_hex(12));
+    let wrong_password = format!("wrong-pw-{}", tessera_jwt::random_hex(12));
 
     let mut secrets = Secrets(Vec::new());
     secrets.add("the secret key", secret_key.clone());
@@ -107,6 +113,10 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     secrets.add("the master key (hex)", hex::encode(master_bytes));
     secrets.add("the custom HS256 secret", hs_secret.clone());
     secrets.add("a password", password.clone());
+    secrets.add("an imported password", imported_password.clone());
+    secrets.add("an imported password digest", imported_digest.clone());
+    secrets.add("a changed password", new_password.clone());
+    secrets.add("a wrong password presented", wrong_password.clone());
     for line in pem_lines(&instance_pem) {
         secrets.add("the instance signing key PEM", line);
     }
@@ -155,6 +165,48 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
         Some(json!({"email_address": ["ada@example.com"], "first_name": "Ada", "password": password}))
     );
     let user_id = user.ok()["id"].as_str().unwrap().to_owned();
+    // Passwords: an imported digest, verifications right and wrong (the first right one upgrades the
+    // digest to Argon2id), a change, a refused digest, a removal.
+    let imported = send!(
+        Method::POST,
+        "/users",
+        Some(&auth),
+        Some(json!({"password_digest": imported_digest, "password_hasher": "sha256"}))
+    );
+    let imported_id = imported.ok()["id"].as_str().unwrap().to_owned();
+    let verify = format!("/users/{imported_id}/verify_password");
+    send!(Method::POST, &verify, Some(&auth), Some(json!({ "password": wrong_password })))
+        .err(422, "incorrect_password");
+    send!(Method::POST, &verify, Some(&auth), Some(json!({ "password": imported_password }))).ok();
+    send!(Method::POST, &verify, Some(&auth), Some(json!({ "password": imported_password }))).ok();
+    send!(
+        Method::PATCH,
+        format!("/users/{user_id}"),
+        Some(&auth),
+        Some(json!({"password": new_password, "sign_out_of_other_sessions": false}))
+    )
+    .ok();
+    send!(
+        Method::POST,
+        format!("/users/{user_id}/verify_password"),
+        Some(&auth),
+        Some(json!({ "password": password }))
+    )
+    .err(422, "incorrect_password");
+    send!(
+        Method::POST,
+        "/users",
+        Some(&auth),
+        Some(json!({"password_digest": format!("{imported_digest}00"), "password_hasher": "sha256"}))
+    )
+    .err(422, "form_password_digest_invalid_code");
+    send!(Method::POST, format!("/users/{imported_id}/remove_password"), Some(&auth), None).ok();
+    let store = app.running.as_ref().unwrap().state.app.store().clone();
+    let stored = store.get_password(&user_id).await.unwrap().expect("the changed password is stored");
+    assert!(stored.digest.starts_with("$argon2id$"));
+    secrets.add("a stored Argon2id hash", stored.digest.rsplit('$').next().unwrap().to_owned());
+    secrets.add("a stored Argon2id salt", stored.digest.rsplit('$').nth(1).unwrap().to_owned());
+
     let session = send!(Method::POST, "/sessions", Some(&auth), Some(json!({ "user_id": user_id })));
     let session_id = session.ok()["id"].as_str().unwrap().to_owned();
     let hs = send!(
@@ -223,6 +275,8 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     .err(422, "form_param_value_invalid");
     send!(Method::POST, "/users", Some(&auth), Some(json!({"password": "short"})))
         .err(422, "form_password_length_too_short");
+    send!(Method::POST, "/users", Some(&auth), Some(json!({"password": password, "password_digest": imported_digest})))
+        .err(422, "form_conditional_param_disallowed");
 
     // Failed authentication: a wrong key, a key without "Bearer", a key in the wrong scheme.
     for _ in 0..3 {
@@ -324,6 +378,34 @@ fn debug_of_config_keys_records_and_request_bodies_redacts_secrets() {
     let record = TemplateRecord { template, signing_key_sealed: Some(sealed.clone()) };
     let debug = format!("{record:?}");
     assert!(!debug.contains(&sealed) && debug.contains("<redacted>") && debug.contains("jtmp_1"), "{debug}");
+
+    // Passwords and digests, in the SDK's bodies and in the store's record.
+    let pw = "a-password-do-not-print";
+    let digest = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$ZGlnZXN0LWRvLW5vdC1wcmludA";
+    let create = tessera_types::CreateUserRequestBody {
+        password: Some(pw.into()),
+        password_digest: Some(digest.into()),
+        password_hasher: Some("argon2id".into()),
+        first_name: Some("Ada".into()),
+        ..Default::default()
+    };
+    let update = tessera_types::UpdateUserRequestBody { password: Some(pw.into()), ..Default::default() };
+    let verify = tessera_types::VerifyPasswordRequestBody { password: pw.into() };
+    let record = tessera_core::store::PasswordRecord {
+        user_id: "user_1".into(),
+        hasher: "argon2id".into(),
+        digest: digest.into(),
+        updated_at: 1,
+    };
+    for debug in [format!("{create:?}"), format!("{update:?}"), format!("{verify:?}"), format!("{record:?}")] {
+        assert!(
+            !debug.contains("do-not-print") && !debug.contains("ZGlnZXN0") && debug.contains("<redacted>"),
+            "{debug}"
+        );
+    }
+    assert!(format!("{create:?}").contains("Ada") && format!("{record:?}").contains("user_1"), "the rest is shown");
+    // Serialized (what the SDK sends), the password is the plain string the API takes.
+    assert_eq!(serde_json::to_value(&verify).unwrap(), json!({ "password": pw }));
 
     let body = CreateJwtTemplateRequestBody {
         name: "t".into(),

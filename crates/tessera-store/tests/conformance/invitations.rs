@@ -4,7 +4,7 @@
 
 use crate::fixtures::*;
 use tessera_core::store::{
-    InvitationFilter, InvitationOrder, InvitationRecord, OrganizationInvitationRecord, RoleRecord,
+    InvitationFilter, InvitationOrder, InvitationRecord, OrganizationInvitationRecord, PasswordRecord, RoleRecord,
 };
 use tessera_types::InvitationStatus;
 
@@ -114,27 +114,35 @@ pub async fn check_user_creation_accepts_invitations_atomically(store: &dyn Stor
     let batch = [(invitation("inv_a", "a@example.com", 0), false), (invitation("inv_b", "b@example.com", 0), false)];
     ok(store.insert_invitations(&batch, now).await);
     ok(store.revoke_invitation("inv_b", now).await);
-    // One of the invitations is no longer pending: nothing is written, not the user either.
+    // One of the invitations is no longer pending: nothing is written, not the user (nor their password).
     let u = email(user(1), "a@example.com");
+    let pw = PasswordRecord {
+        user_id: u.id.clone(),
+        hasher: "argon2id".into(),
+        digest: "$argon2id$x".into(),
+        updated_at: now,
+    };
     let ids = ["inv_a".to_owned(), "inv_b".to_owned()];
-    assert!(!ok(store.insert_user_accepting_invitations(&u, &ids, now).await));
+    assert!(!ok(store.insert_user_accepting_invitations(&u, Some(&pw), &ids, now).await));
     assert!(ok(store.get_user("user_01").await).is_none());
+    assert!(ok(store.get_password("user_01").await).is_none());
     assert_eq!(ok(store.get_invitation("inv_a").await).expect("a").status, Pending);
     // Expired at `now`: the same.
-    assert!(!ok(store.insert_user_accepting_invitations(&u, &ids[..1], T0 + DAY).await));
+    assert!(!ok(store.insert_user_accepting_invitations(&u, Some(&pw), &ids[..1], T0 + DAY).await));
     // A user who cannot be stored (a taken address): the invitation stays pending.
     ok(store.insert_user(&email(user(2), "taken@example.com")).await);
     let taken = email(email(user(3), "a@example.com"), "taken@example.com");
-    assert_eq!(conflict(store.insert_user_accepting_invitations(&taken, &ids[..1], now).await), "email_address");
+    assert_eq!(conflict(store.insert_user_accepting_invitations(&taken, None, &ids[..1], now).await), "email_address");
     assert_eq!(ok(store.get_invitation("inv_a").await).expect("a").status, Pending);
     assert!(ok(store.get_user("user_03").await).is_none());
     // Both, together.
-    assert!(ok(store.insert_user_accepting_invitations(&u, &ids[..1], now).await));
+    assert!(ok(store.insert_user_accepting_invitations(&u, Some(&pw), &ids[..1], now).await));
     assert!(ok(store.get_user("user_01").await).is_some());
+    assert_eq!(ok(store.get_password("user_01").await), Some(pw));
     let a = ok(store.get_invitation("inv_a").await).expect("a");
     assert_eq!((a.status, a.updated_at), (Accepted, now));
     // Without invitations it is a plain insert.
-    assert!(ok(store.insert_user_accepting_invitations(&user(4), &[], now).await));
+    assert!(ok(store.insert_user_accepting_invitations(&user(4), None, &[], now).await));
 }
 
 pub async fn check_organization_invitations(store: &dyn Store) {

@@ -3,12 +3,14 @@
 //! named by `TESSERA_TEST_DATABASE_URL`). Without that variable the PostgreSQL tests print a notice and
 //! pass, unless `CI` is set, in which case they fail.
 
+mod contacts;
 mod fixtures;
 mod invitations;
 mod keys;
 mod list_filters;
 mod nodes;
 mod organizations;
+mod passwords;
 mod roles;
 mod session_claims;
 mod sessions;
@@ -175,6 +177,8 @@ conformance!(
         users::check_list_users_order_and_paging,
         users::check_ban_user,
         users::check_delete_user_cascade,
+        contacts::check_contact_owner_and_edits,
+        passwords::check_passwords,
         list_filters::check_user_list_partial_queries,
         list_filters::check_user_list_time_bounds,
         list_filters::check_user_list_id_prefixes,
@@ -206,6 +210,7 @@ conformance!(
         nodes::check_concurrent_writes,
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
+        contacts::check_concurrent_user_edits,
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
     ]
