@@ -888,3 +888,20 @@ async fn the_invitation_lists_take_every_parameter_clerk_documents() {
     }
     app.stop().await;
 }
+
+/// A user created with a password and an invited address: the user, the password and the accepted
+/// invitation are written together.
+#[tokio::test]
+async fn a_user_created_with_a_password_accepts_the_invitation_and_keeps_the_password() {
+    let app = TestApp::spawn().await;
+    let inv = app.sdk.invitations().create(invite("ada@example.com")).await.unwrap();
+    let r =
+        app.post("/users", json!({"email_address": ["ada@example.com"], "password": "a long enough password"})).await;
+    let user = r.ok()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["password_enabled"], true);
+    let v = app.post(&format!("/users/{user}/verify_password"), json!({"password": "a long enough password"})).await;
+    assert_eq!(v.ok()["verified"], true);
+    let accepted = app.get("/invitations?status=accepted").await;
+    assert_eq!(accepted.ok()[0]["id"], inv.id.as_str());
+    app.stop().await;
+}
