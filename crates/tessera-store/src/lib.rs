@@ -17,8 +17,9 @@
 //! per resource, each holding one `impl` of a sub-trait of `Store`: `keys` (instance, signing and
 //! secret keys), `users`, `sessions`, `organizations` (with memberships), `roles` (permissions, roles
 //! and role sets), `templates` (with the mint read, `impl Store`), `session_claims` (the instance's
-//! custom session claims).
+//! custom session claims), `actor_tokens` (impersonation).
 
+mod actor_tokens;
 mod admin;
 mod error;
 mod keys;

@@ -614,9 +614,11 @@ pub struct CreateSessionTokenRequestBody {
     pub expires_in_seconds: Option<i64>,
 }
 
+mod actor_tokens;
 mod filters;
 mod roles;
 mod tessera;
+pub use actor_tokens::*;
 pub use filters::*;
 pub use roles::*;
 pub use tessera::*;
@@ -638,4 +640,5 @@ pub mod object {
     pub const ROLE_SET: &str = "role_set";
     pub const ROLE_SET_ITEM: &str = "role_set_item";
     pub const SESSION_CLAIMS: &str = "session_claims";
+    pub const ACTOR_TOKEN: &str = "actor_token";
 }
