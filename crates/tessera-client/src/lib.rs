@@ -95,6 +95,6 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission, Role, RoleSet, Session,
-    Token, TotalCount, User,
+    ActorToken, DeletedObject, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission, Role, RoleSet,
+    Session, Token, TotalCount, User,
 };
