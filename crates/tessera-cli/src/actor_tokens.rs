@@ -64,7 +64,14 @@ pub async fn actor_tokens(c: &Client, cmd: ActorTokensCmd, as_json: bool) -> Res
         }
         ActorTokensCmd::Redeem { actor_token_id, token } => {
             let s = c.tessera().actor_tokens().redeem(&actor_token_id, &token).await.map_err(|e| e.to_string())?;
-            show_sessions(&[s], as_json);
+            if as_json {
+                json(&s);
+            } else {
+                let actor =
+                    s.actor.as_ref().and_then(|a| a.get("sub")).and_then(Value::as_str).unwrap_or("-").to_owned();
+                show_sessions(&[s], false);
+                eprintln!("impersonation session: actor {actor}");
+            }
         }
     }
     Ok(())

@@ -477,6 +477,10 @@ fn add_links(paths: &mut Map<String, Value>) {
     links[0]
         .1
         .push(("CreateSession".to_owned(), json!({"operationId": "CreateSession", "requestBody": {"user_id": id}})));
+    links[0].1.push((
+        "CreateActorToken".to_owned(),
+        json!({"operationId": "CreateActorToken", "requestBody": {"user_id": id, "actor": {"sub": id}}}),
+    ));
     // The redeem link carries the secret the create call answered.
     if let Some((_, targets)) = links.iter_mut().find(|(source, _)| *source == "CreateActorToken") {
         targets.push((
