@@ -2238,6 +2238,154 @@ def restart_keeps_impersonation_sessions_and_pending_actor_tokens():
 
 
 # --------------------------------------------------------------------------------------------------
+# >>> Contact details and lock/unlock (issue 11, part 3): email addresses, phone numbers, users with
+# several of them, lock and unlock. Every response goes through the SDK's models (EmailAddress,
+# PhoneNumber, User). Scoped to this run's addresses (`ctc.{RUN}.…`). (One block: other sections are
+# edited concurrently.) >>>
+
+
+def _ctc(name: str) -> str:
+    return f"ctc.{RUN}.{name}@example.com"
+
+
+def _ctc_phone() -> str:
+    return f"+1557{secrets.randbelow(10**7):07d}"
+
+
+def _v(x: Any) -> str:
+    """An SDK enum (or a plain string) as its string value."""
+    return str(getattr(x, "value", x))
+
+
+@test
+def contacts_users_create_with_several_addresses_and_identification_statuses():
+    u = clerk.users.create(
+        email_address=[_ctc("a"), _ctc("b"), _ctc("c")],
+        email_address_identification_status=["verified", "reserved", "verified"],
+        phone_number=[_ctc_phone(), _ctc_phone()],
+        first_name="Contact",
+    )
+    eq([e.email_address for e in u.email_addresses], [_ctc("a"), _ctc("b"), _ctc("c")], "addresses in order")
+    eq([(e.verification is not None, e.reserved) for e in u.email_addresses],
+       [(True, False), (False, True), (True, False)], "verified / reserved by position")
+    eq(_v(u.email_addresses[0].verification.status), "verified", "verification status")
+    eq(_v(u.email_addresses[0].verification.strategy), "admin", "verification strategy")
+    eq(u.primary_email_address_id, u.email_addresses[0].id, "the first address is primary")
+    eq(u.primary_phone_number_id, u.phone_numbers[0].id, "the first number is primary")
+    check(all(p.verification is not None for p in u.phone_numbers), "numbers verified by default")
+    # PATCH /users moves the primary to a verified address, never to an unverified one.
+    u2 = clerk.users.update(user_id=u.id, primary_email_address_id=u.email_addresses[2].id)
+    eq(u2.primary_email_address_id, u.email_addresses[2].id, "primary moved")
+    expect_error(lambda: clerk.users.update(user_id=u.id, primary_email_address_id=u.email_addresses[1].id),
+                 422, "form_verification_needed", param="primary_email_address_id")
+    S["ctc_user"] = {"id": u.id, "emails": [e.id for e in u.email_addresses], "phones": [p.id for p in u.phone_numbers]}
+
+
+@test
+def contacts_email_addresses_create_get_update_delete_and_re_elect_the_primary():
+    st = need("ctc_user")
+    created = clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("d").upper()})
+    eq((created.email_address, created.verification, created.reserved), (_ctc("d"), None, False),
+       "created unverified, lowercased")
+    check(created.id and created.id.startswith("idn_") and is_ms(created.created_at), f"id/created_at {created!r:.200}")
+    eq(clerk.email_addresses.get(email_address_id=created.id).email_address, _ctc("d"), "get")
+    # The address endpoint promotes as asked, verified or not (PATCH /users takes only verified ones).
+    eq(clerk.email_addresses.update(email_address_id=created.id, primary=True).verification, None, "still unverified")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, created.id, "an unverified address promoted")
+    verified = clerk.email_addresses.update(email_address_id=created.id, verified=True)
+    eq(_v(verified.verification.status), "verified", "verified by update")
+    promoted = clerk.email_addresses.update(email_address_id=created.id, primary=True)
+    eq(promoted.id, created.id, "update answers the address")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, created.id, "primary moved by update")
+    # Deleting the primary elects the oldest verified address left (a), not the reserved b.
+    d = clerk.email_addresses.delete(email_address_id=created.id)
+    eq((d.object, d.id, d.deleted), ("email_address", created.id, True), "deleted object")
+    eq(clerk.users.get(user_id=st["id"]).primary_email_address_id, st["emails"][0], "re-elected primary")
+    expect_error(lambda: clerk.email_addresses.get(email_address_id=created.id), 404, "resource_not_found")
+    eq([u.id for u in clerk.users.list(request={"email_address": [_ctc("d")]})], [], "the address is free again")
+
+
+@test
+def contacts_email_address_errors_are_clerk_errors_naming_the_parameter():
+    st = need("ctc_user")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("a")}),
+                 422, "form_identifier_exists", param="email_address")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": "nope"}),
+                 422, "form_param_format_invalid", param="email_address")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": "user_nope", "email_address": _ctc("x")}),
+                 404, "resource_not_found", param="user_id")
+    expect_error(lambda: clerk.email_addresses.create(request={"user_id": st["id"], "email_address": _ctc("A")}),
+                 422, "form_identifier_exists", param="email_address")
+    lone = clerk.users.create(email_address=[_ctc("lone")])
+    expect_error(lambda: clerk.email_addresses.delete(email_address_id=lone.email_addresses[0].id),
+                 400, "identification_deletion_failed")
+    expect_error(lambda: clerk.phone_numbers.get(phone_number_id=lone.email_addresses[0].id), 404, "resource_not_found")
+
+
+@test
+def contacts_phone_numbers_create_get_update_delete_with_second_factor():
+    st = need("ctc_user")
+    number = _ctc_phone()
+    expect_error(lambda: clerk.phone_numbers.create(
+        request={"user_id": st["id"], "phone_number": number, "reserved_for_second_factor": True}),
+        400, "identification_create_second_factor_unverified", param="reserved_for_second_factor")
+    p = clerk.phone_numbers.create(request={"user_id": st["id"], "phone_number": number, "verified": True,
+                                            "reserved_for_second_factor": True})
+    eq((p.phone_number, p.reserved_for_second_factor, p.default_second_factor), (number, True, True), "second factor")
+    eq(_v(p.verification.status), "verified", "verified")
+    eq(clerk.users.get(user_id=st["id"]).two_factor_enabled, True, "two_factor_enabled")
+    eq(clerk.phone_numbers.get(phone_number_id=p.id).id, p.id, "get")
+    released = clerk.phone_numbers.update(phone_number_id=p.id, reserved_for_second_factor=False, primary=True)
+    eq((released.reserved_for_second_factor, released.default_second_factor), (False, False), "released")
+    u = clerk.users.get(user_id=st["id"])
+    eq((u.two_factor_enabled, u.primary_phone_number_id), (False, p.id), "two-factor off, primary moved")
+    d = clerk.phone_numbers.delete(phone_number_id=p.id)
+    eq((d.object, d.deleted), ("phone_number", True), "deleted object")
+    eq(clerk.users.get(user_id=st["id"]).primary_phone_number_id, st["phones"][0], "re-elected primary number")
+    expect_error(lambda: clerk.phone_numbers.create(request={"user_id": st["id"], "phone_number": "12"}),
+                 422, "form_param_format_invalid", param="phone_number")
+
+
+@test
+def contacts_users_lock_refuses_new_sessions_and_unlock_restores_them():
+    st = need("ctc_user")
+    before = clerk.sessions.create(request={"user_id": st["id"]})
+    u = clerk.users.lock(user_id=st["id"])
+    eq((u.locked, u.lockout_expires_in_seconds, u.verification_attempts_remaining), (True, None, 100), "locked")
+    expect_error(lambda: clerk.sessions.create(request={"user_id": st["id"]}), 403, "user_locked",
+                 param="user_id", typed=False)
+    tok = clerk.sessions.create_token(session_id=before.id)
+    check(tok.jwt.count(".") == 2, "a session started before the lock keeps minting")
+    eq(clerk.users.unlock(user_id=st["id"]).locked, False, "unlocked")
+    eq(_v(clerk.sessions.create(request={"user_id": st["id"]}).status), "active", "a new session after unlock")
+    expect_error(lambda: clerk.users.lock(user_id="user_nope"), 404, "resource_not_found", typed=False)
+    # Locked again for the restart check, with an address it can be found by.
+    clerk.email_addresses.create(request={"user_id": st["id"], "email_address": f"ctc-restart.{RUN}@example.com",
+                                          "verified": True})
+    eq(clerk.users.lock(user_id=st["id"]).locked, True, "locked for the restart")
+
+
+@restart_test
+def restart_keeps_contact_details_and_the_lock():
+    found = clerk.users.list(request={"email_address_query": "ctc-restart."})
+    check(found, "the contacts user is gone after the restart")
+    u = found[0]
+    eq(u.locked, True, "still locked")
+    addresses = [e.email_address for e in u.email_addresses]
+    check(len(addresses) == 4 and any(a.startswith("ctc-restart.") for a in addresses), f"addresses {addresses}")
+    eq(u.primary_email_address_id, u.email_addresses[0].id, "primary kept")
+    eq([(e.verification is not None, e.reserved) for e in u.email_addresses[:2]], [(True, False), (False, True)],
+       "verified and reserved kept")
+    eid = next(e.id for e in u.email_addresses if e.email_address.startswith("ctc-restart."))
+    eq(clerk.email_addresses.get(email_address_id=eid).email_address.startswith("ctc-restart."), True,
+       "found by id after the restart")
+    expect_error(lambda: clerk.sessions.create(request={"user_id": u.id}), 403, "user_locked", typed=False)
+
+
+# <<< Contact details and lock/unlock <<<
+
+
+# --------------------------------------------------------------------------------------------------
 # Auth and transport
 
 

@@ -1203,6 +1203,85 @@ test('actor_tokens_revoking_the_session_or_the_token_ends_the_impersonation', as
 
 // <<< Actor tokens <<<
 
+// >>> Contact details and lock/unlock (issue 11, part 3): clerk.emailAddresses, clerk.phoneNumbers,
+// users created with several addresses, lockUser/unlockUser; the SDK's EmailAddress, PhoneNumber and
+// User classes read every response. (One block: other sections are edited concurrently.) >>>
+
+const ctc = (name) => `ctc.js.${RUN}.${name}@example.com`;
+const ctcPhone = () => `+1558${String(crypto.randomInt(10 ** 7)).padStart(7, '0')}`;
+
+test('contacts_create_user_with_several_addresses_and_identification_statuses', async () => {
+  // The SDK sends body keys it does not declare as given (shallow snake_case).
+  const u = await clerk.users.createUser({
+    emailAddress: [ctc('a'), ctc('b')],
+    emailAddressIdentificationStatus: ['verified', 'reserved'],
+    phoneNumber: [ctcPhone(), ctcPhone()],
+  });
+  eq(u.emailAddresses.map((e) => e.emailAddress), [ctc('a'), ctc('b')], 'addresses in order');
+  eq(u.emailAddresses.map((e) => e.verification?.status ?? null), ['verified', null], 'verified, then reserved');
+  eq(u.primaryEmailAddress?.emailAddress, ctc('a'), 'the first address is primary');
+  eq(u.primaryPhoneNumber?.id, u.phoneNumbers[0].id, 'the first number is primary');
+  S.ctc = { id: u.id, emails: u.emailAddresses.map((e) => e.id), phones: u.phoneNumbers.map((p) => p.id) };
+});
+
+test('contacts_email_addresses_create_get_update_delete', async () => {
+  const st = need('ctc');
+  const e = await clerk.emailAddresses.createEmailAddress({ userId: st.id, emailAddress: ctc('c'), verified: true, primary: true });
+  check(e.constructor.name.includes('EmailAddress'), `not an EmailAddress: ${e.constructor.name}`);
+  check(/^idn_\w{27}$/.test(e.id), `id ${e.id}`);
+  eq([e.emailAddress, e.verification?.status, e.verification?.strategy], [ctc('c'), 'verified', 'admin'], 'created');
+  eq((await clerk.users.getUser(st.id)).primaryEmailAddressId, e.id, 'primary: true');
+  eq((await clerk.emailAddresses.getEmailAddress(e.id)).emailAddress, ctc('c'), 'getEmailAddress');
+  const unverified = await clerk.emailAddresses.updateEmailAddress(e.id, { verified: false });
+  eq(unverified.verification, null, 'verified: false');
+  const del = await clerk.emailAddresses.deleteEmailAddress(e.id);
+  eq([del.object, del.id, del.deleted], ['email_address', e.id, true], 'deleteEmailAddress');
+  eq((await clerk.users.getUser(st.id)).primaryEmailAddressId, st.emails[0], 'the oldest verified address is primary again');
+  await expectApiError(() => clerk.emailAddresses.getEmailAddress(e.id), 404, 'resource_not_found');
+});
+
+test('contacts_phone_numbers_create_get_update_delete', async () => {
+  const st = need('ctc');
+  const number = ctcPhone();
+  const p = await clerk.phoneNumbers.createPhoneNumber({ userId: st.id, phoneNumber: number, verified: true, reservedForSecondFactor: true });
+  check(p.constructor.name.includes('PhoneNumber'), `not a PhoneNumber: ${p.constructor.name}`);
+  eq([p.phoneNumber, p.reservedForSecondFactor, p.defaultSecondFactor, p.verification?.status], [number, true, true, 'verified'], 'created');
+  eq((await clerk.users.getUser(st.id)).twoFactorEnabled, true, 'twoFactorEnabled');
+  eq((await clerk.phoneNumbers.getPhoneNumber(p.id)).id, p.id, 'getPhoneNumber');
+  const released = await clerk.phoneNumbers.updatePhoneNumber(p.id, { reservedForSecondFactor: false, primary: true });
+  eq([released.reservedForSecondFactor, released.defaultSecondFactor], [false, false], 'released');
+  const u = await clerk.users.getUser(st.id);
+  eq([u.twoFactorEnabled, u.primaryPhoneNumberId], [false, p.id], 'two-factor off, primary moved');
+  const del = await clerk.phoneNumbers.deletePhoneNumber(p.id);
+  eq([del.object, del.deleted], ['phone_number', true], 'deletePhoneNumber');
+  eq((await clerk.users.getUser(st.id)).primaryPhoneNumberId, st.phones[0], 'the oldest number is primary again');
+});
+
+test('contacts_errors_are_clerk_api_response_errors', async () => {
+  const st = need('ctc');
+  await expectApiError(() => clerk.emailAddresses.createEmailAddress({ userId: st.id, emailAddress: ctc('a') }), 422, 'form_identifier_exists', 'email_address');
+  await expectApiError(() => clerk.emailAddresses.createEmailAddress({ userId: 'user_nope', emailAddress: ctc('z') }), 404, 'resource_not_found', 'user_id');
+  await expectApiError(() => clerk.users.updateUser(st.id, { primaryEmailAddressId: st.emails[1] }), 422, 'form_verification_needed', 'primary_email_address_id');
+  await expectApiError(() => clerk.phoneNumbers.createPhoneNumber({ userId: st.id, phoneNumber: ctcPhone(), reservedForSecondFactor: true }), 400, 'identification_create_second_factor_unverified', 'reserved_for_second_factor');
+  const lone = await clerk.users.createUser({ phoneNumber: [ctcPhone()] });
+  await expectApiError(() => clerk.phoneNumbers.deletePhoneNumber(lone.phoneNumbers[0].id), 400, 'identification_deletion_failed');
+});
+
+test('contacts_lock_user_refuses_new_sessions_and_unlock_user_restores_them', async () => {
+  const st = need('ctc');
+  const before = await clerk.sessions.createSession({ userId: st.id });
+  const u = await clerk.users.lockUser(st.id);
+  eq([u.id, u.locked], [st.id, true], 'lockUser');
+  eq((await clerk.users.getUser(st.id)).locked, true, 'getUser after lockUser');
+  await expectApiError(() => clerk.sessions.createSession({ userId: st.id }), 403, 'user_locked', 'user_id');
+  const tok = await clerk.sessions.getToken(before.id);
+  check(tok.jwt.split('.').length === 3, 'a session started before the lock keeps minting');
+  eq((await clerk.users.unlockUser(st.id)).locked, false, 'unlockUser');
+  eq((await clerk.sessions.createSession({ userId: st.id })).status, 'active', 'a new session after unlockUser');
+});
+
+// <<< Contact details and lock/unlock <<<
+
 // --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)
 

@@ -51,6 +51,10 @@ pub enum UsersCmd {
     Get { user_id: String },
     /// Delete a user (their memberships go too; live sessions end).
     Delete { user_id: String },
+    /// Lock a user: no new session until unlocked (running sessions keep working).
+    Lock { user_id: String },
+    /// Unlock a user.
+    Unlock { user_id: String },
 }
 
 #[derive(Subcommand)]
@@ -178,7 +182,12 @@ fn user_rows(users: &[User]) -> Vec<Vec<String>> {
                 cell(email),
                 cell(Some(&name)),
                 cell(u.username.as_deref()),
-                if u.banned { "banned".into() } else { "-".into() },
+                match (u.banned, u.locked) {
+                    (true, true) => "banned, locked".into(),
+                    (true, false) => "banned".into(),
+                    (false, true) => "locked".into(),
+                    (false, false) => "-".into(),
+                },
                 time_ms(u.created_at),
             ]
         })
@@ -189,7 +198,7 @@ fn show_users(users: &[User], as_json: bool) {
     if as_json {
         json(&users);
     } else {
-        table(&["id", "email", "name", "username", "banned", "created"], &user_rows(users));
+        table(&["id", "email", "name", "username", "state", "created"], &user_rows(users));
     }
 }
 
@@ -292,6 +301,14 @@ pub async fn users(c: &Client, cmd: UsersCmd, as_json: bool) -> Result<(), Strin
         UsersCmd::Delete { user_id } => {
             let d = c.users().delete(&user_id).await.map_err(|e| e.to_string())?;
             if as_json { json(&d) } else { println!("deleted {user_id}") }
+        }
+        UsersCmd::Lock { user_id } => {
+            let u = c.users().lock(&user_id).await.map_err(|e| e.to_string())?;
+            if as_json { json(&u) } else { show_users(&[u], false) }
+        }
+        UsersCmd::Unlock { user_id } => {
+            let u = c.users().unlock(&user_id).await.map_err(|e| e.to_string())?;
+            if as_json { json(&u) } else { show_users(&[u], false) }
         }
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 mod actor_tokens;
 mod admin;
+mod contacts;
 mod offline;
 mod output;
 mod roles;
@@ -46,10 +47,24 @@ struct Remote {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
-    /// Users: create, list, get, delete.
+    /// Users: create, list, get, delete, lock, unlock.
     Users {
         #[command(subcommand)]
         cmd: admin::UsersCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A user's email addresses: add, list, get, update, delete.
+    Emails {
+        #[command(subcommand)]
+        cmd: contacts::EmailsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// A user's phone numbers: add, list, get, update, delete.
+    Phones {
+        #[command(subcommand)]
+        cmd: contacts::PhonesCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -507,6 +522,12 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         Command::Serve(args) => tessera_server::run(args.into_config()?).await.map(|()| ExitCode::SUCCESS),
         Command::Users { cmd, remote } => {
             admin::users(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Emails { cmd, remote } => {
+            contacts::emails(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Phones { cmd, remote } => {
+            contacts::phones(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Orgs { cmd, remote } => {
             admin::orgs(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)

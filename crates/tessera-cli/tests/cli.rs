@@ -350,6 +350,65 @@ fn permissions_roles_and_role_sets_are_managed_by_key_and_reach_session_tokens()
 }
 
 #[test]
+fn email_phone_and_lock_commands_manage_a_users_contact_details() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let json_of = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    // The seed gives Bob a verified primary address, a reserved one and a phone number.
+    let list = stdout(&run(&server, &["emails", "list", "user_bob"]));
+    let line = |text: &str, needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_default().to_owned();
+    assert!(line(&list, "bob@example.com").contains("verified") && line(&list, "bob@example.com").contains("primary"));
+    assert!(line(&list, "bob@personal.example").contains("reserved"), "{list}");
+
+    let added =
+        json_of(&run(&server, &["emails", "add", "user_bob", "bob@work.example", "--verified", "--primary", "--json"]));
+    let id = added["id"].as_str().unwrap().to_owned();
+    assert_eq!(added["verification"]["status"], "verified");
+    assert!(line(&stdout(&run(&server, &["emails", "list", "user_bob"])), "bob@work.example").contains("primary"));
+    let refused = run(&server, &["emails", "update", &id, "--unverified", "--verified"]);
+    assert!(!refused.status.success(), "clap refuses both");
+    let got = stdout(&run(&server, &["emails", "get", &id]));
+    assert!(got.starts_with("ID") && got.contains("bob@work.example"), "{got}");
+    let deleted = run(&server, &["emails", "delete", &id]);
+    assert!(stdout(&deleted).contains(&format!("deleted {id}")), "{}", stderr(&deleted));
+    assert!(line(&stdout(&run(&server, &["emails", "list", "user_bob"])), "bob@example.com").contains("primary"));
+    let taken = run(&server, &["emails", "add", "user_bob", "alice@example.com"]);
+    assert_eq!(taken.status.code(), Some(1));
+    assert!(stderr(&taken).contains("form_identifier_exists"), "{}", stderr(&taken));
+
+    let phone = json_of(&run(
+        &server,
+        &["phones", "add", "user_bob", "+1 555 555 0101", "--verified", "--second-factor", "--json"],
+    ));
+    assert_eq!(
+        (&phone["phone_number"], &phone["default_second_factor"]),
+        (&serde_json::json!("+15555550101"), &serde_json::json!(true))
+    );
+    let pid = phone["id"].as_str().unwrap();
+    let phones = stdout(&run(&server, &["phones", "list", "user_bob"]));
+    assert!(
+        line(&phones, "+15555550101").contains("default") && line(&phones, "+15555550100").contains("primary"),
+        "{phones}"
+    );
+    let released = json_of(&run(&server, &["phones", "update", pid, "--no-second-factor", "--json"]));
+    assert_eq!(released["reserved_for_second_factor"], false);
+    assert!(stdout(&run(&server, &["phones", "delete", pid])).contains("deleted"));
+
+    let locked = stdout(&run(&server, &["users", "lock", "user_bob"]));
+    assert!(line(&locked, "user_bob").contains("locked"), "{locked}");
+    let refused = run(&server, &["sessions", "create", "user_bob"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("user_locked"), "{}", stderr(&refused));
+    let unlocked = json_of(&run(&server, &["users", "unlock", "user_bob", "--json"]));
+    assert_eq!(unlocked["locked"], false);
+    assert!(run(&server, &["sessions", "create", "user_bob"]).status.success());
+}
+
+#[test]
 fn offline_commands_render_and_check_config() {
     let dir = tempfile::tempdir().unwrap();
     let claims = dir.path().join("c.yaml");

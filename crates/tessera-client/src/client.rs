@@ -15,8 +15,8 @@ use url::Url;
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
-    ActorTokens, Jwks, JwtTemplates, OrganizationMemberships, OrganizationPermissions, OrganizationRoles,
-    Organizations, RoleSets, Sessions, Tessera, Users,
+    ActorTokens, EmailAddresses, Jwks, JwtTemplates, OrganizationMemberships, OrganizationPermissions,
+    OrganizationRoles, Organizations, PhoneNumbers, RoleSets, Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -301,9 +301,19 @@ impl Client {
         &self.inner.base_str
     }
 
-    /// `/users`: create, list, count, get, update, delete, metadata, ban.
+    /// `/users`: create, list, count, get, update, delete, metadata, ban, lock.
     pub fn users(&self) -> Users<'_> {
         Users::new(self)
+    }
+
+    /// `/email_addresses`: create, get, update, delete a user's email addresses.
+    pub fn email_addresses(&self) -> EmailAddresses<'_> {
+        EmailAddresses::new(self)
+    }
+
+    /// `/phone_numbers`: create, get, update, delete a user's phone numbers.
+    pub fn phone_numbers(&self) -> PhoneNumbers<'_> {
+        PhoneNumbers::new(self)
     }
 
     /// `/sessions`: create, list, get, revoke, and minting session and template tokens.

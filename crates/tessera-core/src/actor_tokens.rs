@@ -216,6 +216,9 @@ impl Tessera {
         if user.banned {
             return Err(user_banned());
         }
+        if user.locked {
+            return Err(crate::lockout::user_locked());
+        }
         let expire_at = now + (rec.session_max_duration_seconds * 1000).min(self.config.session_lifetime_ms);
         let session = Session {
             object: object::SESSION.to_owned(),

@@ -7,9 +7,11 @@
 
 pub mod actor_tokens;
 pub mod clock;
+pub mod contacts;
 pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod lockout;
 pub mod metadata;
 pub mod mint;
 pub mod orgs;

@@ -56,6 +56,9 @@ impl Tessera {
         if user.banned {
             return Err(crate::actor_tokens::user_banned());
         }
+        if user.locked {
+            return Err(crate::lockout::user_locked());
+        }
         let active_org = match org {
             None => None,
             Some(o) => {

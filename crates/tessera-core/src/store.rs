@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
+use crate::error::ApiError;
+
 /// What went wrong below the trait.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -377,6 +379,7 @@ pub enum OrganizationOrder {
 pub trait Store:
     InstanceStore
     + UserStore
+    + ContactStore
     + SessionStore
     + OrganizationStore
     + RoleStore
@@ -460,6 +463,35 @@ pub trait UserStore: Send + Sync {
     async fn delete_user(&self, id: &str, now: i64) -> StoreResult<bool>;
     async fn list_users(&self, filter: &UserFilter, page: Page) -> StoreResult<Vec<User>>;
     async fn count_users(&self, filter: &UserFilter) -> StoreResult<i64>;
+}
+
+/// Which list of a user an identification id belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    /// `User::email_addresses`.
+    EmailAddress,
+    /// `User::phone_numbers`.
+    PhoneNumber,
+}
+
+/// A change to a user, applied by [`ContactStore::edit_user`] to the user as stored at that moment:
+/// it edits the user in place, or refuses with the error to answer (then nothing is written). It
+/// runs inside the write transaction, so it must be quick and do no IO; it may not change the id.
+pub type UserEdit<'a> = &'a (dyn Fn(&mut User) -> Result<(), ApiError> + Send + Sync);
+
+/// Email addresses and phone numbers. They live in their user's document (and, as unique
+/// identifiers, in the store's identifier index), so every change to one is an edit of the user,
+/// made in one transaction.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// The user holding the email address or phone number with this id (`None` if no user holds
+    /// one of that kind with that id).
+    async fn get_contact_owner(&self, kind: ContactKind, id: &str) -> StoreResult<Option<User>>;
+    /// In one transaction: reads the user, holding it against concurrent writers until the end,
+    /// applies `edit`, and stores the result with its identifiers (the uniqueness rules of
+    /// [`UserStore::update_user`]: a taken email address or phone number is `Conflict`). `Ok(None)`
+    /// if the user does not exist; `Ok(Some(Err(e)))` if `edit` refused, and then nothing changed.
+    async fn edit_user(&self, user_id: &str, edit: UserEdit<'_>) -> StoreResult<Option<Result<User, ApiError>>>;
 }
 
 /// Sessions.

@@ -1,18 +1,16 @@
 //! Users: create, read, update, metadata, ban, delete, list.
 
 use serde_json::{Map, Value};
-use tessera_types::{
-    DeletedObject, EmailAddress, IdentificationLink, ListPage, PhoneNumber, User, UserListFilter, UserListQuery,
-    Verification, object,
-};
+use tessera_types::{DeletedObject, ListPage, User, UserListFilter, UserListQuery, object};
 
+use crate::contacts::{EMAIL_STATUS, NewContacts, PHONE_STATUS, make_primary};
 use crate::error::{ApiError, ApiResult};
 use crate::fields::{Body, Field, Fields, Kind, MAX_NAME_CHARS};
 use crate::ids;
 use crate::metadata::{check_size, deep_merge};
 use crate::query::{QueryParams, id_filter, order_by, page, time_range};
 use crate::service::Tessera;
-use crate::store::{UserFilter, UserOrder};
+use crate::store::{ContactKind, UserFilter, UserOrder};
 
 // ---- the create and update bodies ----------------------------------------------------------------
 
@@ -69,6 +67,7 @@ pub const CREATE_USER: Body = Body {
             CREATE_EXTERNAL_ID,
             Field::string("password_digest"),
         ],
+        &[EMAIL_STATUS, PHONE_STATUS, Field::bool("locked"), Field::bool("banned")],
         COMMON,
         ACCEPTED_WITHOUT_EFFECT,
     ],
@@ -109,24 +108,6 @@ const USER_ORDERS: &[(&str, UserOrder)] = &[
     ("last_active_at", UserOrder::LastActiveAt),
 ];
 
-fn valid_email(e: &str) -> bool {
-    let Some((local, domain)) = e.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && e.len() <= 320
-        && !e.chars().any(|c| c.is_whitespace() || c.is_control())
-        && !local.contains('@')
-}
-
-fn valid_phone(p: &str) -> bool {
-    let digits = p.strip_prefix('+').unwrap_or(p);
-    p.starts_with('+') && (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn check_username(u: &str) -> ApiResult<()> {
     let n = u.chars().count();
     if !(USERNAME.min_chars()..=USERNAME.max_chars()).contains(&n) {
@@ -148,46 +129,6 @@ fn check_username(u: &str) -> ApiResult<()> {
         .with_param("username"));
     }
     Ok(())
-}
-
-fn verified_admin() -> Option<Verification> {
-    Some(Verification {
-        object: Some("verification_admin".to_owned()),
-        status: "verified".to_owned(),
-        strategy: "admin".to_owned(),
-        attempts: None,
-        expire_at: None,
-    })
-}
-
-fn new_email(address: String, now: i64) -> EmailAddress {
-    EmailAddress {
-        id: ids::new_id(ids::EMAIL, now),
-        object: object::EMAIL_ADDRESS.to_owned(),
-        email_address: address,
-        reserved: false,
-        verification: verified_admin(),
-        linked_to: Vec::<IdentificationLink>::new(),
-        matches_sso_connection: false,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn new_phone(number: String, now: i64) -> PhoneNumber {
-    PhoneNumber {
-        id: ids::new_id(ids::EMAIL, now),
-        object: object::PHONE_NUMBER.to_owned(),
-        phone_number: number,
-        reserved_for_second_factor: false,
-        default_second_factor: false,
-        reserved: false,
-        verification: verified_admin(),
-        linked_to: Vec::new(),
-        backup_codes: None,
-        created_at: now,
-        updated_at: now,
-    }
 }
 
 /// The default avatar every user without an image gets (Clerk always sets `image_url`).
@@ -217,8 +158,7 @@ impl Tessera {
     /// Creates a user with a given id (seed files) or a new one.
     pub(crate) async fn create_user_as(&self, id: Option<String>, mut f: Fields) -> ApiResult<User> {
         let now = self.now_ms();
-        let emails = f.opt_string_list("email_address")?.unwrap_or_default();
-        let phones = f.opt_string_list("phone_number")?.unwrap_or_default();
+        let contacts = NewContacts::take(&mut f)?;
         let username = f.opt_string("username")?;
         let external_id = f.opt_string("external_id")?;
         let first_name = take_name(&mut f, &FIRST_NAME)?.flatten();
@@ -232,34 +172,12 @@ impl Tessera {
         let delete_self_enabled = f.opt_bool("delete_self_enabled")?;
         let create_organization_enabled = f.opt_bool("create_organization_enabled")?;
         let create_organizations_limit = f.int(&CREATE_ORGANIZATIONS_LIMIT)?;
+        let locked = f.opt_bool("locked")?.unwrap_or(false);
+        let banned = f.opt_bool("banned")?.unwrap_or(false);
         f.skip_without_effect(&CREATE_USER);
         f.finish()?;
 
-        let mut email_objs = Vec::new();
-        for e in emails {
-            let e = e.trim().to_lowercase();
-            if !valid_email(&e) {
-                return Err(ApiError::param_format("email_address", format!("{e} must be a valid email address.")));
-            }
-            if email_objs.iter().any(|x: &EmailAddress| x.email_address == e) {
-                return Err(ApiError::conflict("email_address"));
-            }
-            email_objs.push(new_email(e, now));
-        }
-        let mut phone_objs = Vec::new();
-        for p in phones {
-            let p: String = p.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
-            if !valid_phone(&p) {
-                return Err(ApiError::param_format(
-                    "phone_number",
-                    format!("{p} must be a valid phone number in E.164 format (e.g. +15555550100)."),
-                ));
-            }
-            if phone_objs.iter().any(|x: &PhoneNumber| x.phone_number == p) {
-                return Err(ApiError::conflict("phone_number"));
-            }
-            phone_objs.push(new_phone(p, now));
-        }
+        let (email_objs, phone_objs) = contacts.build(now)?;
         if let Some(u) = &username {
             check_username(u)?;
         }
@@ -314,8 +232,8 @@ impl Tessera {
             enterprise_accounts: vec![],
             organization_memberships: vec![],
             last_sign_in_at: None,
-            banned: false,
-            locked: false,
+            banned,
+            locked,
             deprovisioned: false,
             lockout_expires_in_seconds: None,
             verification_attempts_remaining: Some(100),
@@ -360,22 +278,10 @@ impl Tessera {
             user.locale = v;
         }
         if let Some(pid) = f.opt_string("primary_email_address_id")? {
-            if !user.email_addresses.iter().any(|e| e.id == pid) {
-                return Err(ApiError::param_value(
-                    "primary_email_address_id",
-                    format!("{pid} is not an email address of this user."),
-                ));
-            }
-            user.primary_email_address_id = Some(pid);
+            make_primary(&mut user, ContactKind::EmailAddress, &pid, "primary_email_address_id")?;
         }
         if let Some(pid) = f.opt_string("primary_phone_number_id")? {
-            if !user.phone_numbers.iter().any(|p| p.id == pid) {
-                return Err(ApiError::param_value(
-                    "primary_phone_number_id",
-                    format!("{pid} is not a phone number of this user."),
-                ));
-            }
-            user.primary_phone_number_id = Some(pid);
+            make_primary(&mut user, ContactKind::PhoneNumber, &pid, "primary_phone_number_id")?;
         }
         // Up to API version 2025-11-10, metadata on PATCH /users/{id} replaces the field.
         if let Some(m) = take_metadata(&mut f, "public_metadata")? {
@@ -594,20 +500,4 @@ pub(crate) fn user_filter(f: UserListFilter) -> ApiResult<UserFilter> {
         starting_after: None,
         order_by: None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn email_and_phone_shapes() {
-        assert!(valid_email("a@b.co"));
-        assert!(!valid_email("a@b"));
-        assert!(!valid_email("ab.co"));
-        assert!(!valid_email("a b@c.co"));
-        assert!(valid_phone("+15555550100"));
-        assert!(!valid_phone("15555550100"));
-        assert!(!valid_phone("+1"));
-    }
 }

@@ -270,6 +270,8 @@ fn path_param_description(name: &str) -> &'static str {
         "organization_role_id" => "An organization role id (`role_…`).",
         "role_set_key_or_id" => "A role set id (`rs_…`) or key (`role_set:…`).",
         "actor_token_id" => "An actor token id (`act_…`).",
+        "email_address_id" => "An email address id (`idn_…`).",
+        "phone_number_id" => "A phone number id (`idn_…`).",
         _ => "An id.",
     }
 }
@@ -312,6 +314,25 @@ fn decoration(body: &str, key: &str) -> Value {
         (_, "username") => json!({"pattern": r"^[\w.-]+$",
             "description": "Letters, digits, `_`, `-` or `.`; stored lowercase."}),
         (_, "password") => json!({"writeOnly": true, "description": "Sets `password_enabled`; not stored."}),
+        ("CreateEmailAddressRequestBody", "email_address") => json!({"format": "email",
+            "description": "The address (trimmed and stored lowercase); unique across the instance."}),
+        ("CreatePhoneNumberRequestBody", "phone_number") => json!({"pattern": r"^\+[0-9]{7,15}$",
+            "description": "E.164 (spaces, `-`, `(` and `)` are dropped); unique across the instance."}),
+        (_, "email_address_identification_status" | "phone_number_identification_status") => {
+            let statuses = tessera_core::contacts::IDENTIFICATION_STATUSES;
+            json!({"items": {"type": "string", "enum": statuses},
+                "description": "One status per address, by position (none: every one `verified`); `reserved` creates it unverified, held for this user."})
+        }
+        ("CreateEmailAddressRequestBody" | "CreatePhoneNumberRequestBody", "verified") => json!({"description":
+            "`true`: verified by the admin (`verification_admin`); `false` or absent: unverified (`verification: null`)."}),
+        (_, "verified") => json!({"description":
+            "`true`: verified by the admin (`verification_admin`); `false`: unverified (`verification: null`)."}),
+        (_, "primary") => {
+            json!({"description": "`true` makes it the user's primary one, verified or not; `false` has no effect."})
+        }
+        (_, "reserved_for_second_factor") => {
+            json!({"description": "Reserve it for multi-factor authentication: it must be verified and may not be the user's last identification; the oldest reserved number is the default second factor."})
+        }
         (_, "email_address") => json!({"format": "email", "items": {"type": "string", "format": "email"},
             "description": "One email address or an array of them; the first becomes the primary one."}),
         (_, "phone_number") => json!({"pattern": r"^\+[0-9]{7,15}$",
@@ -428,6 +449,8 @@ fn add_links(paths: &mut Map<String, Value>) {
                     "ReplaceUserMetadata",
                     "BanUser",
                     "UnbanUser",
+                    "LockUser",
+                    "UnlockUser",
                     "UsersGetOrganizationMemberships",
                 ],
             ),
@@ -455,6 +478,11 @@ fn add_links(paths: &mut Map<String, Value>) {
         ),
         ("CreateJWTTemplate", by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"])),
         (
+            "CreateEmailAddress",
+            by_id("email_address_id", &["GetEmailAddress", "UpdateEmailAddress", "DeleteEmailAddress"]),
+        ),
+        ("CreatePhoneNumber", by_id("phone_number_id", &["GetPhoneNumber", "UpdatePhoneNumber", "DeletePhoneNumber"])),
+        (
             "CreateOrganizationPermission",
             by_id(
                 "permission_id",
@@ -474,9 +502,9 @@ fn add_links(paths: &mut Map<String, Value>) {
             ),
         ),
     ];
-    links[0]
-        .1
-        .push(("CreateSession".to_owned(), json!({"operationId": "CreateSession", "requestBody": {"user_id": id}})));
+    for target in ["CreateSession", "CreateEmailAddress", "CreatePhoneNumber"] {
+        links[0].1.push((target.to_owned(), json!({"operationId": target, "requestBody": {"user_id": id}})));
+    }
     links[0].1.push((
         "CreateActorToken".to_owned(),
         json!({"operationId": "CreateActorToken", "requestBody": {"user_id": id, "actor": {"sub": id}}}),

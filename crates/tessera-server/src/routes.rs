@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{actor_tokens, jwks, orgs, roles, sessions, templates, tessera, users};
+use crate::handlers::{actor_tokens, contacts, jwks, orgs, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -37,7 +37,13 @@ pub(crate) fn table() -> Table {
         .routes(routes!(users::merge_metadata, users::replace_metadata))
         .routes(routes!(users::ban))
         .routes(routes!(users::unban))
+        .routes(routes!(users::lock))
+        .routes(routes!(users::unlock))
         .routes(routes!(users::memberships))
+        .routes(routes!(contacts::create_email_address))
+        .routes(routes!(contacts::get_email_address, contacts::update_email_address, contacts::delete_email_address))
+        .routes(routes!(contacts::create_phone_number))
+        .routes(routes!(contacts::get_phone_number, contacts::update_phone_number, contacts::delete_phone_number))
         .routes(routes!(sessions::create, sessions::list))
         .routes(routes!(sessions::get))
         .routes(routes!(sessions::revoke))

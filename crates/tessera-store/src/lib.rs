@@ -15,12 +15,14 @@
 //! Layout: `pool` (connecting, migrations, transactions), `sql` (the statement builder and row
 //! helpers), `error` (the store's own error, converted to `StoreError` at the trait), and one module
 //! per resource, each holding one `impl` of a sub-trait of `Store`: `keys` (instance, signing and
-//! secret keys), `users`, `sessions`, `organizations` (with memberships), `roles` (permissions, roles
+//! secret keys), `users`, `contacts` (edits of a user in one transaction, and the owner of an
+//! email address or phone number), `sessions`, `organizations` (with memberships), `roles` (permissions, roles
 //! and role sets), `templates` (with the mint read, `impl Store`), `session_claims` (the instance's
 //! custom session claims), `actor_tokens` (impersonation).
 
 mod actor_tokens;
 mod admin;
+mod contacts;
 mod error;
 mod keys;
 mod organizations;

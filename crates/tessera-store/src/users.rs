@@ -15,8 +15,8 @@ use crate::error::{Error, Result, run};
 use crate::sessions::end_live_sessions_of;
 use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
 
-const KIND_EMAIL: &str = "email";
-const KIND_PHONE: &str = "phone";
+pub(crate) const KIND_EMAIL: &str = "email";
+pub(crate) const KIND_PHONE: &str = "phone";
 const KIND_WEB3: &str = "web3";
 /// External accounts are kind `account:<provider>` (e.g. `account:oauth_google`), value the
 /// provider's user id.
@@ -32,7 +32,7 @@ struct Identifier {
 }
 
 /// The columns of `users` (and rows of `user_identifiers`) derived from a [`User`].
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     username: Option<String>,
     external_id: Option<String>,
@@ -101,7 +101,7 @@ fn account_kind(provider: &str) -> String {
 }
 
 impl UserRow {
-    fn from_user(u: &User) -> Result<UserRow> {
+    pub(crate) fn from_user(u: &User) -> Result<UserRow> {
         let emails: Vec<(String, String)> =
             u.email_addresses.iter().map(|e| (e.id.clone(), e.email_address.to_lowercase())).collect();
         let phones: Vec<(String, String)> =
@@ -263,7 +263,7 @@ async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> Result<(
 }
 
 /// Replaces a stored user and their identifiers. Returns false if the user does not exist.
-async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
+pub(crate) async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
     let exists =
         sqlx::query("SELECT id FROM users WHERE id = $1").bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
     if exists.is_none() {

@@ -459,6 +459,18 @@ pub struct CreateUserRequestBody {
     pub unsafe_metadata: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    /// One of `verified` (the default) or `reserved` per item of `email_address`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_address_identification_status: Option<Vec<String>>,
+    /// One of `verified` (the default) or `reserved` per item of `phone_number`, by position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_identification_status: Option<Vec<String>>,
+    /// Created already locked (no new sessions until unlocked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Created already banned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banned: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -615,10 +627,12 @@ pub struct CreateSessionTokenRequestBody {
 }
 
 mod actor_tokens;
+mod contacts;
 mod filters;
 mod roles;
 mod tessera;
 pub use actor_tokens::*;
+pub use contacts::*;
 pub use filters::*;
 pub use roles::*;
 pub use tessera::*;

@@ -2,6 +2,7 @@
 //! (`client.users()`, `client.sessions()`, ...). Method names follow Clerk's SDKs.
 
 mod actor_tokens;
+mod contacts;
 mod jwks;
 mod jwt_templates;
 mod memberships;
@@ -12,6 +13,7 @@ mod tessera;
 mod users;
 
 pub use actor_tokens::ActorTokens;
+pub use contacts::{EmailAddresses, PhoneNumbers};
 pub use jwks::Jwks;
 pub use jwt_templates::JwtTemplates;
 pub use memberships::OrganizationMemberships;

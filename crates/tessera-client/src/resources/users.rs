@@ -191,6 +191,25 @@ impl<'a> Users<'a> {
         self.client.call(Request::post(&["users", user_id, "unban"])).await
     }
 
+    /// `POST /users/{user_id}/lock`: the user gets no new session until unlocked (running sessions
+    /// keep working).
+    ///
+    /// ```no_run
+    /// # async fn example(client: &tessera_client::Client) -> Result<(), tessera_client::Error> {
+    /// let user = client.users().lock("user_2x…").await?;
+    /// assert!(user.locked);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn lock(&self, user_id: &str) -> Result<User> {
+        self.client.call(Request::post(&["users", user_id, "lock"])).await
+    }
+
+    /// `POST /users/{user_id}/unlock`.
+    pub async fn unlock(&self, user_id: &str) -> Result<User> {
+        self.client.call(Request::post(&["users", user_id, "unlock"])).await
+    }
+
     /// `GET /users/{user_id}/organization_memberships`: the user's memberships, with their
     /// organizations.
     ///

@@ -36,7 +36,7 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Act
     responses(
         (status = 200, description = "A new active session for the token's user whose `actor` is the token's actor (its session tokens carry `act`), lasting at most the token's `session_max_duration_in_seconds`; the token is now `accepted`.", body = Session),
         (status = 400, description = "The token does not match (`ticket_invalid_code`), has expired (`ticket_expired_code`), was revoked (`actor_token_revoked_code`) or already used (`actor_token_already_used_code`); or a malformed request.", body = ClerkErrors),
-        (status = 403, description = "The user is banned (`user_banned`).", body = ClerkErrors),
+        (status = 403, description = "The user is banned (`user_banned`) or locked (`user_locked`).", body = ClerkErrors),
         (status = 404, description = "No such actor token (`resource_not_found`), or its user no longer exists (`actor_token_subject_not_found`).", body = ClerkErrors),
     ))]
 pub async fn redeem(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Session>> {

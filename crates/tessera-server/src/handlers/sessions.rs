@@ -12,7 +12,7 @@ use crate::openapi::SessionList;
     request_body = tessera_types::CreateSessionRequestBody,
     responses(
         (status = 200, description = "A new active session in a new client.", body = Session),
-        (status = 403, description = "The user is banned (`user_banned`).", body = ClerkErrors),
+        (status = 403, description = "The user is banned (`user_banned`) or locked (`user_locked`).", body = ClerkErrors),
         (status = 404, description = "No such user or organization.", body = ClerkErrors),
     ))]
 pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Session>> {

@@ -38,7 +38,10 @@ pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>>
 
 #[utoipa::path(patch, path = "/users/{user_id}", tag = "Users", operation_id = "UpdateUser",
     request_body = tessera_types::UpdateUserRequestBody,
-    responses((status = 200, description = "The updated user. Metadata fields given replace the stored ones.", body = User)))]
+    responses(
+        (status = 200, description = "The updated user. Metadata fields given replace the stored ones.", body = User),
+        (status = 422, description = "A bad parameter (`form_param_*`, `form_identifier_exists`), or a `primary_email_address_id`/`primary_phone_number_id` that is not a verified address of the user (`form_param_value_invalid`, `form_verification_needed`).", body = tessera_types::ClerkErrors),
+    ))]
 pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {
     Ok(Json(s.app.update_user(&id, b).await?))
 }
@@ -75,6 +78,18 @@ pub async fn ban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>>
     responses((status = 200, description = "The user, no longer banned.", body = User)))]
 pub async fn unban(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
     Ok(Json(s.app.unban_user(&id).await?))
+}
+
+#[utoipa::path(post, path = "/users/{user_id}/lock", tag = "Users", operation_id = "LockUser",
+    responses((status = 200, description = "The locked user: no new session until unlocked (`POST /sessions` answers 403 `user_locked`); sessions already running keep working. The lock has no expiry (`lockout_expires_in_seconds: null`).", body = User)))]
+pub async fn lock(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
+    Ok(Json(s.app.lock_user(&id).await?))
+}
+
+#[utoipa::path(post, path = "/users/{user_id}/unlock", tag = "Users", operation_id = "UnlockUser",
+    responses((status = 200, description = "The user, no longer locked; `verification_attempts_remaining` is reset.", body = User)))]
+pub async fn unlock(State(s): St, Path(id): Path<String>) -> HttpResult<Json<User>> {
+    Ok(Json(s.app.unlock_user(&id).await?))
 }
 
 #[utoipa::path(get, path = "/users/{user_id}/organization_memberships", tag = "Users",

@@ -216,11 +216,14 @@ async fn redeeming_refuses_wrong_expired_revoked_and_used_tokens_with_clerks_err
     app.sdk.actor_tokens().revoke(&t.id).await.unwrap();
     assert_api_err(redeem(&app, &t).await, 400, "actor_token_revoked_code");
 
-    // The user is banned, or gone.
+    // The user is banned, locked, or gone.
     let t = create(&app, &user, "user_admin").await;
     app.sdk.users().ban(&user).await.unwrap();
     assert_eq!(assert_api_err_param(redeem(&app, &t).await, 403, "user_banned"), "user_id");
     app.sdk.users().unban(&user).await.unwrap();
+    app.post(&format!("/users/{user}/lock"), json!({})).await.ok();
+    assert_api_err(redeem(&app, &t).await, 403, "user_locked");
+    app.post(&format!("/users/{user}/unlock"), json!({})).await.ok();
     app.sdk.users().delete(&user).await.unwrap();
     assert_api_err(redeem(&app, &t).await, 404, "actor_token_subject_not_found");
     app.stop().await;

@@ -158,6 +158,14 @@ fn mismatches(method: &str, path: &str, status: u16, body: &Value) -> Vec<String
     errs
 }
 
+/// Asserts that `r` fits the response schema Clerk's document gives `method clerk_path` for its
+/// status (for use by the resource modules, one response at a time).
+#[track_caller]
+pub(crate) fn assert_fits_clerk(method: &str, clerk_path: &str, r: &Resp) {
+    let errs = mismatches(method, clerk_path, r.status.as_u16(), &r.body);
+    assert!(errs.is_empty(), "{} {clerk_path} → {}: {errs:#?}\n{}", method.to_uppercase(), r.status, r.body);
+}
+
 /// Collects the checks of one run and fails once, listing every mismatch.
 struct Oracle {
     checked: Vec<String>,

@@ -309,8 +309,12 @@ async fn request_schemas_list_exactly_the_keys_the_server_reads() {
     let org = id(&app.org("Acme", &user).await);
     let session = id(&app.session(&user, None).await);
     let template = id(&app.post("/jwt_templates", json!({"name": "t", "claims": {}})).await.ok().clone());
+    let email = id(app.post("/email_addresses", json!({"user_id": user, "email_address": "e@example.com"})).await.ok());
+    let phone = id(app.post("/phone_numbers", json!({"user_id": user, "phone_number": "+15555550100"})).await.ok());
     let substitute = |path: &str| {
         path.trim_start_matches("/v1")
+            .replace("{email_address_id}", &email)
+            .replace("{phone_number_id}", &phone)
             .replace("{user_id}", &user)
             .replace("{org_id}", &org)
             .replace("{session_id}", &session)

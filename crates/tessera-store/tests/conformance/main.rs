@@ -4,6 +4,7 @@
 //! pass, unless `CI` is set, in which case they fail.
 
 mod actor_tokens;
+mod contacts;
 mod fixtures;
 mod keys;
 mod list_filters;
@@ -175,6 +176,7 @@ conformance!(
         users::check_list_users_order_and_paging,
         users::check_ban_user,
         users::check_delete_user_cascade,
+        contacts::check_contact_owner_and_edits,
         list_filters::check_user_list_partial_queries,
         list_filters::check_user_list_time_bounds,
         list_filters::check_user_list_id_prefixes,
@@ -205,6 +207,7 @@ conformance!(
         nodes::check_concurrent_writes,
         nodes::check_persistence_across_reconnect,
         nodes::check_reseal_is_atomic,
+        contacts::check_concurrent_user_edits,
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
