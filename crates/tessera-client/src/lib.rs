@@ -95,6 +95,6 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, EmailAddress, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission, PhoneNumber,
-    Role, RoleSet, Session, Token, TotalCount, User,
+    ActorToken, DeletedObject, EmailAddress, JwtTemplate, Organization, OrganizationMembership, Paginated, Permission,
+    PhoneNumber, Role, RoleSet, Session, Token, TotalCount, User,
 };

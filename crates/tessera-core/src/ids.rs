@@ -16,6 +16,7 @@ pub const SECRET_KEY: &str = "ak_";
 pub const PERMISSION: &str = "perm_";
 pub const ROLE: &str = "role_";
 pub const ROLE_SET: &str = "rs_";
+pub const ACTOR_TOKEN: &str = "act_";
 
 /// A new id with `prefix` for an object created at `now_ms`.
 pub fn new_id(prefix: &str, now_ms: i64) -> String {

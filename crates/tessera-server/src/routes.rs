@@ -13,7 +13,7 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{contacts, jwks, orgs, passwords, roles, sessions, templates, tessera, users};
+use crate::handlers::{actor_tokens, contacts, jwks, orgs, passwords, roles, sessions, templates, tessera, users};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -71,7 +71,10 @@ pub(crate) fn table() -> Table {
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
         .routes(routes!(jwks::jwks))
-        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims));
+        .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims))
+        .routes(routes!(actor_tokens::create))
+        .routes(routes!(actor_tokens::revoke))
+        .routes(routes!(actor_tokens::redeem));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));

@@ -662,11 +662,13 @@ pub struct CreateSessionTokenRequestBody {
     pub expires_in_seconds: Option<i64>,
 }
 
+mod actor_tokens;
 mod contacts;
 mod filters;
 mod passwords;
 mod roles;
 mod tessera;
+pub use actor_tokens::*;
 pub use contacts::*;
 pub use filters::*;
 pub use passwords::*;
@@ -690,4 +692,5 @@ pub mod object {
     pub const ROLE_SET: &str = "role_set";
     pub const ROLE_SET_ITEM: &str = "role_set_item";
     pub const SESSION_CLAIMS: &str = "session_claims";
+    pub const ACTOR_TOKEN: &str = "actor_token";
 }

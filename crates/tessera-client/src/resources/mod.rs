@@ -1,6 +1,7 @@
 //! The resource groups of the API, one type per group, each borrowed from a [`Client`](crate::Client)
 //! (`client.users()`, `client.sessions()`, ...). Method names follow Clerk's SDKs.
 
+mod actor_tokens;
 mod contacts;
 mod jwks;
 mod jwt_templates;
@@ -11,6 +12,7 @@ mod sessions;
 mod tessera;
 mod users;
 
+pub use actor_tokens::ActorTokens;
 pub use contacts::{EmailAddresses, PhoneNumbers};
 pub use jwks::Jwks;
 pub use jwt_templates::JwtTemplates;
@@ -18,5 +20,5 @@ pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
-pub use tessera::{CustomSessionClaims, Tessera};
+pub use tessera::{CustomSessionClaims, Tessera, TesseraActorTokens};
 pub use users::Users;
