@@ -2204,7 +2204,7 @@ def restart_session_token_mints():
 
 def save_state(path: str) -> None:
     keep = ("u1", "u2", "u3", "org", "sess", "sess_org", "u3_sessions", "temp_template", "session_token_600",
-            "instance_kid", "issuer", "jwks_sdk", "roles")
+            "instance_kid", "issuer", "jwks_sdk", "roles", "imp_keep")
     state = {
         "S": {k: S[k] for k in keep if k in S},
         "templates": {n: {k: t[k] for k in ("id", "kid", "tokens") if k in t} for n, t in TEMPLATES.items()},
@@ -2367,6 +2367,106 @@ def instance_organization_memberships_are_listed_newest_first():
     eq(created, sorted(created, reverse=True), "newest first")
     oldest = clerk.users.get_instance_organization_memberships(order_by="created_at", limit=1)
     check(oldest.data[0].created_at <= created[-1], "order_by=created_at gives the oldest first")
+
+
+# >>> Actor tokens (impersonation; issue 11) >>>
+# clerk-backend-api's actor_tokens.create/revoke parse Tessera's answers (the SDK's ActorToken model
+# drops `actor`'s content, so it is read from the raw body); the token is redeemed through Tessera's
+# own route (POST /v1/tessera/actor_tokens/{id}/redeem, which the SDK has no call for) into a session
+# whose session tokens carry `act`, read back by the SDK's networkless `authenticate_request`.
+# Revoking the token ends that session.
+
+ACTOR_TOKEN_ID = re.compile(r"act_\w{27}")
+
+
+def redeem_actor_token(token_id: str, token: str) -> httpx.Response:
+    r = HTTP.post(f"{BASE}/v1/tessera/actor_tokens/{token_id}/redeem",
+                  headers={"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"},
+                  content=json.dumps({"token": token}).encode())
+    eq(r.headers.get("content-type"), "application/json", "redeem content type")
+    return r
+
+
+def actor_session(token_id: str, token: str) -> Dict[str, Any]:
+    r = redeem_actor_token(token_id, token)
+    eq(r.status_code, 200, f"redeem: {r.text[:300]}")
+    return r.json()
+
+
+@test
+def actor_tokens_create_parses_in_the_sdk_model():
+    u1, u3 = need("u1", "u3")
+    t = clerk.actor_tokens.create(request={"user_id": u1["id"], "actor": {"sub": u3["id"]},
+                                           "expires_in_seconds": 600, "session_max_duration_in_seconds": 300})
+    check(isinstance(t, models.ActorToken), f"parsed as {type(t).__name__}")
+    check(ACTOR_TOKEN_ID.fullmatch(t.id), f"id {t.id!r}")
+    eq((t.object.value, t.status, t.user_id), ("actor_token", models.ActorTokenStatus.PENDING, u1["id"]), "token")
+    eq(raw_last()["actor"], {"sub": u3["id"]}, "actor as given (the SDK's model drops its content)")
+    check(re.fullmatch(r"[0-9a-f]{64}", t.token or ""), f"token {t.token!r}")
+    eq(t.url, f"{need('issuer')}/v1/tessera/actor_tokens/{t.id}/redeem", "url: the redeem route")
+    check(is_ms(t.created_at) and t.created_at == t.updated_at, "timestamps in ms")
+    S["imp_token"] = {"id": t.id, "token": t.token}
+
+
+@test
+def actor_tokens_revoke_parses_and_a_revoked_token_does_not_revoke_again():
+    u1, u3 = need("u1", "u3")
+    t = clerk.actor_tokens.create(request={"user_id": u1["id"], "actor": {"sub": u3["id"]}})
+    r = clerk.actor_tokens.revoke(actor_token_id=t.id)
+    eq((r.id, r.status, r.token), (t.id, models.ActorTokenStatus.REVOKED, None), "revoked, without its secret")
+    check("token" not in raw_last(), "the revoke answer has no token")
+    expect_error(lambda: clerk.actor_tokens.revoke(actor_token_id=t.id), 400, "actor_token_cannot_be_revoked_code")
+    expect_error(lambda: clerk.actor_tokens.revoke(actor_token_id="act_nope"), 404, "resource_not_found")
+    expect_error(lambda: clerk.actor_tokens.create(request={"user_id": "user_nobody", "actor": {"sub": u3["id"]}}),
+                 422, "form_resource_not_found", param="user_id")
+    r = redeem_actor_token(t.id, "0" * 64)
+    eq((r.status_code, r.json()["errors"][0]["code"]), (400, "ticket_invalid_code"), "a wrong token")
+
+
+@test
+def actor_tokens_redeemed_session_token_carries_act_in_authenticate_request():
+    u1, u3, t = need("u1", "u3", "imp_token")
+    sess = actor_session(t["id"], t["token"])
+    got = clerk.sessions.get(session_id=sess["id"])
+    eq((got.user_id, str(getattr(got.status, "value", got.status))), (u1["id"], "active"), "session")
+    eq(raw_last()["actor"], {"sub": u3["id"]}, "session actor")
+    eq(got.expire_at - got.created_at, 300_000, "session_max_duration_in_seconds caps the session")
+    r = redeem_actor_token(t["id"], t["token"])
+    eq((r.status_code, r.json()["errors"][0]["code"]), (400, "actor_token_already_used_code"), "a second redeem")
+    tok = clerk.sessions.create_token(session_id=sess["id"]).jwt
+    request = httpx.Request("GET", "https://app.example/", headers={"Authorization": f"Bearer {tok}"})
+    state = clerk.authenticate_request(request, AuthenticateRequestOptions(jwt_key=instance_public_key_pem()))
+    eq(state.status, AuthStatus.SIGNED_IN, f"status (reason {state.reason})")
+    eq((state.payload["act"], state.payload["sub"], state.payload["sid"]), ({"sub": u3["id"]}, u1["id"], sess["id"]),
+       "authenticate_request payload act, sub, sid")
+    S["imp_session"] = sess["id"]
+
+
+@test
+def actor_tokens_revoking_the_token_ends_the_impersonation():
+    t, sid = need("imp_token", "imp_session")
+    eq(clerk.actor_tokens.revoke(actor_token_id=t["id"]).status, models.ActorTokenStatus.REVOKED, "accepted → revoked")
+    eq(str(getattr(clerk.sessions.get(session_id=sid).status, "value", None)), "revoked", "its session")
+    expect_error(lambda: clerk.sessions.create_token(session_id=sid), 404, "resource_not_found", typed=False)
+    # Kept for the restart run: a live impersonation session and a pending token.
+    u1, u3 = need("u1", "u3")
+    keep = clerk.actor_tokens.create(request={"user_id": u1["id"], "actor": {"sub": u3["id"], "reason": "restart"}})
+    live = actor_session(keep.id, keep.token or "")
+    pending = clerk.actor_tokens.create(request={"user_id": u1["id"], "actor": {"sub": u3["id"]}})
+    S["imp_keep"] = {"session": live["id"], "pending": {"id": pending.id, "token": pending.token}}
+
+
+@restart_test
+def restart_keeps_impersonation_sessions_and_pending_actor_tokens():
+    keep, u1, u3 = need("imp_keep", "u1", "u3")
+    tok = clerk.sessions.create_token(session_id=keep["session"]).jwt
+    _, payload = verify(tok, alg="RS256")
+    eq(payload["act"], {"sub": u3["id"], "reason": "restart"}, "act of a session redeemed before the restart")
+    sess = actor_session(keep["pending"]["id"], keep["pending"]["token"])
+    eq((sess["user_id"], sess["actor"]), (u1["id"], {"sub": u3["id"]}), "a token created before the restart redeems")
+
+
+# <<< Actor tokens <<<
 
 
 # --------------------------------------------------------------------------------------------------

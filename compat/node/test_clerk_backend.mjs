@@ -1263,6 +1263,76 @@ test('passwords_verify_for_an_unknown_user_is_404', async () => {
 // <<< Passwords <<<
 
 // --------------------------------------------------------------------------------------------------
+// >>> Actor tokens (impersonation; issue 11) >>>
+// clerk.actorTokens.create/revoke (the SDK's ActorToken resource reads `actor.sub`); the token is
+// redeemed with fetch through Tessera's own route (POST /v1/tessera/actor_tokens/{id}/redeem, which the
+// SDK has no call for) into a session whose session tokens carry `act`: authenticateRequest exposes it
+// as `toAuth().actor` and `sessionClaims.act`. Revoking the token, or the session, ends it.
+
+async function redeemActorToken(id, token) {
+  const r = await fetch(`${BASE}/v1/tessera/actor_tokens/${id}/redeem`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+async function impersonate(userId, actor) {
+  const t = await clerk.actorTokens.create({ userId, actor });
+  const r = await redeemActorToken(t.id, t.token);
+  eq(r.status, 200, `redeem: ${show(r.body)}`);
+  return { tokenId: t.id, sessionId: r.body.id };
+}
+
+test('actor_tokens_sdk_create_and_revoke', async () => {
+  const [u1, u2] = need('u1', 'u2');
+  const t = await clerk.actorTokens.create({ userId: u1.id, actor: { sub: u2.id }, expiresInSeconds: 600, sessionMaxDurationInSeconds: 900 });
+  check(/^act_\w{27}$/.test(t.id), `id ${show(t.id)}`);
+  eq([t.status, t.userId, t.actor.sub], ['pending', u1.id, u2.id], 'status, userId, actor.sub');
+  check(/^[0-9a-f]{64}$/.test(t.token || ''), `token ${show(t.token)}`);
+  eq(t.url, `${need('issuer')}/v1/tessera/actor_tokens/${t.id}/redeem`, 'url');
+  check(t.createdAt === t.updatedAt && t.createdAt > 1e12, 'timestamps in ms');
+  const r = await clerk.actorTokens.revoke(t.id);
+  eq([r.id, r.status, r.token], [t.id, 'revoked', undefined], 'revoked, without its secret');
+  await expectApiError(() => clerk.actorTokens.revoke(t.id), 400, 'actor_token_cannot_be_revoked_code');
+  await expectApiError(() => clerk.actorTokens.revoke('act_nope'), 404, 'resource_not_found');
+  await expectApiError(() => clerk.actorTokens.create({ userId: 'user_nobody', actor: { sub: u2.id } }), 422, 'form_resource_not_found', 'user_id');
+  const redeemed = await redeemActorToken(t.id, t.token);
+  eq([redeemed.status, redeemed.body.errors?.[0]?.code], [400, 'actor_token_revoked_code'], 'a revoked token does not redeem');
+});
+
+test('actor_tokens_authenticate_request_exposes_the_actor', async () => {
+  const [u1, u2] = need('u1', 'u2');
+  const actor = { sub: u2.id, reason: 'support' };
+  const { sessionId } = await impersonate(u1.id, actor);
+  const s = await clerk.sessions.getSession(sessionId);
+  eq([s.userId, s.status, s.actor], [u1.id, 'active', actor], 'session userId, status, actor');
+  const jwt = (await clerk.sessions.getToken(sessionId)).jwt;
+  for (const opts of [{ jwtKey: need('pem') }, { secretKey: SECRET }]) {
+    const via = Object.keys(opts)[0];
+    const state = await clerk.authenticateRequest(bearer(jwt), { publishableKey: PUBLISHABLE_KEY, ...opts });
+    eq([state.status, state.isAuthenticated], ['signed-in', true], `${via}: status (reason ${state.reason}: ${state.message})`);
+    const auth = state.toAuth();
+    eq([auth.userId, auth.sessionId, auth.actor, auth.sessionClaims.act], [u1.id, sessionId, actor, actor], `${via}: userId, sessionId, actor, sessionClaims.act`);
+  }
+  eq((await verifyToken(jwt, { jwtKey: need('pem') })).act, actor, 'verifyToken payload act');
+  S.impersonation = { sessionId, jwt };
+});
+
+test('actor_tokens_revoking_the_session_or_the_token_ends_the_impersonation', async () => {
+  const [u1, u2] = need('u1', 'u2');
+  const { sessionId } = need('impersonation');
+  eq((await clerk.sessions.revokeSession(sessionId)).status, 'revoked', 'session revoked');
+  await expectApiError(() => clerk.sessions.getToken(sessionId), 404, 'resource_not_found');
+  const other = await impersonate(u1.id, { sub: u2.id });
+  eq((await clerk.actorTokens.revoke(other.tokenId)).status, 'revoked', 'accepted token revoked');
+  eq((await clerk.sessions.getSession(other.sessionId)).status, 'revoked', 'its session revoked with it');
+  await expectApiError(() => clerk.sessions.getToken(other.sessionId), 404, 'resource_not_found');
+});
+
+// <<< Actor tokens <<<
+
 // >>> Contact details and lock/unlock (issue 11, part 3): clerk.emailAddresses, clerk.phoneNumbers,
 // users created with several addresses, lockUser/unlockUser; the SDK's EmailAddress, PhoneNumber and
 // User classes read every response. (One block: other sections are edited concurrently.) >>>

@@ -226,7 +226,7 @@ fn show_orgs(orgs: &[Organization], total: Option<i64>, as_json: bool) {
     }
 }
 
-fn show_sessions(sessions: &[Session], as_json: bool) {
+pub(crate) fn show_sessions(sessions: &[Session], as_json: bool) {
     if as_json {
         return json(&sessions);
     }

@@ -1,6 +1,7 @@
 //! The `tessera` binary. `tessera serve` runs the server; configuration comes from flags or
 //! `TESSERA_*` environment variables (flags win).
 
+mod actor_tokens;
 mod admin;
 mod contacts;
 mod invitations;
@@ -132,6 +133,14 @@ enum Command {
     SessionClaims {
         #[command(subcommand)]
         cmd: session_claims::SessionClaimsCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Impersonation: actor tokens (create, revoke) and redeeming one into a session (a Tessera
+    /// extension).
+    ActorTokens {
+        #[command(subcommand)]
+        cmd: actor_tokens::ActorTokensCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -564,6 +573,9 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::SessionClaims { cmd, remote } => {
             session_claims::session_claims(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::ActorTokens { cmd, remote } => {
+            actor_tokens::actor_tokens(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Token { session_id, template, expires_in, remote } => {
             admin::token(&client(&remote)?, session_id, template, expires_in, remote.json)

@@ -264,6 +264,43 @@ fn session_claims_commands_set_get_and_clear_them_and_show_warnings() {
 }
 
 #[test]
+fn actor_tokens_are_created_redeemed_into_an_impersonation_session_and_revoked() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    let created = run(&server, &["actor-tokens", "create", "user_alice", "--actor", "user_bob", "--expires-in", "600"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let id = out.split_whitespace().find(|w| w.starts_with("act_")).expect("the token id").to_owned();
+    let token = out.lines().find_map(|l| l.strip_prefix("token: ")).expect("the token, printed once").to_owned();
+    assert!(out.contains("user_bob") && out.contains("pending"), "{out}");
+    assert!(stderr(&created).contains("shown only now"), "{}", stderr(&created));
+
+    let redeemed = run(&server, &["actor-tokens", "redeem", &id, &token, "--json"]);
+    assert!(redeemed.status.success(), "{}", stderr(&redeemed));
+    let session: serde_json::Value = serde_json::from_slice(&redeemed.stdout).unwrap();
+    assert_eq!(
+        (&session["user_id"], &session["actor"]),
+        (&serde_json::json!("user_alice"), &serde_json::json!({"sub": "user_bob"}))
+    );
+    let sid = session["id"].as_str().unwrap().to_owned();
+    let jwt = stdout(&run(&server, &["token", &sid])).trim().to_owned();
+    let verified = stdout(&run(&server, &["verify", &jwt]));
+    assert!(verified.contains("\"act\": {") && verified.contains("\"sub\": \"user_bob\""), "{verified}");
+
+    let again = run(&server, &["actor-tokens", "redeem", &id, &token]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("actor_token_already_used_code"), "{}", stderr(&again));
+    let revoked = run(&server, &["actor-tokens", "revoke", &id]);
+    assert!(revoked.status.success() && stdout(&revoked).contains("revoked"), "{}", stderr(&revoked));
+    let ended = run(&server, &["token", &sid]);
+    assert_eq!(ended.status.code(), Some(1), "the impersonation session ended with its token");
+    let twice = run(&server, &["actor-tokens", "revoke", &id]);
+    assert!(stderr(&twice).contains("actor_token_cannot_be_revoked_code"), "{}", stderr(&twice));
+}
+
+#[test]
 fn permissions_roles_and_role_sets_are_managed_by_key_and_reach_session_tokens() {
     let seed = repo_file("examples/seed.yaml");
     let server = serve(&["--seed", seed.to_str().unwrap()]);

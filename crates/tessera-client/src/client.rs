@@ -15,7 +15,7 @@ use url::Url;
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
-    EmailAddresses, Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships,
+    ActorTokens, EmailAddresses, Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships,
     OrganizationPermissions, OrganizationRoles, Organizations, PhoneNumbers, RoleSets, Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
@@ -344,6 +344,12 @@ impl Client {
     /// `/role_sets`: create, list, get, update, add roles, replace a role, replace the set.
     pub fn role_sets(&self) -> RoleSets<'_> {
         RoleSets::new(self)
+    }
+
+    /// `/actor_tokens`: create and revoke impersonation tokens (redeem them through
+    /// [`Tessera::actor_tokens`]).
+    pub fn actor_tokens(&self) -> ActorTokens<'_> {
+        ActorTokens::new(self)
     }
 
     /// `/invitations`: create, bulk create, list, revoke.

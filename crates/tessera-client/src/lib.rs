@@ -97,6 +97,6 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    DeletedObject, EmailAddress, Invitation, JwtTemplate, Organization, OrganizationInvitation, OrganizationMembership,
-    Paginated, Permission, PhoneNumber, Role, RoleSet, Session, Token, TotalCount, User,
+    ActorToken, DeletedObject, EmailAddress, Invitation, JwtTemplate, Organization, OrganizationInvitation,
+    OrganizationMembership, Paginated, Permission, PhoneNumber, Role, RoleSet, Session, Token, TotalCount, User,
 };

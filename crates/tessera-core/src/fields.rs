@@ -310,6 +310,8 @@ pub const BODIES: &[Body] = &[
     crate::role_sets::ADD_ROLES,
     crate::role_sets::REPLACE_ROLE,
     crate::session_claims::UPDATE_SESSION_CLAIMS,
+    crate::actor_tokens::CREATE_ACTOR_TOKEN,
+    crate::actor_tokens::REDEEM_ACTOR_TOKEN,
     crate::invitations::CREATE_INVITATION,
     crate::org_invitations::CREATE_ORGANIZATION_INVITATION,
     crate::org_invitations::REVOKE_ORGANIZATION_INVITATION,

@@ -16,6 +16,7 @@ pub const SECRET_KEY: &str = "ak_";
 pub const PERMISSION: &str = "perm_";
 pub const ROLE: &str = "role_";
 pub const ROLE_SET: &str = "rs_";
+pub const ACTOR_TOKEN: &str = "act_";
 pub const INVITATION: &str = "inv_";
 pub const ORGANIZATION_INVITATION: &str = "orginv_";
 

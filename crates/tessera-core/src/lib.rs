@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod actor_tokens;
 pub mod clock;
 pub mod contacts;
 pub mod cpu;

@@ -54,13 +54,7 @@ impl Tessera {
         f.finish()?;
         let user = self.get_user(&user_id).await?;
         if user.banned {
-            return Err(ApiError::new(
-                crate::error::ErrorKind::Forbidden,
-                "user_banned",
-                "user is banned",
-                "This user is banned and cannot have new sessions.",
-            )
-            .with_param("user_id"));
+            return Err(crate::actor_tokens::user_banned());
         }
         if user.locked {
             return Err(crate::lockout::user_locked());

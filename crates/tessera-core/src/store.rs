@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_types::{JwtTemplate, Organization, Permission, Session, SessionStatus, User};
+use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
 mod invitations;
 use crate::error::ApiError;
@@ -413,6 +413,7 @@ pub trait Store:
     + RoleStore
     + TemplateStore
     + SessionClaimsStore
+    + ActorTokenStore
     + InvitationStore
     + 'static
 {
@@ -684,4 +685,60 @@ pub trait SessionClaimsStore: Send + Sync {
     async fn put_session_claims(&self, claims: &SessionClaimsRecord) -> StoreResult<()>;
     /// Removes the session claims; false if none were set.
     async fn delete_session_claims(&self) -> StoreResult<bool>;
+}
+
+/// An actor token as stored. The token itself is never stored: only its SHA-256 (lowercase hex),
+/// which the redeem call compares in constant time.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorTokenRecord {
+    /// `act_…`.
+    pub id: String,
+    /// The user to be impersonated.
+    pub user_id: String,
+    /// The actor payload as given (an object with at least `sub`).
+    pub actor: serde_json::Map<String, Value>,
+    pub status: ActorTokenStatus,
+    pub token_hash: String,
+    /// Epoch ms after which a pending token can no longer be redeemed.
+    pub expires_at: i64,
+    /// The longest the session made by redeeming it may last, in seconds.
+    pub session_max_duration_seconds: i64,
+    /// The session the redeem made (set when the token is accepted).
+    pub session_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for ActorTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorTokenRecord")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("actor", &self.actor)
+            .field("status", &self.status)
+            .field("token_hash", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("session_max_duration_seconds", &self.session_max_duration_seconds)
+            .field("session_id", &self.session_id)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+/// Actor tokens (impersonation). Redeeming (the token becomes `accepted` and its session is created)
+/// and revoking (the token and its session) are each one transaction.
+#[async_trait]
+pub trait ActorTokenStore: Send + Sync {
+    /// `Conflict("id")` on a duplicate id.
+    async fn insert_actor_token(&self, token: &ActorTokenRecord) -> StoreResult<()>;
+    async fn get_actor_token(&self, id: &str) -> StoreResult<Option<ActorTokenRecord>>;
+    /// If the token is `pending` and `now` is before its `expires_at`, marks it `accepted` (at `now`,
+    /// with `session.id`) and inserts `session`, atomically; returns true. Otherwise writes nothing
+    /// and returns false (so of two concurrent redeems, at most one succeeds).
+    async fn redeem_actor_token(&self, id: &str, session: &Session, now: i64) -> StoreResult<bool>;
+    /// Marks a `pending` or `accepted` token `revoked` (at `now`) and revokes its session if that is
+    /// still live, atomically. A token already revoked is left as it is. Returns the token afterwards
+    /// (None if unknown).
+    async fn revoke_actor_token(&self, id: &str, now: i64) -> StoreResult<Option<ActorTokenRecord>>;
 }

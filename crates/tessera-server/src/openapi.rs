@@ -283,6 +283,7 @@ fn path_param_description(name: &str) -> &'static str {
         "permission_id" => "An organization permission id (`perm_…`).",
         "organization_role_id" => "An organization role id (`role_…`).",
         "role_set_key_or_id" => "A role set id (`rs_…`) or key (`role_set:…`).",
+        "actor_token_id" => "An actor token id (`act_…`).",
         "email_address_id" => "An email address id (`idn_…`).",
         "phone_number_id" => "A phone number id (`idn_…`).",
         "invitation_id" => "An invitation id (`inv_…` or, under an organization, `orginv_…`).",
@@ -411,6 +412,20 @@ fn decoration(body: &str, key: &str) -> Value {
                 tessera_jwt::Algorithm::ALL.iter().map(|a| json!(a.as_str())).chain([Value::Null]).collect();
             json!({"enum": algorithms})
         }
+        ("CreateActorTokenRequestBody", "actor") => json!({"required": ["sub"],
+            "properties": {"sub": {"type": "string", "pattern": r"\S", "description": "The ID of the impersonating user."}},
+            "additionalProperties": true,
+            "description": "The impersonator: at least `sub`; the whole object (at most 1,024 bytes of JSON) becomes the session's `actor` and the `act` claim of its session tokens."}),
+        ("CreateActorTokenRequestBody", "expires_in_seconds") => {
+            json!({"default": tessera_core::actor_tokens::DEFAULT_EXPIRES_IN_SECONDS,
+            "description": "How long the token can be redeemed."})
+        }
+        ("CreateActorTokenRequestBody", "session_max_duration_in_seconds") => {
+            json!({"default": tessera_core::actor_tokens::DEFAULT_SESSION_MAX_DURATION_SECONDS,
+            "description": "The longest the session made by redeeming the token lasts (never beyond the instance's session lifetime)."})
+        }
+        ("RedeemActorTokenRequestBody", "token") => json!({"writeOnly": true,
+            "description": "The `token` the create call answered."}),
         (_, "signing_key") => json!({"writeOnly": true,
             "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."}),
         _ => json!({}),
@@ -533,6 +548,7 @@ fn add_links(paths: &mut Map<String, Value>) {
             "CreateOrganizationRole",
             by_id("organization_role_id", &["GetOrganizationRole", "UpdateOrganizationRole", "DeleteOrganizationRole"]),
         ),
+        ("CreateActorToken", by_id("actor_token_id", &["RevokeActorToken"])),
         (
             "CreateRoleSet",
             by_id(
@@ -543,6 +559,18 @@ fn add_links(paths: &mut Map<String, Value>) {
     ];
     for target in ["CreateSession", "CreateEmailAddress", "CreatePhoneNumber"] {
         links[0].1.push((target.to_owned(), json!({"operationId": target, "requestBody": {"user_id": id}})));
+    }
+    links[0].1.push((
+        "CreateActorToken".to_owned(),
+        json!({"operationId": "CreateActorToken", "requestBody": {"user_id": id, "actor": {"sub": id}}}),
+    ));
+    // The redeem link carries the secret the create call answered.
+    if let Some((_, targets)) = links.iter_mut().find(|(source, _)| *source == "CreateActorToken") {
+        targets.push((
+            "RedeemActorToken".to_owned(),
+            json!({"operationId": "RedeemActorToken", "parameters": {"actor_token_id": id},
+                "requestBody": {"token": "$response.body#/token"}}),
+        ));
     }
     links.push(("CreateInvitation", by_id("invitation_id", &["RevokeInvitation"])));
     let org_invitation = json!({"org_id": "$response.body#/organization_id", "invitation_id": id});

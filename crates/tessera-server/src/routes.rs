@@ -13,7 +13,9 @@ use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::handlers::{contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users};
+use crate::handlers::{
+    actor_tokens, contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users,
+};
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
 
@@ -82,6 +84,9 @@ pub(crate) fn table() -> Table {
         .routes(routes!(templates::get, templates::update, templates::delete))
         .routes(routes!(jwks::jwks))
         .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims))
+        .routes(routes!(actor_tokens::create))
+        .routes(routes!(actor_tokens::revoke))
+        .routes(routes!(actor_tokens::redeem))
         .routes(routes!(invitations::accept_org));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));

@@ -18,9 +18,10 @@
 //! secret keys), `users`, `contacts` (edits of a user in one transaction, and the owner of an
 //! email address or phone number), `passwords` (users' password hashes), `sessions`, `organizations`
 //! (with memberships), `roles` (permissions, roles and role sets), `templates` (with the mint read,
-//! `impl Store`), `session_claims` (the instance's custom session claims), `invitations` (instance and
-//! organization invitations).
+//! `impl Store`), `session_claims` (the instance's custom session claims), `actor_tokens`
+//! (impersonation), `invitations` (instance and organization invitations).
 
+mod actor_tokens;
 mod admin;
 mod contacts;
 mod error;

@@ -90,29 +90,40 @@ pub(crate) async fn end_live_sessions_of(
     end_live_sessions(conn, "user_id", user_id, to, now).await
 }
 
+/// Moves the session `id` to `to` if it is live at `now` (actor token revocation: `revoked`).
+pub(crate) async fn end_live_session(conn: &mut AnyConnection, id: &str, to: SessionStatus, now: i64) -> Result<()> {
+    end_live_sessions(conn, "id", id, to, now).await
+}
+
+/// Inserts a session on `conn` (inside a caller's transaction, or on its own).
+pub(crate) async fn insert_session_on(conn: &mut AnyConnection, session: &Session) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, client_id, status, last_active_organization_id, \
+         expire_at, abandon_at, created_at, updated_at, doc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(session.id.as_str())
+    .bind(session.user_id.as_str())
+    .bind(session.client_id.as_str())
+    .bind(session.status.as_str())
+    .bind(session.last_active_organization_id.clone())
+    .bind(session.expire_at)
+    .bind(session.abandon_at)
+    .bind(session.created_at)
+    .bind(session.updated_at)
+    .bind(to_doc(session)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(Error::unique(only_id))?;
+    Ok(())
+}
+
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
         run(async {
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, client_id, status, last_active_organization_id, \
-                 expire_at, abandon_at, created_at, updated_at, doc) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(session.id.as_str())
-            .bind(session.user_id.as_str())
-            .bind(session.client_id.as_str())
-            .bind(session.status.as_str())
-            .bind(session.last_active_organization_id.clone())
-            .bind(session.expire_at)
-            .bind(session.abandon_at)
-            .bind(session.created_at)
-            .bind(session.updated_at)
-            .bind(to_doc(session)?)
-            .execute(&self.pool)
-            .await
-            .map_err(Error::unique(only_id))?;
-            Ok(())
+            let mut conn = self.pool.acquire().await?;
+            insert_session_on(&mut conn, session).await
         })
         .await
     }

@@ -662,12 +662,14 @@ pub struct CreateSessionTokenRequestBody {
     pub expires_in_seconds: Option<i64>,
 }
 
+mod actor_tokens;
 mod contacts;
 mod filters;
 mod invitations;
 mod passwords;
 mod roles;
 mod tessera;
+pub use actor_tokens::*;
 pub use contacts::*;
 pub use filters::*;
 pub use invitations::*;
@@ -692,6 +694,7 @@ pub mod object {
     pub const ROLE_SET: &str = "role_set";
     pub const ROLE_SET_ITEM: &str = "role_set_item";
     pub const SESSION_CLAIMS: &str = "session_claims";
+    pub const ACTOR_TOKEN: &str = "actor_token";
     pub const INVITATION: &str = "invitation";
     pub const ORGANIZATION_INVITATION: &str = "organization_invitation";
 }

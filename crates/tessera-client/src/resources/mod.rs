@@ -1,6 +1,7 @@
 //! The resource groups of the API, one type per group, each borrowed from a [`Client`](crate::Client)
 //! (`client.users()`, `client.sessions()`, ...). Method names follow Clerk's SDKs.
 
+mod actor_tokens;
 mod contacts;
 mod invitations;
 mod jwks;
@@ -12,6 +13,7 @@ mod sessions;
 mod tessera;
 mod users;
 
+pub use actor_tokens::ActorTokens;
 pub use contacts::{EmailAddresses, PhoneNumbers};
 pub use invitations::{Invitations, OrganizationInvitations};
 pub use jwks::Jwks;
@@ -20,5 +22,5 @@ pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
-pub use tessera::{CustomSessionClaims, Tessera, TesseraOrganizationInvitations};
+pub use tessera::{CustomSessionClaims, Tessera, TesseraActorTokens, TesseraOrganizationInvitations};
 pub use users::Users;

@@ -1,5 +1,6 @@
 //! Thin handlers: extract → call the core → convert. No SQL, no crypto here.
 
+pub mod actor_tokens;
 pub mod contacts;
 pub mod invitations;
 pub mod jwks;

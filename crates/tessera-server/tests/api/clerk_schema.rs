@@ -402,6 +402,35 @@ async fn every_shared_operation_fits_clerks_schemas(app: &TestApp) {
     );
     o.check("get", "/jwks", &app.get("/jwks").await);
 
+    // Actor tokens (impersonation); the session a token is redeemed into (through Tessera's own
+    // route) is Clerk's Session with `actor` set.
+    let at = o.check(
+        "post",
+        "/actor_tokens",
+        &app.post("/actor_tokens", json!({"user_id": uid, "actor": {"sub": bare_id, "iss": "https://admin.example"}}))
+            .await,
+    );
+    let at_id = id_of(&at);
+    let redeemed = app.post(&format!("/tessera/actor_tokens/{at_id}/redeem"), json!({"token": at["token"]})).await;
+    let impersonated = id_of(redeemed.ok());
+    o.check("get", "/sessions/{session_id}", &app.get(&format!("/sessions/{impersonated}")).await);
+    o.check("post", "/actor_tokens", &app.post("/actor_tokens", json!({"user_id": uid})).await);
+    o.check(
+        "post",
+        "/actor_tokens/{actor_token_id}/revoke",
+        &app.post(&format!("/actor_tokens/{at_id}/revoke"), json!({})).await,
+    );
+    o.check(
+        "post",
+        "/actor_tokens/{actor_token_id}/revoke",
+        &app.post(&format!("/actor_tokens/{at_id}/revoke"), json!({})).await,
+    );
+    o.check(
+        "post",
+        "/actor_tokens/{actor_token_id}/revoke",
+        &app.post("/actor_tokens/act_nope/revoke", json!({})).await,
+    );
+
     // Ends and deletions.
     o.check("post", "/sessions/{session_id}/revoke", &app.post(&format!("/sessions/{sid}/revoke"), json!({})).await);
     o.check("post", "/sessions/{session_id}/tokens", &app.post(&format!("/sessions/{sid}/tokens"), json!({})).await);

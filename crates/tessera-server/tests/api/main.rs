@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod actor_tokens;
 mod auth_and_errors;
 mod binary_logs;
 mod clerk_schema;

@@ -3,6 +3,7 @@
 //! named by `TESSERA_TEST_DATABASE_URL`). Without that variable the PostgreSQL tests print a notice and
 //! pass, unless `CI` is set, in which case they fail.
 
+mod actor_tokens;
 mod contacts;
 mod fixtures;
 mod invitations;
@@ -201,6 +202,8 @@ conformance!(
         keys::check_reseal_keys,
         session_claims::check_session_claims,
         session_claims::check_load_mint_reads_session_claims,
+        actor_tokens::check_actor_tokens,
+        actor_tokens::check_redeem_is_atomic,
         invitations::check_invitations_pending_once_per_address,
         invitations::check_user_creation_accepts_invitations_atomically,
         invitations::check_organization_invitations,
@@ -213,6 +216,7 @@ conformance!(
         contacts::check_concurrent_user_edits,
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
+        actor_tokens::check_concurrent_redeems,
     ]
 );
 

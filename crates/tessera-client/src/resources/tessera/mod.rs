@@ -1,9 +1,11 @@
 //! Tessera's own extensions, under `/v1/tessera/…`: routes Clerk's Backend API does not have (so
 //! these calls fail against `https://api.clerk.com`). Get the namespace from [`Client::tessera`].
 
+mod actor_tokens;
 mod organization_invitations;
 mod session_claims;
 
+pub use actor_tokens::TesseraActorTokens;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
 
@@ -23,6 +25,11 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/session_claims`: the instance's custom session-token claims.
     pub fn session_claims(&self) -> CustomSessionClaims<'a> {
         CustomSessionClaims::new(self.client)
+    }
+
+    /// `/v1/tessera/actor_tokens`: redeeming an actor token into an impersonation session.
+    pub fn actor_tokens(&self) -> TesseraActorTokens<'a> {
+        TesseraActorTokens::new(self.client)
     }
 
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.
