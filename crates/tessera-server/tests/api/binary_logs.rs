@@ -39,7 +39,11 @@ impl Drop for Killed {
 }
 
 /// Copies a child's stream into `sink`, sending each line on `lines` as it comes.
-fn drain(stream: impl Read + Send + 'static, sink: Arc<Mutex<String>>, lines: Option<mpsc::Sender<String>>) {
+fn drain(
+    stream: impl Read + Send + 'static,
+    sink: Arc<Mutex<String>>,
+    lines: Option<mpsc::Sender<String>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
             sink.lock().unwrap_or_else(|e| e.into_inner()).push_str(&format!("{line}\n"));
@@ -47,7 +51,7 @@ fn drain(stream: impl Read + Send + 'static, sink: Arc<Mutex<String>>, lines: Op
                 let _ = tx.send(line);
             }
         }
-    });
+    })
 }
 
 /// Runs a `tessera` command to its end within the deadline; returns (stdout, stderr).
@@ -61,8 +65,10 @@ fn run(bin: &PathBuf, args: &[&str], envs: &[(&str, &str)]) -> (String, String) 
     let mut child = Killed(cmd.spawn().expect("tessera runs"));
     let (out, err) = (Arc::new(Mutex::new(String::new())), Arc::new(Mutex::new(String::new())));
     let (tx, rx) = mpsc::channel();
-    drain(child.0.stdout.take().unwrap(), out.clone(), None);
-    drain(child.0.stderr.take().unwrap(), err.clone(), None);
+    let drains = [
+        drain(child.0.stdout.take().unwrap(), out.clone(), None),
+        drain(child.0.stderr.take().unwrap(), err.clone(), None),
+    ];
     let pid = child.0.id();
     let waiter = std::thread::spawn(move || {
         let status = child.0.wait();
@@ -71,7 +77,11 @@ fn run(bin: &PathBuf, args: &[&str], envs: &[(&str, &str)]) -> (String, String) 
     });
     let ok = rx.recv_timeout(DEADLINE).unwrap_or_else(|_| panic!("tessera {args:?} (pid {pid}) did not end in time"));
     drop(waiter.join());
-    // The drain threads end at EOF, right after the exit.
+    // The drain threads end at EOF, right after the exit: wait for them, or the last lines may not
+    // be read yet (seen under load).
+    for d in drains {
+        let _ = d.join();
+    }
     let (out, err) = (out.lock().unwrap().clone(), err.lock().unwrap().clone());
     assert!(ok.unwrap_or(false), "tessera {args:?} failed: {out}\n{err}");
     (out, err)
