@@ -130,7 +130,9 @@ async fn one_invitation_per_address_is_pending_and_ignore_existing_replaces_it()
     let first = api.create(invite("ada@example.com")).await.unwrap();
     let e = assert_api_err(api.create(invite("ADA@example.com")).await, 400, "duplicate_record");
     assert!(e.to_string().contains("ada@example.com"), "{e}");
-    // `ignore_existing` revokes the pending one and creates the new one.
+    // `ignore_existing` revokes the pending one and creates the new one (a second later, so that
+    // `order_by=created_at` does not fall back on the ids' random order).
+    app.advance_secs(1);
     let second = api
         .create(CreateInvitationRequestBody { ignore_existing: Some(true), ..invite("ada@example.com") })
         .await
