@@ -35,6 +35,8 @@
 //!   - { id: jtmp_convex, name: convex, claims: { aud: convex, name: "{{user.full_name}}" } }
 //! session_claims:                   # the claims object itself, as in PUT /v1/tessera/session_claims
 //!   email: "{{user.primary_email_address}}"
+//! webhooks:                         # endpoints; `secret` (whsec_…) pins the signing secret
+//!   - { id: ep_local, url: "http://localhost:3000/api/webhooks", filter_types: [user.created] }
 //! ```
 
 use serde_json::{Map, Value};
@@ -44,8 +46,17 @@ use crate::fields::Fields;
 use crate::service::Tessera;
 
 /// The top-level keys of a seed, in the order they are applied.
-const SECTIONS: &[&str] =
-    &["permissions", "roles", "users", "organizations", "invitations", "sessions", "jwt_templates", "session_claims"];
+const SECTIONS: &[&str] = &[
+    "permissions",
+    "roles",
+    "users",
+    "organizations",
+    "invitations",
+    "sessions",
+    "jwt_templates",
+    "session_claims",
+    "webhooks",
+];
 
 /// What applying a seed did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +82,7 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
         ("invitations", "inv_"),
         ("sessions", "sess_"),
         ("jwt_templates", "jtmp_"),
+        ("webhooks", "ep_"),
     ] {
         for (i, entry) in entries(root, section)?.iter().enumerate() {
             let obj = entry.as_object().ok_or_else(|| ApiError::param_type(&format!("{section}[{i}]"), "object"))?;
@@ -277,6 +289,21 @@ impl Tessera {
             }
             count(!exists);
         }
+        for (i, e) in entries(&root, "webhooks")?.iter().enumerate() {
+            let (id, mut body) = split(e, &[]);
+            let exists = self.store.get_webhook_endpoint(&id).await?.is_some();
+            if !exists {
+                let secret = match body.remove("secret") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s),
+                    Some(_) => return Err(ApiError::param_type(&format!("webhooks[{i}].secret"), "string")),
+                };
+                self.create_webhook_endpoint_as(Some(id), secret, Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &format!("webhooks[{i}]")))?;
+            }
+            count(!exists);
+        }
         Ok(report)
     }
 }
@@ -289,6 +316,8 @@ mod tests {
     #[test]
     fn seeds_are_checked_offline() {
         assert!(check_seed(&json!({"users": [{"id": "user_a"}]})).is_ok());
+        assert!(check_seed(&json!({"webhooks": [{"id": "ep_local", "url": "http://localhost:3000/"}]})).is_ok());
+        assert_eq!(check_seed(&json!({"webhooks": [{"id": "wh_x"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"userz": []})).unwrap_err().code, "form_param_unknown");
         assert_eq!(check_seed(&json!({"users": [{"id": "a"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"users": [{}]})).unwrap_err().code, "form_param_missing");

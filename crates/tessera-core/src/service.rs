@@ -37,6 +37,8 @@ pub struct CoreConfig {
     /// How long a new instance key is published before it signs, ms: at least the JWKS `max-age`
     /// plus the nodes' key reload interval. Default 6 minutes.
     pub key_publish_delay_ms: i64,
+    /// Webhook URL policy and retry schedule.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl Default for CoreConfig {
@@ -51,6 +53,7 @@ impl Default for CoreConfig {
             max_claims_bytes: 16 * 1024,
             max_session_token_bytes: crate::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES,
             key_publish_delay_ms: 6 * 60 * 1000,
+            webhooks: crate::webhooks::WebhookSettings::default(),
         }
     }
 }

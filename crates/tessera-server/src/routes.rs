@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::{
-    actor_tokens, contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users,
+    actor_tokens, contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users, webhooks,
 };
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
@@ -87,7 +87,15 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::create))
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
-        .routes(routes!(invitations::accept_org));
+        .routes(routes!(invitations::accept_org))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(webhooks::get_endpoint, webhooks::update_endpoint, webhooks::delete_endpoint))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::replay_endpoint))
+        .routes(routes!(webhooks::list_messages))
+        .routes(routes!(webhooks::get_message))
+        .routes(routes!(webhooks::list_attempts))
+        .routes(routes!(webhooks::replay_message));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
@@ -100,6 +108,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn(body::reject_nul_in_path))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::webhooks::wake_after_write))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));

@@ -19,7 +19,8 @@
 //! email address or phone number), `passwords` (users' password hashes), `sessions`, `organizations`
 //! (with memberships), `roles` (permissions, roles and role sets), `templates` (with the mint read,
 //! `impl Store`), `session_claims` (the instance's custom session claims), `actor_tokens`
-//! (impersonation), `invitations` (instance and organization invitations).
+//! (impersonation), `invitations` (instance and organization invitations), `webhooks` (webhook endpoints, the fan-out
+//! of the event log into messages, leased claims and the attempt log).
 
 mod actor_tokens;
 mod admin;
@@ -36,6 +37,7 @@ mod sessions;
 mod sql;
 mod templates;
 mod users;
+mod webhooks;
 
 pub use admin::admin_execute;
 pub use error::Error;

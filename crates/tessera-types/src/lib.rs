@@ -669,6 +669,7 @@ mod invitations;
 mod passwords;
 mod roles;
 mod tessera;
+mod webhooks;
 pub use actor_tokens::*;
 pub use contacts::*;
 pub use filters::*;
@@ -676,6 +677,7 @@ pub use invitations::*;
 pub use passwords::*;
 pub use roles::*;
 pub use tessera::*;
+pub use webhooks::*;
 
 pub mod object {
     //! Values of the `object` field.
@@ -697,4 +699,8 @@ pub mod object {
     pub const ACTOR_TOKEN: &str = "actor_token";
     pub const INVITATION: &str = "invitation";
     pub const ORGANIZATION_INVITATION: &str = "organization_invitation";
+    pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
+    pub const WEBHOOK_MESSAGE: &str = "webhook_message";
+    pub const WEBHOOK_ATTEMPT: &str = "webhook_attempt";
+    pub const WEBHOOK_REPLAY: &str = "webhook_replay";
 }

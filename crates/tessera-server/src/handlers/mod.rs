@@ -11,6 +11,7 @@ pub mod sessions;
 pub mod templates;
 pub mod tessera;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -24,3 +24,4 @@ mod templates;
 mod tokens;
 mod two_nodes;
 mod users;
+mod webhooks;

@@ -17,6 +17,7 @@ mod session_claims;
 mod sessions;
 mod templates;
 mod users;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -217,6 +218,9 @@ conformance!(
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
+        webhooks::check_webhook_fan_out_and_claims,
+        webhooks::check_webhook_endpoints_round_trip,
+        webhooks::check_concurrent_fan_out,
     ]
 );
 

@@ -4,10 +4,12 @@
 mod actor_tokens;
 mod organization_invitations;
 mod session_claims;
+mod webhooks;
 
 pub use actor_tokens::TesseraActorTokens;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
+pub use webhooks::Webhooks;
 
 use crate::client::Client;
 
@@ -35,5 +37,10 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.
     pub fn organization_invitations(&self) -> TesseraOrganizationInvitations<'a> {
         TesseraOrganizationInvitations::new(self.client)
+    }
+
+    /// `/v1/tessera/webhooks/…`: webhook endpoints, messages and the delivery log.
+    pub fn webhooks(&self) -> Webhooks<'a> {
+        Webhooks::new(self.client)
     }
 }
