@@ -5,6 +5,7 @@
 
 mod actor_tokens;
 mod contacts;
+mod events;
 mod fixtures;
 mod invitations;
 mod keys;
@@ -208,6 +209,8 @@ conformance!(
         invitations::check_invitations_pending_once_per_address,
         invitations::check_user_creation_accepts_invitations_atomically,
         invitations::check_organization_invitations,
+        events::check_writes_append_their_events,
+        events::check_ban_appends_session_events,
     ],
     url: [
         nodes::check_instance_race,
@@ -221,6 +224,7 @@ conformance!(
         webhooks::check_webhook_fan_out_and_claims,
         webhooks::check_webhook_endpoints_round_trip,
         webhooks::check_concurrent_fan_out,
+        events::check_concurrent_writers_and_a_follower,
     ]
 );
 
