@@ -192,11 +192,17 @@ async fn deliveries_are_signed_as_svix_signs_and_carry_clerks_event_envelope() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let m = app.sdk.tessera().webhooks().get_message(&m.id).await.unwrap();
-    assert_eq!((m.status.as_str(), m.attempts, m.last_status_code, m.next_attempt_at), ("delivered", 1, Some(204), None));
+    assert_eq!(
+        (m.status.as_str(), m.attempts, m.last_status_code, m.next_attempt_at),
+        ("delivered", 1, Some(204), None)
+    );
     let attempts = app.sdk.tessera().webhooks().list_attempts(&m.id).await.unwrap();
     assert_eq!(attempts.total_count, 1);
     let a = &attempts.data[0];
-    assert_eq!((a.attempt, a.status.as_str(), a.response_status_code, a.error.clone()), (1, "succeeded", Some(204), None));
+    assert_eq!(
+        (a.attempt, a.status.as_str(), a.response_status_code, a.error.clone()),
+        (1, "succeeded", Some(204), None)
+    );
     app.stop().await;
 }
 
@@ -299,23 +305,37 @@ async fn secrets_are_answered_only_at_creation_and_rotation_and_never_logged_in_
 #[tokio::test]
 async fn endpoint_urls_and_filters_are_checked_with_clerk_errors() {
     let app = TestApp::spawn().await; // no loopback allowed
-    for url in ["http://127.0.0.1:3000/hook", "http://localhost/x", "http://10.0.0.8/", "http://[::1]/", "ftp://example.com/", "nope"] {
+    for url in [
+        "http://127.0.0.1:3000/hook",
+        "http://localhost/x",
+        "http://10.0.0.8/",
+        "http://[::1]/",
+        "ftp://example.com/",
+        "nope",
+    ] {
         let r = app.post("/tessera/webhooks/endpoints", json!({ "url": url })).await;
         r.err(422, "form_param_value_invalid");
         assert_eq!(r.param(), "url", "{url}");
     }
     app.post("/tessera/webhooks/endpoints", json!({})).await.err(422, "form_param_missing");
-    let r = app.post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "filter_types": ["user.exploded"]})).await;
+    let r = app
+        .post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "filter_types": ["user.exploded"]}))
+        .await;
     r.err(422, "form_param_value_invalid");
     assert_eq!(r.param(), "filter_types");
-    app.post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "secret": "whsec_x"})).await.err(422, "form_param_unknown");
-    let ok = app.post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "filter_types": "user.created"})).await;
+    app.post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "secret": "whsec_x"}))
+        .await
+        .err(422, "form_param_unknown");
+    let ok = app
+        .post("/tessera/webhooks/endpoints", json!({"url": "https://example.com/h", "filter_types": "user.created"}))
+        .await;
     let id = ok.ok()["id"].as_str().unwrap().to_owned();
     assert_eq!(ok.body["filter_types"], json!(["user.created"]));
     assert_eq!(ok.body["disabled"], false);
     let r = app.patch(&format!("/tessera/webhooks/endpoints/{id}"), json!({"url": "http://192.168.0.1/"})).await;
     r.err(422, "form_param_value_invalid");
-    let r = app.patch(&format!("/tessera/webhooks/endpoints/{id}"), json!({"filter_types": null, "disabled": true})).await;
+    let r =
+        app.patch(&format!("/tessera/webhooks/endpoints/{id}"), json!({"filter_types": null, "disabled": true})).await;
     assert_eq!((r.ok()["filter_types"].clone(), r.body["disabled"].clone()), (Value::Null, json!(true)));
     app.post(&format!("/tessera/webhooks/endpoints/{id}/rotate_secret"), json!({"old_secret_overlap_seconds": -1}))
         .await
