@@ -489,7 +489,10 @@ impl Tessera {
                 break;
             }
         }
+        let webhooks = crate::webhooks::reseal_secrets(self, new).await?;
         self.store.reseal_keys(&signing, &templates).await?;
+        // Its own transaction, right after the keys' (docs/webhooks.md).
+        self.store.reseal_webhook_secrets(&webhooks).await?;
         Ok((signing.len(), templates.len()))
     }
 

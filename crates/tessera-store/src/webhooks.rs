@@ -478,4 +478,20 @@ impl WebhookStore for SqlStore {
         })
         .await
     }
+
+    async fn reseal_webhook_secrets(&self, secrets: &[(String, String, Option<String>)]) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            for (id, sealed, old) in secrets {
+                sqlx::query("UPDATE webhook_endpoints SET secret_sealed = $1, old_secret_sealed = $2 WHERE id = $3")
+                    .bind(sealed.as_str())
+                    .bind(old.clone())
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
 }

@@ -213,4 +213,7 @@ pub trait WebhookStore: Send + Sync {
     /// Deletes delivered and failed messages last changed before `before_ms`, with their attempts.
     async fn prune_webhook_messages(&self, before_ms: i64) -> StoreResult<u64>;
     async fn webhook_outbox_stats(&self) -> StoreResult<WebhookOutboxStats>;
+    /// Replaces the sealed secrets of endpoints (master key rotation): `(id, secret_sealed,
+    /// old_secret_sealed)`, in one transaction.
+    async fn reseal_webhook_secrets(&self, secrets: &[(String, String, Option<String>)]) -> StoreResult<()>;
 }

@@ -236,6 +236,29 @@ impl Tessera {
     }
 }
 
+/// Every endpoint's secrets re-sealed under `new` (master key rotation): `(id, secret, old secret)`.
+pub(crate) async fn reseal_secrets(
+    app: &Tessera,
+    new: &crate::service::MasterKey,
+) -> ApiResult<Vec<(String, String, Option<String>)>> {
+    let reseal = |id: &str, sealed: &str| -> ApiResult<String> {
+        let aad = secret_aad(id);
+        let plain = tessera_jwt::open(&app.master.0, sealed, &aad).map_err(|_| {
+            ApiError::internal_logged(
+                "master key rotation",
+                format!("the secret of webhook endpoint {id} cannot be decrypted; nothing was changed"),
+            )
+        })?;
+        Ok(tessera_jwt::seal(&new.0, &plain, &aad))
+    };
+    let mut out = Vec::new();
+    for e in app.store.list_webhook_endpoints().await? {
+        let old = e.old_secret_sealed.as_deref().map(|o| reseal(&e.id, o)).transpose()?;
+        out.push((e.id.clone(), reseal(&e.id, &e.secret_sealed)?, old));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

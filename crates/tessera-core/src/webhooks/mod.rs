@@ -15,6 +15,7 @@ mod endpoints;
 mod policy;
 
 pub use delivery::{AttemptOutcome, PreparedDelivery, plan_messages};
+pub(crate) use endpoints::reseal_secrets;
 pub use endpoints::{
     CREATE_WEBHOOK_ENDPOINT, DEFAULT_SECRET_OVERLAP_SECONDS, MAX_SECRET_OVERLAP_SECONDS, ROTATE_WEBHOOK_SECRET,
     UPDATE_WEBHOOK_ENDPOINT,

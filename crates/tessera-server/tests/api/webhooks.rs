@@ -414,3 +414,34 @@ async fn two_nodes_on_one_postgresql_database_deliver_each_event_once() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn endpoint_secrets_survive_a_master_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().join("data"),
+        secret_key: Some(tessera_server::Secret(SECRET.into())),
+        master_key: Some(tessera_server::Secret("a".repeat(64))),
+        webhooks: webhook_config(),
+        ..Config::default()
+    };
+    let mut app = TestApp::spawn_with(config, Some(dir)).await;
+    let rx = Receiver::start().await;
+    let (ep, secret) = endpoint(&app, &rx.url, Some(vec!["user.created"])).await;
+    app.sdk
+        .tessera()
+        .webhooks()
+        .rotate_secret(&ep, RotateWebhookSecretRequestBody { old_secret_overlap_seconds: Some(3600) })
+        .await
+        .unwrap();
+    let new_key = tessera_core::MasterKey([7u8; 32]);
+    app.running.as_ref().unwrap().state.app.rotate_master_key(&new_key).await.unwrap();
+    app.config.master_key = Some(tessera_server::Secret(hex::encode([7u8; 32])));
+    app.restart().await;
+    app.user("after@example.com").await;
+    let d = rx.wait_for(1).await.remove(0);
+    assert_eq!(d.signatures.len(), 2, "both secrets still open under the new master key: {d:?}");
+    assert!(signed_by(&d, &secret), "the rotated-out secret still signs during its overlap");
+    app.stop().await;
+}
