@@ -34,7 +34,7 @@ pub fn plan_messages(
         let wanted: Vec<&WebhookEndpointRecord> = endpoints
             .iter()
             .filter(|ep| !ep.disabled)
-            .filter(|ep| ep.filter_types.as_ref().is_none_or(|types| types.iter().any(|t| *t == e.event_type)))
+            .filter(|ep| ep.filter_types.as_ref().is_none_or(|types| types.contains(&e.event_type)))
             .collect();
         if wanted.is_empty() {
             continue;

@@ -102,7 +102,7 @@ impl Drop for Receiver {
 pub fn signed_by(r: &Received, secret: &str) -> bool {
     let key = tessera_jwt::webhook_secret_key(secret).unwrap();
     let want = tessera_jwt::webhook_signature(&key, &r.id, r.timestamp, r.body.as_bytes());
-    r.signatures.iter().any(|s| *s == want)
+    r.signatures.contains(&want)
 }
 
 /// Loopback allowed, a compressed schedule (0 s, then 1 s and 2 s of the manual clock), a fast poll.

@@ -128,7 +128,8 @@ pub async fn check_webhook_fan_out_and_claims(url: String) {
     assert_eq!(got, Some((WebhookMessageStatus::Delivered, Some(200), None)));
     assert_eq!(ok(store.list_webhook_attempts(&m0.id).await).len(), 1);
     let due = ok(store.claim_webhook_messages(T0 + 5_000, T0 + 70_000, 50).await);
-    assert_eq!(due.iter().map(|c| c.message.id.clone()).collect::<Vec<_>>(), [m1.id.clone()]);
+    let due_ids: Vec<&str> = due.iter().map(|c| c.message.id.as_str()).collect();
+    assert_eq!(due_ids, [m1.id.as_str()]);
     assert_eq!(due[0].message.attempts, 2);
 
     // Replay: a failed message starts over; a pending one is not touched.
