@@ -139,8 +139,20 @@ async fn run(state: Arc<AppState>, client: reqwest::Client, config: WebhookConfi
             _ = state.webhook_wake.notified() => {}
             _ = tokio::time::sleep(poll) => {}
         }
-        fan_out(&state).await;
-        dispatch(&state, &client, &slots, lease_ms).await;
+        // One read says whether there is anything to do, so an idle worker never takes a write lock.
+        let (events, due) = match state.app.webhook_work().await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e.long_message, "reading the webhook outbox failed");
+                (false, false)
+            }
+        };
+        if events {
+            fan_out(&state).await;
+        }
+        if events || due {
+            dispatch(&state, &client, &slots, lease_ms).await;
+        }
         if last_prune.is_none_or(|t| t.elapsed() >= RETENTION_EVERY) {
             last_prune = Some(Instant::now());
             match state.app.prune_webhooks(config.retention_ms).await {
@@ -205,14 +217,18 @@ async fn dispatch(state: &Arc<AppState>, client: &reqwest::Client, slots: &Arc<S
     }
 }
 
-/// Middleware on `/v1`: after a request that may have written (any method but GET and HEAD), wakes
-/// the worker so the event goes out at once. It never waits for anything.
+/// Middleware on `/v1`: after a request that may have written (any method but GET and HEAD, except
+/// minting and password checks), wakes the worker so the event goes out at once. It never waits.
 pub async fn wake_after_write(
     axum::extract::State(state): axum::extract::State<Arc<AppState>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    // Minting (`…/tokens`, `…/tokens/{template}`) and password checks write nothing.
+    let path = req.uri().path();
+    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD)
+        && !path.contains("/tokens")
+        && !path.ends_with("/verify_password");
     let resp = next.run(req).await;
     if writes {
         state.webhook_wake.notify_one();

@@ -479,6 +479,22 @@ impl WebhookStore for SqlStore {
         .await
     }
 
+    async fn webhook_work_hint(&self) -> StoreResult<(i64, i64, Option<i64>)> {
+        run(async {
+            let row = sqlx::query(
+                "SELECT (SELECT last_seq FROM webhook_cursor WHERE id = 1), (SELECT last_seq FROM event_seq WHERE id = 1), \
+                 (SELECT MIN(m.next_attempt_at) FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id \
+                 WHERE m.status = 'pending' AND e.disabled = 0)",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            let cursor: Option<i64> = get(&row, 0)?;
+            let last: Option<i64> = get(&row, 1)?;
+            Ok((cursor.unwrap_or(0), last.unwrap_or(0), get(&row, 2)?))
+        })
+        .await
+    }
+
     async fn reseal_webhook_secrets(&self, secrets: &[(String, String, Option<String>)]) -> StoreResult<()> {
         run(async {
             let mut tx = self.begin_write().await?;

@@ -213,6 +213,10 @@ pub trait WebhookStore: Send + Sync {
     /// Deletes delivered and failed messages last changed before `before_ms`, with their attempts.
     async fn prune_webhook_messages(&self, before_ms: i64) -> StoreResult<u64>;
     async fn webhook_outbox_stats(&self) -> StoreResult<WebhookOutboxStats>;
+    /// What there is to do, in one cheap read (the worker asks before any write transaction): the
+    /// fan-out cursor, the newest event `seq`, and when the earliest pending message of an enabled
+    /// endpoint is due.
+    async fn webhook_work_hint(&self) -> StoreResult<(i64, i64, Option<i64>)>;
     /// Replaces the sealed secrets of endpoints (master key rotation): `(id, secret_sealed,
     /// old_secret_sealed)`, in one transaction.
     async fn reseal_webhook_secrets(&self, secrets: &[(String, String, Option<String>)]) -> StoreResult<()>;

@@ -159,6 +159,12 @@ impl Tessera {
         Ok(self.store.fan_out_webhook_events(limit, now, &plan).await?)
     }
 
+    /// What the worker has to do now, from one read: `(events to fan out, messages due)`.
+    pub async fn webhook_work(&self) -> ApiResult<(bool, bool)> {
+        let (cursor, last, next_due) = self.store.webhook_work_hint().await?;
+        Ok((last > cursor, next_due.is_some_and(|at| at <= self.now_ms())))
+    }
+
     /// Claims up to `limit` due messages for `lease_ms` (the longest an attempt may take, with room).
     pub async fn claim_webhook_messages(&self, limit: u32, lease_ms: i64) -> ApiResult<Vec<ClaimedWebhookMessage>> {
         let now = self.now_ms();

@@ -78,7 +78,10 @@ pub async fn check_webhook_fan_out_and_claims(url: String) {
     assert_eq!(ok(store.list_webhook_endpoints().await).len(), 3);
 
     append_events(&url, 6).await;
+    let last = ok(store.last_event_seq().await);
+    assert_eq!(ok(store.webhook_work_hint().await), (last - 6, last, None), "events to fan out, nothing due");
     assert_eq!(fan_out(&store, T0).await, Some(6));
+    assert_eq!(ok(store.webhook_work_hint().await), (last, last, Some(T0)), "fanned out, messages due");
     assert_eq!(ok(store.webhook_cursor().await), ok(store.last_event_seq().await));
     // 6 events to ep_all, the 3 user.created to ep_created, none to the disabled endpoint.
     let (all, total) =
