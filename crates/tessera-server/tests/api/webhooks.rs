@@ -239,7 +239,8 @@ async fn a_failing_receiver_gets_retries_on_the_schedule_then_the_message_fails_
     let failed_list = app.get(&format!("/tessera/webhooks/messages?status=failed&endpoint_id={ep}")).await;
     assert_eq!(failed_list.ok()["total_count"], 1);
 
-    // Kept, and replayed to a receiver that now answers.
+    // Kept, and replayed (a moment later: the log is in time order) to a receiver that now answers.
+    app.clock.advance_ms(10);
     rx.status.store(200, Ordering::SeqCst);
     let r = app.post(&format!("/tessera/webhooks/messages/{}/replay", m.id), json!({})).await;
     assert_eq!(r.ok()["replayed"], 1);
