@@ -115,6 +115,8 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
             },
             retry_schedule_ms: config.webhooks.retry_schedule_ms.clone(),
         },
+        mint_cache_entries: config.mint_cache.entries,
+        change_feed_bound_ms: config.mint_cache.bound_ms as i64,
         ..CoreConfig::default()
     };
     let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
@@ -199,6 +201,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let follower = tokio::spawn(crate::feed::follow(state.clone(), Duration::from_millis(config.mint_cache.poll_ms)));
     let sweeper = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -230,6 +233,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         if let Some(w) = webhook_worker {
             w.abort();
         }
+        follower.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }
