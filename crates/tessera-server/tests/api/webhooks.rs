@@ -448,3 +448,43 @@ async fn endpoint_secrets_survive_a_master_key_rotation() {
     assert!(signed_by(&d, &secret), "the rotated-out secret still signs during its overlap");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn retention_prunes_finished_messages_and_fanned_out_events_but_never_pending_ones() {
+    let app = spawn_webhooks().await;
+    let rx = Receiver::start().await;
+    let (ep, _) = endpoint(&app, &rx.url, Some(vec!["user.created"])).await;
+    // Nothing listens on port 9: this endpoint's message stays pending after its first attempt.
+    let (dead, _) = endpoint(&app, "http://127.0.0.1:9/hook", Some(vec!["user.created"])).await;
+    app.user("kept@example.com").await;
+    rx.wait_for(1).await;
+    let webhooks = app.sdk.tessera().webhooks();
+    let delivered = WebhookMessageListQuery {
+        endpoint_id: Some(ep.clone()),
+        status: Some("delivered".into()),
+        ..Default::default()
+    };
+    let pending = WebhookMessageListQuery { endpoint_id: Some(dead.clone()), ..Default::default() };
+    let mut waiting = None;
+    for _ in 0..200 {
+        let p = webhooks.list_messages(&pending).await.unwrap();
+        if webhooks.list_messages(&delivered).await.unwrap().total_count == 1
+            && p.data.first().is_some_and(|m| m.attempts == 1 && m.last_attempt_at.is_some())
+        {
+            waiting = p.data.first().map(|m| m.id.clone());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let waiting = waiting.expect("one message delivered and one waiting for its retry");
+    let core = &app.running.as_ref().unwrap().state.app;
+    assert_eq!(core.webhook_outbox_stats().await.unwrap().delivered, 1);
+    app.clock.advance_ms(8 * 86_400_000);
+    let (messages, _events) = core.prune_webhooks(7 * 86_400_000).await.unwrap();
+    assert_eq!(messages, 1, "only the delivered message is older than the retention");
+    let after = core.webhook_outbox_stats().await.unwrap();
+    assert_eq!(after.delivered, 0);
+    assert_eq!(after.cursor_seq, after.last_event_seq, "events are fanned out before they can be pruned");
+    assert!(webhooks.get_message(&waiting).await.is_ok(), "a message with attempts left is kept");
+    app.stop().await;
+}
