@@ -8,6 +8,7 @@ mod invitations;
 mod offline;
 mod output;
 mod passwords;
+mod preview;
 mod roles;
 mod session_claims;
 

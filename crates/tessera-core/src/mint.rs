@@ -209,12 +209,7 @@ impl Tessera {
 
     /// Signs `claims` with the instance key, or with `custom` when given; refuses a token over
     /// `max_token_bytes`.
-    fn sign(
-        &self,
-        claims: &Map<String, Value>,
-        cat: &str,
-        custom: Option<&CustomKey>,
-    ) -> ApiResult<String> {
+    fn sign(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         let jwt = self.encode(claims, cat, custom)?;
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(
@@ -232,12 +227,7 @@ impl Tessera {
     }
 
     /// Signs `claims` with the instance key, or with `custom` when given.
-    fn encode(
-        &self,
-        claims: &Map<String, Value>,
-        cat: &str,
-        custom: Option<&CustomKey>,
-    ) -> ApiResult<String> {
+    fn encode(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         match custom {
             Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
             None => {

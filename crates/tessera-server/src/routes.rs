@@ -87,7 +87,9 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::create))
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
-        .routes(routes!(invitations::accept_org));
+        .routes(routes!(invitations::accept_org))
+        // console: JWT template preview
+        .routes(routes!(tessera::preview_template));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));

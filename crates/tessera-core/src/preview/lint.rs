@@ -194,7 +194,10 @@ pub fn hasura(claims: &Map<String, Value>, out: &mut Vec<TemplateLint>) {
         let hint = if top.is_empty() {
             String::new()
         } else {
-            format!(" The x-hasura-* claims ({}) are at the top level: move them inside it.", top.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))
+            format!(
+                " The x-hasura-* claims ({}) are at the top level: move them inside it.",
+                top.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+            )
         };
         out.push(lint(
             "hasura_claims_namespace_missing",
@@ -386,7 +389,9 @@ pub fn convex(input: &LintInput<'_>, issuer: &str, out: &mut Vec<TemplateLint>) 
             "info",
             c,
             None,
-            format!("The template is named \"{name}\"; ConvexProviderWithClerk asks for the template named \"convex\"."),
+            format!(
+                "The template is named \"{name}\"; ConvexProviderWithClerk asks for the template named \"convex\"."
+            ),
             CONVEX_DOC,
         ));
     }

@@ -87,9 +87,11 @@ impl Tessera {
             (Some(_), Some(_)) => return Err(ApiError::param_disallowed_with("claims", "template")),
             (None, None) => return Err(ApiError::param_missing("template")),
             (Some(t), None) => {
-                for (param, given) in
-                    [("lifetime", lifetime.is_some()), ("allowed_clock_skew", skew.is_some()), ("signing_algorithm", alg.is_some())]
-                {
+                for (param, given) in [
+                    ("lifetime", lifetime.is_some()),
+                    ("allowed_clock_skew", skew.is_some()),
+                    ("signing_algorithm", alg.is_some()),
+                ] {
                     if given {
                         return Err(ApiError::param_disallowed_with(param, "template"));
                     }

@@ -20,6 +20,7 @@ mod secrets;
 mod session_claims;
 mod sessions;
 mod store_failure;
+mod template_preview;
 mod templates;
 mod tokens;
 mod two_nodes;
