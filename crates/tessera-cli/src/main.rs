@@ -461,6 +461,10 @@ struct ServeArgs {
     /// Failed authentication attempts per minute per client address; 0 turns it off.
     #[arg(long, env = "TESSERA_FAILED_AUTH_LIMIT", default_value_t = 30)]
     failed_auth_limit: u32,
+    /// Serve the web console at /console (sign in with a secret key). On by default in emulator
+    /// mode (--ephemeral, --seed); --console=false turns it off there.
+    #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
+    console: Option<bool>,
 }
 
 impl ServeArgs {
@@ -507,6 +511,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
+            console: self.console.unwrap_or(emulator),
             ..Config::default()
         })
     }

@@ -52,6 +52,8 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// Serve the console at `/console` (on by default in emulator mode: `--ephemeral`, `--seed`).
+    pub console: bool,
 }
 
 /// Request limits per node; see `ratelimit.rs`.
@@ -104,6 +106,7 @@ impl Default for Config {
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),
             seed: None,
+            console: false,
         }
     }
 }

@@ -106,8 +106,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
-    Router::new()
-        .nest("/v1", v1)
+    let mut root = Router::new();
+    if state.console.is_some() {
+        root = root.nest("/console", crate::console::router(state.clone()));
+    }
+    root.nest("/v1", v1)
         .merge(well_known)
         .merge(Router::from(public))
         .fallback(handlers::not_found)
