@@ -7,6 +7,7 @@ mod actor_tokens;
 mod auth_and_errors;
 mod binary_logs;
 mod clerk_schema;
+mod console;
 mod contacts;
 mod invitations;
 mod keys;
