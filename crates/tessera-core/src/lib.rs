@@ -10,6 +10,7 @@ pub mod clock;
 pub mod contacts;
 pub mod cpu;
 pub mod error;
+pub mod events;
 pub mod fields;
 pub mod ids;
 pub mod invitations;
