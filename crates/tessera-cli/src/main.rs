@@ -465,6 +465,19 @@ struct ServeArgs {
     /// mode (--ephemeral, --seed); --console=false turns it off there.
     #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
     console: Option<bool>,
+    /// Records of each kind (sessions, users, memberships) kept in memory for mints; 0 turns the
+    /// mint cache off (every mint reads the database).
+    #[arg(long, env = "TESSERA_MINT_CACHE_ENTRIES", default_value_t = 20_000)]
+    mint_cache_entries: usize,
+    /// The staleness bound in ms: a change made on another node is seen by this node's mints
+    /// within it (cached records are served only while the event log was read less than this ago).
+    #[arg(long, env = "TESSERA_CHANGE_FEED_BOUND_MS", default_value_t = 1_000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    change_feed_bound_ms: u64,
+    /// How often the event log is read, in ms (keep it well under the bound).
+    #[arg(long, env = "TESSERA_CHANGE_FEED_POLL_MS", default_value_t = 100,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    change_feed_poll_ms: u64,
 }
 
 impl ServeArgs {
@@ -475,6 +488,9 @@ impl ServeArgs {
                 std::fs::read_to_string(p).map_err(|e| format!("reading the signing key {}: {e}", p.display()))?,
             )),
         };
+        if self.change_feed_poll_ms >= self.change_feed_bound_ms {
+            return Err("--change-feed-poll-ms must be less than --change-feed-bound-ms".into());
+        }
         if self.session_lifetime <= 0 || self.session_abandon <= 0 {
             return Err("session lifetimes must be positive".into());
         }
@@ -512,6 +528,11 @@ impl ServeArgs {
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
             console: self.console.unwrap_or(emulator),
+            mint_cache: tessera_server::config::MintCacheConfig {
+                entries: self.mint_cache_entries,
+                bound_ms: self.change_feed_bound_ms,
+                poll_ms: self.change_feed_poll_ms,
+            },
             ..Config::default()
         })
     }

@@ -17,6 +17,7 @@ pub mod invitations;
 pub mod lockout;
 pub mod metadata;
 pub mod mint;
+pub mod mint_cache;
 pub mod org_invitations;
 pub mod orgs;
 pub mod passwords;

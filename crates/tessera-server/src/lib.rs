@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod cpu;
 pub mod error;
+pub mod feed;
 pub mod handlers;
 pub mod openapi;
 pub mod ratelimit;

@@ -173,6 +173,15 @@ pub(crate) fn forbidden() -> Response {
     (StatusCode::FORBIDDEN, views::forbidden()).into_response()
 }
 
+/// After a console write succeeds, this node applies the event log before answering, as `/v1` writes
+/// do (`crate::feed`), so its next mint already sees the change.
+pub(crate) async fn after_write(state: &AppState) {
+    if state.app.mint_cache_enabled() {
+        // On failure the mint cache stops serving until the feed is read again: nothing stale is minted.
+        let _ = state.app.follow_changes().await;
+    }
+}
+
 /// Where an unauthenticated page request goes.
 pub(crate) fn to_login() -> Response {
     Redirect::to("/console/login").into_response()

@@ -275,7 +275,10 @@ pub(crate) async fn revoke_session(State(s): St, headers: HeaderMap, Path(id): P
         return forbidden();
     }
     match s.app.revoke_session(&id).await {
-        Ok(revoked) => Redirect::to(&format!("/console/users/{}", revoked.user_id)).into_response(),
+        Ok(revoked) => {
+            super::after_write(&s).await;
+            Redirect::to(&format!("/console/users/{}", revoked.user_id)).into_response()
+        }
         Err(e) => failed(&session.csrf, Nav::Users, e),
     }
 }

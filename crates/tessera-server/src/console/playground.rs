@@ -187,7 +187,10 @@ async fn save(s: Arc<AppState>, headers: HeaderMap, id: Option<String>, body: By
         },
     };
     match result {
-        Ok(t) => Redirect::to(&format!("/console/templates/{}", t.id)).into_response(),
+        Ok(t) => {
+            super::after_write(&s).await;
+            Redirect::to(&format!("/console/templates/{}", t.id)).into_response()
+        }
         Err(e) => {
             let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             editor(&s, &session, &draft, Some(&e.long_message), status).await
