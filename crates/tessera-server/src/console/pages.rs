@@ -36,7 +36,7 @@ fn message(e: tessera_core::ApiError) -> String {
 }
 
 /// An error page for a failed read (the console never shows a 500's cause).
-fn failed(csrf: &str, nav: Nav, e: tessera_core::ApiError) -> Response {
+pub(crate) fn failed(csrf: &str, nav: Nav, e: tessera_core::ApiError) -> Response {
     let status = StatusCode::from_u16(e.kind.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, page("Error", Some(csrf), nav, html! { h1 { "Error" } (error_box(Some(&message(e)))) })).into_response()
 }

@@ -17,7 +17,7 @@ use tessera_core::query::QueryParams;
 use tessera_core::{ApiError, ErrorKind};
 use tessera_types::{JwtTemplate, JwtTemplatePreview};
 
-use super::pages::{form, primary_email, sessions_of, user_name};
+use super::pages::{failed, form, primary_email, sessions_of, user_name};
 use super::views::{Nav, error_box, json_block, page, time_ms};
 use super::{ConsoleSession, csrf_ok, current, forbidden, to_login};
 use crate::error::error_response;
@@ -65,7 +65,7 @@ pub(crate) async fn templates(State(s): St, headers: HeaderMap) -> Response {
         match s.app.list_templates(&QueryParams::new(vec![("limit".into(), "500".into())])).await {
             Ok(tessera_core::sessions::Listing::Bare(v)) => v,
             Ok(tessera_core::sessions::Listing::Page(p)) => p.data,
-            Err(e) => return error_response(e),
+            Err(e) => return failed(&session.csrf, Nav::Templates, e),
         };
     let body = html! {
         h1 { "JWT templates" }
@@ -123,7 +123,7 @@ pub(crate) async fn edit_template(State(s): St, headers: HeaderMap, Path(id): Pa
     };
     match s.app.get_template(&id).await {
         Ok(t) => editor(&s, &session, &draft_of(&t), None, StatusCode::OK).await,
-        Err(e) => error_response(e),
+        Err(e) => failed(&session.csrf, Nav::Templates, e),
     }
 }
 

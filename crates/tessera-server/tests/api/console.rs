@@ -149,4 +149,12 @@ async fn a_signed_in_console_escapes_user_data_and_refuses_writes_without_the_cs
     assert_eq!(p["object"], "jwt_template_preview");
     assert_eq!(p["claims"]["name"], "<script>alert(1)</script>");
     assert_eq!(p["claims"]["sub"], json!(u.id));
+
+    // An unknown template is a console page, with the console's headers like every other answer.
+    for path in ["/console/templates/jtmp_nope", "/console/no/such/page"] {
+        let r = http.get(format!("{}{path}", app.base)).header("cookie", &cookie).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(r.headers()["x-frame-options"], HeaderValue::from_static("DENY"));
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
 }
