@@ -8,6 +8,7 @@ mod invitations;
 mod offline;
 mod output;
 mod passwords;
+mod preview;
 mod roles;
 mod session_claims;
 mod webhooks;
@@ -482,6 +483,10 @@ struct ServeArgs {
     /// How long delivered and failed messages and delivered events are kept (e.g. 7d).
     #[arg(long, env = "TESSERA_WEBHOOKS_RETENTION", default_value = "7d")]
     webhooks_retention: String,
+    /// Serve the web console at /console (sign in with a secret key). On by default in emulator
+    /// mode (--ephemeral, --seed); --console=false turns it off there.
+    #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
+    console: Option<bool>,
     /// Records of each kind (sessions, users, memberships) kept in memory for mints; 0 turns the
     /// mint cache off (every mint reads the database).
     #[arg(long, env = "TESSERA_MINT_CACHE_ENTRIES", default_value_t = 20_000)]
@@ -562,6 +567,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
+            console: self.console.unwrap_or(emulator),
             mint_cache: tessera_server::config::MintCacheConfig {
                 entries: self.mint_cache_entries,
                 bound_ms: self.change_feed_bound_ms,

@@ -319,6 +319,7 @@ pub const BODIES: &[Body] = &[
     crate::webhooks::CREATE_WEBHOOK_ENDPOINT,
     crate::webhooks::UPDATE_WEBHOOK_ENDPOINT,
     crate::webhooks::ROTATE_WEBHOOK_SECRET,
+    crate::preview::PREVIEW_JWT_TEMPLATE,
 ];
 
 impl Fields {

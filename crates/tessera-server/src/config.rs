@@ -52,6 +52,8 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// Serve the console at `/console` (on by default in emulator mode: `--ephemeral`, `--seed`).
+    pub console: bool,
     /// The mint cache and its change feed (`tessera_core::mint_cache`).
     pub mint_cache: MintCacheConfig,
     pub webhooks: WebhookConfig,
@@ -162,6 +164,7 @@ impl Default for Config {
             limiter_clock: LimiterClock::default(),
             seed: None,
             webhooks: WebhookConfig::default(),
+            console: false,
             mint_cache: MintCacheConfig::default(),
         }
     }

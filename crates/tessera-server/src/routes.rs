@@ -95,7 +95,9 @@ pub(crate) fn table() -> Table {
         .routes(routes!(webhooks::list_messages))
         .routes(routes!(webhooks::get_message))
         .routes(routes!(webhooks::list_attempts))
-        .routes(routes!(webhooks::replay_message));
+        .routes(routes!(webhooks::replay_message))
+        // console: JWT template preview
+        .routes(routes!(tessera::preview_template));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
@@ -114,8 +116,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
-    Router::new()
-        .nest("/v1", v1)
+    let mut root = Router::new();
+    if state.console.is_some() {
+        root = root.nest("/console", crate::console::router(state.clone()));
+    }
+    root.nest("/v1", v1)
         .merge(well_known)
         .merge(Router::from(public))
         .fallback(handlers::not_found)

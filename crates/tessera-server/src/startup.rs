@@ -145,6 +145,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
         failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
         webhook_wake: Arc::new(tokio::sync::Notify::new()),
+        console: config.console.then(crate::console::Console::default),
     });
     Ok((state, new_key))
 }

@@ -21,4 +21,6 @@ pub struct AppState {
     pub failed_auth: Limiter<IpAddr>,
     /// Wakes the webhook worker after a write on this node (`webhooks.rs`).
     pub webhook_wake: Arc<Notify>,
+    /// The console's sign-ins; `None` when the console is off.
+    pub console: Option<crate::console::Console>,
 }

@@ -22,5 +22,7 @@ pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
-pub use tessera::{CustomSessionClaims, Tessera, TesseraActorTokens, TesseraOrganizationInvitations, Webhooks};
+pub use tessera::{
+    CustomSessionClaims, Tessera, TesseraActorTokens, TesseraJwtTemplates, TesseraOrganizationInvitations, Webhooks,
+};
 pub use users::Users;

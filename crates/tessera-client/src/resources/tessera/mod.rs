@@ -2,11 +2,13 @@
 //! these calls fail against `https://api.clerk.com`). Get the namespace from [`Client::tessera`].
 
 mod actor_tokens;
+mod jwt_templates;
 mod organization_invitations;
 mod session_claims;
 mod webhooks;
 
 pub use actor_tokens::TesseraActorTokens;
+pub use jwt_templates::TesseraJwtTemplates;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
 pub use webhooks::Webhooks;
@@ -42,5 +44,10 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/webhooks/…`: webhook endpoints, messages and the delivery log.
     pub fn webhooks(&self) -> Webhooks<'a> {
         Webhooks::new(self.client)
+    }
+
+    /// `/v1/tessera/jwt_templates/preview`: rendering a template without signing (the playground).
+    pub fn jwt_templates(&self) -> TesseraJwtTemplates<'a> {
+        TesseraJwtTemplates::new(self.client)
     }
 }
