@@ -13,6 +13,7 @@ pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod invitations;
+pub mod keyring;
 pub mod lockout;
 pub mod metadata;
 pub mod mint;

@@ -52,6 +52,11 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// Serve `GET /metrics` (unauthenticated; disable it, or keep the port private, where the figures
+    /// should not be public).
+    pub metrics: bool,
+    /// Scheduled rotation: add a new instance key when the newest is older than this (seconds).
+    pub rotate_keys_every_secs: Option<u64>,
 }
 
 /// Request limits per node; see `ratelimit.rs`.
@@ -104,6 +109,8 @@ impl Default for Config {
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),
             seed: None,
+            metrics: true,
+            rotate_keys_every_secs: None,
         }
     }
 }

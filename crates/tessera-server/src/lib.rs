@@ -10,6 +10,7 @@ pub mod config;
 pub mod cpu;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
@@ -17,4 +18,4 @@ pub mod startup;
 pub mod state;
 
 pub use config::{Config, Secret};
-pub use startup::{Running, SystemClock, open_core, prepare, run, start};
+pub use startup::{Running, SystemClock, open_core, open_core_with_store, prepare, run, start};

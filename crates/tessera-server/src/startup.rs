@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::metrics::{Metrics, StoreProbe};
 use crate::ratelimit::{Limiter, SWEEP_SECS};
 use crate::routes::router;
 use crate::state::AppState;
@@ -77,6 +78,11 @@ fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
 /// Opens (or creates) the instance described by `config`: data directory, master key, database,
 /// keys. Used by `serve` and by the offline `tessera keys` commands.
 pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera, String> {
+    Ok(open_core_with_store(config, clock).await?.0)
+}
+
+/// [`open_core`], also handing back the SQL store (for its pool figures in `/metrics`).
+pub async fn open_core_with_store(config: &Config, clock: Arc<dyn Clock>) -> Result<(Tessera, SqlStore), String> {
     let uses_sqlite_file = config.database_url.as_deref().is_none_or(|u| u.starts_with("sqlite"));
     if !config.ephemeral && (uses_sqlite_file || config.master_key.is_none()) {
         std::fs::create_dir_all(&config.data_dir)
@@ -110,16 +116,19 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
         ..CoreConfig::default()
     };
-    let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
-    Ok(app.with_cpu_pool(Arc::new(crate::cpu::BlockingPool::per_core())))
+    let Opened { app, .. } =
+        Tessera::open_with_key(Arc::new(store.clone()), clock, core, MasterKey(master), pinned).await?;
+    Ok((app.with_cpu_pool(Arc::new(crate::cpu::BlockingPool::per_core())), store))
 }
 
-/// How often every node re-reads the signing keys (rotation by another node or `tessera keys`).
-pub const KEY_RELOAD_SECS: u64 = 60;
+/// How often every node re-reads the signing keys (a rotation or retirement by another node or by
+/// `tessera keys`): one small statement a second per node, until a change feed tells nodes instead.
+/// Keys already parsed are reused, so a reload costs no decryption.
+pub const KEY_RELOAD_SECS: u64 = 1;
 
 /// Everything but the listener: returns the state and, on first start, the new secret key to print.
 pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppState>, Option<String>), String> {
-    let app = open_core(config, clock).await?;
+    let (app, store) = open_core_with_store(config, clock).await?;
     let new_key = app
         .ensure_secret_key(config.secret_key.as_ref().map(|s| s.0.as_str()))
         .await
@@ -135,6 +144,13 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         per_key: Limiter::new(config.rate_limits.per_key, config.limiter_clock.clone()),
         well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
         failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
+        metrics: {
+            let mut m = Metrics::new();
+            m.register_collector(Box::new(StoreProbe(store)));
+            m
+        },
+        metrics_enabled: config.metrics,
+        ready_checks: Vec::new(),
     });
     Ok((state, new_key))
 }
@@ -191,6 +207,22 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let rotator = config.rotate_keys_every_secs.filter(|s| *s > 0).map(|every| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            // Checked ten times per period (at most once a minute), so a key is at most that late.
+            let check = Duration::from_secs((every / 10).clamp(1, 60));
+            let mut tick = tokio::time::interval(check);
+            loop {
+                tick.tick().await;
+                match state.app.rotate_signing_key_if_due(every.saturating_mul(1000) as i64).await {
+                    Ok(Some(kid)) => tracing::info!(kid = %kid, "scheduled key rotation: new instance key published"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e.long_message, "scheduled key rotation failed; retrying"),
+                }
+            }
+        })
+    });
     let sweeper = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -214,6 +246,9 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         }
         reloader.abort();
         sweeper.abort();
+        if let Some(r) = rotator {
+            r.abort();
+        }
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }

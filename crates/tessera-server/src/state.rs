@@ -4,7 +4,12 @@ use std::net::IpAddr;
 
 use tessera_core::Tessera;
 
+use crate::metrics::Metrics;
 use crate::ratelimit::Limiter;
+
+/// A readiness condition beside the database (e.g. "the change feed is live"): `Err(reason)` makes
+/// `/readyz` answer 503.
+pub type ReadyCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 pub struct AppState {
     pub app: Tessera,
@@ -16,4 +21,9 @@ pub struct AppState {
     pub well_known: Limiter<IpAddr>,
     /// Failed authentication attempts per client address.
     pub failed_auth: Limiter<IpAddr>,
+    pub metrics: Metrics,
+    /// `GET /metrics` answers (else 404).
+    pub metrics_enabled: bool,
+    /// Checked by `/readyz` after the database (empty until the change feed registers its own).
+    pub ready_checks: Vec<(&'static str, ReadyCheck)>,
 }

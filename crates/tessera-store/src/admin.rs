@@ -9,7 +9,7 @@ pub async fn admin_execute(url: &str, sql: &str) -> Result<(), tessera_core::sto
     let mut conn = sqlx::AnyConnection::connect(url)
         .await
         .map_err(|e| tessera_core::store::StoreError::Backend(format!("connect: {e}")))?;
-    sqlx::query(AssertSqlSafe(sql.to_owned()))
+    crate::sql::query(AssertSqlSafe(sql.to_owned()))
         .execute(&mut conn)
         .await
         .map_err(|e| tessera_core::store::StoreError::Backend(format!("execute: {e}")))?;

@@ -87,7 +87,7 @@ pub(crate) fn membership_role_of_doc(doc: &str) -> Result<String> {
 /// doc, role set key) with `org` bound, executed on `conn`; returns the number of rows written.
 async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organization) -> Result<u64> {
     let search_text = [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n");
-    let done = sqlx::query(sql)
+    let done = crate::sql::query(sql)
         .bind(org.id.as_str())
         .bind(org.slug.as_str())
         .bind(org.name.to_lowercase())
@@ -103,7 +103,7 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
 }
 
 pub(crate) async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc, role) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -232,7 +232,7 @@ impl OrganizationStore for SqlStore {
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1"),
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.slug = $1"),
             ] {
-                if let Some(row) = sqlx::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
+                if let Some(row) = crate::sql::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
                     return org_from_row(&row, 0).map(Some);
                 }
             }
@@ -244,13 +244,14 @@ impl OrganizationStore for SqlStore {
     async fn delete_organization(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            sqlx::query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
-            let deleted = sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            crate::sql::query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted =
+                crate::sql::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 return Ok(false);
             }
             // Live sessions whose active organization it was keep running without one.
-            sqlx::query(
+            crate::sql::query(
                 "UPDATE sessions SET last_active_organization_id = NULL \
                  WHERE last_active_organization_id = $1 AND status IN ('active', 'pending')",
             )
@@ -296,7 +297,7 @@ impl OrganizationStore for SqlStore {
 
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query(
+            let done = crate::sql::query(
                 "UPDATE memberships SET updated_at = $1, doc = $2, role = $5 \
                  WHERE organization_id = $3 AND user_id = $4",
             )
@@ -314,7 +315,7 @@ impl OrganizationStore for SqlStore {
 
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            let done = crate::sql::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
                 .bind(organization_id)
                 .bind(user_id)
                 .execute(&self.pool)
@@ -326,7 +327,7 @@ impl OrganizationStore for SqlStore {
 
     async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>> {
         run(async {
-            let row = sqlx::query(concat!(
+            let row = crate::sql::query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 " FROM memberships m",
@@ -360,7 +361,7 @@ impl OrganizationStore for SqlStore {
 
     async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
         run(async {
-            let rows = sqlx::query(concat!(
+            let rows = crate::sql::query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 ", o.doc AS org_doc, ",

@@ -12,6 +12,7 @@ mod invitations;
 mod keys;
 mod limits;
 mod list_filters;
+mod metrics;
 mod openapi;
 mod organizations;
 mod passwords;

@@ -198,6 +198,7 @@ conformance!(
         templates::check_load_mint,
         keys::check_instance_and_signing_keys,
         keys::check_secret_keys,
+        keys::check_key_lifecycle,
         keys::check_secret_key_listing_and_deletion,
         keys::check_reseal_keys,
         session_claims::check_session_claims,

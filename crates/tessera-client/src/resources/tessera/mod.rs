@@ -2,10 +2,12 @@
 //! these calls fail against `https://api.clerk.com`). Get the namespace from [`Client::tessera`].
 
 mod actor_tokens;
+mod keys;
 mod organization_invitations;
 mod session_claims;
 
 pub use actor_tokens::TesseraActorTokens;
+pub use keys::InstanceKeys;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
 
@@ -30,6 +32,11 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/actor_tokens`: redeeming an actor token into an impersonation session.
     pub fn actor_tokens(&self) -> TesseraActorTokens<'a> {
         TesseraActorTokens::new(self.client)
+    }
+
+    /// `/v1/tessera/keys`: list, rotate and retire the instance signing keys.
+    pub fn keys(&self) -> InstanceKeys<'a> {
+        InstanceKeys::new(self.client)
     }
 
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.
