@@ -16,6 +16,7 @@ mod roles;
 mod session_claims;
 mod sessions;
 mod templates;
+mod tls;
 mod users;
 
 use std::future::Future;
