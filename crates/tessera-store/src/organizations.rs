@@ -11,7 +11,7 @@ use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, query, to_doc};
 use crate::users::user_conditions;
 
 fn org_unique_field(text: &str) -> &'static str {
@@ -87,7 +87,7 @@ pub(crate) fn membership_role_of_doc(doc: &str) -> Result<String> {
 /// doc, role set key) with `org` bound, executed on `conn`; returns the number of rows written.
 async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organization) -> Result<u64> {
     let search_text = [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n");
-    let done = crate::sql::query(sql)
+    let done = query(sql)
         .bind(org.id.as_str())
         .bind(org.slug.as_str())
         .bind(org.name.to_lowercase())
@@ -103,7 +103,7 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
 }
 
 pub(crate) async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
-    crate::sql::query(
+    query(
         "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc, role) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -232,7 +232,7 @@ impl OrganizationStore for SqlStore {
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1"),
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.slug = $1"),
             ] {
-                if let Some(row) = crate::sql::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
+                if let Some(row) = query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
                     return org_from_row(&row, 0).map(Some);
                 }
             }
@@ -244,14 +244,13 @@ impl OrganizationStore for SqlStore {
     async fn delete_organization(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            crate::sql::query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
-            let deleted =
-                crate::sql::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted = query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 return Ok(false);
             }
             // Live sessions whose active organization it was keep running without one.
-            crate::sql::query(
+            query(
                 "UPDATE sessions SET last_active_organization_id = NULL \
                  WHERE last_active_organization_id = $1 AND status IN ('active', 'pending')",
             )
@@ -297,7 +296,7 @@ impl OrganizationStore for SqlStore {
 
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
         run(async {
-            let done = crate::sql::query(
+            let done = query(
                 "UPDATE memberships SET updated_at = $1, doc = $2, role = $5 \
                  WHERE organization_id = $3 AND user_id = $4",
             )
@@ -315,7 +314,7 @@ impl OrganizationStore for SqlStore {
 
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool> {
         run(async {
-            let done = crate::sql::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            let done = query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
                 .bind(organization_id)
                 .bind(user_id)
                 .execute(&self.pool)
@@ -327,7 +326,7 @@ impl OrganizationStore for SqlStore {
 
     async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>> {
         run(async {
-            let row = crate::sql::query(concat!(
+            let row = query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 " FROM memberships m",
@@ -361,7 +360,7 @@ impl OrganizationStore for SqlStore {
 
     async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
         run(async {
-            let rows = crate::sql::query(concat!(
+            let rows = query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 ", o.doc AS org_doc, ",

@@ -9,7 +9,7 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Transaction};
 use tessera_core::store::StoreError;
 
 use crate::error::{Error, Result};
-use crate::sql::get;
+use crate::sql::{get, query};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -103,9 +103,9 @@ impl SqlStore {
             Backend::Sqlite => {
                 let options = AnyPoolOptions::new().test_before_acquire(false).after_connect(|conn, _meta| {
                     Box::pin(async move {
-                        crate::sql::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                        crate::sql::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        crate::sql::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
+                        query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        query(AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
                             .execute(&mut *conn)
                             .await?;
                         Ok(())
@@ -154,8 +154,7 @@ impl SqlStore {
         match self.backend {
             Backend::Postgres => Ok(vec!["ok".to_string()]),
             Backend::Sqlite => {
-                let rows =
-                    crate::sql::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(Error::from)?;
+                let rows = query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(Error::from)?;
                 Ok(rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<_>>()?)
             }
         }
@@ -170,13 +169,13 @@ impl SqlStore {
     /// an exclusive lock that busy_timeout does not wait for, so a failure is only an error if the file
     /// is still not in WAL mode afterwards (another process may have switched it meanwhile).
     async fn enable_wal(&self) -> Result<()> {
-        let set = crate::sql::query("PRAGMA journal_mode = WAL").fetch_optional(&self.pool).await;
+        let set = query("PRAGMA journal_mode = WAL").fetch_optional(&self.pool).await;
         if let Ok(Some(row)) = &set
             && get::<String>(row, 0)?.eq_ignore_ascii_case("wal")
         {
             return Ok(());
         }
-        let row = crate::sql::query("PRAGMA journal_mode").fetch_optional(&self.pool).await?;
+        let row = query("PRAGMA journal_mode").fetch_optional(&self.pool).await?;
         match row {
             Some(row) if get::<String>(&row, 0)?.eq_ignore_ascii_case("wal") => Ok(()),
             _ => Err(Error::Other("could not switch the SQLite database to WAL mode".to_string())),

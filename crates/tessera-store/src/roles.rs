@@ -19,7 +19,7 @@ use crate::SqlStore;
 use crate::error::{Error, Result, run};
 use crate::invitations::{remap_pending_invitations, rename_invitation_role};
 use crate::organizations::membership_role_of_doc;
-use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, query, to_doc};
 
 fn key_unique_field(text: &str) -> &'static str {
     // PostgreSQL names the index (`roles_key_uq`), SQLite the column (`roles.key`).
@@ -74,7 +74,7 @@ fn permission_from_row(row: &AnyRow, offset: usize) -> Result<Permission> {
 }
 
 async fn write_permission(conn: &mut AnyConnection, sql: &str, p: &Permission) -> Result<u64> {
-    let done = crate::sql::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(p.id.as_str())
         .bind(p.key.as_str())
         .bind(p.name.to_lowercase())
@@ -93,7 +93,7 @@ const INSERT_PERMISSION: &str = "INSERT INTO permissions (id, key, sort_name, se
 
 /// Rewrites `roles.permission_keys` of one role from its `role_permissions` rows.
 async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()> {
-    let rows = crate::sql::query(
+    let rows = query(
         "SELECT p.key FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id \
          WHERE rp.role_id = $1 ORDER BY rp.position ASC",
     )
@@ -101,7 +101,7 @@ async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()
     .fetch_all(&mut *conn)
     .await?;
     let keys = rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<Vec<_>>>()?;
-    crate::sql::query("UPDATE roles SET permission_keys = $2 WHERE id = $1")
+    query("UPDATE roles SET permission_keys = $2 WHERE id = $1")
         .bind(role_id)
         .bind(to_doc(&keys)?)
         .execute(&mut *conn)
@@ -111,7 +111,7 @@ async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()
 
 /// Rewrites `permission_keys` of every role holding the permission.
 async fn refresh_roles_holding(conn: &mut AnyConnection, permission_id: &str) -> Result<()> {
-    let rows = crate::sql::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+    let rows = query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
         .bind(permission_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -131,7 +131,7 @@ fn role_from_row(row: &AnyRow, offset: usize) -> Result<RoleRecord> {
 }
 
 async fn write_role(conn: &mut AnyConnection, sql: &str, r: &RoleRecord) -> Result<u64> {
-    let done = crate::sql::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(r.id.as_str())
         .bind(r.key.as_str())
         .bind(r.name.to_lowercase())
@@ -150,9 +150,9 @@ const INSERT_ROLE: &str = "INSERT INTO roles (id, key, sort_name, search_text, c
 
 /// Replaces the role's permissions by `ids` (in order) and refreshes its keys.
 async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, ids: &[String]) -> Result<()> {
-    crate::sql::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
+    query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
     for (i, pid) in ids.iter().enumerate() {
-        crate::sql::query("INSERT INTO role_permissions (role_id, permission_id, position) VALUES ($1, $2, $3)")
+        query("INSERT INTO role_permissions (role_id, permission_id, position) VALUES ($1, $2, $3)")
             .bind(role_id)
             .bind(pid.as_str())
             .bind(i as i64)
@@ -204,12 +204,12 @@ fn set_from_row(row: &AnyRow, offset: usize) -> Result<RoleSetRecord> {
 
 async fn write_set(conn: &mut AnyConnection, sql: &str, s: &RoleSetRecord) -> Result<u64> {
     if s.is_initial {
-        crate::sql::query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
+        query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
             .bind(s.id.as_str())
             .execute(&mut *conn)
             .await?;
     }
-    let done = crate::sql::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(s.id.as_str())
         .bind(s.key.as_str())
         .bind(s.name.to_lowercase())
@@ -236,13 +236,13 @@ const UPDATE_SET: &str = "UPDATE role_sets SET key = $2, sort_name = $3, search_
      default_role_id = $6, creator_role_id = $7, created_at = $8, updated_at = $9, doc = $10 WHERE id = $1";
 
 async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, role_ids: &[String]) -> Result<()> {
-    let row = crate::sql::query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
+    let row = query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
         .bind(set_id)
         .fetch_one(&mut *conn)
         .await?;
     let mut next = get::<i64>(&row, 0)? + 1;
     for rid in role_ids {
-        let done = crate::sql::query(
+        let done = query(
             "INSERT INTO role_set_roles (role_set_id, role_id, position) VALUES ($1, $2, $3) \
              ON CONFLICT (role_set_id, role_id) DO NOTHING",
         )
@@ -260,7 +260,7 @@ async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, role_ids: &[St
 /// The set's roles in order, each with the number of memberships holding it in organizations that
 /// use the set.
 async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Result<RoleSetView> {
-    let rows = crate::sql::query(
+    let rows = query(
         "SELECT r.doc, r.key, (SELECT COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
          WHERE o.role_set_key = $2 AND m.role = r.key) \
          FROM role_set_roles sr JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY sr.position ASC",
@@ -275,15 +275,13 @@ async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Result<RoleSe
 
 /// Gives every organization using set `from_key` the set `to_key` (column and document).
 async fn move_organizations(conn: &mut AnyConnection, from_key: &str, to_key: &str) -> Result<()> {
-    let rows = crate::sql::query("SELECT id, doc FROM organizations WHERE role_set_key = $1")
-        .bind(from_key)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        query("SELECT id, doc FROM organizations WHERE role_set_key = $1").bind(from_key).fetch_all(&mut *conn).await?;
     for row in rows {
         let id: String = get(&row, 0)?;
         let mut org: Organization = get_doc(&row, 1)?;
         org.role_set_key = Some(to_key.to_owned());
-        crate::sql::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+        query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
             .bind(id)
             .bind(to_key)
             .bind(to_doc(&org)?)
@@ -304,7 +302,7 @@ async fn remap_memberships(
     if mappings.is_empty() {
         return Ok(());
     }
-    let rows = crate::sql::query(
+    let rows = query(
         "SELECT m.id, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id \
          WHERE o.role_set_key = $1",
     )
@@ -317,7 +315,7 @@ async fn remap_memberships(
         let Some(to) = role.and_then(|r| mappings.iter().find(|(from, _)| *from == r)).map(|(_, to)| to) else {
             continue;
         };
-        crate::sql::query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
+        query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(to.as_str())
             .bind(now)
@@ -336,13 +334,13 @@ impl RoleStore for SqlStore {
                 let sql = format!("{INSERT_PERMISSION} ON CONFLICT (key) DO NOTHING");
                 write_permission(&mut tx, &sql, p).await?;
             }
-            let sets: i64 = get(&crate::sql::query("SELECT COUNT(*) FROM role_sets").fetch_one(&mut *tx).await?, 0)?;
+            let sets: i64 = get(&query("SELECT COUNT(*) FROM role_sets").fetch_one(&mut *tx).await?, 0)?;
             if sets == 0 {
                 for (role, keys) in &b.roles {
                     let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
                     if write_role(&mut tx, &sql, role).await? > 0 {
                         for (i, key) in keys.iter().enumerate() {
-                            crate::sql::query(
+                            query(
                                 "INSERT INTO role_permissions (role_id, permission_id, position) \
                                  SELECT $1, id, $3 FROM permissions WHERE key = $2",
                             )
@@ -358,7 +356,7 @@ impl RoleStore for SqlStore {
                 let (set, role_keys) = &b.initial_set;
                 let mut ids = Vec::new();
                 for key in role_keys {
-                    let row = crate::sql::query("SELECT id FROM roles WHERE key = $1")
+                    let row = query("SELECT id FROM roles WHERE key = $1")
                         .bind(key.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -371,7 +369,7 @@ impl RoleStore for SqlStore {
                     append_set_roles(&mut tx, &set.id, &ids).await?;
                 }
             }
-            let initial = crate::sql::query(sqlx::AssertSqlSafe(format!(
+            let initial = query(sqlx::AssertSqlSafe(format!(
                 "SELECT s.id, {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1"
             )))
             .fetch_optional(&mut *tx)
@@ -381,7 +379,7 @@ impl RoleStore for SqlStore {
                 let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
                 write_role(&mut tx, &sql, role).await?;
                 if let Some(set) = &initial {
-                    let row = crate::sql::query("SELECT id FROM roles WHERE key = $1")
+                    let row = query("SELECT id FROM roles WHERE key = $1")
                         .bind(role.key.as_str())
                         .fetch_one(&mut *tx)
                         .await?;
@@ -389,26 +387,20 @@ impl RoleStore for SqlStore {
                 }
             }
             // Memberships and organizations written before roles existed.
-            let rows =
-                crate::sql::query("SELECT id, doc FROM memberships WHERE role IS NULL").fetch_all(&mut *tx).await?;
+            let rows = query("SELECT id, doc FROM memberships WHERE role IS NULL").fetch_all(&mut *tx).await?;
             for row in rows {
                 let id: String = get(&row, 0)?;
                 let role = membership_role_of_doc(&get::<String>(&row, 1)?)?;
-                crate::sql::query("UPDATE memberships SET role = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await?;
+                query("UPDATE memberships SET role = $2 WHERE id = $1").bind(id).bind(role).execute(&mut *tx).await?;
             }
             if let Some(set) = &initial {
-                let rows = crate::sql::query("SELECT id, doc FROM organizations WHERE role_set_key IS NULL")
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let rows =
+                    query("SELECT id, doc FROM organizations WHERE role_set_key IS NULL").fetch_all(&mut *tx).await?;
                 for row in rows {
                     let id: String = get(&row, 0)?;
                     let mut org: Organization = get_doc(&row, 1)?;
                     org.role_set_key = Some(set.key.clone());
-                    crate::sql::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+                    query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
                         .bind(id)
                         .bind(set.key.as_str())
                         .bind(to_doc(&org)?)
@@ -423,8 +415,7 @@ impl RoleStore for SqlStore {
 
     async fn legacy_membership_roles(&self) -> StoreResult<Vec<String>> {
         run(async {
-            let rows =
-                crate::sql::query("SELECT doc FROM memberships WHERE role IS NULL").fetch_all(&self.pool).await?;
+            let rows = query("SELECT doc FROM memberships WHERE role IS NULL").fetch_all(&self.pool).await?;
             let mut keys: Vec<String> = Vec::new();
             for row in rows {
                 let role = membership_role_of_doc(&get::<String>(&row, 0)?)?;
@@ -434,10 +425,8 @@ impl RoleStore for SqlStore {
             }
             let mut missing = Vec::new();
             for key in keys {
-                let row = crate::sql::query("SELECT 1 FROM roles WHERE key = $1")
-                    .bind(key.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
+                let row =
+                    query("SELECT 1 FROM roles WHERE key = $1").bind(key.as_str()).fetch_optional(&self.pool).await?;
                 if row.is_none() {
                     missing.push(key);
                 }
@@ -474,15 +463,12 @@ impl RoleStore for SqlStore {
     async fn delete_permission(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let holders = crate::sql::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+            let holders = query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
-            crate::sql::query("DELETE FROM role_permissions WHERE permission_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            let done = crate::sql::query("DELETE FROM permissions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM role_permissions WHERE permission_id = $1").bind(id).execute(&mut *tx).await?;
+            let done = query("DELETE FROM permissions WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -497,10 +483,8 @@ impl RoleStore for SqlStore {
 
     async fn get_permission(&self, id: &str) -> StoreResult<Option<Permission>> {
         run(async {
-            let row = crate::sql::query("SELECT doc, key FROM permissions WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+            let row =
+                query("SELECT doc, key FROM permissions WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
             row.map(|r| permission_from_row(&r, 0)).transpose()
         })
         .await
@@ -553,10 +537,8 @@ impl RoleStore for SqlStore {
     async fn update_role(&self, role: &RoleRecord, permission_ids: Option<&[String]>) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) = crate::sql::query("SELECT key FROM roles WHERE id = $1")
-                .bind(role.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
+            let Some(row) =
+                query("SELECT key FROM roles WHERE id = $1").bind(role.id.as_str()).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
@@ -565,7 +547,7 @@ impl RoleStore for SqlStore {
                        doc = $7 WHERE id = $1";
             write_role(&mut tx, sql, role).await?;
             if old_key != role.key {
-                crate::sql::query("UPDATE memberships SET role = $2 WHERE role = $1")
+                query("UPDATE memberships SET role = $2 WHERE role = $1")
                     .bind(old_key.as_str())
                     .bind(role.key.as_str())
                     .execute(&mut *tx)
@@ -584,20 +566,17 @@ impl RoleStore for SqlStore {
     async fn delete_role(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) =
-                crate::sql::query("SELECT key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
+            let Some(row) = query("SELECT key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
             let key: String = get(&row, 0)?;
-            let held = crate::sql::query("SELECT 1 FROM memberships WHERE role = $1")
-                .bind(key.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+            let held =
+                query("SELECT 1 FROM memberships WHERE role = $1").bind(key.as_str()).fetch_optional(&mut *tx).await?;
             if held.is_some() {
                 return Err(Error::Conflict("role_in_use"));
             }
-            crate::sql::query("DELETE FROM roles WHERE id = $1")
+            query("DELETE FROM roles WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -611,10 +590,7 @@ impl RoleStore for SqlStore {
     async fn get_role(&self, id: &str) -> StoreResult<Option<RoleView>> {
         run(async {
             let mut conn = self.pool.acquire().await?;
-            let row = crate::sql::query("SELECT doc, key FROM roles WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row = query("SELECT doc, key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
             let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
             Ok(with_permissions(&mut conn, vec![role]).await?.pop())
         })
@@ -624,10 +600,7 @@ impl RoleStore for SqlStore {
     async fn get_role_by_key(&self, key: &str) -> StoreResult<Option<RoleView>> {
         run(async {
             let mut conn = self.pool.acquire().await?;
-            let row = crate::sql::query("SELECT doc, key FROM roles WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let row = query("SELECT doc, key FROM roles WHERE key = $1").bind(key).fetch_optional(&mut *conn).await?;
             let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
             Ok(with_permissions(&mut conn, vec![role]).await?.pop())
         })
@@ -650,10 +623,7 @@ impl RoleStore for SqlStore {
 
     async fn count_role_members(&self, key: &str) -> StoreResult<i64> {
         run(async {
-            let row = crate::sql::query("SELECT COUNT(*) FROM memberships WHERE role = $1")
-                .bind(key)
-                .fetch_one(&self.pool)
-                .await?;
+            let row = query("SELECT COUNT(*) FROM memberships WHERE role = $1").bind(key).fetch_one(&self.pool).await?;
             get(&row, 0)
         })
         .await
@@ -672,10 +642,8 @@ impl RoleStore for SqlStore {
     async fn update_role_set(&self, set: &RoleSetRecord, add_role_ids: &[String]) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) = crate::sql::query("SELECT key FROM role_sets WHERE id = $1")
-                .bind(set.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
+            let Some(row) =
+                query("SELECT key FROM role_sets WHERE id = $1").bind(set.id.as_str()).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
@@ -696,8 +664,7 @@ impl RoleStore for SqlStore {
             let mut conn = self.pool.acquire().await?;
             for column in ["id", "key"] {
                 let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.{column} = $1");
-                let row =
-                    crate::sql::query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
+                let row = query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
                 if let Some(row) = row {
                     let set = set_from_row(&row, 0)?;
                     return Ok(Some(set_view(&mut conn, set).await?));
@@ -712,7 +679,7 @@ impl RoleStore for SqlStore {
         run(async {
             let mut conn = self.pool.acquire().await?;
             let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1");
-            let row = crate::sql::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
+            let row = query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
             match row {
                 None => Ok(None),
                 Some(row) => Ok(Some(set_view(&mut conn, set_from_row(&row, 0)?).await?)),
@@ -749,7 +716,7 @@ impl RoleStore for SqlStore {
         run(async {
             let mut tx = self.begin_write().await?;
             remap_memberships(&mut tx, &set.key, &[(from_key.to_owned(), to_key.to_owned())], set.updated_at).await?;
-            let done = crate::sql::query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
+            let done = query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
                 .bind(set.id.as_str())
                 .bind(role_id)
                 .execute(&mut *tx)
@@ -774,10 +741,7 @@ impl RoleStore for SqlStore {
             let mut tx = self.begin_write().await?;
             remap_memberships(&mut tx, &from.key, mappings, to.updated_at).await?;
             move_organizations(&mut tx, &from.key, &to.key).await?;
-            let done = crate::sql::query("DELETE FROM role_sets WHERE id = $1")
-                .bind(from.id.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let done = query("DELETE FROM role_sets WHERE id = $1").bind(from.id.as_str()).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -789,7 +753,7 @@ impl RoleStore for SqlStore {
 
     async fn role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>> {
         run(async {
-            let rows = crate::sql::query(
+            let rows = query(
                 "SELECT m.role, COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
                  WHERE o.role_set_key = $1 AND m.role IS NOT NULL GROUP BY m.role ORDER BY m.role",
             )

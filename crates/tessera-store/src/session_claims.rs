@@ -9,7 +9,7 @@ use tessera_core::store::{SessionClaimsRecord, SessionClaimsStore, StoreResult};
 
 use crate::SqlStore;
 use crate::error::{Result, run};
-use crate::sql::{from_doc, get, to_doc};
+use crate::sql::{from_doc, get, query, to_doc};
 
 /// Rebuilds the record from `claims, created_at, updated_at` at `offset`; `None` when the columns are
 /// NULL (a `LEFT JOIN` that found no row).
@@ -28,10 +28,9 @@ pub(crate) fn session_claims_from_row(row: &AnyRow, offset: usize) -> Result<Opt
 impl SessionClaimsStore for SqlStore {
     async fn get_session_claims(&self) -> StoreResult<Option<SessionClaimsRecord>> {
         run(async {
-            let row =
-                crate::sql::query("SELECT claims, created_at, updated_at FROM session_claims WHERE singleton = 1")
-                    .fetch_optional(&self.pool)
-                    .await?;
+            let row = query("SELECT claims, created_at, updated_at FROM session_claims WHERE singleton = 1")
+                .fetch_optional(&self.pool)
+                .await?;
             Ok(match row {
                 Some(r) => session_claims_from_row(&r, 0)?,
                 None => None,
@@ -43,7 +42,7 @@ impl SessionClaimsStore for SqlStore {
     async fn put_session_claims(&self, claims: &SessionClaimsRecord) -> StoreResult<()> {
         run(async {
             // One statement, so two nodes writing at once leave one whole record, never a mix.
-            crate::sql::query(
+            query(
                 "INSERT INTO session_claims (singleton, claims, created_at, updated_at) VALUES (1, $1, $2, $3) \
                  ON CONFLICT (singleton) DO UPDATE SET claims = excluded.claims, \
                  created_at = excluded.created_at, updated_at = excluded.updated_at",
@@ -60,7 +59,7 @@ impl SessionClaimsStore for SqlStore {
 
     async fn delete_session_claims(&self) -> StoreResult<bool> {
         run(async {
-            let done = crate::sql::query("DELETE FROM session_claims WHERE singleton = 1").execute(&self.pool).await?;
+            let done = query("DELETE FROM session_claims WHERE singleton = 1").execute(&self.pool).await?;
             Ok(done.rows_affected() > 0)
         })
         .await

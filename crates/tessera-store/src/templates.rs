@@ -12,7 +12,7 @@ use crate::error::{Error, Result, run};
 use crate::organizations::{membership_columns, membership_from_row, role_join};
 use crate::session_claims::session_claims_from_row;
 use crate::sessions::session_from_row;
-use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
+use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, query, to_doc};
 
 fn template_unique_field(text: &str) -> &'static str {
     if text.contains("name") { "name" } else { "id" }
@@ -27,7 +27,7 @@ impl SqlStore {
     /// `sql` (an INSERT or UPDATE with `$1` = id, then name, sealed key, created, updated, doc) with
     /// `t` bound; returns the number of rows written.
     async fn write_template(&self, sql: &'static str, t: &TemplateRecord) -> Result<u64> {
-        let done = crate::sql::query(sql)
+        let done = query(sql)
             .bind(t.template.id.as_str())
             .bind(t.template.name.as_str())
             .bind(t.signing_key_sealed.clone())
@@ -41,7 +41,7 @@ impl SqlStore {
     }
 
     async fn template_where(&self, sql: &'static str, value: &str) -> Result<Option<TemplateRecord>> {
-        let row = crate::sql::query(sql).bind(value).fetch_optional(&self.pool).await?;
+        let row = query(sql).bind(value).fetch_optional(&self.pool).await?;
         row.map(|r| template_from_row(&r, 0)).transpose()
     }
 }
@@ -77,8 +77,7 @@ impl TemplateStore for SqlStore {
 
     async fn delete_template(&self, id: &str) -> StoreResult<bool> {
         run(async {
-            let done =
-                crate::sql::query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&self.pool).await?;
+            let done = query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&self.pool).await?;
             Ok(done.rows_affected() > 0)
         })
         .await
@@ -87,7 +86,7 @@ impl TemplateStore for SqlStore {
     async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)> {
         run(async {
             let (limit, offset) = page_values(page);
-            let rows = crate::sql::query(
+            let rows = query(
                 "SELECT doc, signing_key_sealed FROM jwt_templates \
                  ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
             )
@@ -96,7 +95,7 @@ impl TemplateStore for SqlStore {
             .fetch_all(&self.pool)
             .await?;
             let list = rows.iter().map(|r| template_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
-            let row = crate::sql::query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await?;
+            let row = query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await?;
             Ok((list, get(&row, 0)?))
         })
         .await
@@ -154,9 +153,7 @@ fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
 impl Store for SqlStore {
     async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         run(async {
-            let row = self
-                .fetch_optional_kept(|| crate::sql::query(MINT_SELECT).bind(session_id).bind(template_name))
-                .await?;
+            let row = self.fetch_optional_kept(|| query(MINT_SELECT).bind(session_id).bind(template_name)).await?;
             row.as_ref().map(mint_from_row).transpose()
         })
         .await
