@@ -2797,6 +2797,53 @@ def restart_keeps_contact_details_and_the_lock():
 # <<< Contact details and lock/unlock <<<
 
 
+# ---- ops begin ----
+# Instance key lifecycle over HTTP (/v1/tessera/keys): the Python SDK has no such call, so raw HTTP.
+# A default rotation is staged (published, not signing); retiring it leaves the signing key alone.
+
+
+def keys_call(method: str, path: str, body: Optional[Dict[str, Any]] = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    r = HTTP.request(method, BASE + "/v1/tessera/keys" + path, headers=headers,
+                     content=None if body is None else json.dumps(body).encode())
+    eq(r.headers.get("content-type"), "application/json", f"{method} {path} content type")
+    return r
+
+
+@test
+def ops_a_default_rotation_is_staged_and_published_before_it_signs():
+    before = keys_call("GET", "")
+    eq(before.status_code, 200, f"list: {before.text}")
+    signer = [k for k in before.json()["data"] if k["signing"]]
+    eq(len(signer), 1, "one signing key")
+    staged = keys_call("POST", "/rotate", {})
+    eq(staged.status_code, 200, f"rotate: {staged.text}")
+    k = staged.json()
+    eq((k["object"], k["status"], k["signing"], k["published"]), ("instance_key", "staged", False, True), "new key")
+    check(k["sign_after"] > k["created_at"], "signs later than it is published")
+    kids = [j.kid for j in clerk.jwks.get_jwks().keys or []]
+    check(k["kid"] in kids, "the staged key is in the JWKS")
+    eq(kids[0], signer[0]["kid"], "the signing key is first in the JWKS")
+    S["ops_staged_kid"] = k["kid"]
+
+
+@test
+def ops_retiring_a_key_keeps_it_published_and_refuses_bad_requests():
+    kid = need("ops_staged_kid")
+    r = keys_call("POST", f"/{kid}/retire")
+    eq((r.status_code, r.json()["status"], r.json()["published"]), (200, "retired", True), f"retire: {r.text}")
+    again = keys_call("POST", f"/{kid}/retire")
+    eq((again.status_code, again.json()["errors"][0]["code"]), (400, "signing_key_already_retired"), "twice")
+    eq(keys_call("POST", "/ins_nope/retire").status_code, 404, "unknown kid")
+    bad = keys_call("POST", "/rotate", {"activate_in_seconds": "soon"})
+    eq((bad.status_code, bad.json()["errors"][0]["meta"]["param_name"]), (422, "activate_in_seconds"), "bad body")
+    listed = {k["kid"]: k["status"] for k in keys_call("GET", "").json()["data"]}
+    eq(listed[kid], "retired", "listed as retired")
+# ---- ops end ----
+
+
 # --------------------------------------------------------------------------------------------------
 # Auth and transport
 

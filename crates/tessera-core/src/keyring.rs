@@ -100,9 +100,12 @@ impl Keyring {
         self.signer.and_then(|i| self.keys.get(i)).and_then(|k| k.parsed.as_ref())
     }
 
-    /// The parsed keys in the JWKS, newest first.
+    /// The parsed keys in the JWKS: the signer first (clients that take the first RSA key find the
+    /// one that signs), then the others newest first.
     pub fn published(&self) -> impl Iterator<Item = &Arc<ParsedKey>> {
-        self.keys.iter().rev().filter(|k| k.info.published).filter_map(|k| k.parsed.as_ref())
+        let signer = self.signer.and_then(|i| self.keys.get(i));
+        let others = self.keys.iter().enumerate().rev().filter(move |(i, _)| Some(*i) != self.signer).map(|(_, k)| k);
+        signer.into_iter().chain(others).filter(|k| k.info.published).filter_map(|k| k.parsed.as_ref())
     }
 }
 
