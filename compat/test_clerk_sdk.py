@@ -2799,7 +2799,7 @@ def restart_keeps_contact_details_and_the_lock():
 
 # ---- ops begin ----
 # Instance key lifecycle over HTTP (/v1/tessera/keys): the Python SDK has no such call, so raw HTTP.
-# A default rotation is staged (published, not signing); retiring it leaves the signing key alone.
+# A default rotation is staged (published, not signing); retiring it (it never signed) withdraws it.
 
 
 def keys_call(method: str, path: str, body: Optional[Dict[str, Any]] = None) -> httpx.Response:
@@ -2833,7 +2833,9 @@ def ops_a_default_rotation_is_staged_and_published_before_it_signs():
 def ops_retiring_a_key_keeps_it_published_and_refuses_bad_requests():
     kid = need("ops_staged_kid")
     r = keys_call("POST", f"/{kid}/retire")
-    eq((r.status_code, r.json()["status"], r.json()["published"]), (200, "retired", True), f"retire: {r.text}")
+    # It never signed, so no token needs it: it leaves the JWKS at once.
+    eq((r.status_code, r.json()["status"], r.json()["published"]), (200, "retired", False), f"retire: {r.text}")
+    check(kid not in [j.kid for j in clerk.jwks.get_jwks().keys or []], "a retired key that never signed is withdrawn")
     again = keys_call("POST", f"/{kid}/retire")
     eq((again.status_code, again.json()["errors"][0]["code"]), (400, "signing_key_already_retired"), "twice")
     eq(keys_call("POST", "/ins_nope/retire").status_code, 404, "unknown kid")

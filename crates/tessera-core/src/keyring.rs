@@ -7,7 +7,7 @@
 //! - A key stops signing when it is retired or when a newer active key reaches its `sign_after`
 //!   (superseded). From then on it stays published for the longest lifetime of a token it signed
 //!   (recorded in the store before such a token is signed) plus the publish delay, then leaves the
-//!   JWKS.
+//!   JWKS; a key that never signed leaves at once.
 //! - Keys are decrypted and parsed once: a reload (every node re-reads the `signing_keys` table at
 //!   least once a second, and at once after a change it made) reuses the keys it already holds and
 //!   parses only new ones. Keys that will never be published again are not parsed at all.
@@ -118,6 +118,9 @@ pub(crate) struct KeyDates {
     pub max_token_lifetime: Option<i64>,
 }
 
+/// A key's status, whether it is published, and when it leaves (or left) the JWKS.
+pub(crate) type KeyState = (KeyStatus, bool, Option<i64>);
+
 /// For each key (oldest first): its status, whether it is published, and when it leaves the JWKS;
 /// and which key signs.
 ///
@@ -127,11 +130,7 @@ pub(crate) struct KeyDates {
 /// active key that has not ended and whose `sign_after` has passed; else the newest superseded key
 /// still published (verifiers know it); else the oldest staged key (a new instance, or every mature
 /// key retired).
-pub(crate) fn lifecycle(
-    keys: &[KeyDates],
-    now: i64,
-    delay_ms: i64,
-) -> (Vec<(KeyStatus, bool, Option<i64>)>, Option<usize>) {
+pub(crate) fn lifecycle(keys: &[KeyDates], now: i64, delay_ms: i64) -> (Vec<KeyState>, Option<usize>) {
     let mut ended = Vec::with_capacity(keys.len());
     let mut out = Vec::with_capacity(keys.len());
     for (i, k) in keys.iter().enumerate() {
@@ -141,7 +140,12 @@ pub(crate) fn lifecycle(
             .map(|n| n.sign_after)
             .max();
         let ended_at = if k.active { superseded_at } else { Some(k.retired_at.unwrap_or(k.sign_after)) };
-        let unpublish_at = ended_at.map(|t| t + delay_ms + k.max_token_lifetime.unwrap_or(0).max(0) * 1000);
+        // A key that never signed (no lifetime recorded, and one is recorded before any signature)
+        // has no tokens to verify: it leaves the JWKS as soon as it ends.
+        let unpublish_at = ended_at.map(|t| match k.max_token_lifetime {
+            Some(secs) => t + delay_ms + secs.max(0) * 1000,
+            None => t,
+        });
         let published = unpublish_at.is_none_or(|t| now < t);
         let status = match (k.active, ended_at) {
             (false, _) => KeyStatus::Retired,
@@ -424,6 +428,9 @@ mod tests {
         let keys = [key(false, 0, Some(50), Some(60)), key(true, 10, None, None)];
         let (states, _) = lifecycle(&keys, 100, delay);
         assert_eq!(states[0], (KeyStatus::Retired, true, Some(50 + delay + 60_000)));
+        // A key that never signed leaves as soon as it is retired.
+        let keys = [key(true, 0, None, Some(60)), key(false, 500, Some(80), None)];
+        assert_eq!(lifecycle(&keys, 100, delay).0[1], (KeyStatus::Retired, false, Some(80)));
         // A staged key is published and does not sign.
         let keys = [key(true, 0, None, None), key(true, 500, None, None)];
         assert_eq!(lifecycle(&keys, 100, delay).0[1], (KeyStatus::Staged, true, None));

@@ -81,12 +81,15 @@ pub struct Tessera {
     pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
     /// The public JWK of each custom asymmetric template key, with the sealed key it was derived
     /// from (the JWKS re-reads templates but decrypts a key only when its sealed form changed).
-    pub(crate) template_jwk_cache: Mutex<HashMap<String, (Option<String>, Option<Jwk>)>>,
+    pub(crate) template_jwk_cache: Mutex<HashMap<String, TemplateJwk>>,
     /// The compiled custom session claims, valid while the stored record is unchanged.
     pub(crate) session_claims_cache: Mutex<Option<Arc<crate::session_claims::CachedSessionClaims>>>,
     /// Where password hashing runs ([`crate::cpu`]); inline until [`Tessera::with_cpu_pool`].
     pub(crate) cpu: Arc<dyn crate::cpu::CpuPool>,
 }
+
+/// A template's sealed key and the public JWK derived from it.
+pub(crate) type TemplateJwk = (Option<String>, Option<Jwk>);
 
 /// What `open` reports beside the app.
 #[derive(Debug)]

@@ -78,9 +78,9 @@ async fn keys_are_listed_rotated_and_retired_over_http_and_leave_the_jwks_once_t
     let superseded = &listed[0];
     assert_eq!(superseded.unpublish_at, Some(now.sign_after + 301_000 + 3_600_000));
 
-    // Retiring: stays published while its tokens may be valid.
+    // Retiring a key that never signed withdraws it at once (no token needs it).
     let retired = keys.retire(&staged.kid).await.unwrap();
-    assert_eq!((retired.status.as_str(), retired.published), ("retired", true));
+    assert_eq!((retired.status.as_str(), retired.published), ("retired", false));
     let e = keys.retire(&staged.kid).await.unwrap_err();
     assert_eq!(e.status(), Some(400));
     assert_eq!(keys.retire("ins_nope").await.unwrap_err().status(), Some(404));
@@ -88,14 +88,13 @@ async fn keys_are_listed_rotated_and_retired_over_http_and_leave_the_jwks_once_t
     assert_eq!(bad.status, 422);
     assert_eq!(bad.body["errors"][0]["meta"]["param_name"], json!("activate_in_seconds"));
 
-    // Past the superseded key's unpublish time it leaves the JWKS; the retired key (never signed)
-    // left earlier.
+    // Past the superseded key's unpublish time it leaves the JWKS too.
     app.advance_secs(301 + 3_600);
     // (Listing re-reads the keys at once; the 1 s reload tick would too.)
     let listed = keys.list().await.unwrap().data;
     assert_eq!(listed.iter().filter(|k| k.published).count(), 1);
     let kids: Vec<String> = app.sdk.jwks().get().await.unwrap().keys.into_iter().filter_map(|k| k.kid).collect();
-    assert_eq!(kids, [now.kid.clone()]);
+    assert_eq!(kids, std::slice::from_ref(&now.kid));
     // The OpenID configuration lists the algorithms in use.
     let oidc = app.raw(Method::GET, "/.well-known/openid-configuration", None, None).await;
     assert_eq!(oidc.body["id_token_signing_alg_values_supported"], json!(["RS256"]));
