@@ -277,7 +277,9 @@ def jwk_by_kid(kid: str) -> Dict[str, Any]:
 
 def check_time(payload: Dict[str, Any]) -> None:
     now = int(time.time())
-    check(abs(payload["iat"] - now) <= 60, f"iat {payload['iat']} is not close to now {now}")
+    # After a restart, tokens minted by the main run are checked once the JS suite has run in between.
+    slack = 600 if MODE == "restart" else 60
+    check(abs(payload["iat"] - now) <= slack, f"iat {payload['iat']} is not close to now {now}")
 
 
 def verify(token: str, *, alg: str, aud: Optional[str] = None, hs_secret: Optional[str] = None):
