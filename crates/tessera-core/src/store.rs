@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
+mod events;
 mod invitations;
 use crate::error::ApiError;
+pub use events::*;
 pub use invitations::*;
 
 /// What went wrong below the trait.
@@ -422,6 +424,7 @@ pub trait Store:
     + SessionClaimsStore
     + ActorTokenStore
     + InvitationStore
+    + EventStore
     + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named

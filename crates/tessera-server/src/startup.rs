@@ -114,6 +114,8 @@ pub async fn open_core_with_store(config: &Config, clock: Arc<dyn Clock>) -> Res
         max_token_bytes: config.max_token_bytes,
         max_session_token_bytes: config.max_session_token_bytes,
         key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
+        mint_cache_entries: config.mint_cache.entries,
+        change_feed_bound_ms: config.mint_cache.bound_ms as i64,
         ..CoreConfig::default()
     };
     let Opened { app, .. } =
@@ -223,6 +225,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     });
+    let follower = tokio::spawn(crate::feed::follow(state.clone(), Duration::from_millis(config.mint_cache.poll_ms)));
     let sweeper = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -249,6 +252,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         if let Some(r) = rotator {
             r.abort();
         }
+        follower.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }

@@ -5,6 +5,7 @@
 
 mod actor_tokens;
 mod contacts;
+mod events;
 mod fixtures;
 mod invitations;
 mod keys;
@@ -209,6 +210,8 @@ conformance!(
         invitations::check_invitations_pending_once_per_address,
         invitations::check_user_creation_accepts_invitations_atomically,
         invitations::check_organization_invitations,
+        events::check_writes_append_their_events,
+        events::check_ban_appends_session_events,
     ],
     url: [
         nodes::check_instance_race,
@@ -219,6 +222,7 @@ conformance!(
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
+        events::check_concurrent_writers_and_a_follower,
     ]
 );
 
