@@ -7,7 +7,9 @@
 //! - mints, by kind (`session`/`template`), template name and algorithm: the token handlers;
 //! - rate-limit rejections, by limiter: `auth.rs`;
 //! - database statements (the store counts every statement it builds) and connection pool use: read
-//!   at scrape time by [`StoreProbe`].
+//!   at scrape time by [`StoreProbe`];
+//! - the mint cache (hits, misses, bypassed, entries) and the change feed (cursor, fresh): read from
+//!   the core at each scrape (`CoreProbe`).
 //!
 //! Adding a metric: a field here registered in [`Metrics::new`] for something counted as it happens
 //! (e.g. cache hits and misses: a `Family<CacheLabels, Counter>` incremented by the cache), or a
@@ -172,7 +174,16 @@ pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
     if !state.metrics_enabled {
         return crate::handlers::not_found().await.into_response();
     }
-    match state.metrics.render() {
+    let core = CoreProbe {
+        cache: state.app.mint_cache_enabled().then(|| state.app.mint_cache_stats()),
+        feed_fresh: state.app.change_feed_fresh(),
+    };
+    match state.metrics.render().and_then(|mut text| {
+        let mut scrape = Registry::with_prefix("tessera");
+        scrape.register_collector(Box::new(core));
+        prometheus_client::encoding::text::encode_registry(&mut text, &scrape)?;
+        Ok(text)
+    }) {
         Ok(text) => {
             let mut resp = text.into_response();
             resp.headers_mut()
@@ -180,6 +191,41 @@ pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
             resp
         }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The core's figures at scrape time: the mint cache's counters and the change feed's state.
+#[derive(Debug)]
+struct CoreProbe {
+    /// `None` when the mint cache is off.
+    cache: Option<tessera_core::mint_cache::MintCacheStats>,
+    feed_fresh: bool,
+}
+
+impl Collector for CoreProbe {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(c) = &self.cache else { return Ok(()) };
+        for (name, help, value) in [
+            ("mint_cache_hits", "Mints served from memory", c.hits),
+            ("mint_cache_misses", "Mints that read the store because something was not cached", c.misses),
+            ("mint_cache_bypassed", "Mints that read the store because the change feed was not fresh", c.bypassed),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+        }
+        for (name, help, value) in [
+            ("mint_cache_entries", "Records held by the mint cache, all kinds together", c.entries as i64),
+            ("change_feed_cursor", "The sequence number of the last event this node applied", c.cursor),
+            (
+                "change_feed_fresh",
+                "1 while the change feed was read within the staleness bound",
+                i64::from(self.feed_fresh),
+            ),
+        ] {
+            let g = ConstGauge::new(value);
+            g.encode(encoder.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        Ok(())
     }
 }
 

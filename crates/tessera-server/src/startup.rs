@@ -152,9 +152,19 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
             m
         },
         metrics_enabled: config.metrics,
-        ready_checks: Vec::new(),
+        ready_checks: vec![("the change feed is live", Box::new(change_feed_live))],
     });
     Ok((state, new_key))
+}
+
+/// Readiness: with the mint cache on, the change feed must have been read within the staleness
+/// bound (a node that cannot follow it still answers correctly, reading the store per mint, but
+/// should not take traffic first).
+fn change_feed_live(app: &Tessera) -> Result<(), String> {
+    if app.mint_cache_enabled() && !app.change_feed_fresh() {
+        return Err("the change feed was not read within the staleness bound".to_owned());
+    }
+    Ok(())
 }
 
 /// A server running in the background (tests and `run`).

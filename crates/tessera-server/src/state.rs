@@ -9,7 +9,7 @@ use crate::ratelimit::Limiter;
 
 /// A readiness condition beside the database (e.g. "the change feed is live"): `Err(reason)` makes
 /// `/readyz` answer 503.
-pub type ReadyCheck = Box<dyn Fn() -> Result<(), String> + Send + Sync>;
+pub type ReadyCheck = Box<dyn Fn(&Tessera) -> Result<(), String> + Send + Sync>;
 
 pub struct AppState {
     pub app: Tessera,

@@ -52,7 +52,7 @@ pub async fn readyz(State(state): St) -> Response {
         return unavailable("The store is not reachable.");
     }
     for (name, check) in &state.ready_checks {
-        if let Err(why) = check() {
+        if let Err(why) = check(&state.app) {
             tracing::warn!(check = name, reason = %why, "readiness check failed");
             return unavailable(&format!("Not ready: {name}."));
         }
