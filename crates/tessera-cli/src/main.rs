@@ -8,6 +8,7 @@ mod invitations;
 mod offline;
 mod output;
 mod passwords;
+mod preview;
 mod roles;
 mod session_claims;
 
@@ -495,6 +496,10 @@ struct ServeArgs {
     /// `30d`, `12h`, `90m`, `3600s`); safe on several nodes at once. Off by default.
     #[arg(long, env = "TESSERA_ROTATE_KEYS_EVERY", value_parser = parse_duration_secs)]
     rotate_keys_every: Option<u64>,
+    /// Serve the web console at /console (sign in with a secret key). On by default in emulator
+    /// mode (--ephemeral, --seed); --console=false turns it off there.
+    #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
+    console: Option<bool>,
     /// Records of each kind (sessions, users, memberships) kept in memory for mints; 0 turns the
     /// mint cache off (every mint reads the database).
     #[arg(long, env = "TESSERA_MINT_CACHE_ENTRIES", default_value_t = 20_000)]
@@ -580,6 +585,7 @@ impl ServeArgs {
             max_session_token_bytes: self.max_session_token_bytes,
             metrics: self.metrics,
             rotate_keys_every_secs: self.rotate_keys_every,
+            console: self.console.unwrap_or(emulator),
             mint_cache: tessera_server::config::MintCacheConfig {
                 entries: self.mint_cache_entries,
                 bound_ms: self.change_feed_bound_ms,

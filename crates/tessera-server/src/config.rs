@@ -57,6 +57,8 @@ pub struct Config {
     pub metrics: bool,
     /// Scheduled rotation: add a new instance key when the newest is older than this (seconds).
     pub rotate_keys_every_secs: Option<u64>,
+    /// Serve the console at `/console` (on by default in emulator mode: `--ephemeral`, `--seed`).
+    pub console: bool,
     /// The mint cache and its change feed (`tessera_core::mint_cache`).
     pub mint_cache: MintCacheConfig,
 }
@@ -130,6 +132,7 @@ impl Default for Config {
             seed: None,
             metrics: true,
             rotate_keys_every_secs: None,
+            console: false,
             mint_cache: MintCacheConfig::default(),
         }
     }

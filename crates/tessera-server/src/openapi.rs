@@ -405,6 +405,8 @@ fn decoration(body: &str, key: &str) -> Value {
             json!({"propertyNames": {"not": {"enum": RESERVED_SESSION_CLAIMS}},
             "description": "Claims with `{{shortcodes}}` (the JWT templates' language), rendered into every session token. The session token's own claims are set by the server and reserved; `aud` is allowed. Over 1,200 bytes of JSON the claims are stored with a warning."})
         }
+        ("PreviewJwtTemplateRequestBody", "consumer") => json!({"enum": ["hasura", "supabase", "convex", null],
+            "description": "Check this consumer's documented requirements too."}),
         (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
             "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."}),
         (_, "signing_algorithm") => {

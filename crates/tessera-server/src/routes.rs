@@ -88,6 +88,8 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
         .routes(routes!(invitations::accept_org))
+        // console: JWT template preview
+        .routes(routes!(tessera::preview_template))
         // ---- ops: instance key lifecycle ----
         .routes(routes!(keys::list))
         .routes(routes!(keys::rotate))
@@ -113,8 +115,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
-    Router::new()
-        .nest("/v1", v1)
+    let mut root = Router::new();
+    if state.console.is_some() {
+        root = root.nest("/console", crate::console::router(state.clone()));
+    }
+    root.nest("/v1", v1)
         .merge(well_known)
         .merge(Router::from(public))
         .fallback(handlers::not_found)

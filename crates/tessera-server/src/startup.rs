@@ -153,6 +153,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         },
         metrics_enabled: config.metrics,
         ready_checks: vec![("the change feed is live", Box::new(change_feed_live))],
+        console: config.console.then(crate::console::Console::default),
     });
     Ok((state, new_key))
 }

@@ -26,4 +26,6 @@ pub struct AppState {
     pub metrics_enabled: bool,
     /// Checked by `/readyz` after the database (empty until the change feed registers its own).
     pub ready_checks: Vec<(&'static str, ReadyCheck)>,
+    /// The console's sign-ins; `None` when the console is off.
+    pub console: Option<crate::console::Console>,
 }

@@ -698,4 +698,5 @@ pub mod object {
     pub const ACTOR_TOKEN: &str = "actor_token";
     pub const INVITATION: &str = "invitation";
     pub const ORGANIZATION_INVITATION: &str = "organization_invitation";
+    pub const JWT_TEMPLATE_PREVIEW: &str = "jwt_template_preview";
 }
