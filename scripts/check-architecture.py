@@ -73,6 +73,13 @@ def main() -> int:
             for no, line in enumerate(path.read_text().splitlines(), 1):
                 if CLOCK.search(line) and not line.lstrip().startswith("//"):
                     problems.append(f"{path.relative_to(ROOT)}:{no}: reads the clock; take time as an argument")
+    # Every statement the store sends goes through `sql::query`, which counts it (`/metrics`).
+    for path in sorted((ROOT / "crates" / "tessera-store" / "src").rglob("*.rs")):
+        if path.name == "sql.rs":
+            continue
+        for no, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"sqlx::query(_scalar|_as)?(::<[^>]*>)?\(", line) and not line.lstrip().startswith("//"):
+                problems.append(f"{path.relative_to(ROOT)}:{no}: use crate::sql::query (it counts statements), not sqlx::query")
     for path in sorted(ROOT.glob("crates/*/src/**/*.rs")):
         n = len(path.read_text().splitlines())
         if n > MAX_LINES:
@@ -81,7 +88,7 @@ def main() -> int:
         print(p)
     if problems:
         return 1
-    print(f"architecture: {len(meta['packages'])} crates, dependency directions, IO, clock and file sizes OK")
+    print(f"architecture: {len(meta['packages'])} crates, dependency directions, IO, clock, counted statements and file sizes OK")
     return 0
 
 

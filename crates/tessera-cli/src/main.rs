@@ -216,13 +216,20 @@ enum Command {
     },
     /// Validate a seed file (YAML or JSON), every template included; non-zero exit with the reason.
     CheckConfig { file: PathBuf },
-    /// Instance signing keys, on the database directly (stop nothing: running nodes pick changes up
-    /// within a minute).
+    /// Instance signing keys: over HTTP with --url (`/v1/tessera/keys`), else on the database
+    /// directly (stop nothing: running nodes pick changes up within a second).
     Keys {
         #[command(subcommand)]
         cmd: KeysCmd,
         #[command(flatten)]
         store: StoreArgs,
+        /// Base URL of a running Tessera: list, rotate and retire through its API instead of the
+        /// database (rotate-master always works on the database).
+        #[arg(long, env = "TESSERA_URL", global = true)]
+        url: Option<String>,
+        /// Secret key for --url.
+        #[arg(long, env = "TESSERA_SECRET_KEY", hide_env_values = true, global = true)]
+        secret_key: Option<String>,
     },
     /// Secret keys, on the database directly: list, create, revoke.
     SecretKeys {
@@ -238,7 +245,11 @@ enum KeysCmd {
     /// List the instance keys and which one signs.
     List,
     /// Add a new RSA-2048 key: published now, signing once every cached JWKS has had time to learn it.
-    Rotate,
+    Rotate {
+        /// Seconds until the new key signs (default: the JWKS max-age plus the key reload interval).
+        #[arg(long)]
+        activate_in: Option<i64>,
+    },
     /// Stop a key from signing (it stays published so its tokens keep verifying).
     Retire { kid: String },
     /// Re-seal every private key under a new master key (then restart every node with it). With the
@@ -373,40 +384,57 @@ async fn keys(cmd: KeysCmd, store: StoreArgs) -> Result<(), String> {
     match cmd {
         KeysCmd::RotateMaster { new_master_key } => return rotate_master(&config, &app, new_master_key).await,
         KeysCmd::List => {}
-        KeysCmd::Rotate => {
-            let kid = app.rotate_signing_key().await.map_err(|e| e.long_message)?;
-            eprintln!("added {kid}; it signs after {} s", app.config().key_publish_delay_ms / 1000);
+        KeysCmd::Rotate { activate_in } => {
+            let k = app.rotate_signing_key(activate_in.map(|s| s * 1000)).await.map_err(|e| e.long_message)?;
+            eprintln!("added {}; it signs from {}", k.kid, output::time_ms(k.sign_after));
         }
-        KeysCmd::Retire { kid } => app.retire_signing_key(&kid).await.map_err(|e| e.long_message)?,
+        KeysCmd::Retire { kid } => {
+            app.retire_signing_key(&kid).await.map_err(|e| e.long_message)?;
+        }
     }
-    let keys = app.signing_keys().map_err(|e| e.long_message)?;
-    if store.json {
-        let v: Vec<serde_json::Value> = keys
-            .iter()
-            .map(|k| serde_json::json!({"kid": k.kid, "alg": k.alg, "active": k.active, "signing": k.signing, "created_at": k.created_at}))
-            .collect();
-        output::json(&v);
-    } else {
-        let rows: Vec<Vec<String>> = keys
-            .iter()
-            .map(|k| {
-                vec![
-                    k.kid.clone(),
-                    k.alg.clone(),
-                    if k.signing {
-                        "signing".into()
-                    } else if k.active {
-                        "published".into()
-                    } else {
-                        "retired".into()
-                    },
-                    output::time_ms(k.created_at),
-                ]
-            })
-            .collect();
-        output::table(&["kid", "alg", "state", "created"], &rows);
-    }
+    let keys: Vec<tessera_types::InstanceKey> =
+        app.signing_keys().map_err(|e| e.long_message)?.iter().map(|k| k.to_wire()).collect();
+    show_keys(&keys, store.json);
     Ok(())
+}
+
+/// `tessera keys list|rotate|retire --url …`: through `/v1/tessera/keys`.
+async fn remote_keys(c: &tessera_client::Client, cmd: KeysCmd, as_json: bool) -> Result<(), String> {
+    let api = c.tessera().keys();
+    match cmd {
+        KeysCmd::List | KeysCmd::RotateMaster { .. } => {}
+        KeysCmd::Rotate { activate_in } => {
+            let body = tessera_types::RotateInstanceKeyRequestBody { activate_in_seconds: activate_in };
+            let k = api.rotate(body).await.map_err(|e| e.to_string())?;
+            eprintln!("added {}; it signs from {}", k.kid, output::time_ms(k.sign_after));
+        }
+        KeysCmd::Retire { kid } => {
+            api.retire(&kid).await.map_err(|e| e.to_string())?;
+        }
+    }
+    show_keys(&api.list().await.map_err(|e| e.to_string())?.data, as_json);
+    Ok(())
+}
+
+fn show_keys(keys: &[tessera_types::InstanceKey], as_json: bool) {
+    if as_json {
+        output::json(&keys);
+        return;
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| {
+            vec![
+                k.kid.clone(),
+                k.alg.clone(),
+                k.status.clone(),
+                if k.published { "yes".into() } else { "no".into() },
+                output::time_ms(k.created_at),
+                k.unpublish_at.map(output::time_ms).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    output::table(&["kid", "alg", "status", "in jwks", "created", "leaves jwks"], &rows);
 }
 
 #[derive(Args)]
@@ -483,6 +511,13 @@ struct ServeArgs {
     /// How long delivered and failed messages and delivered events are kept (e.g. 7d).
     #[arg(long, env = "TESSERA_WEBHOOKS_RETENTION", default_value = "7d")]
     webhooks_retention: String,
+    /// Serve GET /metrics (Prometheus text, unauthenticated). `false` answers it 404.
+    #[arg(long, env = "TESSERA_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    metrics: bool,
+    /// Scheduled rotation: add a new instance key whenever the newest is older than this (e.g.
+    /// `30d`, `12h`, `90m`, `3600s`); safe on several nodes at once. Off by default.
+    #[arg(long, env = "TESSERA_ROTATE_KEYS_EVERY", value_parser = parse_duration_secs)]
+    rotate_keys_every: Option<u64>,
     /// Serve the web console at /console (sign in with a secret key). On by default in emulator
     /// mode (--ephemeral, --seed); --console=false turns it off there.
     #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
@@ -500,6 +535,27 @@ struct ServeArgs {
     #[arg(long, env = "TESSERA_CHANGE_FEED_POLL_MS", default_value_t = 100,
         value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     change_feed_poll_ms: u64,
+}
+
+/// `30d`, `12h`, `90m`, `45s` or a bare number of seconds.
+fn parse_duration_secs(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{text:?} is not a duration like 30d, 12h, 90m or 3600s"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    };
+    match n.checked_mul(mult) {
+        Some(0) | None => Err(format!("{text:?} must be a positive duration")),
+        Some(v) => Ok(v),
+    }
 }
 
 impl ServeArgs {
@@ -567,6 +623,8 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
+            metrics: self.metrics,
+            rotate_keys_every_secs: self.rotate_keys_every,
             console: self.console.unwrap_or(emulator),
             mint_cache: tessera_server::config::MintCacheConfig {
                 entries: self.mint_cache_entries,
@@ -673,7 +731,11 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
             offline::render(&claims, &user, org.as_deref(), &role, session.as_deref()).map(|()| ExitCode::SUCCESS)
         }
         Command::CheckConfig { file } => offline::check_config(&file).map(|()| ExitCode::SUCCESS),
-        Command::Keys { cmd, store } => keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
+        Command::Keys { cmd, store, url: Some(url), secret_key } if !matches!(cmd, KeysCmd::RotateMaster { .. }) => {
+            let remote = Remote { url, secret_key, json: store.json };
+            remote_keys(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Keys { cmd, store, .. } => keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
         Command::SecretKeys { cmd, store } => secret_keys(cmd, store).await.map(|()| ExitCode::SUCCESS),
     }
 }

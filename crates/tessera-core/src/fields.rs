@@ -310,6 +310,7 @@ pub const BODIES: &[Body] = &[
     crate::role_sets::ADD_ROLES,
     crate::role_sets::REPLACE_ROLE,
     crate::session_claims::UPDATE_SESSION_CLAIMS,
+    crate::keyring::ROTATE_INSTANCE_KEY,
     crate::actor_tokens::CREATE_ACTOR_TOKEN,
     crate::actor_tokens::REDEEM_ACTOR_TOKEN,
     crate::invitations::CREATE_INVITATION,

@@ -14,6 +14,7 @@ pub mod events;
 pub mod fields;
 pub mod ids;
 pub mod invitations;
+pub mod keyring;
 pub mod lockout;
 pub mod metadata;
 pub mod mint;

@@ -265,7 +265,11 @@ impl Tessera {
             sub: &user.id,
         };
         let claims = template_token_claims(cached.compiled.render(&ctx), &defaults);
-        let jwt = self.sign(&claims, CAT_TEMPLATE, cached.custom.as_ref())?;
+        let signer = match &cached.custom {
+            Some(custom) => custom.clone(),
+            None => self.instance_signer(defaults.lifetime).await?,
+        };
+        let jwt = self.sign(&claims, CAT_TEMPLATE, Some(&signer))?;
         Ok(Token { object: object::TOKEN.to_owned(), jwt })
     }
 
@@ -281,7 +285,8 @@ impl Tessera {
         let custom = self.render_session_claims(session_claims.as_ref(), &user, &session, active_refs).await?;
         let iat = now / 1000;
         let mut claims = Map::new();
-        claims.insert("exp".into(), json!(iat + expires.unwrap_or(SESSION_TOKEN_LIFETIME)));
+        let lifetime = expires.unwrap_or(SESSION_TOKEN_LIFETIME);
+        claims.insert("exp".into(), json!(iat + lifetime));
         claims.insert("iat".into(), json!(iat));
         claims.insert("iss".into(), json!(self.issuer));
         claims.insert("nbf".into(), json!(iat - SESSION_TOKEN_SKEW));
@@ -318,7 +323,8 @@ impl Tessera {
             claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
         }
         let limit = crate::session_claims::session_token_limit(&self.config);
-        let jwt = self.encode(&claims, CAT_SESSION, None)?;
+        let signer = self.instance_signer(lifetime).await?;
+        let jwt = self.encode(&claims, CAT_SESSION, Some(&signer))?;
         if jwt.len() > limit {
             tracing::warn!(
                 session_id = %session.id,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{Value, json};
-use tessera_jwt::{Algorithm, SigningKey};
+use tessera_jwt::SigningKey;
 use tessera_types::{Jwk, Jwks};
 
 use crate::clock::Clock;
@@ -76,45 +76,6 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
-/// An instance signing key, parsed.
-pub(crate) struct InstanceKey {
-    pub kid: String,
-    pub key: Arc<SigningKey>,
-    pub active: bool,
-    pub created_at: i64,
-}
-
-/// The instance keys, oldest first, and which one signs.
-pub(crate) struct Keyring {
-    pub keys: Vec<InstanceKey>,
-    signer: Option<usize>,
-}
-
-impl Keyring {
-    /// The key that signs now (chosen when the ring was loaded; see [`choose_signer`]).
-    pub fn signer(&self) -> Option<&InstanceKey> {
-        self.signer.and_then(|i| self.keys.get(i))
-    }
-}
-
-/// Which key signs at `now`: the newest active key that has been published for at least `delay_ms`
-/// (so every verifier's cached JWKS has had time to learn it), else the active key published longest.
-pub(crate) fn choose_signer(keys: &[(bool, i64)], now: i64, delay_ms: i64) -> Option<usize> {
-    let newest_mature = keys.iter().enumerate().rev().find(|(_, (active, at))| *active && *at + delay_ms <= now);
-    // No key is old enough: the one published longest signs.
-    newest_mature.or_else(|| keys.iter().enumerate().find(|(_, (active, _))| *active)).map(|(i, _)| i)
-}
-
-/// What `tessera keys list` shows of an instance key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyInfo {
-    pub kid: String,
-    pub alg: String,
-    pub active: bool,
-    pub signing: bool,
-    pub created_at: i64,
-}
-
 /// The application. Cheap to share behind an `Arc`.
 pub struct Tessera {
     pub(crate) store: Arc<dyn Store>,
@@ -123,12 +84,15 @@ pub struct Tessera {
     pub(crate) master: MasterKey,
     pub(crate) instance: InstanceRecord,
     pub(crate) issuer: String,
-    pub(crate) keyring: RwLock<Keyring>,
+    pub(crate) keyring: RwLock<crate::keyring::Keyring>,
     /// SHA-256 hex of secret keys found valid, with when (ms) they were last checked in the store.
     /// Entries older than [`SECRET_KEY_RECHECK_MS`] are checked again, so a key revoked on any node
     /// stops working everywhere within that time.
     known_secret_hashes: RwLock<Vec<(String, i64)>>,
     pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
+    /// The public JWK of each custom asymmetric template key, with the sealed key it was derived
+    /// from (the JWKS re-reads templates but decrypts a key only when its sealed form changed).
+    pub(crate) template_jwk_cache: Mutex<HashMap<String, TemplateJwk>>,
     /// The compiled custom session claims, valid while the stored record is unchanged.
     pub(crate) session_claims_cache: Mutex<Option<Arc<crate::session_claims::CachedSessionClaims>>>,
     /// Where password hashing runs ([`crate::cpu`]); inline until [`Tessera::with_cpu_pool`].
@@ -136,6 +100,9 @@ pub struct Tessera {
     /// What mints read, kept coherent by following the event log ([`crate::mint_cache`]).
     pub(crate) mint_cache: crate::mint_cache::MintCache,
 }
+
+/// A template's sealed key and the public JWK derived from it.
+pub(crate) type TemplateJwk = (Option<String>, Option<Jwk>);
 
 /// What `open` reports beside the app.
 #[derive(Debug)]
@@ -148,7 +115,7 @@ pub struct Opened {
 /// How long a node trusts its memory that a secret key is valid before asking the store again.
 pub const SECRET_KEY_RECHECK_MS: i64 = 30_000;
 
-fn seal_aad(kid: &str) -> Vec<u8> {
+pub(crate) fn seal_aad(kid: &str) -> Vec<u8> {
     format!("tessera:signing-key:{kid}").into_bytes()
 }
 
@@ -209,6 +176,9 @@ impl Tessera {
                     private_key_sealed: tessera_jwt::seal(&master.0, &key_ref.to_storage_bytes(), &seal_aad(&kid)),
                     active: true,
                     created_at: now,
+                    sign_after: None,
+                    retired_at: None,
+                    max_token_lifetime: None,
                 };
                 let stored = store
                     .create_instance(&record, &key_record)
@@ -224,7 +194,7 @@ impl Tessera {
             let kid = pinned.thumbprint().ok_or("the pinned signing key must be asymmetric")?;
             if !records.iter().any(|r| r.kid == kid) {
                 for r in records.iter().filter(|r| r.active) {
-                    store.set_signing_key_active(&r.kid, false).await.map_err(|e| e.to_string())?;
+                    store.retire_signing_key(&r.kid, now).await.map_err(|e| e.to_string())?;
                 }
                 store
                     .insert_signing_key(&SigningKeyRecord {
@@ -233,13 +203,16 @@ impl Tessera {
                         private_key_sealed: tessera_jwt::seal(&master.0, &pinned.to_storage_bytes(), &seal_aad(&kid)),
                         active: true,
                         created_at: now,
+                        sign_after: None,
+                        retired_at: None,
+                        max_token_lifetime: None,
                     })
                     .await
                     .map_err(|e| format!("storing the pinned key: {e}"))?;
                 records = store.list_signing_keys().await.map_err(|e| e.to_string())?;
             }
         }
-        let keyring = load_keyring(&records, &master, now, config.key_publish_delay_ms)?;
+        let keyring = crate::keyring::load_keyring(&records, &master, now, config.key_publish_delay_ms, None)?;
         // The cache starts empty, following the log from its end; nothing is served from it until
         // the change feed has been read once (`follow_changes`).
         let mint_cache = crate::mint_cache::MintCache::new(config.mint_cache_entries);
@@ -256,6 +229,7 @@ impl Tessera {
                 keyring: RwLock::new(keyring),
                 known_secret_hashes: RwLock::new(Vec::new()),
                 template_cache: Mutex::new(HashMap::new()),
+                template_jwk_cache: Mutex::new(HashMap::new()),
                 session_claims_cache: Mutex::new(None),
                 cpu: Arc::new(crate::cpu::Inline),
                 mint_cache,
@@ -333,85 +307,36 @@ impl Tessera {
         self.now_ms() < self.mint_cache.fresh_until()
     }
 
-    /// Re-reads the signing keys (another node may have rotated them).
-    pub async fn reload_keys(&self) -> ApiResult<()> {
-        let records = self.store.list_signing_keys().await?;
-        let ring = load_keyring(&records, &self.master, self.now_ms(), self.config.key_publish_delay_ms)
-            .map_err(|e| ApiError::internal_logged("reloading signing keys", e))?;
-        *self.keyring.write().map_err(|e| ApiError::internal_logged("keyring lock", e))? = ring;
-        Ok(())
-    }
-
-    /// Generates a new RS256 instance key and publishes it at once. It starts signing once it has been
-    /// published for `key_publish_delay_ms` (every node picks that up at its next key reload); until
-    /// then the previous key signs. Older keys stay in the JWKS so the tokens they signed keep
-    /// verifying. Returns the new `kid`.
-    pub async fn rotate_signing_key(&self) -> ApiResult<String> {
-        let now = self.now_ms();
-        let key = SigningKey::generate_rsa2048().map_err(|e| ApiError::internal_logged("generating an RSA key", e))?;
-        let kid = ids::new_id(ids::INSTANCE, now);
-        self.store
-            .insert_signing_key(&SigningKeyRecord {
-                kid: kid.clone(),
-                alg: Algorithm::RS256.as_str().to_owned(),
-                private_key_sealed: tessera_jwt::seal(&self.master.0, &key.to_storage_bytes(), &seal_aad(&kid)),
-                active: true,
-                created_at: now,
-            })
-            .await?;
-        self.reload_keys().await?;
-        Ok(kid)
-    }
-
-    /// Stops a key from signing (it stays published). Refused for the last active key.
-    pub async fn retire_signing_key(&self, kid: &str) -> ApiResult<()> {
-        let keys = self.store.list_signing_keys().await?;
-        let Some(k) = keys.iter().find(|k| k.kid == kid) else {
-            return Err(ApiError::not_found("not found", format!("No signing key exists with kid: {kid}")));
-        };
-        if k.active && keys.iter().filter(|k| k.active).count() == 1 {
-            return Err(ApiError::new(
-                crate::error::ErrorKind::BadRequest,
-                "last_instance_key",
-                "Cannot retire the last key for instance",
-                "Rotate first: an instance needs one active signing key.",
-            ));
-        }
-        self.store.set_signing_key_active(kid, false).await?;
-        self.reload_keys().await
-    }
-
-    /// The instance keys, oldest first, with the one that signs now.
-    pub fn signing_keys(&self) -> ApiResult<Vec<KeyInfo>> {
-        let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
-        let signing = ring.signer().map(|k| k.kid.clone());
-        Ok(ring
-            .keys
-            .iter()
-            .map(|k| KeyInfo {
-                kid: k.kid.clone(),
-                alg: k.key.algorithm().as_str().to_owned(),
-                active: k.active,
-                signing: signing.as_deref() == Some(k.kid.as_str()),
-                created_at: k.created_at,
-            })
-            .collect())
-    }
-
-    /// The public keys: every instance key (active or retired) and every asymmetric custom template
+    /// The public keys: every published instance key (staged, signing, or ended less than its
+    /// longest token's lifetime plus the publish delay ago; `keyring.rs`) and every asymmetric custom template
     /// key. HMAC keys are never published.
     pub async fn jwks(&self) -> ApiResult<Jwks> {
+        Ok(self.published_keys().await?.0)
+    }
+
+    /// Every algorithm a published key signs with (instance keys and asymmetric custom template
+    /// keys), sorted: `id_token_signing_alg_values_supported` of the OpenID configuration.
+    pub async fn algorithms_in_use(&self) -> ApiResult<Vec<String>> {
+        Ok(self.published_keys().await?.1)
+    }
+
+    async fn published_keys(&self) -> ApiResult<(Jwks, Vec<String>)> {
         let mut keys = Vec::new();
+        let mut algs = std::collections::BTreeSet::new();
         {
             let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
-            for k in ring.keys.iter().rev() {
-                if let Some(jwk) = k.key.public_jwk(Some(&k.kid)) {
-                    keys.push(jwk);
+            for k in ring.published() {
+                if let Some(jwk) = &k.jwk {
+                    algs.insert(k.key.algorithm().as_str().to_owned());
+                    keys.push(jwk.clone());
                 }
             }
         }
-        keys.extend(self.template_jwks().await?);
-        Ok(Jwks { keys: merge_same_kid(keys) })
+        for (alg, jwk) in self.template_jwks().await? {
+            algs.insert(alg.as_str().to_owned());
+            keys.push(jwk);
+        }
+        Ok((Jwks { keys: merge_same_kid(keys) }, algs.into_iter().collect()))
     }
 
     /// The instance's current public key as SPKI PEM (what Clerk calls the JWKS Public Key /
@@ -582,46 +507,9 @@ fn merge_same_kid(keys: Vec<Jwk>) -> Vec<Jwk> {
     out
 }
 
-fn load_keyring(records: &[SigningKeyRecord], master: &MasterKey, now: i64, delay_ms: i64) -> Result<Keyring, String> {
-    let mut keys = Vec::with_capacity(records.len());
-    for r in records {
-        let alg =
-            Algorithm::parse(&r.alg).ok_or_else(|| format!("signing key {} has unknown algorithm {}", r.kid, r.alg))?;
-        let bytes = tessera_jwt::open(&master.0, &r.private_key_sealed, &seal_aad(&r.kid)).map_err(|_| {
-            format!(
-                "signing key {} cannot be decrypted: the master key (TESSERA_MASTER_KEY or the key file) is not the one it was sealed with, or the stored key was altered",
-                r.kid
-            )
-        })?;
-        let key = SigningKey::from_storage_bytes(alg, &bytes).map_err(|e| format!("signing key {}: {e}", r.kid))?;
-        keys.push(InstanceKey { kid: r.kid.clone(), key: Arc::new(key), active: r.active, created_at: r.created_at });
-    }
-    let ages: Vec<(bool, i64)> = keys.iter().map(|k| (k.active, k.created_at)).collect();
-    let signer = choose_signer(&ages, now, delay_ms);
-    if signer.is_none() {
-        return Err("no active signing key is stored".to_owned());
-    }
-    Ok(Keyring { keys, signer })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_new_key_signs_only_once_it_has_been_published_long_enough() {
-        let delay = 360_000;
-        // One key: it signs even when brand new.
-        assert_eq!(choose_signer(&[(true, 1_000)], 1_000, delay), Some(0));
-        // Rotation at t=10^6: the old key keeps signing until the new one matures.
-        let keys = [(true, 0), (true, 1_000_000)];
-        assert_eq!(choose_signer(&keys, 1_000_000 + delay - 1, delay), Some(0));
-        assert_eq!(choose_signer(&keys, 1_000_000 + delay, delay), Some(1));
-        // Two young keys: the older one signs. A retired key never signs.
-        assert_eq!(choose_signer(&[(true, 1_000), (true, 2_000)], 3_000, delay), Some(0));
-        assert_eq!(choose_signer(&[(false, 0), (true, 1_000_000)], 1_000_001, delay), Some(1));
-        assert_eq!(choose_signer(&[(false, 0)], 1, delay), None);
-    }
 
     fn jwk(kid: &str, alg: &str) -> Jwk {
         Jwk {

@@ -52,9 +52,16 @@ pub struct SigningKeyRecord {
     pub alg: String,
     /// Sealed PKCS#8 DER, as produced by `tessera_jwt::seal` (base64 text).
     pub private_key_sealed: String,
-    /// Keys that are `active` may sign; inactive keys stay published until their tokens expire.
+    /// Keys that are `active` may sign; inactive (retired) keys stay published until their tokens expire.
     pub active: bool,
     pub created_at: i64,
+    /// When the key may start signing (ms); `None`: `created_at` plus the publish delay.
+    pub sign_after: Option<i64>,
+    /// When the key was retired (ms), `None` while it is active.
+    pub retired_at: Option<i64>,
+    /// The longest lifetime (seconds) of a token it signed, recorded before the token is signed;
+    /// `None` when it never signed.
+    pub max_token_lifetime: Option<i64>,
 }
 
 impl std::fmt::Debug for SigningKeyRecord {
@@ -471,6 +478,15 @@ pub trait InstanceStore: Send + Sync {
     async fn list_signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>>;
     async fn insert_signing_key(&self, key: &SigningKeyRecord) -> StoreResult<()>;
     async fn set_signing_key_active(&self, kid: &str, active: bool) -> StoreResult<bool>;
+    /// Marks an active key retired at `now` (`active` false, `retired_at` set). False when no active
+    /// key has that `kid`.
+    async fn retire_signing_key(&self, kid: &str, now: i64) -> StoreResult<bool>;
+    /// Raises the key's recorded `max_token_lifetime` to `seconds` if it is lower (never lowers it).
+    async fn note_signing_key_lifetime(&self, kid: &str, seconds: i64) -> StoreResult<()>;
+    /// Inserts `key` only if no active key was created at or after `due_before`, in one transaction
+    /// that serializes concurrent callers (several nodes running scheduled rotation at once add one
+    /// key). True when inserted.
+    async fn insert_signing_key_if_due(&self, key: &SigningKeyRecord, due_before: i64) -> StoreResult<bool>;
 
     async fn insert_secret_key(&self, key: &SecretKeyRecord) -> StoreResult<()>;
     async fn find_secret_key(&self, key_hash: &str) -> StoreResult<Option<SecretKeyRecord>>;

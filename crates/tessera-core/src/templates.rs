@@ -247,9 +247,12 @@ impl Tessera {
         }
     }
 
-    /// Public keys of asymmetric custom template keys, `kid` = RFC 7638 thumbprint.
-    pub(crate) async fn template_jwks(&self) -> ApiResult<Vec<Jwk>> {
+    /// Public keys of asymmetric custom template keys, `kid` = RFC 7638 thumbprint, with their
+    /// algorithm. The templates are read from the store (so a change on any node shows at once), but
+    /// a key is decrypted and parsed only when its template's sealed key is new to this node.
+    pub(crate) async fn template_jwks(&self) -> ApiResult<Vec<(Algorithm, Jwk)>> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let mut offset = 0;
         loop {
             let (rows, total) = self.store.list_templates(Page { limit: 500, offset }).await?;
@@ -263,18 +266,35 @@ impl Tessera {
                 if alg.is_hmac() {
                     continue;
                 }
-                // Keys shared by several templates are merged by `kid` in `Tessera::jwks`.
-                if let Ok(key) = self.open_template_key(r, alg)
-                    && let Some(kid) = key.thumbprint()
-                    && let Some(jwk) = key.public_jwk(Some(&kid))
-                {
-                    out.push(jwk);
+                seen.insert(r.template.id.clone());
+                let cached = self.template_jwk_cache.lock().ok().and_then(|c| {
+                    c.get(&r.template.id).filter(|(sealed, _)| *sealed == r.signing_key_sealed).map(|(_, j)| j.clone())
+                });
+                let jwk = match cached {
+                    Some(jwk) => jwk,
+                    None => {
+                        // Keys shared by several templates are merged by `kid` in `Tessera::jwks`.
+                        let jwk = self
+                            .open_template_key(r, alg)
+                            .ok()
+                            .and_then(|key| key.thumbprint().and_then(|kid| key.public_jwk(Some(&kid))));
+                        if let Ok(mut c) = self.template_jwk_cache.lock() {
+                            c.insert(r.template.id.clone(), (r.signing_key_sealed.clone(), jwk.clone()));
+                        }
+                        jwk
+                    }
+                };
+                if let Some(jwk) = jwk {
+                    out.push((alg, jwk));
                 }
             }
             offset += rows.len() as i64;
             if rows.is_empty() || offset >= total {
                 break;
             }
+        }
+        if let Ok(mut c) = self.template_jwk_cache.lock() {
+            c.retain(|id, _| seen.contains(id));
         }
         Ok(out)
     }

@@ -48,11 +48,13 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     // An address that has spent its failed attempts is refused even with a valid key, so a guess
     // made over the limit tells nothing.
     if let Some(wait) = state.failed_auth.blocked(addr) {
+        state.metrics.rate_limited("failed_auth");
         return error_response(too_many(wait));
     }
     let failed = |e: ApiError| {
         // Every failed attempt spends a token of this address.
         if let Err(wait) = state.failed_auth.take(addr) {
+            state.metrics.rate_limited("failed_auth");
             return error_response(too_many(wait));
         }
         error_response(e)
@@ -73,6 +75,7 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
         Err(e) => return error_response(e),
     }
     if let Err(wait) = state.per_key.take(digest) {
+        state.metrics.rate_limited("per_key");
         return error_response(too_many(wait));
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
@@ -111,6 +114,7 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
 /// Limits `/.well-known/*` per client address.
 pub async fn limit_well_known(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     if let Err(wait) = state.well_known.take(client_addr(&req)) {
+        state.metrics.rate_limited("well_known");
         return error_response(too_many(wait));
     }
     next.run(req).await

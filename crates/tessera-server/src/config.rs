@@ -52,6 +52,11 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// Serve `GET /metrics` (unauthenticated; disable it, or keep the port private, where the figures
+    /// should not be public).
+    pub metrics: bool,
+    /// Scheduled rotation: add a new instance key when the newest is older than this (seconds).
+    pub rotate_keys_every_secs: Option<u64>,
     /// Serve the console at `/console` (on by default in emulator mode: `--ephemeral`, `--seed`).
     pub console: bool,
     /// The mint cache and its change feed (`tessera_core::mint_cache`).
@@ -164,6 +169,8 @@ impl Default for Config {
             limiter_clock: LimiterClock::default(),
             seed: None,
             webhooks: WebhookConfig::default(),
+            metrics: true,
+            rotate_keys_every_secs: None,
             console: false,
             mint_cache: MintCacheConfig::default(),
         }

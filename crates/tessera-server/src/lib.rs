@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod error;
 pub mod feed;
 pub mod handlers;
+pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
@@ -20,4 +21,4 @@ pub mod state;
 pub mod webhooks;
 
 pub use config::{Config, Secret};
-pub use startup::{Running, SystemClock, open_core, prepare, run, start};
+pub use startup::{Running, SystemClock, open_core, open_core_with_store, prepare, run, start};

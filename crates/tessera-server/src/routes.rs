@@ -14,10 +14,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::{
-    actor_tokens, contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users, webhooks,
+    actor_tokens, contacts, invitations, jwks, keys, orgs, passwords, roles, sessions, templates, tessera, users,
+    webhooks,
 };
 use crate::state::AppState;
-use crate::{auth, body, handlers, openapi};
+use crate::{auth, body, handlers, metrics, openapi};
 
 type Routes = OpenApiRouter<Arc<AppState>>;
 
@@ -97,10 +98,18 @@ pub(crate) fn table() -> Table {
         .routes(routes!(webhooks::list_attempts))
         .routes(routes!(webhooks::replay_message))
         // console: JWT template preview
-        .routes(routes!(tessera::preview_template));
+        .routes(routes!(tessera::preview_template))
+        // ---- ops: instance key lifecycle ----
+        .routes(routes!(keys::list))
+        .routes(routes!(keys::rotate))
+        .routes(routes!(keys::retire));
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
-    let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
+    let public = OpenApiRouter::default()
+        .routes(routes!(handlers::healthz))
+        .routes(routes!(handlers::readyz))
+        .routes(routes!(metrics::serve))
+        .routes(routes!(openapi::serve));
     Table { v1, well_known, public }
 }
 
@@ -124,6 +133,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(well_known)
         .merge(Router::from(public))
         .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(state)
 }

@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::metrics::{Metrics, StoreProbe};
 use crate::ratelimit::{Limiter, SWEEP_SECS};
 use crate::routes::router;
 use crate::state::AppState;
@@ -77,6 +78,11 @@ fn write_private_file(path: &Path, data: &[u8]) -> std::io::Result<()> {
 /// Opens (or creates) the instance described by `config`: data directory, master key, database,
 /// keys. Used by `serve` and by the offline `tessera keys` commands.
 pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera, String> {
+    Ok(open_core_with_store(config, clock).await?.0)
+}
+
+/// [`open_core`], also handing back the SQL store (for its pool figures in `/metrics`).
+pub async fn open_core_with_store(config: &Config, clock: Arc<dyn Clock>) -> Result<(Tessera, SqlStore), String> {
     let uses_sqlite_file = config.database_url.as_deref().is_none_or(|u| u.starts_with("sqlite"));
     if !config.ephemeral && (uses_sqlite_file || config.master_key.is_none()) {
         std::fs::create_dir_all(&config.data_dir)
@@ -119,16 +125,19 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         change_feed_bound_ms: config.mint_cache.bound_ms as i64,
         ..CoreConfig::default()
     };
-    let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
-    Ok(app.with_cpu_pool(Arc::new(crate::cpu::BlockingPool::per_core())))
+    let Opened { app, .. } =
+        Tessera::open_with_key(Arc::new(store.clone()), clock, core, MasterKey(master), pinned).await?;
+    Ok((app.with_cpu_pool(Arc::new(crate::cpu::BlockingPool::per_core())), store))
 }
 
-/// How often every node re-reads the signing keys (rotation by another node or `tessera keys`).
-pub const KEY_RELOAD_SECS: u64 = 60;
+/// How often every node re-reads the signing keys (a rotation or retirement by another node or by
+/// `tessera keys`): one small statement a second per node, until a change feed tells nodes instead.
+/// Keys already parsed are reused, so a reload costs no decryption.
+pub const KEY_RELOAD_SECS: u64 = 1;
 
 /// Everything but the listener: returns the state and, on first start, the new secret key to print.
 pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppState>, Option<String>), String> {
-    let app = open_core(config, clock).await?;
+    let (app, store) = open_core_with_store(config, clock).await?;
     let new_key = app
         .ensure_secret_key(config.secret_key.as_ref().map(|s| s.0.as_str()))
         .await
@@ -145,9 +154,26 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
         failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
         webhook_wake: Arc::new(tokio::sync::Notify::new()),
+        metrics: {
+            let mut m = Metrics::new();
+            m.register_collector(Box::new(StoreProbe(store)));
+            m
+        },
+        metrics_enabled: config.metrics,
+        ready_checks: vec![("the change feed is live", Box::new(change_feed_live))],
         console: config.console.then(crate::console::Console::default),
     });
     Ok((state, new_key))
+}
+
+/// Readiness: with the mint cache on, the change feed must have been read within the staleness
+/// bound (a node that cannot follow it still answers correctly, reading the store per mint, but
+/// should not take traffic first).
+fn change_feed_live(app: &Tessera) -> Result<(), String> {
+    if app.mint_cache_enabled() && !app.change_feed_fresh() {
+        return Err("the change feed was not read within the staleness bound".to_owned());
+    }
+    Ok(())
 }
 
 /// A server running in the background (tests and `run`).
@@ -202,6 +228,22 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let rotator = config.rotate_keys_every_secs.filter(|s| *s > 0).map(|every| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            // Checked ten times per period (at most once a minute), so a key is at most that late.
+            let check = Duration::from_secs((every / 10).clamp(1, 60));
+            let mut tick = tokio::time::interval(check);
+            loop {
+                tick.tick().await;
+                match state.app.rotate_signing_key_if_due(every.saturating_mul(1000) as i64).await {
+                    Ok(Some(kid)) => tracing::info!(kid = %kid, "scheduled key rotation: new instance key published"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e.long_message, "scheduled key rotation failed; retrying"),
+                }
+            }
+        })
+    });
     let follower = tokio::spawn(crate::feed::follow(state.clone(), Duration::from_millis(config.mint_cache.poll_ms)));
     let sweeper = {
         let state = state.clone();
@@ -233,6 +275,9 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         sweeper.abort();
         if let Some(w) = webhook_worker {
             w.abort();
+        }
+        if let Some(r) = rotator {
+            r.abort();
         }
         follower.abort();
     });

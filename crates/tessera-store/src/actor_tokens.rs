@@ -13,7 +13,7 @@ use crate::SqlStore;
 use crate::error::{Error, Result, only_id, run};
 use crate::events::append;
 use crate::sessions::{end_live_session, insert_session_on};
-use crate::sql::{from_doc, get, to_doc};
+use crate::sql::{from_doc, get, query, to_doc};
 
 const TOKEN_BY_ID: &str = "SELECT id, user_id, actor, status, token_hash, expires_at, \
      session_max_duration_seconds, session_id, created_at, updated_at FROM actor_tokens WHERE id = $1";
@@ -39,7 +39,7 @@ fn token_from_row(row: &AnyRow) -> Result<ActorTokenRecord> {
 impl ActorTokenStore for SqlStore {
     async fn insert_actor_token(&self, t: &ActorTokenRecord) -> StoreResult<()> {
         run(async {
-            sqlx::query(
+            query(
                 "INSERT INTO actor_tokens (id, user_id, actor, status, token_hash, expires_at, \
                  session_max_duration_seconds, session_id, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -64,7 +64,7 @@ impl ActorTokenStore for SqlStore {
 
     async fn get_actor_token(&self, id: &str) -> StoreResult<Option<ActorTokenRecord>> {
         run(async {
-            let row = sqlx::query(TOKEN_BY_ID).bind(id).fetch_optional(&self.pool).await?;
+            let row = query(TOKEN_BY_ID).bind(id).fetch_optional(&self.pool).await?;
             row.as_ref().map(token_from_row).transpose()
         })
         .await
@@ -73,7 +73,7 @@ impl ActorTokenStore for SqlStore {
     async fn redeem_actor_token(&self, id: &str, session: &Session, now: i64) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE actor_tokens SET status = 'accepted', session_id = $1, updated_at = $2 \
                  WHERE id = $3 AND status = 'pending' AND expires_at > $2",
             )
@@ -97,7 +97,7 @@ impl ActorTokenStore for SqlStore {
     async fn revoke_actor_token(&self, id: &str, now: i64) -> StoreResult<Option<ActorTokenRecord>> {
         run(async {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            query(
                 "UPDATE actor_tokens SET status = 'revoked', updated_at = $1 \
                  WHERE id = $2 AND status IN ('pending', 'accepted')",
             )
@@ -107,7 +107,7 @@ impl ActorTokenStore for SqlStore {
             .await?;
             // Read after the update: on PostgreSQL a concurrent redeem that committed first is seen here,
             // with the session it made.
-            let row = sqlx::query(TOKEN_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            let row = query(TOKEN_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             let token = row.as_ref().map(token_from_row).transpose()?;
             if let Some(session_id) = token.as_ref().and_then(|t| t.session_id.as_deref()) {
                 let events = end_live_session(&mut tx, session_id, SessionStatus::Revoked, now).await?;

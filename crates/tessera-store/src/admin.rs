@@ -3,13 +3,15 @@
 
 use sqlx::{AssertSqlSafe, Connection};
 
+use crate::sql::query;
+
 /// Runs one statement on `url` over a fresh connection (no migrations).
 pub async fn admin_execute(url: &str, sql: &str) -> Result<(), tessera_core::store::StoreError> {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url)
         .await
         .map_err(|e| tessera_core::store::StoreError::Backend(format!("connect: {e}")))?;
-    sqlx::query(AssertSqlSafe(sql.to_owned()))
+    query(AssertSqlSafe(sql.to_owned()))
         .execute(&mut conn)
         .await
         .map_err(|e| tessera_core::store::StoreError::Backend(format!("execute: {e}")))?;

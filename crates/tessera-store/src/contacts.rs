@@ -11,7 +11,7 @@ use tessera_types::User;
 use crate::SqlStore;
 use crate::error::{Error, run};
 use crate::events::append;
-use crate::sql::get_doc;
+use crate::sql::{get_doc, query};
 use crate::users::{KIND_EMAIL, KIND_PHONE, UserRow, replace_user};
 
 fn kind_column(kind: ContactKind) -> &'static str {
@@ -25,7 +25,7 @@ fn kind_column(kind: ContactKind) -> &'static str {
 impl ContactStore for SqlStore {
     async fn get_contact_owner(&self, kind: ContactKind, id: &str) -> StoreResult<Option<User>> {
         run(async {
-            let row = sqlx::query(
+            let row = query(
                 "SELECT u.doc FROM user_identifiers i JOIN users u ON u.id = i.user_id \
                  WHERE i.identifier_id = $1 AND i.kind = $2",
             )
@@ -44,14 +44,12 @@ impl ContactStore for SqlStore {
             // Take the row lock before reading: on PostgreSQL a concurrent edit of this user waits
             // here until this transaction ends, so the read below sees the latest committed user and
             // no edit is lost; on SQLite the transaction already holds the write lock.
-            let held = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            let held =
+                query("UPDATE users SET updated_at = updated_at WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             if held.rows_affected() == 0 {
                 return Ok(None);
             }
-            let row = sqlx::query("SELECT doc FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
+            let row = query("SELECT doc FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *tx).await?;
             let mut user: User = get_doc(&row, 0)?;
             if let Err(refused) = edit(&mut user) {
                 // Dropping the transaction rolls it back: nothing was written.

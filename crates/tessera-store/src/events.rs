@@ -17,7 +17,7 @@ use tessera_core::store::{EventRecord, EventStore, StoreResult};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::sql::{Sql, get, get_doc, to_doc};
+use crate::sql::{Sql, get, get_doc, query, query_scalar, to_doc};
 
 /// Wall-clock epoch ms: the time an event was written (the store's writes do not all carry `now`).
 fn wall_ms() -> i64 {
@@ -30,7 +30,7 @@ pub async fn append(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<()>
         return Ok(());
     }
     let n = events.len() as i64;
-    let last: i64 = sqlx::query_scalar("UPDATE event_seq SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq")
+    let last: i64 = query_scalar("UPDATE event_seq SET last_seq = last_seq + $1 WHERE id = 1 RETURNING last_seq")
         .bind(n)
         .fetch_one(&mut *conn)
         .await?;
@@ -55,12 +55,11 @@ pub async fn append(conn: &mut AnyConnection, events: &[NewEvent]) -> Result<()>
 impl EventStore for SqlStore {
     async fn events_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<EventRecord>> {
         run(async {
-            let rows =
-                sqlx::query("SELECT seq, id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after_seq)
-                    .bind(i64::from(limit))
-                    .fetch_all(&self.pool)
-                    .await?;
+            let rows = query("SELECT seq, id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after_seq)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
             rows.iter()
                 .map(|r| {
                     Ok(EventRecord {
@@ -79,7 +78,7 @@ impl EventStore for SqlStore {
     async fn last_event_seq(&self) -> StoreResult<i64> {
         run(async {
             let seq: Option<i64> =
-                sqlx::query_scalar("SELECT last_seq FROM event_seq WHERE id = 1").fetch_optional(&self.pool).await?;
+                query_scalar("SELECT last_seq FROM event_seq WHERE id = 1").fetch_optional(&self.pool).await?;
             seq.ok_or_else(|| Error::Other("event_seq has no row".into()))
         })
         .await
@@ -87,7 +86,7 @@ impl EventStore for SqlStore {
 
     async fn prune_events(&self, upto_seq: i64, before_ms: i64) -> StoreResult<u64> {
         run(async {
-            let done = sqlx::query("DELETE FROM events WHERE seq <= $1 AND created_at < $2")
+            let done = query("DELETE FROM events WHERE seq <= $1 AND created_at < $2")
                 .bind(upto_seq)
                 .bind(before_ms)
                 .execute(&self.pool)

@@ -23,7 +23,7 @@ use crate::error::{Error, Result, run};
 use crate::events::append;
 use crate::organizations::{insert_membership_on, membership_event};
 use crate::passwords::put_password;
-use crate::sql::{Sql, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, get, get_doc, get_opt_doc, like_contains, order_dir, query, to_doc};
 use crate::users::insert_user_in;
 
 fn invitation_unique_field(text: &str) -> &'static str {
@@ -124,7 +124,7 @@ async fn clear_pending(
     let expire = format!(
         "UPDATE {table} SET status = 'expired' WHERE email_address = $1 AND status = 'pending' AND expires_at <= $2{scope}"
     );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(expire)).bind(email).bind(now);
+    let mut q = query(sqlx::AssertSqlSafe(expire)).bind(email).bind(now);
     if let Some(org) = org {
         q = q.bind(org);
     }
@@ -133,7 +133,7 @@ async fn clear_pending(
         let revoke = format!(
             "UPDATE {table} SET status = 'revoked', updated_at = $2 WHERE email_address = $1 AND status = 'pending'{scope}"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(revoke)).bind(email).bind(now);
+        let mut q = query(sqlx::AssertSqlSafe(revoke)).bind(email).bind(now);
         if let Some(org) = org {
             q = q.bind(org);
         }
@@ -144,13 +144,13 @@ async fn clear_pending(
 
 async fn get_invitation_on(conn: &mut AnyConnection, id: &str) -> Result<Option<InvitationRecord>> {
     let sql = format!("SELECT {INVITATION_COLUMNS} FROM invitations i WHERE i.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
+    let row = query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(invitation_from_row).transpose()
 }
 
 async fn get_org_invitation_on(conn: &mut AnyConnection, id: &str) -> Result<Option<OrganizationInvitationRecord>> {
     let sql = format!("SELECT {ORG_INVITATION_COLUMNS} FROM organization_invitations i{ROLE_JOIN} WHERE i.id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
+    let row = query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(org_invitation_from_row).transpose()
 }
 
@@ -163,11 +163,7 @@ fn org_invitation_event(event_type: &'static str, inv: &OrganizationInvitationRe
 /// Carries a role's new key to the organization invitations holding the old one (inside the
 /// transaction that changes the key).
 pub(crate) async fn rename_invitation_role(conn: &mut AnyConnection, old: &str, new: &str) -> Result<()> {
-    sqlx::query("UPDATE organization_invitations SET role = $2 WHERE role = $1")
-        .bind(old)
-        .bind(new)
-        .execute(conn)
-        .await?;
+    query("UPDATE organization_invitations SET role = $2 WHERE role = $1").bind(old).bind(new).execute(conn).await?;
     Ok(())
 }
 
@@ -183,7 +179,7 @@ pub(crate) async fn remap_pending_invitations(
     if mappings.is_empty() {
         return Ok(());
     }
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT i.id, i.role FROM organization_invitations i JOIN organizations o ON o.id = i.organization_id \
          WHERE o.role_set_key = $1 AND i.status = 'pending'",
     )
@@ -194,7 +190,7 @@ pub(crate) async fn remap_pending_invitations(
         let id: String = get(&row, 0)?;
         let role: String = get(&row, 1)?;
         let Some((_, to)) = mappings.iter().find(|(from, _)| *from == role) else { continue };
-        sqlx::query("UPDATE organization_invitations SET role = $2, updated_at = $3 WHERE id = $1")
+        query("UPDATE organization_invitations SET role = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(to.as_str())
             .bind(now)
@@ -211,7 +207,7 @@ impl InvitationStore for SqlStore {
             let mut tx = self.begin_write().await?;
             for (inv, replace) in invitations {
                 clear_pending(&mut tx, "invitations", None, &inv.email_address, *replace, now).await?;
-                sqlx::query(
+                query(
                     "INSERT INTO invitations (id, email_address, status, expires_at, created_at, updated_at, doc) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
@@ -259,7 +255,7 @@ impl InvitationStore for SqlStore {
     async fn revoke_invitation(&self, id: &str, now: i64) -> StoreResult<Option<InvitationRecord>> {
         run(async {
             let mut conn = self.pool.acquire().await?;
-            sqlx::query(
+            query(
                 "UPDATE invitations SET status = 'revoked', updated_at = $2 \
                  WHERE id = $1 AND status IN ('pending', 'expired')",
             )
@@ -314,7 +310,7 @@ impl InvitationStore for SqlStore {
             for inv in invitations {
                 let org = Some(inv.organization_id.as_str());
                 clear_pending(&mut tx, "organization_invitations", org, &inv.email_address, false, now).await?;
-                sqlx::query(
+                query(
                     "INSERT INTO organization_invitations (id, organization_id, email_address, role, inviter_id, \
                      status, expires_at, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
@@ -373,7 +369,7 @@ impl InvitationStore for SqlStore {
     ) -> StoreResult<Option<OrganizationInvitationRecord>> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE organization_invitations SET status = 'revoked', updated_at = $2 \
                  WHERE id = $1 AND status = 'pending' AND expires_at > $2",
             )
@@ -399,7 +395,7 @@ impl InvitationStore for SqlStore {
     ) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE organization_invitations SET status = 'accepted', updated_at = $2 \
                  WHERE id = $1 AND status = 'pending' AND expires_at > $2",
             )
@@ -450,7 +446,7 @@ impl InvitationStore for SqlStore {
 
     async fn count_pending_invitations_with_role(&self, role: &str, now: i64) -> StoreResult<i64> {
         run(async {
-            let row = sqlx::query(
+            let row = query(
                 "SELECT COUNT(*) FROM organization_invitations WHERE role = $1 AND status = 'pending' AND expires_at > $2",
             )
             .bind(role)

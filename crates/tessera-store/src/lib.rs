@@ -43,4 +43,5 @@ mod webhooks;
 
 pub use admin::admin_execute;
 pub use error::Error;
-pub use pool::SqlStore;
+pub use pool::{PoolStats, SqlStore};
+pub use sql::statements_sent;

@@ -14,7 +14,7 @@ use tessera_types::{Organization, OrganizationMembership, User};
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
 use crate::events::append;
-use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, query, to_doc};
 use crate::users::user_conditions;
 
 fn org_unique_field(text: &str) -> &'static str {
@@ -89,7 +89,7 @@ pub(crate) fn membership_role_of_doc(doc: &str) -> Result<String> {
 /// The organization `id` as the API shows it, read in `conn`'s transaction (for its events).
 async fn org_wire(conn: &mut AnyConnection, id: &str) -> Result<Option<Organization>> {
     let sql = concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1");
-    let row = sqlx::query(sql).bind(id).fetch_optional(&mut *conn).await?;
+    let row = query(sql).bind(id).fetch_optional(&mut *conn).await?;
     row.map(|r| org_from_row(&r, 0)).transpose()
 }
 
@@ -105,7 +105,7 @@ pub(crate) async fn membership_wire(
     org_id: &str,
     user_id: &str,
 ) -> Result<Option<OrganizationMembership>> {
-    let row = sqlx::query(concat!(
+    let row = query(concat!(
         "SELECT ",
         membership_columns!(),
         ", o.doc, ",
@@ -144,7 +144,7 @@ pub(crate) async fn membership_event(
 /// doc, role set key) with `org` bound, executed on `conn`; returns the number of rows written.
 async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organization) -> Result<u64> {
     let search_text = [&org.id, &org.name, &org.slug].iter().map(|s| s.to_lowercase()).collect::<Vec<_>>().join("\n");
-    let done = sqlx::query(sql)
+    let done = query(sql)
         .bind(org.id.as_str())
         .bind(org.slug.as_str())
         .bind(org.name.to_lowercase())
@@ -160,7 +160,7 @@ async fn write_org(conn: &mut AnyConnection, sql: &'static str, org: &Organizati
 }
 
 pub(crate) async fn insert_membership_on(conn: &mut AnyConnection, m: &MembershipRecord) -> Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO memberships (id, organization_id, user_id, created_at, updated_at, doc, role) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -302,7 +302,7 @@ impl OrganizationStore for SqlStore {
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1"),
                 concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.slug = $1"),
             ] {
-                if let Some(row) = sqlx::query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
+                if let Some(row) = query(sql).bind(id_or_slug).fetch_optional(&self.pool).await? {
                     return org_from_row(&row, 0).map(Some);
                 }
             }
@@ -314,13 +314,13 @@ impl OrganizationStore for SqlStore {
     async fn delete_organization(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            sqlx::query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
-            let deleted = sqlx::query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM memberships WHERE organization_id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted = query("DELETE FROM organizations WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 return Ok(false);
             }
             // Live sessions whose active organization it was keep running without one.
-            sqlx::query(
+            query(
                 "UPDATE sessions SET last_active_organization_id = NULL \
                  WHERE last_active_organization_id = $1 AND status IN ('active', 'pending')",
             )
@@ -371,7 +371,7 @@ impl OrganizationStore for SqlStore {
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE memberships SET updated_at = $1, doc = $2, role = $5 \
                  WHERE organization_id = $3 AND user_id = $4",
             )
@@ -397,7 +397,7 @@ impl OrganizationStore for SqlStore {
         run(async {
             let mut tx = self.begin_write().await?;
             let events = membership_event(&mut tx, events::MEMBERSHIP_DELETED, organization_id, user_id).await?;
-            let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+            let done = query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
                 .bind(organization_id)
                 .bind(user_id)
                 .execute(&mut *tx)
@@ -414,7 +414,7 @@ impl OrganizationStore for SqlStore {
 
     async fn get_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<Option<MembershipRecord>> {
         run(async {
-            let row = sqlx::query(concat!(
+            let row = query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 " FROM memberships m",
@@ -448,7 +448,7 @@ impl OrganizationStore for SqlStore {
 
     async fn list_user_memberships(&self, user_id: &str) -> StoreResult<Vec<(MembershipRecord, Organization)>> {
         run(async {
-            let rows = sqlx::query(concat!(
+            let rows = query(concat!(
                 "SELECT ",
                 membership_columns!(),
                 ", o.doc AS org_doc, ",

@@ -11,12 +11,12 @@ use crate::SqlStore;
 use crate::error::{Result, run};
 use crate::events::append;
 use crate::sessions::end_live_sessions_of;
-use crate::sql::get;
+use crate::sql::{get, query};
 use crate::users::{insert_user_in, replace_user_in};
 
 /// Sets `user_id`'s password to `p` (one statement: insert, or replace what is there).
 pub(crate) async fn put_password(conn: &mut AnyConnection, user_id: &str, p: &PasswordRecord) -> Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO user_passwords (user_id, hasher, digest, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (user_id) DO UPDATE SET hasher = excluded.hasher, digest = excluded.digest, \
          updated_at = excluded.updated_at",
@@ -57,7 +57,7 @@ impl PasswordStore for SqlStore {
             match password {
                 Some(p) => put_password(&mut tx, &user.id, p).await?,
                 None => {
-                    sqlx::query("DELETE FROM user_passwords WHERE user_id = $1")
+                    query("DELETE FROM user_passwords WHERE user_id = $1")
                         .bind(user.id.as_str())
                         .execute(&mut *tx)
                         .await?;
@@ -76,7 +76,7 @@ impl PasswordStore for SqlStore {
 
     async fn get_password(&self, user_id: &str) -> StoreResult<Option<PasswordRecord>> {
         run(async {
-            let row = sqlx::query("SELECT hasher, digest, updated_at FROM user_passwords WHERE user_id = $1")
+            let row = query("SELECT hasher, digest, updated_at FROM user_passwords WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -95,7 +95,7 @@ impl PasswordStore for SqlStore {
 
     async fn rehash_password(&self, old_digest: &str, new: &PasswordRecord) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE user_passwords SET hasher = $1, digest = $2, updated_at = $3 WHERE user_id = $4 AND digest = $5",
             )
             .bind(new.hasher.as_str())

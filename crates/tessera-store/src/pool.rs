@@ -9,7 +9,7 @@ use sqlx::{Any, AnyConnection, AnyPool, AssertSqlSafe, Transaction};
 use tessera_core::store::StoreError;
 
 use crate::error::{Error, Result};
-use crate::sql::get;
+use crate::sql::{get, query};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -40,6 +40,19 @@ pub struct SqlStore {
     /// autocommit SELECT each time); one that fails is dropped. `None` for an in-memory SQLite
     /// database, where another connection would open another, empty database.
     mint_conns: Option<Arc<MintConns>>,
+}
+
+/// A snapshot of connection use ([`SqlStore::pool_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open in the pool (idle or in use).
+    pub size: u32,
+    /// Of those, idle.
+    pub idle: usize,
+    /// The most the pool opens.
+    pub max: u32,
+    /// Connections kept aside for the mint read, outside the pool.
+    pub kept: usize,
 }
 
 /// The connections kept for `load_mint`: idle ones, and how many exist (idle or in use).
@@ -90,9 +103,9 @@ impl SqlStore {
             Backend::Sqlite => {
                 let options = AnyPoolOptions::new().test_before_acquire(false).after_connect(|conn, _meta| {
                     Box::pin(async move {
-                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
+                        query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        query(AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
                             .execute(&mut *conn)
                             .await?;
                         Ok(())
@@ -117,6 +130,17 @@ impl SqlStore {
         Ok(store)
     }
 
+    /// The connection pool's size and idle connections now, and the connections kept aside for the
+    /// mint path (`/metrics`).
+    pub fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: self.pool.num_idle(),
+            max: self.pool.options().get_max_connections(),
+            kept: self.mint_conns.as_ref().map_or(0, |k| k.total.load(Ordering::Acquire)),
+        }
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn backend_name(&self) -> &'static str {
         match self.backend {
@@ -134,7 +158,7 @@ impl SqlStore {
         match self.backend {
             Backend::Postgres => Ok(vec!["ok".to_string()]),
             Backend::Sqlite => {
-                let rows = sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(Error::from)?;
+                let rows = query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(Error::from)?;
                 Ok(rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<_>>()?)
             }
         }
@@ -149,13 +173,13 @@ impl SqlStore {
     /// an exclusive lock that busy_timeout does not wait for, so a failure is only an error if the file
     /// is still not in WAL mode afterwards (another process may have switched it meanwhile).
     async fn enable_wal(&self) -> Result<()> {
-        let set = sqlx::query("PRAGMA journal_mode = WAL").fetch_optional(&self.pool).await;
+        let set = query("PRAGMA journal_mode = WAL").fetch_optional(&self.pool).await;
         if let Ok(Some(row)) = &set
             && get::<String>(row, 0)?.eq_ignore_ascii_case("wal")
         {
             return Ok(());
         }
-        let row = sqlx::query("PRAGMA journal_mode").fetch_optional(&self.pool).await?;
+        let row = query("PRAGMA journal_mode").fetch_optional(&self.pool).await?;
         match row {
             Some(row) if get::<String>(&row, 0)?.eq_ignore_ascii_case("wal") => Ok(()),
             _ => Err(Error::Other("could not switch the SQLite database to WAL mode".to_string())),

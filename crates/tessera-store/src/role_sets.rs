@@ -15,7 +15,7 @@ use crate::events::append;
 use crate::invitations::remap_pending_invitations;
 use crate::organizations::{membership_event, org_event};
 use crate::roles::{filtered, foreign, key_unique_field, push_order, role_from_row, search_text};
-use crate::sql::{bool_int, get, get_doc, to_doc};
+use crate::sql::{bool_int, get, get_doc, query, to_doc};
 
 // ---- role sets ---------------------------------------------------------------------------------------
 
@@ -33,12 +33,12 @@ pub(crate) fn set_from_row(row: &AnyRow, offset: usize) -> Result<RoleSetRecord>
 
 pub(crate) async fn write_set(conn: &mut AnyConnection, sql: &str, s: &RoleSetRecord) -> Result<u64> {
     if s.is_initial {
-        sqlx::query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
+        query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
             .bind(s.id.as_str())
             .execute(&mut *conn)
             .await?;
     }
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(s.id.as_str())
         .bind(s.key.as_str())
         .bind(s.name.to_lowercase())
@@ -65,13 +65,13 @@ pub(crate) const UPDATE_SET: &str = "UPDATE role_sets SET key = $2, sort_name = 
      default_role_id = $6, creator_role_id = $7, created_at = $8, updated_at = $9, doc = $10 WHERE id = $1";
 
 pub(crate) async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, role_ids: &[String]) -> Result<()> {
-    let row = sqlx::query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
+    let row = query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
         .bind(set_id)
         .fetch_one(&mut *conn)
         .await?;
     let mut next = get::<i64>(&row, 0)? + 1;
     for rid in role_ids {
-        let done = sqlx::query(
+        let done = query(
             "INSERT INTO role_set_roles (role_set_id, role_id, position) VALUES ($1, $2, $3) \
              ON CONFLICT (role_set_id, role_id) DO NOTHING",
         )
@@ -89,7 +89,7 @@ pub(crate) async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, rol
 /// The set's roles in order, each with the number of memberships holding it in organizations that
 /// use the set.
 pub(crate) async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Result<RoleSetView> {
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT r.doc, r.key, (SELECT COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
          WHERE o.role_set_key = $2 AND m.role = r.key) \
          FROM role_set_roles sr JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY sr.position ASC",
@@ -105,16 +105,14 @@ pub(crate) async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Re
 /// Gives every organization using set `from_key` the set `to_key` (column and document); returns
 /// their `organization.updated` events.
 async fn move_organizations(conn: &mut AnyConnection, from_key: &str, to_key: &str) -> Result<Vec<NewEvent>> {
-    let rows = sqlx::query("SELECT id, doc FROM organizations WHERE role_set_key = $1")
-        .bind(from_key)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows =
+        query("SELECT id, doc FROM organizations WHERE role_set_key = $1").bind(from_key).fetch_all(&mut *conn).await?;
     let mut moved = Vec::with_capacity(rows.len());
     for row in rows {
         let id: String = get(&row, 0)?;
         let mut org: Organization = get_doc(&row, 1)?;
         org.role_set_key = Some(to_key.to_owned());
-        sqlx::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+        query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
             .bind(id.as_str())
             .bind(to_key)
             .bind(to_doc(&org)?)
@@ -136,7 +134,7 @@ async fn remap_memberships(
     if mappings.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT m.id, m.role, m.organization_id, m.user_id FROM memberships m JOIN organizations o ON o.id = m.organization_id \
          WHERE o.role_set_key = $1",
     )
@@ -150,7 +148,7 @@ async fn remap_memberships(
         let Some(to) = role.and_then(|r| mappings.iter().find(|(from, _)| *from == r)).map(|(_, to)| to) else {
             continue;
         };
-        sqlx::query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
+        query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(to.as_str())
             .bind(now)
@@ -181,10 +179,8 @@ impl SqlStore {
     pub(crate) async fn rs_update_role_set(&self, set: &RoleSetRecord, add_role_ids: &[String]) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) = sqlx::query("SELECT key FROM role_sets WHERE id = $1")
-                .bind(set.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
+            let Some(row) =
+                query("SELECT key FROM role_sets WHERE id = $1").bind(set.id.as_str()).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
@@ -207,7 +203,7 @@ impl SqlStore {
             let mut conn = self.pool.acquire().await?;
             for column in ["id", "key"] {
                 let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.{column} = $1");
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
+                let row = query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
                 if let Some(row) = row {
                     let set = set_from_row(&row, 0)?;
                     return Ok(Some(set_view(&mut conn, set).await?));
@@ -222,7 +218,7 @@ impl SqlStore {
         run(async {
             let mut conn = self.pool.acquire().await?;
             let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
+            let row = query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
             match row {
                 None => Ok(None),
                 Some(row) => Ok(Some(set_view(&mut conn, set_from_row(&row, 0)?).await?)),
@@ -265,7 +261,7 @@ impl SqlStore {
             let mut changed =
                 remap_memberships(&mut tx, &set.key, &[(from_key.to_owned(), to_key.to_owned())], set.updated_at)
                     .await?;
-            let done = sqlx::query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
+            let done = query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
                 .bind(set.id.as_str())
                 .bind(role_id)
                 .execute(&mut *tx)
@@ -292,8 +288,7 @@ impl SqlStore {
             let mut tx = self.begin_write().await?;
             let mut changed = remap_memberships(&mut tx, &from.key, mappings, to.updated_at).await?;
             changed.extend(move_organizations(&mut tx, &from.key, &to.key).await?);
-            let done =
-                sqlx::query("DELETE FROM role_sets WHERE id = $1").bind(from.id.as_str()).execute(&mut *tx).await?;
+            let done = query("DELETE FROM role_sets WHERE id = $1").bind(from.id.as_str()).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -307,7 +302,7 @@ impl SqlStore {
 
     pub(crate) async fn rs_role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>> {
         run(async {
-            let rows = sqlx::query(
+            let rows = query(
                 "SELECT m.role, COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
                  WHERE o.role_set_key = $1 AND m.role IS NOT NULL GROUP BY m.role ORDER BY m.role",
             )

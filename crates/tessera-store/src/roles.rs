@@ -23,7 +23,7 @@ use crate::events::append;
 use crate::invitations::rename_invitation_role;
 use crate::organizations::membership_role_of_doc;
 use crate::role_sets::{INSERT_SET, SET_COLUMNS, append_set_roles, set_from_row, write_set};
-use crate::sql::{Sql, get, get_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, get, get_doc, like_contains, order_dir, query, to_doc};
 
 pub(crate) fn key_unique_field(text: &str) -> &'static str {
     // PostgreSQL names the index (`roles_key_uq`), SQLite the column (`roles.key`).
@@ -78,7 +78,7 @@ fn permission_from_row(row: &AnyRow, offset: usize) -> Result<Permission> {
 }
 
 async fn write_permission(conn: &mut AnyConnection, sql: &str, p: &Permission) -> Result<u64> {
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(p.id.as_str())
         .bind(p.key.as_str())
         .bind(p.name.to_lowercase())
@@ -97,7 +97,7 @@ const INSERT_PERMISSION: &str = "INSERT INTO permissions (id, key, sort_name, se
 
 /// Rewrites `roles.permission_keys` of one role from its `role_permissions` rows.
 async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()> {
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT p.key FROM role_permissions rp JOIN permissions p ON p.id = rp.permission_id \
          WHERE rp.role_id = $1 ORDER BY rp.position ASC",
     )
@@ -105,7 +105,7 @@ async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()
     .fetch_all(&mut *conn)
     .await?;
     let keys = rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<Vec<_>>>()?;
-    sqlx::query("UPDATE roles SET permission_keys = $2 WHERE id = $1")
+    query("UPDATE roles SET permission_keys = $2 WHERE id = $1")
         .bind(role_id)
         .bind(to_doc(&keys)?)
         .execute(&mut *conn)
@@ -115,7 +115,7 @@ async fn refresh_role_keys(conn: &mut AnyConnection, role_id: &str) -> Result<()
 
 /// Rewrites `permission_keys` of every role holding the permission.
 async fn refresh_roles_holding(conn: &mut AnyConnection, permission_id: &str) -> Result<()> {
-    let rows = sqlx::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+    let rows = query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
         .bind(permission_id)
         .fetch_all(&mut *conn)
         .await?;
@@ -135,7 +135,7 @@ pub(crate) fn role_from_row(row: &AnyRow, offset: usize) -> Result<RoleRecord> {
 }
 
 async fn write_role(conn: &mut AnyConnection, sql: &str, r: &RoleRecord) -> Result<u64> {
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+    let done = query(sqlx::AssertSqlSafe(sql.to_owned()))
         .bind(r.id.as_str())
         .bind(r.key.as_str())
         .bind(r.name.to_lowercase())
@@ -154,9 +154,9 @@ const INSERT_ROLE: &str = "INSERT INTO roles (id, key, sort_name, search_text, c
 
 /// Replaces the role's permissions by `ids` (in order) and refreshes its keys.
 async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, ids: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
+    query("DELETE FROM role_permissions WHERE role_id = $1").bind(role_id).execute(&mut *conn).await?;
     for (i, pid) in ids.iter().enumerate() {
-        sqlx::query("INSERT INTO role_permissions (role_id, permission_id, position) VALUES ($1, $2, $3)")
+        query("INSERT INTO role_permissions (role_id, permission_id, position) VALUES ($1, $2, $3)")
             .bind(role_id)
             .bind(pid.as_str())
             .bind(i as i64)
@@ -207,13 +207,13 @@ impl RoleStore for SqlStore {
                 let sql = format!("{INSERT_PERMISSION} ON CONFLICT (key) DO NOTHING");
                 write_permission(&mut tx, &sql, p).await?;
             }
-            let sets: i64 = get(&sqlx::query("SELECT COUNT(*) FROM role_sets").fetch_one(&mut *tx).await?, 0)?;
+            let sets: i64 = get(&query("SELECT COUNT(*) FROM role_sets").fetch_one(&mut *tx).await?, 0)?;
             if sets == 0 {
                 for (role, keys) in &b.roles {
                     let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
                     if write_role(&mut tx, &sql, role).await? > 0 {
                         for (i, key) in keys.iter().enumerate() {
-                            sqlx::query(
+                            query(
                                 "INSERT INTO role_permissions (role_id, permission_id, position) \
                                  SELECT $1, id, $3 FROM permissions WHERE key = $2",
                             )
@@ -229,7 +229,7 @@ impl RoleStore for SqlStore {
                 let (set, role_keys) = &b.initial_set;
                 let mut ids = Vec::new();
                 for key in role_keys {
-                    let row = sqlx::query("SELECT id FROM roles WHERE key = $1")
+                    let row = query("SELECT id FROM roles WHERE key = $1")
                         .bind(key.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
@@ -242,7 +242,7 @@ impl RoleStore for SqlStore {
                     append_set_roles(&mut tx, &set.id, &ids).await?;
                 }
             }
-            let initial = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let initial = query(sqlx::AssertSqlSafe(format!(
                 "SELECT s.id, {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1"
             )))
             .fetch_optional(&mut *tx)
@@ -252,7 +252,7 @@ impl RoleStore for SqlStore {
                 let sql = format!("{INSERT_ROLE} ON CONFLICT (key) DO NOTHING");
                 write_role(&mut tx, &sql, role).await?;
                 if let Some(set) = &initial {
-                    let row = sqlx::query("SELECT id FROM roles WHERE key = $1")
+                    let row = query("SELECT id FROM roles WHERE key = $1")
                         .bind(role.key.as_str())
                         .fetch_one(&mut *tx)
                         .await?;
@@ -260,25 +260,20 @@ impl RoleStore for SqlStore {
                 }
             }
             // Memberships and organizations written before roles existed.
-            let rows = sqlx::query("SELECT id, doc FROM memberships WHERE role IS NULL").fetch_all(&mut *tx).await?;
+            let rows = query("SELECT id, doc FROM memberships WHERE role IS NULL").fetch_all(&mut *tx).await?;
             for row in rows {
                 let id: String = get(&row, 0)?;
                 let role = membership_role_of_doc(&get::<String>(&row, 1)?)?;
-                sqlx::query("UPDATE memberships SET role = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(role)
-                    .execute(&mut *tx)
-                    .await?;
+                query("UPDATE memberships SET role = $2 WHERE id = $1").bind(id).bind(role).execute(&mut *tx).await?;
             }
             if let Some(set) = &initial {
-                let rows = sqlx::query("SELECT id, doc FROM organizations WHERE role_set_key IS NULL")
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let rows =
+                    query("SELECT id, doc FROM organizations WHERE role_set_key IS NULL").fetch_all(&mut *tx).await?;
                 for row in rows {
                     let id: String = get(&row, 0)?;
                     let mut org: Organization = get_doc(&row, 1)?;
                     org.role_set_key = Some(set.key.clone());
-                    sqlx::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
+                    query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
                         .bind(id)
                         .bind(set.key.as_str())
                         .bind(to_doc(&org)?)
@@ -293,7 +288,7 @@ impl RoleStore for SqlStore {
 
     async fn legacy_membership_roles(&self) -> StoreResult<Vec<String>> {
         run(async {
-            let rows = sqlx::query("SELECT doc FROM memberships WHERE role IS NULL").fetch_all(&self.pool).await?;
+            let rows = query("SELECT doc FROM memberships WHERE role IS NULL").fetch_all(&self.pool).await?;
             let mut keys: Vec<String> = Vec::new();
             for row in rows {
                 let role = membership_role_of_doc(&get::<String>(&row, 0)?)?;
@@ -303,10 +298,8 @@ impl RoleStore for SqlStore {
             }
             let mut missing = Vec::new();
             for key in keys {
-                let row = sqlx::query("SELECT 1 FROM roles WHERE key = $1")
-                    .bind(key.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?;
+                let row =
+                    query("SELECT 1 FROM roles WHERE key = $1").bind(key.as_str()).fetch_optional(&self.pool).await?;
                 if row.is_none() {
                     missing.push(key);
                 }
@@ -345,12 +338,12 @@ impl RoleStore for SqlStore {
     async fn delete_permission(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let holders = sqlx::query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
+            let holders = query("SELECT role_id FROM role_permissions WHERE permission_id = $1")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM role_permissions WHERE permission_id = $1").bind(id).execute(&mut *tx).await?;
-            let done = sqlx::query("DELETE FROM permissions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM role_permissions WHERE permission_id = $1").bind(id).execute(&mut *tx).await?;
+            let done = query("DELETE FROM permissions WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -366,10 +359,8 @@ impl RoleStore for SqlStore {
 
     async fn get_permission(&self, id: &str) -> StoreResult<Option<Permission>> {
         run(async {
-            let row = sqlx::query("SELECT doc, key FROM permissions WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+            let row =
+                query("SELECT doc, key FROM permissions WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
             row.map(|r| permission_from_row(&r, 0)).transpose()
         })
         .await
@@ -425,10 +416,8 @@ impl RoleStore for SqlStore {
     async fn update_role(&self, role: &RoleRecord, permission_ids: Option<&[String]>) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) = sqlx::query("SELECT key FROM roles WHERE id = $1")
-                .bind(role.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
+            let Some(row) =
+                query("SELECT key FROM roles WHERE id = $1").bind(role.id.as_str()).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
@@ -437,7 +426,7 @@ impl RoleStore for SqlStore {
                        doc = $7 WHERE id = $1";
             write_role(&mut tx, sql, role).await?;
             if old_key != role.key {
-                sqlx::query("UPDATE memberships SET role = $2 WHERE role = $1")
+                query("UPDATE memberships SET role = $2 WHERE role = $1")
                     .bind(old_key.as_str())
                     .bind(role.key.as_str())
                     .execute(&mut *tx)
@@ -458,20 +447,17 @@ impl RoleStore for SqlStore {
     async fn delete_role(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let Some(row) =
-                sqlx::query("SELECT key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
+            let Some(row) = query("SELECT key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?
             else {
                 return Ok(false);
             };
             let key: String = get(&row, 0)?;
-            let held = sqlx::query("SELECT 1 FROM memberships WHERE role = $1")
-                .bind(key.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
+            let held =
+                query("SELECT 1 FROM memberships WHERE role = $1").bind(key.as_str()).fetch_optional(&mut *tx).await?;
             if held.is_some() {
                 return Err(Error::Conflict("role_in_use"));
             }
-            sqlx::query("DELETE FROM roles WHERE id = $1")
+            query("DELETE FROM roles WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -486,8 +472,7 @@ impl RoleStore for SqlStore {
     async fn get_role(&self, id: &str) -> StoreResult<Option<RoleView>> {
         run(async {
             let mut conn = self.pool.acquire().await?;
-            let row =
-                sqlx::query("SELECT doc, key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+            let row = query("SELECT doc, key FROM roles WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
             let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
             Ok(with_permissions(&mut conn, vec![role]).await?.pop())
         })
@@ -497,8 +482,7 @@ impl RoleStore for SqlStore {
     async fn get_role_by_key(&self, key: &str) -> StoreResult<Option<RoleView>> {
         run(async {
             let mut conn = self.pool.acquire().await?;
-            let row =
-                sqlx::query("SELECT doc, key FROM roles WHERE key = $1").bind(key).fetch_optional(&mut *conn).await?;
+            let row = query("SELECT doc, key FROM roles WHERE key = $1").bind(key).fetch_optional(&mut *conn).await?;
             let Some(role) = row.map(|r| role_from_row(&r, 0)).transpose()? else { return Ok(None) };
             Ok(with_permissions(&mut conn, vec![role]).await?.pop())
         })
@@ -521,8 +505,7 @@ impl RoleStore for SqlStore {
 
     async fn count_role_members(&self, key: &str) -> StoreResult<i64> {
         run(async {
-            let row =
-                sqlx::query("SELECT COUNT(*) FROM memberships WHERE role = $1").bind(key).fetch_one(&self.pool).await?;
+            let row = query("SELECT COUNT(*) FROM memberships WHERE role = $1").bind(key).fetch_one(&self.pool).await?;
             get(&row, 0)
         })
         .await

@@ -11,7 +11,7 @@ use tessera_core::store::{SessionClaimsRecord, SessionClaimsStore, StoreResult};
 use crate::SqlStore;
 use crate::error::{Result, run};
 use crate::events::append;
-use crate::sql::{from_doc, get, to_doc};
+use crate::sql::{from_doc, get, query, to_doc};
 
 /// Rebuilds the record from `claims, created_at, updated_at` at `offset`; `None` when the columns are
 /// NULL (a `LEFT JOIN` that found no row).
@@ -30,7 +30,7 @@ pub(crate) fn session_claims_from_row(row: &AnyRow, offset: usize) -> Result<Opt
 impl SessionClaimsStore for SqlStore {
     async fn get_session_claims(&self) -> StoreResult<Option<SessionClaimsRecord>> {
         run(async {
-            let row = sqlx::query("SELECT claims, created_at, updated_at FROM session_claims WHERE singleton = 1")
+            let row = query("SELECT claims, created_at, updated_at FROM session_claims WHERE singleton = 1")
                 .fetch_optional(&self.pool)
                 .await?;
             Ok(match row {
@@ -45,7 +45,7 @@ impl SessionClaimsStore for SqlStore {
         run(async {
             // One statement, so two nodes writing at once leave one whole record, never a mix.
             let mut tx = self.begin_write().await?;
-            sqlx::query(
+            query(
                 "INSERT INTO session_claims (singleton, claims, created_at, updated_at) VALUES (1, $1, $2, $3) \
                  ON CONFLICT (singleton) DO UPDATE SET claims = excluded.claims, \
                  created_at = excluded.created_at, updated_at = excluded.updated_at",
@@ -64,7 +64,7 @@ impl SessionClaimsStore for SqlStore {
     async fn delete_session_claims(&self) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query("DELETE FROM session_claims WHERE singleton = 1").execute(&mut *tx).await?;
+            let done = query("DELETE FROM session_claims WHERE singleton = 1").execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }

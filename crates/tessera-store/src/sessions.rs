@@ -11,7 +11,7 @@ use tessera_types::{Session, SessionStatus};
 use crate::SqlStore;
 use crate::error::{Error, Result, only_id, run};
 use crate::events::append;
-use crate::sql::{Sql, get, get_doc, to_doc};
+use crate::sql::{Sql, get, get_doc, query, to_doc};
 
 /// The columns [`session_from_row`] reads, unqualified (a macro so that `concat!` can use it).
 macro_rules! session_columns {
@@ -80,8 +80,7 @@ async fn end_live_sessions(
          AND expire_at > $2 AND abandon_at > $2 RETURNING {}",
         session_columns!()
     );
-    let rows =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(now).bind(value).fetch_all(&mut *conn).await?;
+    let rows = query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(now).bind(value).fetch_all(&mut *conn).await?;
     rows.iter().map(|r| session_from_row(r).map(|s| NewEvent::session(&s))).filter_map(Result::transpose).collect()
 }
 
@@ -109,7 +108,7 @@ pub(crate) async fn end_live_session(
 
 /// Inserts a session on `conn` (inside a caller's transaction, or on its own).
 pub(crate) async fn insert_session_on(conn: &mut AnyConnection, session: &Session) -> Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO sessions (id, user_id, client_id, status, last_active_organization_id, \
          expire_at, abandon_at, created_at, updated_at, doc) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -144,7 +143,7 @@ impl SessionStore for SqlStore {
 
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
         run(async {
-            let row = sqlx::query(SESSION_BY_ID).bind(id).fetch_optional(&self.pool).await?;
+            let row = query(SESSION_BY_ID).bind(id).fetch_optional(&self.pool).await?;
             row.as_ref().map(session_from_row).transpose()
         })
         .await
@@ -187,7 +186,7 @@ impl SessionStore for SqlStore {
         run(async {
             let mut tx = self.begin_write().await?;
             let events = end_live_sessions(&mut tx, "id", id, to, now).await?;
-            let row = sqlx::query(SESSION_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            let row = query(SESSION_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             append(&mut tx, &events).await?;
             tx.commit().await?;
             row.as_ref().map(session_from_row).transpose()

@@ -9,13 +9,41 @@
 //! (each call binds a new value). [`Sql`] numbers placeholders `$1`, `$2`, … in bind order, which both
 //! SQLite and PostgreSQL accept, and hands back the placeholder so it can be written more than once.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, AssertSqlSafe, Row};
+use sqlx::{Any, AssertSqlSafe, Row, SqlSafeStr};
 use tessera_core::store::Page;
 
 use crate::error::{Error, Result};
+
+/// Statements built so far by every store in this process (see [`query`]).
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// Every statement the store sends is made here and counted: `scripts/check-architecture.py` refuses
+/// `sqlx::query(` anywhere else in tessera-store. Transactions' `BEGIN`/`COMMIT`, migrations and the
+/// pool's own connection checks are not counted.
+pub(crate) fn query<'q>(sql: impl SqlSafeStr) -> sqlx::query::Query<'q, Any, AnyArguments> {
+    STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    sqlx::query(sql)
+}
+
+/// A counted statement whose one result is a single value (`query` for scalars).
+pub(crate) fn query_scalar<'q, O>(sql: impl SqlSafeStr) -> sqlx::query::QueryScalar<'q, Any, O, AnyArguments>
+where
+    (O,): for<'r> sqlx::FromRow<'r, AnyRow>,
+{
+    STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    sqlx::query_scalar(sql)
+}
+
+/// How many statements the stores of this process have sent since it started (a counter that only
+/// grows; `tessera_db_statements_total` in `/metrics`).
+pub fn statements_sent() -> u64 {
+    STATEMENTS.load(Ordering::Relaxed)
+}
 
 enum Arg {
     Text(String),
@@ -78,7 +106,7 @@ impl Sql {
     }
 
     pub(crate) fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
-        let mut q = sqlx::query(AssertSqlSafe(self.text));
+        let mut q = query(AssertSqlSafe(self.text));
         for arg in self.args {
             q = match arg {
                 Arg::Text(v) => q.bind(v),

@@ -14,7 +14,7 @@ use crate::events::append;
 use crate::organizations::{membership_columns, membership_from_row, role_join};
 use crate::session_claims::session_claims_from_row;
 use crate::sessions::session_from_row;
-use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, to_doc};
+use crate::sql::{from_doc, get, get_doc, get_opt_doc, page_values, query, to_doc};
 
 fn template_unique_field(text: &str) -> &'static str {
     if text.contains("name") { "name" } else { "id" }
@@ -31,7 +31,7 @@ impl SqlStore {
     /// Runs `sql` with `t` bound and appends the template's change event, in one transaction.
     async fn write_template(&self, sql: &'static str, t: &TemplateRecord) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(sql)
+        let done = query(sql)
             .bind(t.template.id.as_str())
             .bind(t.template.name.as_str())
             .bind(t.signing_key_sealed.clone())
@@ -49,7 +49,7 @@ impl SqlStore {
     }
 
     async fn template_where(&self, sql: &'static str, value: &str) -> Result<Option<TemplateRecord>> {
-        let row = sqlx::query(sql).bind(value).fetch_optional(&self.pool).await?;
+        let row = query(sql).bind(value).fetch_optional(&self.pool).await?;
         row.map(|r| template_from_row(&r, 0)).transpose()
     }
 }
@@ -86,7 +86,7 @@ impl TemplateStore for SqlStore {
     async fn delete_template(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let done = query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -100,7 +100,7 @@ impl TemplateStore for SqlStore {
     async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)> {
         run(async {
             let (limit, offset) = page_values(page);
-            let rows = sqlx::query(
+            let rows = query(
                 "SELECT doc, signing_key_sealed FROM jwt_templates \
                  ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
             )
@@ -109,7 +109,7 @@ impl TemplateStore for SqlStore {
             .fetch_all(&self.pool)
             .await?;
             let list = rows.iter().map(|r| template_from_row(r, 0)).collect::<Result<Vec<_>>>()?;
-            let row = sqlx::query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await?;
+            let row = query("SELECT COUNT(*) FROM jwt_templates").fetch_one(&self.pool).await?;
             Ok((list, get(&row, 0)?))
         })
         .await
@@ -167,8 +167,7 @@ fn mint_from_row(row: &AnyRow) -> Result<MintRecords> {
 impl Store for SqlStore {
     async fn load_mint(&self, session_id: &str, template_name: Option<&str>) -> StoreResult<Option<MintRecords>> {
         run(async {
-            let row =
-                self.fetch_optional_kept(|| sqlx::query(MINT_SELECT).bind(session_id).bind(template_name)).await?;
+            let row = self.fetch_optional_kept(|| query(MINT_SELECT).bind(session_id).bind(template_name)).await?;
             row.as_ref().map(mint_from_row).transpose()
         })
         .await

@@ -15,7 +15,7 @@ use crate::SqlStore;
 use crate::error::{Error, Result, run};
 use crate::events::append;
 use crate::sessions::end_live_sessions_of;
-use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
+use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, query, to_doc};
 
 pub(crate) const KIND_EMAIL: &str = "email";
 pub(crate) const KIND_PHONE: &str = "phone";
@@ -161,7 +161,7 @@ impl UserRow {
     /// `sql` (an INSERT or UPDATE whose `$1` is the id and `$2`…`$15` are [`USER_COLUMNS`]) with this
     /// row bound, executed on `conn`.
     async fn write(&self, conn: &mut AnyConnection, sql: String) -> Result<u64> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let done = query(sqlx::AssertSqlSafe(sql))
             .bind(self.id.as_str())
             .bind(self.username.clone())
             .bind(self.external_id.clone())
@@ -238,7 +238,7 @@ async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> Result
             "username" => "SELECT id FROM users WHERE username = $1 AND id <> $2 LIMIT 1",
             _ => "SELECT id FROM users WHERE external_id = $1 AND id <> $2 LIMIT 1",
         };
-        let hit = sqlx::query(sql).bind(value.as_str()).bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
+        let hit = query(sql).bind(value.as_str()).bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
         if hit.is_some() {
             return Err(Error::Conflict(field));
         }
@@ -249,7 +249,7 @@ async fn check_user_conflicts(conn: &mut AnyConnection, row: &UserRow) -> Result
 async fn insert_identifiers(conn: &mut AnyConnection, row: &UserRow) -> Result<()> {
     for i in &row.identifiers {
         let field = i.field;
-        sqlx::query(
+        query(
             "INSERT INTO user_identifiers (identifier_id, kind, value, user_id) \
              VALUES ($1, $2, $3, $4)",
         )
@@ -279,13 +279,12 @@ pub(crate) async fn replace_user_in(conn: &mut AnyConnection, user: &User) -> Re
 
 /// Replaces a stored user and their identifiers. Returns false if the user does not exist.
 pub(crate) async fn replace_user(conn: &mut AnyConnection, row: &UserRow) -> Result<bool> {
-    let exists =
-        sqlx::query("SELECT id FROM users WHERE id = $1").bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
+    let exists = query("SELECT id FROM users WHERE id = $1").bind(row.id.as_str()).fetch_optional(&mut *conn).await?;
     if exists.is_none() {
         return Ok(false);
     }
     check_user_conflicts(conn, row).await?;
-    sqlx::query("DELETE FROM user_identifiers WHERE user_id = $1").bind(row.id.as_str()).execute(&mut *conn).await?;
+    query("DELETE FROM user_identifiers WHERE user_id = $1").bind(row.id.as_str()).execute(&mut *conn).await?;
     row.update(conn).await?;
     insert_identifiers(conn, row).await?;
     Ok(true)
@@ -472,7 +471,7 @@ impl UserStore for SqlStore {
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
         run(async {
-            let row = sqlx::query("SELECT doc FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+            let row = query("SELECT doc FROM users WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
             row.map(|r| get_doc(&r, 0)).transpose()
         })
         .await
@@ -483,9 +482,9 @@ impl UserStore for SqlStore {
             let mut tx = self.begin_write().await?;
             for sql in ["DELETE FROM memberships WHERE user_id = $1", "DELETE FROM user_identifiers WHERE user_id = $1"]
             {
-                sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                query(sql).bind(id).execute(&mut *tx).await?;
             }
-            let deleted = sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let deleted = query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await?;
             if deleted.rows_affected() == 0 {
                 return Ok(false);
             }

@@ -18,7 +18,7 @@ use tessera_core::store::{
 
 use crate::SqlStore;
 use crate::error::{Error, Result, only_id, run};
-use crate::sql::{Sql, bool_int, from_doc, get, get_doc, to_doc};
+use crate::sql::{Sql, bool_int, from_doc, get, get_doc, query, query_scalar, to_doc};
 
 const ENDPOINT_COLUMNS: &str = "id, url, description, filter_types, disabled, secret_sealed, old_secret_sealed, \
      old_secret_expires_at, created_at, updated_at";
@@ -29,7 +29,7 @@ const ATTEMPT_COLUMNS: &str = "id, message_id, endpoint_id, attempt, status, res
 
 /// A statement whose text is built from the constant column lists above (values are bound).
 fn dynamic(sql: String) -> sqlx::query::Query<'static, Any, AnyArguments> {
-    sqlx::query(AssertSqlSafe(sql))
+    query(AssertSqlSafe(sql))
 }
 
 fn endpoint_from_row(row: &AnyRow) -> Result<WebhookEndpointRecord> {
@@ -170,7 +170,7 @@ impl WebhookStore for SqlStore {
 
     async fn update_webhook_endpoint(&self, e: &WebhookEndpointRecord) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE webhook_endpoints SET url = $1, description = $2, filter_types = $3, disabled = $4, \
                  secret_sealed = $5, old_secret_sealed = $6, old_secret_expires_at = $7, updated_at = $8 WHERE id = $9",
             )
@@ -193,9 +193,9 @@ impl WebhookStore for SqlStore {
     async fn delete_webhook_endpoint(&self, id: &str) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            sqlx::query("DELETE FROM webhook_attempts WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM webhook_messages WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
-            let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM webhook_attempts WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM webhook_messages WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
+            let done = query("DELETE FROM webhook_endpoints WHERE id = $1").bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(done.rows_affected() == 1)
         })
@@ -207,19 +207,18 @@ impl WebhookStore for SqlStore {
             let mut tx = self.begin_write().await?;
             let lock = if self.is_postgres() { " FOR UPDATE SKIP LOCKED" } else { "" };
             let cursor: Option<i64> =
-                sqlx::query_scalar(AssertSqlSafe(format!("SELECT last_seq FROM webhook_cursor WHERE id = 1{lock}")))
+                query_scalar(AssertSqlSafe(format!("SELECT last_seq FROM webhook_cursor WHERE id = 1{lock}")))
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some(cursor) = cursor else {
                 tx.rollback().await?;
                 return Ok(None);
             };
-            let rows =
-                sqlx::query("SELECT seq, id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(cursor)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let rows = query("SELECT seq, id, type, data, created_at FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(cursor)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await?;
             let events = rows
                 .iter()
                 .map(|r| {
@@ -239,7 +238,7 @@ impl WebhookStore for SqlStore {
             let endpoints = all_endpoints(&mut tx).await?;
             let messages = plan(&events, &endpoints);
             insert_messages(&mut tx, &messages).await?;
-            sqlx::query("UPDATE webhook_cursor SET last_seq = $1, updated_at = $2 WHERE id = 1")
+            query("UPDATE webhook_cursor SET last_seq = $1, updated_at = $2 WHERE id = 1")
                 .bind(last)
                 .bind(now)
                 .execute(&mut *tx)
@@ -252,9 +251,8 @@ impl WebhookStore for SqlStore {
 
     async fn webhook_cursor(&self) -> StoreResult<i64> {
         run(async {
-            let seq: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM webhook_cursor WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
+            let seq: Option<i64> =
+                query_scalar("SELECT last_seq FROM webhook_cursor WHERE id = 1").fetch_optional(&self.pool).await?;
             Ok(seq.unwrap_or(0))
         })
         .await
@@ -311,7 +309,7 @@ impl WebhookStore for SqlStore {
     ) -> StoreResult<bool> {
         run(async {
             let mut tx = self.begin_write().await?;
-            let done = sqlx::query(
+            let done = query(
                 "UPDATE webhook_messages SET status = $1, next_attempt_at = $2, last_status_code = $3, updated_at = $4 \
                  WHERE id = $5 AND attempts = $6 AND status = 'pending'",
             )
@@ -437,7 +435,7 @@ impl WebhookStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
             let done =
-                sqlx::query("DELETE FROM webhook_messages WHERE status IN ('delivered', 'failed') AND updated_at < $1")
+                query("DELETE FROM webhook_messages WHERE status IN ('delivered', 'failed') AND updated_at < $1")
                     .bind(before_ms)
                     .execute(&mut *tx)
                     .await?;
@@ -450,7 +448,7 @@ impl WebhookStore for SqlStore {
     async fn webhook_outbox_stats(&self) -> StoreResult<WebhookOutboxStats> {
         run(async {
             let mut stats = WebhookOutboxStats::default();
-            let rows = sqlx::query("SELECT status, COUNT(*), MIN(created_at) FROM webhook_messages GROUP BY status")
+            let rows = query("SELECT status, COUNT(*), MIN(created_at) FROM webhook_messages GROUP BY status")
                 .fetch_all(&self.pool)
                 .await?;
             for r in &rows {
@@ -466,11 +464,11 @@ impl WebhookStore for SqlStore {
                     None => {}
                 }
             }
-            stats.cursor_seq = sqlx::query_scalar::<_, i64>("SELECT last_seq FROM webhook_cursor WHERE id = 1")
+            stats.cursor_seq = query_scalar::<i64>("SELECT last_seq FROM webhook_cursor WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?
                 .unwrap_or(0);
-            stats.last_event_seq = sqlx::query_scalar::<_, i64>("SELECT last_seq FROM event_seq WHERE id = 1")
+            stats.last_event_seq = query_scalar::<i64>("SELECT last_seq FROM event_seq WHERE id = 1")
                 .fetch_optional(&self.pool)
                 .await?
                 .unwrap_or(0);
@@ -481,7 +479,7 @@ impl WebhookStore for SqlStore {
 
     async fn webhook_work_hint(&self) -> StoreResult<(i64, i64, Option<i64>)> {
         run(async {
-            let row = sqlx::query(
+            let row = query(
                 "SELECT (SELECT last_seq FROM webhook_cursor WHERE id = 1), (SELECT last_seq FROM event_seq WHERE id = 1), \
                  (SELECT MIN(m.next_attempt_at) FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id \
                  WHERE m.status = 'pending' AND e.disabled = 0)",
@@ -499,7 +497,7 @@ impl WebhookStore for SqlStore {
         run(async {
             let mut tx = self.begin_write().await?;
             for (id, sealed, old) in secrets {
-                sqlx::query("UPDATE webhook_endpoints SET secret_sealed = $1, old_secret_sealed = $2 WHERE id = $3")
+                query("UPDATE webhook_endpoints SET secret_sealed = $1, old_secret_sealed = $2 WHERE id = $3")
                     .bind(sealed.as_str())
                     .bind(old.clone())
                     .bind(id.as_str())

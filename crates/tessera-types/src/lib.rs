@@ -690,6 +690,7 @@ pub mod object {
     pub const ORGANIZATION_MEMBERSHIP: &str = "organization_membership";
     pub const JWT_TEMPLATE: &str = "jwt_template";
     pub const TOKEN: &str = "token";
+    pub const INSTANCE_KEY: &str = "instance_key";
     pub const TOTAL_COUNT: &str = "total_count";
     pub const PERMISSION: &str = "permission";
     pub const ROLE: &str = "role";

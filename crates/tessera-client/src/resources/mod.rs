@@ -23,6 +23,7 @@ pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
 pub use tessera::{
-    CustomSessionClaims, Tessera, TesseraActorTokens, TesseraJwtTemplates, TesseraOrganizationInvitations, Webhooks,
+    CustomSessionClaims, InstanceKeys, Tessera, TesseraActorTokens, TesseraJwtTemplates,
+    TesseraOrganizationInvitations, Webhooks,
 };
 pub use users::Users;

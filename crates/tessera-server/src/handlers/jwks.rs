@@ -33,7 +33,8 @@ pub async fn well_known_jwks(state: St) -> HttpResult<Response> {
 pub struct OpenIdConfiguration {
     pub issuer: String,
     pub jwks_uri: String,
-    pub id_token_signing_alg_values_supported: Vec<&'static str>,
+    /// Every algorithm a published key signs with (instance keys and custom template keys).
+    pub id_token_signing_alg_values_supported: Vec<String>,
     pub response_types_supported: Vec<&'static str>,
     pub subject_types_supported: Vec<&'static str>,
     pub claims_supported: Vec<&'static str>,
@@ -42,12 +43,12 @@ pub struct OpenIdConfiguration {
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "JWKS",
     operation_id = "GetOpenIdConfiguration",
     responses((status = 200, description = "OpenID discovery: the issuer and where its keys are.", body = OpenIdConfiguration)))]
-pub async fn openid_configuration(State(s): St) -> Response {
+pub async fn openid_configuration(State(s): St) -> HttpResult<Response> {
     let issuer = s.app.issuer().trim_end_matches('/').to_owned();
     let mut resp = Json(OpenIdConfiguration {
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         issuer,
-        id_token_signing_alg_values_supported: vec!["RS256"],
+        id_token_signing_alg_values_supported: s.app.algorithms_in_use().await?,
         response_types_supported: vec!["id_token"],
         subject_types_supported: vec!["public"],
         claims_supported: vec!["sub", "iss", "iat", "exp", "nbf", "sid", "jti", "aud"],
@@ -56,5 +57,5 @@ pub async fn openid_configuration(State(s): St) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={}", s.jwks_max_age_secs)) {
         resp.headers_mut().insert(header::CACHE_CONTROL, v);
     }
-    resp
+    Ok(resp)
 }

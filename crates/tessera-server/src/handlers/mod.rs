@@ -4,6 +4,7 @@ pub mod actor_tokens;
 pub mod contacts;
 pub mod invitations;
 pub mod jwks;
+pub mod keys;
 pub mod orgs;
 pub mod passwords;
 pub mod roles;
@@ -33,23 +34,31 @@ pub struct Health {
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "Meta", operation_id = "Healthz",
+    responses((status = 200, description = "The process answers HTTP. Touches nothing else (readiness is `/readyz`).", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "Meta", operation_id = "Readyz",
     responses(
-        (status = 200, description = "The server and its store answer.", body = Health),
-        (status = 503, description = "The store is not reachable (`service_unavailable`).", body = tessera_types::ClerkErrors),
+        (status = 200, description = "Ready to serve: the database answers (and every other readiness check, such as a live change feed, passes).", body = Health),
+        (status = 503, description = "Not ready (`service_unavailable`): the database is not reachable, or another check failed.", body = tessera_types::ClerkErrors),
     ))]
-pub async fn healthz(State(state): St) -> Response {
-    match state.app.store().ping().await {
-        Ok(()) => Json(Health { status: "ok" }).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: store unreachable");
-            error_response(ApiError::new(
-                ErrorKind::Unavailable,
-                "service_unavailable",
-                "Service unavailable",
-                "The store is not reachable.",
-            ))
+pub async fn readyz(State(state): St) -> Response {
+    let unavailable = |why: &str| {
+        error_response(ApiError::new(ErrorKind::Unavailable, "service_unavailable", "Service unavailable", why))
+    };
+    if let Err(e) = state.app.store().ping().await {
+        tracing::error!(error = %e, "readiness: store unreachable");
+        return unavailable("The store is not reachable.");
+    }
+    for (name, check) in &state.ready_checks {
+        if let Err(why) = check(&state.app) {
+            tracing::warn!(check = name, reason = %why, "readiness check failed");
+            return unavailable(&format!("Not ready: {name}."));
         }
     }
+    Json(Health { status: "ok" }).into_response()
 }
 
 pub async fn not_found() -> HttpError {

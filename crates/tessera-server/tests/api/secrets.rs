@@ -364,6 +364,9 @@ fn debug_of_config_keys_records_and_request_bodies_redacts_secrets() {
         alg: "RS256".into(),
         private_key_sealed: sealed.clone(),
         active: true,
+        sign_after: None,
+        retired_at: None,
+        max_token_lifetime: None,
         created_at: 1,
     };
     let debug = format!("{record:?}");

@@ -199,6 +199,9 @@ pub fn signing_key(kid: &str, created_at: i64) -> SigningKeyRecord {
         alg: "RS256".into(),
         private_key_sealed: format!("sealed-{kid}"),
         active: true,
+        sign_after: None,
+        retired_at: None,
+        max_token_lifetime: None,
         created_at,
     }
 }

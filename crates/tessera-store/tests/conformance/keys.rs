@@ -132,3 +132,36 @@ pub async fn check_reseal_keys(store: &dyn Store) {
     }
     assert_eq!(ok(store.get_template("jtmp_x").await), None);
 }
+
+pub async fn check_key_lifecycle(store: &dyn Store) {
+    ok(store.create_instance(&instance("ins_1"), &signing_key("ins_1", T0)).await);
+    // Lifecycle fields round-trip.
+    let mut staged = signing_key("kid_staged", T0 + 10);
+    staged.sign_after = Some(T0 + 1_000);
+    ok(store.insert_signing_key(&staged).await);
+    assert_eq!(ok(store.list_signing_keys().await)[1], staged);
+
+    // The recorded lifetime only grows.
+    ok(store.note_signing_key_lifetime("ins_1", 60).await);
+    ok(store.note_signing_key_lifetime("ins_1", 3_600).await);
+    ok(store.note_signing_key_lifetime("ins_1", 120).await);
+    assert_eq!(ok(store.list_signing_keys().await)[0].max_token_lifetime, Some(3_600));
+
+    // Retiring sets the time once; a retired or unknown key is not retired again.
+    assert!(ok(store.retire_signing_key("kid_staged", T0 + 20).await));
+    assert!(!ok(store.retire_signing_key("kid_staged", T0 + 30).await));
+    assert!(!ok(store.retire_signing_key("kid_nope", T0 + 30).await));
+    let k = ok(store.list_signing_keys().await).remove(1);
+    assert_eq!((k.active, k.retired_at), (false, Some(T0 + 20)));
+
+    // Scheduled rotation: not due while an active key is newer than the cutoff.
+    assert!(!ok(store.insert_signing_key_if_due(&signing_key("kid_early", T0 + 40), T0).await));
+    assert!(ok(store.insert_signing_key_if_due(&signing_key("kid_due", T0 + 50), T0 + 1).await));
+    // Several nodes at once: one key is added.
+    let (ka, kb) = (signing_key("kid_a", T0 + 60), signing_key("kid_b", T0 + 60));
+    let (a, b) =
+        tokio::join!(store.insert_signing_key_if_due(&ka, T0 + 51), store.insert_signing_key_if_due(&kb, T0 + 51));
+    assert_eq!([ok(a), ok(b)].iter().filter(|x| **x).count(), 1);
+    let kids: Vec<String> = ok(store.list_signing_keys().await).into_iter().map(|k| k.kid).collect();
+    assert_eq!(kids.len(), 4, "{kids:?}");
+}

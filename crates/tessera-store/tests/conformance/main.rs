@@ -17,6 +17,7 @@ mod roles;
 mod session_claims;
 mod sessions;
 mod templates;
+mod tls;
 mod users;
 mod webhooks;
 
@@ -200,6 +201,7 @@ conformance!(
         templates::check_load_mint,
         keys::check_instance_and_signing_keys,
         keys::check_secret_keys,
+        keys::check_key_lifecycle,
         keys::check_secret_key_listing_and_deletion,
         keys::check_reseal_keys,
         session_claims::check_session_claims,

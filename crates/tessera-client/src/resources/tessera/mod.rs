@@ -3,12 +3,14 @@
 
 mod actor_tokens;
 mod jwt_templates;
+mod keys;
 mod organization_invitations;
 mod session_claims;
 mod webhooks;
 
 pub use actor_tokens::TesseraActorTokens;
 pub use jwt_templates::TesseraJwtTemplates;
+pub use keys::InstanceKeys;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
 pub use webhooks::Webhooks;
@@ -34,6 +36,11 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/actor_tokens`: redeeming an actor token into an impersonation session.
     pub fn actor_tokens(&self) -> TesseraActorTokens<'a> {
         TesseraActorTokens::new(self.client)
+    }
+
+    /// `/v1/tessera/keys`: list, rotate and retire the instance signing keys.
+    pub fn keys(&self) -> InstanceKeys<'a> {
+        InstanceKeys::new(self.client)
     }
 
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.

@@ -1,0 +1,270 @@
+//! `GET /metrics`: Prometheus text format, through `prometheus-client` with one registry per server
+//! (no process-global recorder, so tests running several servers in one process each read their own).
+//!
+//! What is measured, and where:
+//! - requests and their latency, by route *template* (`/v1/users/:user_id`, never the raw path, so
+//!   no id becomes a label), method and status: [`track`], a layer over the whole router;
+//! - mints, by kind (`session`/`template`), template name and algorithm: the token handlers;
+//! - rate-limit rejections, by limiter: `auth.rs`;
+//! - database statements (the store counts every statement it builds) and connection pool use: read
+//!   at scrape time by [`StoreProbe`];
+//! - the mint cache (hits, misses, bypassed, entries) and the change feed (cursor, fresh): read from
+//!   the core at each scrape (`CoreProbe`).
+//!
+//! Adding a metric: a field here registered in [`Metrics::new`] for something counted as it happens
+//! (e.g. cache hits and misses: a `Family<CacheLabels, Counter>` incremented by the cache), or a
+//! [`Collector`] registered with [`Metrics::register_collector`] for a value read at scrape time
+//! (e.g. change-feed lag, webhook outbox depth). Labels must stay bounded and never carry secrets or
+//! object ids.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::state::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MintLabels {
+    kind: &'static str,
+    template: String,
+    alg: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimiterLabels {
+    limiter: &'static str,
+}
+
+type Latency = Family<RequestLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms … about 4 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+}
+
+/// The server's metrics. Cheap to share (held in `AppState`).
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Latency,
+    mints: Family<MintLabels, Counter>,
+    rate_limited: Family<LimiterLabels, Counter>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("tessera");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route template, method and status",
+            requests.clone(),
+        );
+        let latency: Latency = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests, by route template, method and status",
+            latency.clone(),
+        );
+        let mints = Family::<MintLabels, Counter>::default();
+        registry.register(
+            "mints",
+            "Tokens minted, by kind (session or template), template name and algorithm",
+            mints.clone(),
+        );
+        let rate_limited = Family::<LimiterLabels, Counter>::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused with 429, by limiter (per_key, well_known, failed_auth)",
+            rate_limited.clone(),
+        );
+        Metrics { registry, requests, latency, mints, rate_limited }
+    }
+
+    /// Adds a source of values read at each scrape (see the module documentation).
+    pub fn register_collector(&mut self, collector: Box<dyn Collector>) {
+        self.registry.register_collector(collector);
+    }
+
+    /// A token was minted; `jwt` is read only for its header's `alg`.
+    pub fn minted(&self, template: Option<&str>, jwt: &str) {
+        let labels = MintLabels {
+            kind: if template.is_some() { "template" } else { "session" },
+            template: template.unwrap_or("").to_owned(),
+            alg: header_alg(jwt).unwrap_or_else(|| "unknown".to_owned()),
+        };
+        self.mints.get_or_create(&labels).inc();
+    }
+
+    /// A request was refused by `limiter`.
+    pub fn rate_limited(&self, limiter: &'static str) {
+        self.rate_limited.get_or_create(&LimiterLabels { limiter }).inc();
+    }
+
+    /// The text exposition.
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode_registry(&mut out, &self.registry)?;
+        Ok(out)
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// The `alg` of a compact JWS's header (not verified: the server signed it a moment ago).
+fn header_alg(jwt: &str) -> Option<String> {
+    let header = jwt.split('.').next()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("alg")?.as_str().map(str::to_owned)
+}
+
+/// Counts and times every request by its matched route template (`unmatched` when none matched).
+pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    // `{param}` is written `:param`: braces inside label values trip simple exposition parsers.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().replace('{', ":").replace('}', ""));
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let labels = RequestLabels { route, method, status: resp.status().as_u16() };
+    state.metrics.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    state.metrics.requests.get_or_create(&labels).inc();
+    resp
+}
+
+/// `GET /metrics` (public, unless disabled: then 404 like any unknown path).
+#[utoipa::path(get, path = "/metrics", tag = "Meta", operation_id = "Metrics",
+    responses(
+        (status = 200, description = "Prometheus text format (version 0.0.4): requests, latency, mints, rate-limit rejections, database statements and pool use.", content_type = "text/plain", body = String),
+        (status = 404, description = "Metrics are disabled on this server (`--metrics false`).", body = tessera_types::ClerkErrors),
+    ))]
+pub async fn serve(State(state): State<Arc<AppState>>) -> Response {
+    if !state.metrics_enabled {
+        return crate::handlers::not_found().await.into_response();
+    }
+    let core = CoreProbe {
+        cache: state.app.mint_cache_enabled().then(|| state.app.mint_cache_stats()),
+        feed_fresh: state.app.change_feed_fresh(),
+    };
+    match state.metrics.render().and_then(|mut text| {
+        let mut scrape = Registry::with_prefix("tessera");
+        scrape.register_collector(Box::new(core));
+        prometheus_client::encoding::text::encode_registry(&mut text, &scrape)?;
+        Ok(text)
+    }) {
+        Ok(text) => {
+            let mut resp = text.into_response();
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+            resp
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The core's figures at scrape time: the mint cache's counters and the change feed's state.
+#[derive(Debug)]
+struct CoreProbe {
+    /// `None` when the mint cache is off.
+    cache: Option<tessera_core::mint_cache::MintCacheStats>,
+    feed_fresh: bool,
+}
+
+impl Collector for CoreProbe {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(c) = &self.cache else { return Ok(()) };
+        for (name, help, value) in [
+            ("mint_cache_hits", "Mints served from memory", c.hits),
+            ("mint_cache_misses", "Mints that read the store because something was not cached", c.misses),
+            ("mint_cache_bypassed", "Mints that read the store because the change feed was not fresh", c.bypassed),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+        }
+        for (name, help, value) in [
+            ("mint_cache_entries", "Records held by the mint cache, all kinds together", c.entries as i64),
+            ("change_feed_cursor", "The sequence number of the last event this node applied", c.cursor),
+            (
+                "change_feed_fresh",
+                "1 while the change feed was read within the staleness bound",
+                i64::from(self.feed_fresh),
+            ),
+        ] {
+            let g = ConstGauge::new(value);
+            g.encode(encoder.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Database figures read at scrape time: statements sent (counted by tessera-store) and the
+/// connection pool's size, idle connections and limit.
+#[derive(Debug)]
+pub struct StoreProbe(pub tessera_store::SqlStore);
+
+impl Collector for StoreProbe {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let statements = ConstCounter::new(tessera_store::statements_sent());
+        statements.encode(encoder.encode_descriptor(
+            "db_statements",
+            "Database statements sent by the store",
+            None,
+            statements.metric_type(),
+        )?)?;
+        let stats = self.0.pool_stats();
+        for (name, help, value) in [
+            ("db_pool_connections", "Connections open in the pool (idle or in use)", i64::from(stats.size)),
+            ("db_pool_idle_connections", "Idle connections in the pool", stats.idle as i64),
+            ("db_pool_max_connections", "The most connections the pool opens", i64::from(stats.max)),
+            ("db_kept_connections", "Connections kept aside for the mint read", stats.kept as i64),
+        ] {
+            let g = ConstGauge::new(value);
+            g.encode(encoder.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alg_of_a_token_is_read_from_its_header() {
+        // {"alg":"ES256","typ":"JWT"}
+        assert_eq!(header_alg("eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.e30.sig").as_deref(), Some("ES256"));
+        assert_eq!(header_alg("not a token"), None);
+    }
+}
