@@ -11,8 +11,10 @@ use serde_json::Value;
 use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
 mod invitations;
+mod machines;
 use crate::error::ApiError;
 pub use invitations::*;
+pub use machines::*;
 
 /// What went wrong below the trait.
 #[derive(Debug, thiserror::Error)]
@@ -415,6 +417,7 @@ pub trait Store:
     + SessionClaimsStore
     + ActorTokenStore
     + InvitationStore
+    + MachineStore
     + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named

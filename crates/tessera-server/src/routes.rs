@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::{
-    actor_tokens, contacts, invitations, jwks, orgs, passwords, roles, sessions, templates, tessera, users,
+    actor_tokens, contacts, invitations, jwks, machines, orgs, passwords, roles, sessions, templates, tessera, users,
 };
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
@@ -29,6 +29,17 @@ pub(crate) struct Table {
     pub well_known: Routes,
     /// Public: health and the OpenAPI document.
     pub public: Routes,
+    /// The M2M token routes again at the root (`/m2m_tokens…`), where @clerk/backend calls them;
+    /// behind the same auth as `/v1`, and documented once, under `/v1`.
+    pub m2m_root: Routes,
+}
+
+/// The M2M token routes (a machine's secret key or an instance key).
+fn m2m_routes() -> Routes {
+    OpenApiRouter::default()
+        .routes(routes!(machines::create_token, machines::list_tokens))
+        .routes(routes!(machines::revoke_token))
+        .routes(routes!(machines::verify_token))
 }
 
 pub(crate) fn table() -> Table {
@@ -87,18 +98,35 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::create))
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
-        .routes(routes!(invitations::accept_org));
+        .routes(routes!(invitations::accept_org))
+        // ---- machines begin ----
+        .routes(routes!(machines::create, machines::list))
+        .routes(routes!(machines::get, machines::update, machines::delete))
+        .routes(routes!(machines::secret_key))
+        .routes(routes!(machines::rotate_secret_key))
+        .routes(routes!(machines::create_scope))
+        .routes(routes!(machines::delete_scope))
+        .routes(routes!(machines::create_api_key, machines::list_api_keys))
+        .routes(routes!(machines::get_api_key, machines::update_api_key, machines::delete_api_key))
+        .routes(routes!(machines::api_key_secret))
+        .routes(routes!(machines::revoke_api_key))
+        .routes(routes!(machines::verify_api_key))
+        .merge(m2m_routes());
+    // ---- machines end ----
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
-    Table { v1, well_known, public }
+    Table { v1, well_known, public, m2m_root: m2m_routes() }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let Table { v1, well_known, public } = table();
+    let Table { v1, well_known, public, m2m_root } = table();
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(middleware::from_fn(body::reject_nul_in_path))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
+    let m2m_root = Router::from(m2m_root)
         .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
@@ -107,6 +135,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/v1", v1)
         .merge(well_known)
+        .merge(m2m_root)
         .merge(Router::from(public))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))

@@ -19,7 +19,8 @@
 //! email address or phone number), `passwords` (users' password hashes), `sessions`, `organizations`
 //! (with memberships), `roles` (permissions, roles and role sets), `templates` (with the mint read,
 //! `impl Store`), `session_claims` (the instance's custom session claims), `actor_tokens`
-//! (impersonation), `invitations` (instance and organization invitations).
+//! (impersonation), `invitations` (instance and organization invitations), `machines` (machines,
+//! their scopes, opaque M2M tokens and API keys).
 
 mod actor_tokens;
 mod admin;
@@ -27,6 +28,7 @@ mod contacts;
 mod error;
 mod invitations;
 mod keys;
+mod machines;
 mod organizations;
 mod passwords;
 mod pool;

@@ -666,6 +666,7 @@ mod actor_tokens;
 mod contacts;
 mod filters;
 mod invitations;
+mod machines;
 mod passwords;
 mod roles;
 mod tessera;
@@ -673,6 +674,7 @@ pub use actor_tokens::*;
 pub use contacts::*;
 pub use filters::*;
 pub use invitations::*;
+pub use machines::*;
 pub use passwords::*;
 pub use roles::*;
 pub use tessera::*;
@@ -697,4 +699,9 @@ pub mod object {
     pub const ACTOR_TOKEN: &str = "actor_token";
     pub const INVITATION: &str = "invitation";
     pub const ORGANIZATION_INVITATION: &str = "organization_invitation";
+    pub const MACHINE: &str = "machine";
+    pub const MACHINE_SCOPE: &str = "machine_scope";
+    pub const MACHINE_SECRET_KEY: &str = "machine_secret_key";
+    pub const M2M_TOKEN: &str = "machine_to_machine_token";
+    pub const API_KEY: &str = "api_key";
 }

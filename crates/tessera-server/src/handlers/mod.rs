@@ -4,6 +4,7 @@ pub mod actor_tokens;
 pub mod contacts;
 pub mod invitations;
 pub mod jwks;
+pub mod machines;
 pub mod orgs;
 pub mod passwords;
 pub mod roles;
