@@ -201,7 +201,7 @@ impl Tessera {
 
     /// `GET /api_keys?subject&type&include_invalid&query&limit&offset`: `{data, total_count}`, newest first.
     pub async fn list_api_keys(&self, q: &QueryParams) -> ApiResult<Paginated<ApiKey>> {
-        let page = q.page()?;
+        let page = crate::m2m::sdk_page(q)?;
         let subject = q.one("subject").ok_or_else(|| ApiError::missing_query(&["subject"]))?;
         let filter = ApiKeyFilter {
             subject,

@@ -51,6 +51,23 @@ pub enum Caller<'a> {
     Machine(&'a MachineRecord),
 }
 
+/// `limit`/`offset` as [`QueryParams::page`] reads them, except that a whole number written as a
+/// float (`limit=10.0`, which the Python SDK sends for these lists) is that number.
+pub(crate) fn sdk_page(q: &QueryParams) -> ApiResult<crate::store::Page> {
+    let whole = |v: &str| {
+        v.strip_suffix(".0").filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).map(str::to_owned)
+    };
+    let pairs = q
+        .0
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "limit" | "offset" => (k.clone(), whole(v).unwrap_or_else(|| v.clone())),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect();
+    QueryParams::new(pairs).page()
+}
+
 fn token_invalid(long: &str) -> ApiError {
     ApiError::not_found("Machine token not found", long)
 }
@@ -185,7 +202,7 @@ impl Tessera {
     /// `GET /m2m_tokens?subject&revoked&expired&limit&offset`: a machine's opaque tokens, newest first;
     /// a machine may list only its own.
     pub async fn list_m2m_tokens(&self, caller: Caller<'_>, q: &QueryParams) -> ApiResult<M2MTokenList> {
-        let page = q.page()?;
+        let page = sdk_page(q)?;
         let subject = q.one("subject").ok_or_else(|| ApiError::missing_query(&["subject"]))?;
         let revoked = q.bool("revoked")?.unwrap_or(false);
         let expired = q.bool("expired")?.unwrap_or(false);

@@ -29,17 +29,24 @@ pub(crate) struct Table {
     pub well_known: Routes,
     /// Public: health and the OpenAPI document.
     pub public: Routes,
-    /// The M2M token routes again at the root (`/m2m_tokens…`), where @clerk/backend calls them;
-    /// behind the same auth as `/v1`, and documented once, under `/v1`.
-    pub m2m_root: Routes,
+    /// The M2M token and API key routes again at the root (`/m2m_tokens…`, `/api_keys…`), where
+    /// @clerk/backend calls them (without `/v1`); behind the same auth as `/v1`, and documented
+    /// once, under `/v1`.
+    pub unversioned: Routes,
 }
 
-/// The M2M token routes (a machine's secret key or an instance key).
-fn m2m_routes() -> Routes {
+/// The routes @clerk/backend calls without `/v1`: M2M tokens (a machine's secret key or an instance
+/// key) and API keys.
+fn unversioned_routes() -> Routes {
     OpenApiRouter::default()
         .routes(routes!(machines::create_token, machines::list_tokens))
         .routes(routes!(machines::revoke_token))
         .routes(routes!(machines::verify_token))
+        .routes(routes!(machines::create_api_key, machines::list_api_keys))
+        .routes(routes!(machines::get_api_key, machines::update_api_key, machines::delete_api_key))
+        .routes(routes!(machines::api_key_secret))
+        .routes(routes!(machines::revoke_api_key))
+        .routes(routes!(machines::verify_api_key))
 }
 
 pub(crate) fn table() -> Table {
@@ -106,27 +113,22 @@ pub(crate) fn table() -> Table {
         .routes(routes!(machines::rotate_secret_key))
         .routes(routes!(machines::create_scope))
         .routes(routes!(machines::delete_scope))
-        .routes(routes!(machines::create_api_key, machines::list_api_keys))
-        .routes(routes!(machines::get_api_key, machines::update_api_key, machines::delete_api_key))
-        .routes(routes!(machines::api_key_secret))
-        .routes(routes!(machines::revoke_api_key))
-        .routes(routes!(machines::verify_api_key))
-        .merge(m2m_routes());
+        .merge(unversioned_routes());
     // ---- machines end ----
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default().routes(routes!(handlers::healthz)).routes(routes!(openapi::serve));
-    Table { v1, well_known, public, m2m_root: m2m_routes() }
+    Table { v1, well_known, public, unversioned: unversioned_routes() }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let Table { v1, well_known, public, m2m_root } = table();
+    let Table { v1, well_known, public, unversioned } = table();
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
-    let m2m_root = Router::from(m2m_root)
+    let unversioned = Router::from(unversioned)
         .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
@@ -135,7 +137,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest("/v1", v1)
         .merge(well_known)
-        .merge(m2m_root)
+        .merge(unversioned)
         .merge(Router::from(public))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
