@@ -61,7 +61,7 @@ fn invalid(long: &str) -> ApiError {
     ApiError::not_found("API key not found", long)
 }
 
-fn seal_aad(id: &str) -> Vec<u8> {
+pub(crate) fn seal_aad(id: &str) -> Vec<u8> {
     format!("api_key_secret:{id}").into_bytes()
 }
 

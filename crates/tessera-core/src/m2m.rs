@@ -57,14 +57,13 @@ pub(crate) fn sdk_page(q: &QueryParams) -> ApiResult<crate::store::Page> {
     let whole = |v: &str| {
         v.strip_suffix(".0").filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).map(str::to_owned)
     };
-    let pairs = q
-        .0
-        .iter()
-        .map(|(k, v)| match k.as_str() {
-            "limit" | "offset" => (k.clone(), whole(v).unwrap_or_else(|| v.clone())),
-            _ => (k.clone(), v.clone()),
-        })
-        .collect();
+    let pairs =
+        q.0.iter()
+            .map(|(k, v)| match k.as_str() {
+                "limit" | "offset" => (k.clone(), whole(v).unwrap_or_else(|| v.clone())),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
     QueryParams::new(pairs).page()
 }
 

@@ -69,8 +69,25 @@ fn check_name(name: &str) -> ApiResult<()> {
 }
 
 /// The associated data a machine's sealed secret key is bound to.
-fn seal_aad(id: &str) -> Vec<u8> {
+pub(crate) fn seal_aad(id: &str) -> Vec<u8> {
     format!("machine_secret_key:{id}").into_bytes()
+}
+
+/// Opens each `(id, sealed)` with `old` and seals it again with `new`; the id that cannot be opened
+/// otherwise.
+pub(crate) fn reseal(
+    old: &crate::service::MasterKey,
+    new: &crate::service::MasterKey,
+    sealed: &[(String, String)],
+    aad: fn(&str) -> Vec<u8>,
+) -> Result<Vec<(String, String)>, String> {
+    sealed
+        .iter()
+        .map(|(id, s)| {
+            let plain = tessera_jwt::open(&old.0, s, &aad(id)).map_err(|_| id.clone())?;
+            Ok((id.clone(), tessera_jwt::seal(&new.0, &plain, &aad(id))))
+        })
+        .collect()
 }
 
 fn nested(m: &MachineRecord, instance_id: &str) -> MachineWithoutScopedMachines {

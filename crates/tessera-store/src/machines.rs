@@ -582,4 +582,36 @@ impl MachineStore for SqlStore {
         })
         .await
     }
+
+    async fn sealed_machine_secrets(&self) -> StoreResult<(Vec<(String, String)>, Vec<(String, String)>)> {
+        run(async {
+            let pairs = |rows: Vec<AnyRow>| -> Result<Vec<(String, String)>> {
+                rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
+            };
+            let m = sqlx::query("SELECT id, secret_sealed FROM machines").fetch_all(&self.pool).await?;
+            let k = sqlx::query("SELECT id, secret_sealed FROM api_keys").fetch_all(&self.pool).await?;
+            Ok((pairs(m)?, pairs(k)?))
+        })
+        .await
+    }
+
+    async fn reseal_machine_secrets(
+        &self,
+        machines: &[(String, String)],
+        api_keys: &[(String, String)],
+    ) -> StoreResult<()> {
+        run(async {
+            let mut tx = self.begin_write().await?;
+            for (sql, pairs) in [
+                ("UPDATE machines SET secret_sealed = $1 WHERE id = $2", machines),
+                ("UPDATE api_keys SET secret_sealed = $1 WHERE id = $2", api_keys),
+            ] {
+                for (id, sealed) in pairs {
+                    sqlx::query(sql).bind(sealed.as_str()).bind(id.as_str()).execute(&mut *tx).await?;
+                }
+            }
+            Ok(tx.commit().await?)
+        })
+        .await
+    }
 }

@@ -213,4 +213,13 @@ pub trait MachineStore: Send + Sync {
     async fn revoke_api_key(&self, id: &str, reason: Option<&str>, now: i64) -> StoreResult<Option<ApiKeyRecord>>;
     /// Sets `last_used_at`.
     async fn touch_api_key(&self, id: &str, now: i64) -> StoreResult<()>;
+
+    /// Every sealed secret: `(machine id, sealed)` and `(API key id, sealed)`, for a master key rotation.
+    async fn sealed_machine_secrets(&self) -> StoreResult<(Vec<(String, String)>, Vec<(String, String)>)>;
+    /// Replaces the sealed secrets of machines and API keys, in one transaction.
+    async fn reseal_machine_secrets(
+        &self,
+        machines: &[(String, String)],
+        api_keys: &[(String, String)],
+    ) -> StoreResult<()>;
 }

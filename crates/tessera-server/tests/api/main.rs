@@ -12,6 +12,7 @@ mod invitations;
 mod keys;
 mod limits;
 mod list_filters;
+mod machines;
 mod openapi;
 mod organizations;
 mod passwords;

@@ -460,6 +460,9 @@ fn request_schemas_are_the_core_declarations() {
                     assert_eq!((&p["minimum"], &p["maximum"]), (&json!(min), &json!(max)), "{at}")
                 }
                 Kind::WithoutEffect => assert!(p["description"].as_str().unwrap().contains("no effect"), "{at}"),
+                Kind::PositiveNumber { max } => {
+                    assert_eq!((&p["exclusiveMinimum"], &p["maximum"]), (&json!(0), &json!(max)), "{at}")
+                }
                 Kind::StringList | Kind::Bool | Kind::Object => {}
             }
         }
