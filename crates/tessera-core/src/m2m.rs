@@ -128,14 +128,14 @@ impl Tessera {
     /// by a machine. `min_remaining_ttl_seconds` is checked (below the lifetime) but every call makes
     /// a new token: Tessera keeps only hashes, so it cannot answer an earlier token's secret again.
     pub async fn create_m2m_token(&self, caller: Caller<'_>, mut f: Fields) -> ApiResult<M2MToken> {
-        let Caller::Machine(machine) = caller else {
-            return Err(machine_key_required());
-        };
         let format = f.opt_string("token_format")?.unwrap_or_else(|| "opaque".to_owned());
         let lifetime_ms = f.positive_millis(&SECONDS)?;
         let claims = f.opt_object("claims")?;
         let min_remaining = f.int(&MIN_REMAINING)?;
         f.finish()?;
+        let Caller::Machine(machine) = caller else {
+            return Err(machine_key_required());
+        };
         let jwt = match format.as_str() {
             "opaque" => false,
             "jwt" => true,
