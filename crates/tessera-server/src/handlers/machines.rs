@@ -118,6 +118,7 @@ pub async fn create_token(State(s): St, m: Machined, Body(b): Body) -> HttpResul
     responses(
         (status = 200, description = "The machine's opaque tokens, newest first (`m2m_tokens`, `total_count`).", body = M2MTokenList),
         (status = 403, description = "A machine asked for another machine's tokens (`authorization_invalid`).", body = tessera_types::ClerkErrors),
+        (status = 404, description = "No such machine (`machine_not_found`).", body = tessera_types::ClerkErrors),
     ))]
 pub async fn list_tokens(State(s): St, m: Machined, Query(q): Query) -> HttpResult<Json<M2MTokenList>> {
     Ok(Json(s.app.list_m2m_tokens(caller(&m), &q).await?))

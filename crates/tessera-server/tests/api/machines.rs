@@ -345,3 +345,64 @@ async fn an_expired_api_key_fails_verification_and_bad_input_gets_clerk_errors()
         .err(422, "form_param_value_invalid");
     app.get("/api_keys").await.err(400, "missing_query_parameter");
 }
+
+#[tokio::test]
+async fn the_rust_sdk_makes_and_verifies_m2m_tokens_and_api_keys_and_its_verifier_takes_m2m_jwts_only_when_asked() {
+    use tessera_client::types::{
+        ApiKeyListFilter, CreateApiKeyRequestBody, CreateM2MTokenRequestBody, CreateMachineRequestBody, ListPage,
+        M2MTokenListFilter,
+    };
+    use tessera_client::{AcceptM2M, VerifyError, VerifyOptions};
+
+    let app = TestApp::spawn().await;
+    let sdk = &app.sdk;
+    let callee =
+        sdk.machines().create(CreateMachineRequestBody { name: "callee".into(), ..Default::default() }).await.unwrap();
+    let caller = sdk
+        .machines()
+        .create(CreateMachineRequestBody {
+            name: "caller".into(),
+            scoped_machines: Some(vec![callee.id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let caller_key = caller.secret_key.clone().unwrap();
+    assert!(!format!("{caller:?}").contains(&caller_key), "Debug redacts the secret key");
+    assert_eq!(sdk.machines().get_secret_key(&caller.id).await.unwrap().secret, caller_key);
+
+    let opaque = sdk.m2m_tokens().create(&caller_key, CreateM2MTokenRequestBody::default()).await.unwrap();
+    let verified =
+        sdk.m2m_tokens().verify(callee.secret_key.as_deref(), opaque.token.as_deref().unwrap()).await.unwrap();
+    assert_eq!((verified.subject.as_str(), verified.scopes.clone()), (caller.id.as_str(), vec![callee.id.clone()]));
+    let filter = M2MTokenListFilter { subject: caller.id.clone(), ..Default::default() };
+    assert_eq!(sdk.m2m_tokens().list(Some(&caller_key), filter, ListPage::default()).await.unwrap().total_count, 1);
+    sdk.m2m_tokens().revoke(None, &opaque.id, Some("done".into())).await.unwrap();
+    assert_api_err(sdk.m2m_tokens().verify(None, opaque.token.as_deref().unwrap()).await, 404, "resource_not_found");
+
+    let body = CreateM2MTokenRequestBody { token_format: Some("jwt".into()), ..Default::default() };
+    let jwt = sdk.m2m_tokens().create(&caller_key, body).await.unwrap().token.unwrap();
+    let verifier = sdk.verifier();
+    let options = VerifyOptions { now: Some(T0 / 1000), ..Default::default() };
+    assert_eq!(verifier.verify_token(&jwt, &options).await.unwrap_err(), VerifyError::M2MTokenNotAccepted);
+    let m2m = VerifyOptions { accept_m2m: AcceptM2M::Only, ..options.clone() };
+    assert_eq!(verifier.verify_token(&jwt, &m2m).await.unwrap().claims.sub, caller.id);
+    let user = app.user("ada@example.com").await;
+    let session = app.session(&user.id, None).await;
+    let session_jwt = app.session_token(&session.id, None).await.unwrap().jwt;
+    assert_eq!(verifier.verify_token(&session_jwt, &m2m).await.unwrap_err(), VerifyError::NotAnM2MToken);
+    verifier.verify_token(&session_jwt, &options).await.unwrap();
+
+    let key = sdk
+        .api_keys()
+        .create(CreateApiKeyRequestBody { name: "sdk key".into(), subject: user.id.clone(), ..Default::default() })
+        .await
+        .unwrap();
+    let secret = key.secret.clone().unwrap();
+    assert_eq!(sdk.api_keys().verify(&secret).await.unwrap().id, key.id);
+    assert_eq!(sdk.api_keys().get_secret(&key.id).await.unwrap().secret, secret);
+    let filter = ApiKeyListFilter { subject: user.id.clone(), ..Default::default() };
+    assert_eq!(sdk.api_keys().list(filter, ListPage::default()).await.unwrap().total_count, 1);
+    sdk.api_keys().revoke(&key.id, None).await.unwrap();
+    assert_api_err(sdk.api_keys().verify(&secret).await, 404, "resource_not_found");
+}
