@@ -691,3 +691,46 @@ fn passwords_are_set_verified_and_removed_from_standard_input() {
     assert_eq!(none.status.code(), Some(1));
     assert!(stderr(&none).contains("no_password_set"), "{}", stderr(&none));
 }
+
+#[test]
+fn machines_m2m_tokens_and_api_keys_are_managed_with_secrets_read_from_standard_input() {
+    let server = serve(&[]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let json_of = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let callee = json_of(&run(&server, &["machines", "create", "callee", "--json"]));
+    let callee_id = callee[0]["id"].as_str().unwrap();
+    let caller = json_of(&run(&server, &["machines", "create", "caller", "--scope", callee_id, "--json"]));
+    let caller_id = caller[0]["id"].as_str().unwrap();
+    assert_eq!(caller[0]["scoped_machines"][0]["id"], callee_id);
+    let key = stdout(&run(&server, &["machines", "secret-key", caller_id])).trim().to_owned();
+    assert!(key.starts_with("ak_"), "{key}");
+
+    // The machine's key comes from standard input; the token is printed once.
+    let made = run_with_stdin(&server, &["m2m-tokens", "create"], &format!("{key}\n"));
+    assert!(made.status.success(), "{}", stderr(&made));
+    let token = stdout(&made).lines().find_map(|l| l.strip_prefix("token: ")).expect("the token").to_owned();
+    assert!(token.starts_with("mt_"), "{token}");
+    let verified = json_of(&run_with_stdin(&server, &["m2m-tokens", "verify", "--json"], &token));
+    assert_eq!(verified[0]["subject"], caller_id);
+    let listed = json_of(&run(&server, &["m2m-tokens", "list", caller_id, "--json"]));
+    let id = listed[0]["id"].as_str().unwrap();
+    json_of(&run(&server, &["m2m-tokens", "revoke", id, "--reason", "done", "--json"]));
+    let refused = run_with_stdin(&server, &["m2m-tokens", "verify"], &token);
+    assert!(!refused.status.success() && stderr(&refused).contains("resource_not_found"), "{}", stderr(&refused));
+
+    let user = json_of(&run(&server, &["users", "create", "--email", "keys@example.com", "--json"]));
+    let uid = user["id"].as_str().unwrap();
+    let created = run(&server, &["api-keys", "create", uid, "ci key", "--scope", "read"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let secret = stdout(&created).lines().find_map(|l| l.strip_prefix("secret: ")).expect("the secret").to_owned();
+    let key = json_of(&run_with_stdin(&server, &["api-keys", "verify", "--json"], &format!("{secret}\n")));
+    assert_eq!((&key[0]["subject"], &key[0]["scopes"]), (&serde_json::json!(uid), &serde_json::json!(["read"])));
+    let kid = key[0]["id"].as_str().unwrap();
+    json_of(&run(&server, &["api-keys", "revoke", kid, "--json"]));
+    let refused = run_with_stdin(&server, &["api-keys", "verify"], &secret);
+    assert!(!refused.status.success(), "a revoked key does not verify");
+    json_of(&run(&server, &["machines", "delete", caller_id]));
+}
