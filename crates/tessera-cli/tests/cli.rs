@@ -734,3 +734,24 @@ fn machines_m2m_tokens_and_api_keys_are_managed_with_secrets_read_from_standard_
     assert!(!refused.status.success(), "a revoked key does not verify");
     json_of(&run(&server, &["machines", "delete", caller_id]));
 }
+
+#[test]
+fn seeded_machines_have_their_scopes_and_keys() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let got = run(&server, &["machines", "get", "mch_reports", "--json"]);
+    assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(
+        (&m[0]["scoped_machines"][0]["id"], &m[0]["default_token_ttl"]),
+        (&serde_json::json!("mch_billing"), &serde_json::json!(600))
+    );
+    let made = run_with_stdin(&server, &["m2m-tokens", "create", "--json"], "ak_reports_local_development_key\n");
+    let t: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap_or_default();
+    assert_eq!(
+        (&t[0]["subject"], &t[0]["scopes"]),
+        (&serde_json::json!("mch_reports"), &serde_json::json!(["mch_billing"])),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}

@@ -147,7 +147,17 @@ impl Tessera {
 
     /// `POST /machines {name, default_token_ttl?, scoped_machines?}`: the answer is the only one
     /// besides `GET …/secret_key` that carries `secret_key`.
-    pub async fn create_machine(&self, mut f: Fields) -> ApiResult<Machine> {
+    pub async fn create_machine(&self, f: Fields) -> ApiResult<Machine> {
+        self.create_machine_as(None, None, f).await
+    }
+
+    /// [`Tessera::create_machine`] with the id and secret key a seed file gives (when given).
+    pub(crate) async fn create_machine_as(
+        &self,
+        id: Option<String>,
+        secret: Option<String>,
+        mut f: Fields,
+    ) -> ApiResult<Machine> {
         let name = f.required_string(NAME.name)?;
         let ttl = f.int(&TTL)?.unwrap_or(DEFAULT_TOKEN_TTL);
         let mut scoped = f.opt_string_list("scoped_machines")?.unwrap_or_default();
@@ -160,8 +170,15 @@ impl Tessera {
         }
         self.check_machines_exist(&scoped, "scoped_machines").await?;
         let now = self.now_ms();
-        let id = ids::new_id(MACHINE_PREFIX, now);
-        let (secret, secret_hash, secret_sealed) = self.new_machine_secret(&id);
+        let id = id.unwrap_or_else(|| ids::new_id(MACHINE_PREFIX, now));
+        let (secret, secret_hash, secret_sealed) = match secret {
+            Some(s) => {
+                let hash = tessera_jwt::sha256_hex(s.as_bytes());
+                let sealed = tessera_jwt::seal(&self.master.0, s.as_bytes(), &seal_aad(&id));
+                (s, hash, sealed)
+            }
+            None => self.new_machine_secret(&id),
+        };
         let rec = MachineRecord {
             id: id.clone(),
             name,
