@@ -129,6 +129,48 @@ def api(port, method, path, body=None):
     return out
 
 
+def scrape(port):
+    """Sums of the series of /metrics by metric name (labels folded); {} when it is not served."""
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        conn.close()
+    except OSError:
+        return {}
+    if resp.status != 200:
+        return {}
+    sums = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, _, value = line.rpartition(" ")
+        name = name_labels.split("{", 1)[0]
+        try:
+            sums[name] = sums.get(name, 0.0) + float(value)
+        except ValueError:
+            pass
+    return sums
+
+
+def pg_statement_count(url):
+    """Statements the bench database has run, from pg_stat_statements when it is loaded, else its
+    committed and rolled-back transactions (each autocommit statement is one)."""
+    db = url.rsplit("/", 1)[1].split("?")[0]
+    def q(sql):
+        out = subprocess.run(["psql", "-X", "-A", "-t", "-q", url, "-c", sql], capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else ""
+    if "pg_stat_statements" in q("SHOW shared_preload_libraries"):
+        q("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        v = q(f"SELECT COALESCE(SUM(calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+              f"WHERE d.datname = '{db}'")
+        if v:
+            return "pg_stat_statements", float(v)
+    v = q(f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{db}'")
+    return "pg_stat_database transactions", float(v or 0)
+
+
 def healthy(port):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -437,7 +479,20 @@ def bench_tessera(label, db_url, data_dir, args, extra, workdir, results, bare, 
                     b = measure(bare.pid, f"http://127.0.0.1:{bare.port}/sign/{alg}", bare_script, args)
                     log("   " + json.dumps(b))
                 log(f"== {key} {alg}: warm-up {args.warmup}s, measure {args.duration}s")
+                m0 = scrape(port)
+                pg0 = pg_statement_count(db_url) if db_url else None
                 t = measure(srv.pid, url, script, args)
+                m1 = scrape(port)
+                mints = m1.get("tessera_mints_total", 0) - m0.get("tessera_mints_total", 0)
+                if mints > 0 and "tessera_db_statements_total" in m1:
+                    t["db_statements_per_mint"] = (m1["tessera_db_statements_total"]
+                                                   - m0.get("tessera_db_statements_total", 0)) / mints
+                    t["cache_hit_share"] = ((m1.get("tessera_mint_cache_hits_total", 0)
+                                             - m0.get("tessera_mint_cache_hits_total", 0)) / mints)
+                if pg0 and mints > 0:
+                    how, pg1 = pg_statement_count(db_url)
+                    t["pg_statements_per_mint"] = (pg1 - pg0[1]) / mints
+                    t["pg_statements_source"] = how
                 if bare:
                     t["ratio_to_bare"] = t["rps"] / b["rps"]
                 log("   " + json.dumps(t))
@@ -586,6 +641,7 @@ def report(r):
         print(f"{'alg':6} {'bare/s':>8} {'Tessera/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'CPU µs/tok bare→T':>17} {'cores':>5} {'pg':>5} {'RSS MB':>6} "
               f"{'half-rate p50/p99 ms @rate':>27} {'RSS MB':>6} {'others':>6}")
+        stmts = []
         for alg, a in res["algs"].items():
             b = res.get("bare", {}).get(alg) or {}
             ratio = f"{a['rps'] / b['rps'] * 100:.0f}%" if b else "—"
@@ -593,11 +649,19 @@ def report(r):
             half = (f"{fmt(h.get('p50_ms'), 2)}/{fmt(h.get('p99_ms'), 2)} @{fmt(h.get('qps_target'))}"
                     if h else "—")
             cpu = f"{fmt(b.get('server_cpu_us_per_token'))}→{fmt(a['server_cpu_us_per_token'])}"
+            st = a.get("db_statements_per_mint")
+            pgst = a.get("pg_statements_per_mint")
+            if st is not None or pgst is not None:
+                stmts.append(f"{alg} {st:.4f}" if st is not None else f"{alg} —")
+                if pgst is not None:
+                    stmts[-1] += f" (PostgreSQL says {pgst:.4f}, {a.get('pg_statements_source')})"
             print(f"{alg:6} {fmt(b.get('rps')):>8} {fmt(a['rps']):>9} {ratio:>6} "
                   f"{fmt(a['p50_ms'], 2):>7} {fmt(a['p99_ms'], 2):>7} {cpu:>17} "
                   f"{fmt(a['server_cores'], 2):>5} {fmt(a.get('postgres_cores'), 2):>5} "
                   f"{fmt(a['rss_mb'], 1):>6} {half:>27} "
                   f"{fmt(h.get('rss_mb'), 1):>6} {fmt(a.get('other_cores'), 2):>6}")
+        if stmts:
+            print("database statements per mint (store counter, over warm-up and run): " + "; ".join(stmts))
         rd = res.get("ready", [])
         if rd:
             ext = [x["external_ms"] for x in rd]

@@ -482,6 +482,19 @@ struct ServeArgs {
     /// Failed authentication attempts per minute per client address; 0 turns it off.
     #[arg(long, env = "TESSERA_FAILED_AUTH_LIMIT", default_value_t = 30)]
     failed_auth_limit: u32,
+    /// Records of each kind (sessions, users, memberships) kept in memory for mints; 0 turns the
+    /// mint cache off (every mint reads the database).
+    #[arg(long, env = "TESSERA_MINT_CACHE_ENTRIES", default_value_t = 20_000)]
+    mint_cache_entries: usize,
+    /// The staleness bound in ms: a change made on another node is seen by this node's mints
+    /// within it (cached records are served only while the event log was read less than this ago).
+    #[arg(long, env = "TESSERA_CHANGE_FEED_BOUND_MS", default_value_t = 1_000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    change_feed_bound_ms: u64,
+    /// How often the event log is read, in ms (keep it well under the bound).
+    #[arg(long, env = "TESSERA_CHANGE_FEED_POLL_MS", default_value_t = 100,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    change_feed_poll_ms: u64,
 }
 
 impl ServeArgs {
@@ -492,6 +505,9 @@ impl ServeArgs {
                 std::fs::read_to_string(p).map_err(|e| format!("reading the signing key {}: {e}", p.display()))?,
             )),
         };
+        if self.change_feed_poll_ms >= self.change_feed_bound_ms {
+            return Err("--change-feed-poll-ms must be less than --change-feed-bound-ms".into());
+        }
         if self.session_lifetime <= 0 || self.session_abandon <= 0 {
             return Err("session lifetimes must be positive".into());
         }
@@ -528,6 +544,11 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
+            mint_cache: tessera_server::config::MintCacheConfig {
+                entries: self.mint_cache_entries,
+                bound_ms: self.change_feed_bound_ms,
+                poll_ms: self.change_feed_poll_ms,
+            },
             ..Config::default()
         })
     }

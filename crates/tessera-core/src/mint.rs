@@ -1,15 +1,14 @@
 //! Minting: template tokens (`POST /sessions/{id}/tokens/{template}`) and session tokens
 //! (`POST /sessions/{id}/tokens`).
 //!
-//! Every mint reads the session and the template from the store, so a revoked session or a changed or
-//! deleted template is seen by the very next mint on every node. It reads them, with the user, the
-//! active organization and membership and the custom session claims, in one store call
-//! ([`crate::store::Store::load_mint`]: one statement on the SQL store), because each round trip to
-//! the database is most of what a mint costs beyond its signature (docs/performance.md). What is
-//! cached in memory is only derived from what was just read: the compiled claims and the parsed
-//! custom key of a template, reused while the stored record (every field of the template, and the
-//! sealed key) is unchanged, and the compiled custom session claims, reused while their stored record
-//! is unchanged.
+//! A mint needs the session, its user, the template, the active organization and membership and the
+//! custom session claims. They come from the mint cache ([`crate::mint_cache`]: in memory, kept
+//! coherent by the event log, so a change is seen by the next mint on the node that made it and
+//! within the staleness bound on every other node), or, when any of them is not cached or the change
+//! feed is not fresh, from one store call ([`crate::store::Store::load_mint`]: one statement on the
+//! SQL store). Derived from those records and reused while they are unchanged: the compiled claims
+//! and the parsed custom key of a template (every field of the template, and the sealed key, must
+//! match), and the compiled custom session claims.
 
 use std::sync::Arc;
 
@@ -87,11 +86,19 @@ impl Tessera {
     /// checks them: a session that is unknown, not live (active or pending, not past expiry) or whose
     /// user is gone is a 404.
     async fn mint_context(&self, session_id: &str, template_name: Option<&str>, now: i64) -> ApiResult<MintContext> {
-        let rec = self
-            .store
-            .load_mint(session_id, template_name)
-            .await?
-            .ok_or_else(|| ApiError::session_not_found(session_id))?;
+        let rec = match self.mint_cache.get(session_id, template_name, now) {
+            Some(rec) => rec,
+            None => {
+                let before = self.mint_cache.generations();
+                let rec = self
+                    .store
+                    .load_mint(session_id, template_name)
+                    .await?
+                    .ok_or_else(|| ApiError::session_not_found(session_id))?;
+                self.mint_cache.fill(before, session_id, template_name, &rec);
+                rec
+            }
+        };
         if !effective_status(&rec.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
         }

@@ -100,7 +100,7 @@ fn check_slug(slug: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub(crate) fn public_user_data(u: &User) -> PublicUserData {
+pub fn public_user_data(u: &User) -> PublicUserData {
     let identifier = u
         .email_addresses
         .iter()
@@ -122,11 +122,7 @@ pub(crate) fn public_user_data(u: &User) -> PublicUserData {
     }
 }
 
-pub(crate) fn membership_object(
-    m: &MembershipRecord,
-    org: &Organization,
-    user: Option<&User>,
-) -> OrganizationMembership {
+pub fn membership_object(m: &MembershipRecord, org: &Organization, user: Option<&User>) -> OrganizationMembership {
     OrganizationMembership {
         object: object::ORGANIZATION_MEMBERSHIP.to_owned(),
         id: m.id.clone(),

@@ -37,6 +37,12 @@ pub struct CoreConfig {
     /// How long a new instance key is published before it signs, ms: at least the JWKS `max-age`
     /// plus the nodes' key reload interval. Default 6 minutes.
     pub key_publish_delay_ms: i64,
+    /// Records of each kind (sessions, users, memberships) the mint cache holds; 0 turns it off
+    /// (every mint reads the store). Default 20,000.
+    pub mint_cache_entries: usize,
+    /// The staleness bound, ms: cached records are served only while the change feed was read
+    /// successfully less than this long ago (`mint_cache.rs`). Default 1 s.
+    pub change_feed_bound_ms: i64,
 }
 
 impl Default for CoreConfig {
@@ -51,6 +57,8 @@ impl Default for CoreConfig {
             max_claims_bytes: 16 * 1024,
             max_session_token_bytes: crate::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES,
             key_publish_delay_ms: 6 * 60 * 1000,
+            mint_cache_entries: 20_000,
+            change_feed_bound_ms: 1_000,
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct Tessera {
     pub(crate) session_claims_cache: Mutex<Option<Arc<crate::session_claims::CachedSessionClaims>>>,
     /// Where password hashing runs ([`crate::cpu`]); inline until [`Tessera::with_cpu_pool`].
     pub(crate) cpu: Arc<dyn crate::cpu::CpuPool>,
+    /// What mints read, kept coherent by following the event log ([`crate::mint_cache`]).
+    pub(crate) mint_cache: crate::mint_cache::MintCache,
 }
 
 /// What `open` reports beside the app.
@@ -227,6 +237,10 @@ impl Tessera {
             }
         }
         let keyring = load_keyring(&records, &master, now, config.key_publish_delay_ms)?;
+        // The cache starts empty, following the log from its end; nothing is served from it until
+        // the change feed has been read once (`follow_changes`).
+        let mint_cache = crate::mint_cache::MintCache::new(config.mint_cache_entries);
+        mint_cache.start_at(store.last_event_seq().await.map_err(|e| format!("reading the event log: {e}"))?);
         let issuer = config.issuer.clone().unwrap_or_else(|| instance.issuer.clone());
         Ok(Opened {
             app: Tessera {
@@ -241,6 +255,7 @@ impl Tessera {
                 template_cache: Mutex::new(HashMap::new()),
                 session_claims_cache: Mutex::new(None),
                 cpu: Arc::new(crate::cpu::Inline),
+                mint_cache,
             },
             created_instance,
         })
@@ -264,6 +279,55 @@ impl Tessera {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Reads the event log past the mint cache's cursor and applies it (removing what changed);
+    /// returns how many events were applied. On success the cache may serve records until the
+    /// staleness bound after this call started; on failure it stops serving them (mints read the
+    /// store) until a later call succeeds. Called by the server's change-feed follower on a timer,
+    /// and after every write request, so that the node that wrote sees its change at once.
+    pub async fn follow_changes(&self) -> ApiResult<u64> {
+        const BATCH: u32 = 1_000;
+        let cache = &self.mint_cache;
+        let started = self.now_ms();
+        let mut applied = 0;
+        loop {
+            let cursor = cache.cursor();
+            let batch = match self.store.events_after(cursor, BATCH).await {
+                Ok(b) => b,
+                Err(e) => {
+                    cache.set_fresh_until(0);
+                    return Err(e.into());
+                }
+            };
+            if batch.first().is_some_and(|e| e.seq != cursor + 1) {
+                // Events this node never read were pruned: what it holds may be stale.
+                tracing::warn!(cursor, next = batch[0].seq, "event log gap: the mint cache starts over");
+                cache.clear();
+            }
+            cache.apply(&batch);
+            applied += batch.len() as u64;
+            if batch.len() < BATCH as usize {
+                break;
+            }
+        }
+        cache.set_fresh_until(started + self.config.change_feed_bound_ms);
+        Ok(applied)
+    }
+
+    /// Whether mints are kept in memory (`CoreConfig::mint_cache_entries` > 0).
+    pub fn mint_cache_enabled(&self) -> bool {
+        self.mint_cache.enabled()
+    }
+
+    /// The mint cache's counters (for metrics).
+    pub fn mint_cache_stats(&self) -> crate::mint_cache::MintCacheStats {
+        self.mint_cache.stats()
+    }
+
+    /// Whether the change feed is fresh at this moment (cached records may be served).
+    pub fn change_feed_fresh(&self) -> bool {
+        self.now_ms() < self.mint_cache.fresh_until()
     }
 
     /// Re-reads the signing keys (another node may have rotated them).

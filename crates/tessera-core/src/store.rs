@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
 
+mod events;
 mod invitations;
 mod machines;
 use crate::error::ApiError;
+pub use events::*;
 pub use invitations::*;
 pub use machines::*;
 
@@ -418,6 +420,7 @@ pub trait Store:
     + ActorTokenStore
     + InvitationStore
     + MachineStore
+    + EventStore
     + 'static
 {
     /// What a mint needs, read fresh from the database: the session, its user, the template named

@@ -52,6 +52,25 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// The mint cache and its change feed (`tessera_core::mint_cache`).
+    pub mint_cache: MintCacheConfig,
+}
+
+/// How a node keeps mints in memory and follows the event log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MintCacheConfig {
+    /// Records of each kind held (sessions, users, memberships); 0 turns the cache off.
+    pub entries: usize,
+    /// The staleness bound, ms: another node's change is seen by this node's mints within it.
+    pub bound_ms: u64,
+    /// How often the event log is read, ms (less than `bound_ms`).
+    pub poll_ms: u64,
+}
+
+impl Default for MintCacheConfig {
+    fn default() -> Self {
+        MintCacheConfig { entries: 20_000, bound_ms: 1_000, poll_ms: 100 }
+    }
 }
 
 /// Request limits per node; see `ratelimit.rs`.
@@ -104,6 +123,7 @@ impl Default for Config {
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),
             seed: None,
+            mint_cache: MintCacheConfig::default(),
         }
     }
 }

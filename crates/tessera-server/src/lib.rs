@@ -9,6 +9,7 @@ pub mod body;
 pub mod config;
 pub mod cpu;
 pub mod error;
+pub mod feed;
 pub mod handlers;
 pub mod openapi;
 pub mod ratelimit;

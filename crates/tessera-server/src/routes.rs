@@ -126,6 +126,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::follow_after_write))
         .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let unversioned = Router::from(unversioned)

@@ -108,6 +108,8 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         max_token_bytes: config.max_token_bytes,
         max_session_token_bytes: config.max_session_token_bytes,
         key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
+        mint_cache_entries: config.mint_cache.entries,
+        change_feed_bound_ms: config.mint_cache.bound_ms as i64,
         ..CoreConfig::default()
     };
     let Opened { app, .. } = Tessera::open_with_key(Arc::new(store), clock, core, MasterKey(master), pinned).await?;
@@ -191,6 +193,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let follower = tokio::spawn(crate::feed::follow(state.clone(), Duration::from_millis(config.mint_cache.poll_ms)));
     let sweeper = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -214,6 +217,7 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         }
         reloader.abort();
         sweeper.abort();
+        follower.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })
 }

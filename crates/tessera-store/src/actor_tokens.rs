@@ -5,11 +5,13 @@
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use tessera_core::events::NewEvent;
 use tessera_core::store::{ActorTokenRecord, ActorTokenStore, StoreResult};
 use tessera_types::{ActorTokenStatus, Session, SessionStatus};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, only_id, run};
+use crate::events::append;
 use crate::sessions::{end_live_session, insert_session_on};
 use crate::sql::{from_doc, get, to_doc};
 
@@ -85,6 +87,7 @@ impl ActorTokenStore for SqlStore {
                 return Ok(false);
             }
             insert_session_on(&mut tx, session).await?;
+            append(&mut tx, NewEvent::session(session).as_slice()).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -107,7 +110,8 @@ impl ActorTokenStore for SqlStore {
             let row = sqlx::query(TOKEN_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
             let token = row.as_ref().map(token_from_row).transpose()?;
             if let Some(session_id) = token.as_ref().and_then(|t| t.session_id.as_deref()) {
-                end_live_session(&mut tx, session_id, SessionStatus::Revoked, now).await?;
+                let events = end_live_session(&mut tx, session_id, SessionStatus::Revoked, now).await?;
+                append(&mut tx, &events).await?;
             }
             tx.commit().await?;
             Ok(token)

@@ -4,11 +4,13 @@
 
 use async_trait::async_trait;
 use tessera_core::ApiError;
+use tessera_core::events::{self, NewEvent};
 use tessera_core::store::{ContactKind, ContactStore, StoreResult, UserEdit};
 use tessera_types::User;
 
 use crate::SqlStore;
 use crate::error::{Error, run};
+use crate::events::append;
 use crate::sql::get_doc;
 use crate::users::{KIND_EMAIL, KIND_PHONE, UserRow, replace_user};
 
@@ -61,6 +63,7 @@ impl ContactStore for SqlStore {
             if !replace_user(&mut tx, &UserRow::from_user(&user)?).await? {
                 return Ok(None);
             }
+            append(&mut tx, &[NewEvent::user(events::USER_UPDATED, &user)]).await?;
             tx.commit().await?;
             Ok(Some(Ok(user)))
         })

@@ -10,6 +10,8 @@
 use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use tessera_core::events::{self, NewEvent};
+use tessera_core::org_invitations::org_invitation_object;
 use tessera_core::store::{
     InvitationFilter, InvitationOrder, InvitationRecord, InvitationStore, MembershipRecord,
     OrganizationInvitationRecord, Page, PasswordRecord, RoleRecord, StoreResult,
@@ -18,7 +20,8 @@ use tessera_types::{InvitationStatus, User};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::organizations::insert_membership_on;
+use crate::events::append;
+use crate::organizations::{insert_membership_on, membership_event};
 use crate::passwords::put_password;
 use crate::sql::{Sql, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
 use crate::users::insert_user_in;
@@ -149,6 +152,12 @@ async fn get_org_invitation_on(conn: &mut AnyConnection, id: &str) -> Result<Opt
     let sql = format!("SELECT {ORG_INVITATION_COLUMNS} FROM organization_invitations i{ROLE_JOIN} WHERE i.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(org_invitation_from_row).transpose()
+}
+
+/// The event `event_type` of an organization invitation (its wire object at `now`, without the
+/// inviter's and the organization's public data).
+fn org_invitation_event(event_type: &'static str, inv: &OrganizationInvitationRecord, now: i64) -> NewEvent {
+    NewEvent::of(event_type, &org_invitation_object(inv, now, None, None))
 }
 
 /// Carries a role's new key to the organization invitations holding the old one (inside the
@@ -288,6 +297,7 @@ impl InvitationStore for SqlStore {
             if let Some(p) = password {
                 put_password(&mut tx, &user.id, p).await?;
             }
+            append(&mut tx, &[NewEvent::user(events::USER_CREATED, user)]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -322,6 +332,9 @@ impl InvitationStore for SqlStore {
                 .await
                 .map_err(organization_gone)?;
             }
+            let created: Vec<NewEvent> =
+                invitations.iter().map(|inv| org_invitation_event(events::ORG_INVITATION_CREATED, inv, now)).collect();
+            append(&mut tx, &created).await?;
             Ok(tx.commit().await?)
         })
         .await
@@ -359,16 +372,21 @@ impl InvitationStore for SqlStore {
         now: i64,
     ) -> StoreResult<Option<OrganizationInvitationRecord>> {
         run(async {
-            let mut conn = self.pool.acquire().await?;
-            sqlx::query(
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query(
                 "UPDATE organization_invitations SET status = 'revoked', updated_at = $2 \
                  WHERE id = $1 AND status = 'pending' AND expires_at > $2",
             )
             .bind(id)
             .bind(now)
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await?;
-            get_org_invitation_on(&mut conn, id).await
+            let inv = get_org_invitation_on(&mut tx, id).await?;
+            if let (1, Some(inv)) = (done.rows_affected(), &inv) {
+                append(&mut tx, &[org_invitation_event(events::ORG_INVITATION_REVOKED, inv, now)]).await?;
+            }
+            tx.commit().await?;
+            Ok(inv)
         })
         .await
     }
@@ -393,6 +411,16 @@ impl InvitationStore for SqlStore {
                 return Ok(false);
             }
             insert_membership_on(&mut tx, membership).await?;
+            let mut accepted: Vec<NewEvent> = get_org_invitation_on(&mut tx, id)
+                .await?
+                .map(|inv| org_invitation_event(events::ORG_INVITATION_ACCEPTED, &inv, now))
+                .into_iter()
+                .collect();
+            accepted.extend(
+                membership_event(&mut tx, events::MEMBERSHIP_CREATED, &membership.organization_id, &membership.user_id)
+                    .await?,
+            );
+            append(&mut tx, &accepted).await?;
             tx.commit().await?;
             Ok(true)
         })

@@ -3,14 +3,17 @@
 use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use tessera_core::events::{self, NewEvent};
+use tessera_core::orgs::membership_object;
 use tessera_core::store::{
     MembershipFilter, MembershipOrder, MembershipRecord, OrganizationFilter, OrganizationOrder, OrganizationStore,
     Page, RoleRecord, StoreResult,
 };
-use tessera_types::Organization;
+use tessera_types::{Organization, OrganizationMembership, User};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
+use crate::events::append;
 use crate::sql::{Sql, from_doc, get, get_doc, get_opt_doc, like_contains, order_dir, to_doc};
 use crate::users::user_conditions;
 
@@ -81,6 +84,60 @@ pub(crate) fn membership_from_row(row: &AnyRow, offset: usize) -> Result<Members
 /// The role key in a stored membership document (for rows written before the `role` column).
 pub(crate) fn membership_role_of_doc(doc: &str) -> Result<String> {
     Ok(from_doc::<MembershipRecord>(doc)?.role)
+}
+
+/// The organization `id` as the API shows it, read in `conn`'s transaction (for its events).
+async fn org_wire(conn: &mut AnyConnection, id: &str) -> Result<Option<Organization>> {
+    let sql = concat!("SELECT o.doc, ", members_count_sql!(), " FROM organizations o WHERE o.id = $1");
+    let row = sqlx::query(sql).bind(id).fetch_optional(&mut *conn).await?;
+    row.map(|r| org_from_row(&r, 0)).transpose()
+}
+
+/// The event `event_type` of organization `id`, as it stands in `conn`'s transaction (none if gone).
+pub(crate) async fn org_event(conn: &mut AnyConnection, event_type: &'static str, id: &str) -> Result<Vec<NewEvent>> {
+    Ok(org_wire(conn, id).await?.map(|o| NewEvent::organization(event_type, &o)).into_iter().collect())
+}
+
+/// The wire membership of `user_id` in `org_id` as it stands in `conn`'s transaction: the object the
+/// API returns, with its organization and the user's public data (for its events).
+pub(crate) async fn membership_wire(
+    conn: &mut AnyConnection,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Option<OrganizationMembership>> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        membership_columns!(),
+        ", o.doc, ",
+        members_count_sql!(),
+        ", u.doc FROM memberships m JOIN organizations o ON o.id = m.organization_id",
+        role_join!(),
+        " LEFT JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND m.user_id = $2"
+    ))
+    .bind(org_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let m = membership_from_row(&row, 0)?;
+    let org = org_from_row(&row, MEMBERSHIP_COLUMNS)?;
+    let user: Option<User> = get_opt_doc(&row, MEMBERSHIP_COLUMNS + 2)?;
+    Ok(Some(membership_object(&m, &org, user.as_ref())))
+}
+
+/// The event `event_type` of the membership of `user_id` in `org_id` as it stands in `conn`'s
+/// transaction (none if there is no such membership).
+pub(crate) async fn membership_event(
+    conn: &mut AnyConnection,
+    event_type: &'static str,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Vec<NewEvent>> {
+    Ok(membership_wire(conn, org_id, user_id)
+        .await?
+        .map(|m| NewEvent::membership(event_type, &m))
+        .into_iter()
+        .collect())
 }
 
 /// `sql` (an INSERT or UPDATE with `$1` = id, then slug, sort name, search text, created, updated,
@@ -211,6 +268,13 @@ impl OrganizationStore for SqlStore {
             if let Some(m) = first_member {
                 insert_membership_on(&mut tx, m).await?;
             }
+            let mut created = org_event(&mut tx, events::ORGANIZATION_CREATED, &org.id).await?;
+            if let Some(m) = first_member {
+                created.extend(
+                    membership_event(&mut tx, events::MEMBERSHIP_CREATED, &m.organization_id, &m.user_id).await?,
+                );
+            }
+            append(&mut tx, &created).await?;
             Ok(tx.commit().await?)
         })
         .await
@@ -218,10 +282,16 @@ impl OrganizationStore for SqlStore {
 
     async fn update_organization(&self, org: &Organization) -> StoreResult<bool> {
         run(async {
-            let mut conn = self.pool.acquire().await?;
+            let mut tx = self.begin_write().await?;
             let sql = "UPDATE organizations SET slug = $2, sort_name = $3, search_text = $4, created_at = $5, \
                        updated_at = $6, doc = $7, role_set_key = $8 WHERE id = $1";
-            Ok(write_org(&mut conn, sql, org).await? > 0)
+            if write_org(&mut tx, sql, org).await? == 0 {
+                return Ok(false);
+            }
+            let events = org_event(&mut tx, events::ORGANIZATION_UPDATED, &org.id).await?;
+            append(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }
@@ -257,6 +327,7 @@ impl OrganizationStore for SqlStore {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+            append(&mut tx, &[NewEvent::organization_deleted(id)]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -288,14 +359,18 @@ impl OrganizationStore for SqlStore {
 
     async fn insert_membership(&self, m: &MembershipRecord) -> StoreResult<()> {
         run(async {
-            let mut conn = self.pool.acquire().await?;
-            insert_membership_on(&mut conn, m).await
+            let mut tx = self.begin_write().await?;
+            insert_membership_on(&mut tx, m).await?;
+            let events = membership_event(&mut tx, events::MEMBERSHIP_CREATED, &m.organization_id, &m.user_id).await?;
+            append(&mut tx, &events).await?;
+            Ok(tx.commit().await?)
         })
         .await
     }
 
     async fn update_membership(&self, m: &MembershipRecord) -> StoreResult<bool> {
         run(async {
+            let mut tx = self.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE memberships SET updated_at = $1, doc = $2, role = $5 \
                  WHERE organization_id = $3 AND user_id = $4",
@@ -305,21 +380,34 @@ impl OrganizationStore for SqlStore {
             .bind(m.organization_id.as_str())
             .bind(m.user_id.as_str())
             .bind(m.role.as_str())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-            Ok(done.rows_affected() > 0)
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let events = membership_event(&mut tx, events::MEMBERSHIP_UPDATED, &m.organization_id, &m.user_id).await?;
+            append(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }
 
     async fn delete_membership(&self, organization_id: &str, user_id: &str) -> StoreResult<bool> {
         run(async {
+            let mut tx = self.begin_write().await?;
+            let events = membership_event(&mut tx, events::MEMBERSHIP_DELETED, organization_id, user_id).await?;
             let done = sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
                 .bind(organization_id)
                 .bind(user_id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-            Ok(done.rows_affected() > 0)
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

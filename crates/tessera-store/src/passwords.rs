@@ -3,11 +3,13 @@
 
 use async_trait::async_trait;
 use sqlx::AnyConnection;
+use tessera_core::events::{self, NewEvent};
 use tessera_core::store::{PasswordRecord, PasswordStore, StoreResult};
 use tessera_types::{SessionStatus, User};
 
 use crate::SqlStore;
 use crate::error::{Result, run};
+use crate::events::append;
 use crate::sessions::end_live_sessions_of;
 use crate::sql::get;
 use crate::users::{insert_user_in, replace_user_in};
@@ -35,6 +37,7 @@ impl PasswordStore for SqlStore {
             let mut tx = self.begin_write().await?;
             insert_user_in(&mut tx, user).await?;
             put_password(&mut tx, &user.id, password).await?;
+            append(&mut tx, &[NewEvent::user(events::USER_CREATED, user)]).await?;
             Ok(tx.commit().await?)
         })
         .await
@@ -60,9 +63,11 @@ impl PasswordStore for SqlStore {
                         .await?;
                 }
             }
+            let mut events = vec![NewEvent::user(events::USER_UPDATED, user)];
             if let Some(now) = end_sessions_at {
-                end_live_sessions_of(&mut tx, &user.id, SessionStatus::Revoked, now).await?;
+                events.extend(end_live_sessions_of(&mut tx, &user.id, SessionStatus::Revoked, now).await?);
             }
+            append(&mut tx, &events).await?;
             tx.commit().await?;
             Ok(true)
         })

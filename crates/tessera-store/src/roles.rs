@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use tessera_core::events::{self, NewEvent};
+use tessera_core::roles::role_object;
 use tessera_core::store::{
     Page, RoleFilter, RoleOrder, RoleRecord, RoleSetRecord, RoleSetView, RoleStore, RoleView, RolesBootstrap,
     StoreResult,
@@ -17,30 +19,32 @@ use tessera_types::{Organization, Permission};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
-use crate::invitations::{remap_pending_invitations, rename_invitation_role};
+use crate::events::append;
+use crate::invitations::rename_invitation_role;
 use crate::organizations::membership_role_of_doc;
-use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
+use crate::role_sets::{INSERT_SET, SET_COLUMNS, append_set_roles, set_from_row, write_set};
+use crate::sql::{Sql, get, get_doc, like_contains, order_dir, to_doc};
 
-fn key_unique_field(text: &str) -> &'static str {
+pub(crate) fn key_unique_field(text: &str) -> &'static str {
     // PostgreSQL names the index (`roles_key_uq`), SQLite the column (`roles.key`).
     if text.contains("_key_uq") || text.contains(".key") { "key" } else { "id" }
 }
 
 /// A foreign key violation (a role still referenced as a set's default or creator role, a permission
 /// or role deleted under a concurrent write) as `Conflict(field)`; other errors as they are.
-fn foreign(field: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+pub(crate) fn foreign(field: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => Error::Conflict(field),
         _ => Error::Sqlx(e),
     }
 }
 
-fn search_text(id: &str, name: &str, key: &str) -> String {
+pub(crate) fn search_text(id: &str, name: &str, key: &str) -> String {
     format!("{}\n{}\n{}", id.to_lowercase(), name.to_lowercase(), key.to_lowercase())
 }
 
 /// The `WHERE`/`ORDER BY` of a permission, role or role set list over table alias `x`.
-fn filtered(select: &str, table: &str, filter: &RoleFilter) -> Sql {
+pub(crate) fn filtered(select: &str, table: &str, filter: &RoleFilter) -> Sql {
     let mut sql = Sql::new(select);
     sql.push(&format!(" FROM {table} x"));
     let mut conds = Vec::new();
@@ -53,7 +57,7 @@ fn filtered(select: &str, table: &str, filter: &RoleFilter) -> Sql {
     sql
 }
 
-fn push_order(sql: &mut Sql, order: Option<(RoleOrder, bool)>, page: Page) {
+pub(crate) fn push_order(sql: &mut Sql, order: Option<(RoleOrder, bool)>, page: Page) {
     let (column, desc) = match order {
         None => ("x.created_at", true),
         Some((RoleOrder::CreatedAt, d)) => ("x.created_at", d),
@@ -124,7 +128,7 @@ async fn refresh_roles_holding(conn: &mut AnyConnection, permission_id: &str) ->
 // ---- roles -------------------------------------------------------------------------------------------
 
 /// Rebuilds a role from `doc, key` at `offset`.
-fn role_from_row(row: &AnyRow, offset: usize) -> Result<RoleRecord> {
+pub(crate) fn role_from_row(row: &AnyRow, offset: usize) -> Result<RoleRecord> {
     let mut r: RoleRecord = get_doc(row, offset)?;
     r.key = get(row, offset + 1)?;
     Ok(r)
@@ -163,6 +167,12 @@ async fn set_role_permissions(conn: &mut AnyConnection, role_id: &str, ids: &[St
     refresh_role_keys(conn, role_id).await
 }
 
+/// The event `event_type` of `role` with its permissions as they stand in `conn`'s transaction.
+async fn role_event(conn: &mut AnyConnection, event_type: &'static str, role: &RoleRecord) -> Result<Vec<NewEvent>> {
+    let views = with_permissions(conn, vec![role.clone()]).await?;
+    Ok(views.iter().map(|v| NewEvent::of(event_type, &role_object(v))).collect())
+}
+
 /// The permissions of each role, in order.
 async fn with_permissions(conn: &mut AnyConnection, roles: Vec<RoleRecord>) -> Result<Vec<RoleView>> {
     if roles.is_empty() {
@@ -186,145 +196,6 @@ async fn with_permissions(conn: &mut AnyConnection, roles: Vec<RoleRecord>) -> R
             RoleView { role, permissions }
         })
         .collect())
-}
-
-// ---- role sets ---------------------------------------------------------------------------------------
-
-const SET_COLUMNS: &str = "s.doc, s.key, s.is_initial, s.default_role_id, s.creator_role_id";
-
-/// Rebuilds a role set from [`SET_COLUMNS`] at `offset`.
-fn set_from_row(row: &AnyRow, offset: usize) -> Result<RoleSetRecord> {
-    let mut s: RoleSetRecord = get_doc(row, offset)?;
-    s.key = get(row, offset + 1)?;
-    s.is_initial = get::<i64>(row, offset + 2)? != 0;
-    s.default_role_id = get(row, offset + 3)?;
-    s.creator_role_id = get(row, offset + 4)?;
-    Ok(s)
-}
-
-async fn write_set(conn: &mut AnyConnection, sql: &str, s: &RoleSetRecord) -> Result<u64> {
-    if s.is_initial {
-        sqlx::query("UPDATE role_sets SET is_initial = 0 WHERE is_initial = 1 AND id <> $1")
-            .bind(s.id.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .bind(s.id.as_str())
-        .bind(s.key.as_str())
-        .bind(s.name.to_lowercase())
-        .bind(search_text(&s.id, &s.name, &s.key))
-        .bind(bool_int(s.is_initial))
-        .bind(s.default_role_id.clone())
-        .bind(s.creator_role_id.clone())
-        .bind(s.created_at)
-        .bind(s.updated_at)
-        .bind(to_doc(s)?)
-        .execute(&mut *conn)
-        .await
-        .map_err(Error::unique(key_unique_field))
-        .map_err(|e| match e {
-            Error::Sqlx(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Error::Conflict("role"),
-            e => e,
-        })?;
-    Ok(done.rows_affected())
-}
-
-const INSERT_SET: &str = "INSERT INTO role_sets (id, key, sort_name, search_text, is_initial, default_role_id, \
-     creator_role_id, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-const UPDATE_SET: &str = "UPDATE role_sets SET key = $2, sort_name = $3, search_text = $4, is_initial = $5, \
-     default_role_id = $6, creator_role_id = $7, created_at = $8, updated_at = $9, doc = $10 WHERE id = $1";
-
-async fn append_set_roles(conn: &mut AnyConnection, set_id: &str, role_ids: &[String]) -> Result<()> {
-    let row = sqlx::query("SELECT COALESCE(MAX(position), -1) FROM role_set_roles WHERE role_set_id = $1")
-        .bind(set_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut next = get::<i64>(&row, 0)? + 1;
-    for rid in role_ids {
-        let done = sqlx::query(
-            "INSERT INTO role_set_roles (role_set_id, role_id, position) VALUES ($1, $2, $3) \
-             ON CONFLICT (role_set_id, role_id) DO NOTHING",
-        )
-        .bind(set_id)
-        .bind(rid.as_str())
-        .bind(next)
-        .execute(&mut *conn)
-        .await
-        .map_err(foreign("role"))?;
-        next += i64::try_from(done.rows_affected()).unwrap_or(0);
-    }
-    Ok(())
-}
-
-/// The set's roles in order, each with the number of memberships holding it in organizations that
-/// use the set.
-async fn set_view(conn: &mut AnyConnection, set: RoleSetRecord) -> Result<RoleSetView> {
-    let rows = sqlx::query(
-        "SELECT r.doc, r.key, (SELECT COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-         WHERE o.role_set_key = $2 AND m.role = r.key) \
-         FROM role_set_roles sr JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY sr.position ASC",
-    )
-    .bind(set.id.as_str())
-    .bind(set.key.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let roles = rows.iter().map(|r| Ok((role_from_row(r, 0)?, get::<i64>(r, 2)?))).collect::<Result<Vec<_>>>()?;
-    Ok(RoleSetView { set, roles })
-}
-
-/// Gives every organization using set `from_key` the set `to_key` (column and document).
-async fn move_organizations(conn: &mut AnyConnection, from_key: &str, to_key: &str) -> Result<()> {
-    let rows = sqlx::query("SELECT id, doc FROM organizations WHERE role_set_key = $1")
-        .bind(from_key)
-        .fetch_all(&mut *conn)
-        .await?;
-    for row in rows {
-        let id: String = get(&row, 0)?;
-        let mut org: Organization = get_doc(&row, 1)?;
-        org.role_set_key = Some(to_key.to_owned());
-        sqlx::query("UPDATE organizations SET role_set_key = $2, doc = $3 WHERE id = $1")
-            .bind(id)
-            .bind(to_key)
-            .bind(to_doc(&org)?)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Reassigns the roles of the memberships and pending invitations in organizations using set `set_key`
-/// by `mappings`, all at once (a mapping's target is never mapped again).
-async fn remap_memberships(
-    conn: &mut AnyConnection,
-    set_key: &str,
-    mappings: &[(String, String)],
-    now: i64,
-) -> Result<()> {
-    if mappings.is_empty() {
-        return Ok(());
-    }
-    let rows = sqlx::query(
-        "SELECT m.id, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-         WHERE o.role_set_key = $1",
-    )
-    .bind(set_key)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
-        let id: String = get(&row, 0)?;
-        let role: Option<String> = get(&row, 1)?;
-        let Some(to) = role.and_then(|r| mappings.iter().find(|(from, _)| *from == r)).map(|(_, to)| to) else {
-            continue;
-        };
-        sqlx::query("UPDATE memberships SET role = $2, updated_at = $3 WHERE id = $1")
-            .bind(id)
-            .bind(to.as_str())
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    }
-    remap_pending_invitations(conn, set_key, mappings, now).await
 }
 
 #[async_trait]
@@ -447,9 +318,10 @@ impl RoleStore for SqlStore {
 
     async fn insert_permission(&self, p: &Permission) -> StoreResult<()> {
         run(async {
-            let mut conn = self.pool.acquire().await?;
-            write_permission(&mut conn, INSERT_PERMISSION, p).await?;
-            Ok(())
+            let mut tx = self.begin_write().await?;
+            write_permission(&mut tx, INSERT_PERMISSION, p).await?;
+            append(&mut tx, &[NewEvent::of(events::PERMISSION_CREATED, p)]).await?;
+            Ok(tx.commit().await?)
         })
         .await
     }
@@ -463,6 +335,7 @@ impl RoleStore for SqlStore {
                 return Ok(false);
             }
             refresh_roles_holding(&mut tx, &p.id).await?;
+            append(&mut tx, &[NewEvent::of(events::PERMISSION_UPDATED, p)]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -484,6 +357,7 @@ impl RoleStore for SqlStore {
             for r in holders {
                 refresh_role_keys(&mut tx, &get::<String>(&r, 0)?).await?;
             }
+            append(&mut tx, &[NewEvent::new(events::PERMISSION_DELETED, events::deleted("permission", id))]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -537,9 +411,12 @@ impl RoleStore for SqlStore {
             let mut tx = self.begin_write().await?;
             write_role(&mut tx, INSERT_ROLE, role).await?;
             set_role_permissions(&mut tx, &role.id, permission_ids).await?;
+            let mut changed = role_event(&mut tx, events::ROLE_CREATED, role).await?;
             if let Some(set_id) = add_to_set {
                 append_set_roles(&mut tx, set_id, std::slice::from_ref(&role.id)).await?;
+                changed.push(NewEvent::internal(events::ROLE_SET_CHANGED, set_id));
             }
+            append(&mut tx, &changed).await?;
             Ok(tx.commit().await?)
         })
         .await
@@ -570,6 +447,8 @@ impl RoleStore for SqlStore {
             if let Some(ids) = permission_ids {
                 set_role_permissions(&mut tx, &role.id, ids).await?;
             }
+            let changed = role_event(&mut tx, events::ROLE_UPDATED, role).await?;
+            append(&mut tx, &changed).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -597,6 +476,7 @@ impl RoleStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(foreign("role_in_use"))?;
+            append(&mut tx, &[NewEvent::new(events::ROLE_DELETED, events::deleted("role", id))]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -649,82 +529,23 @@ impl RoleStore for SqlStore {
     }
 
     async fn insert_role_set(&self, set: &RoleSetRecord, role_ids: &[String]) -> StoreResult<()> {
-        run(async {
-            let mut tx = self.begin_write().await?;
-            write_set(&mut tx, INSERT_SET, set).await?;
-            append_set_roles(&mut tx, &set.id, role_ids).await?;
-            Ok(tx.commit().await?)
-        })
-        .await
+        self.rs_insert_role_set(set, role_ids).await
     }
 
     async fn update_role_set(&self, set: &RoleSetRecord, add_role_ids: &[String]) -> StoreResult<bool> {
-        run(async {
-            let mut tx = self.begin_write().await?;
-            let Some(row) = sqlx::query("SELECT key FROM role_sets WHERE id = $1")
-                .bind(set.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-            else {
-                return Ok(false);
-            };
-            let old_key: String = get(&row, 0)?;
-            append_set_roles(&mut tx, &set.id, add_role_ids).await?;
-            write_set(&mut tx, UPDATE_SET, set).await?;
-            if old_key != set.key {
-                move_organizations(&mut tx, &old_key, &set.key).await?;
-            }
-            tx.commit().await?;
-            Ok(true)
-        })
-        .await
+        self.rs_update_role_set(set, add_role_ids).await
     }
 
     async fn get_role_set(&self, id_or_key: &str) -> StoreResult<Option<RoleSetView>> {
-        run(async {
-            let mut conn = self.pool.acquire().await?;
-            for column in ["id", "key"] {
-                let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.{column} = $1");
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_or_key).fetch_optional(&mut *conn).await?;
-                if let Some(row) = row {
-                    let set = set_from_row(&row, 0)?;
-                    return Ok(Some(set_view(&mut conn, set).await?));
-                }
-            }
-            Ok(None)
-        })
-        .await
+        self.rs_get_role_set(id_or_key).await
     }
 
     async fn initial_role_set(&self) -> StoreResult<Option<RoleSetView>> {
-        run(async {
-            let mut conn = self.pool.acquire().await?;
-            let sql = format!("SELECT {SET_COLUMNS} FROM role_sets s WHERE s.is_initial = 1");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *conn).await?;
-            match row {
-                None => Ok(None),
-                Some(row) => Ok(Some(set_view(&mut conn, set_from_row(&row, 0)?).await?)),
-            }
-        })
-        .await
+        self.rs_initial_role_set().await
     }
 
     async fn list_role_sets(&self, filter: &RoleFilter, page: Page) -> StoreResult<(Vec<RoleSetView>, i64)> {
-        run(async {
-            let mut conn = self.pool.acquire().await?;
-            let select = "SELECT x.doc, x.key, x.is_initial, x.default_role_id, x.creator_role_id";
-            let mut sql = filtered(select, "role_sets", filter);
-            push_order(&mut sql, filter.order_by, page);
-            let rows = sql.query().fetch_all(&mut *conn).await?;
-            let mut list = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let set = set_from_row(row, 0)?;
-                list.push(set_view(&mut conn, set).await?);
-            }
-            let row = filtered("SELECT COUNT(*)", "role_sets", filter).query().fetch_one(&mut *conn).await?;
-            Ok((list, get(&row, 0)?))
-        })
-        .await
+        self.rs_list_role_sets(filter, page).await
     }
 
     async fn remove_role_from_set(
@@ -734,22 +555,7 @@ impl RoleStore for SqlStore {
         from_key: &str,
         to_key: &str,
     ) -> StoreResult<bool> {
-        run(async {
-            let mut tx = self.begin_write().await?;
-            remap_memberships(&mut tx, &set.key, &[(from_key.to_owned(), to_key.to_owned())], set.updated_at).await?;
-            let done = sqlx::query("DELETE FROM role_set_roles WHERE role_set_id = $1 AND role_id = $2")
-                .bind(set.id.as_str())
-                .bind(role_id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            write_set(&mut tx, UPDATE_SET, set).await?;
-            tx.commit().await?;
-            Ok(true)
-        })
-        .await
+        self.rs_remove_role_from_set(set, role_id, from_key, to_key).await
     }
 
     async fn replace_role_set(
@@ -758,33 +564,11 @@ impl RoleStore for SqlStore {
         to: &RoleSetRecord,
         mappings: &[(String, String)],
     ) -> StoreResult<bool> {
-        run(async {
-            let mut tx = self.begin_write().await?;
-            remap_memberships(&mut tx, &from.key, mappings, to.updated_at).await?;
-            move_organizations(&mut tx, &from.key, &to.key).await?;
-            let done =
-                sqlx::query("DELETE FROM role_sets WHERE id = $1").bind(from.id.as_str()).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            tx.commit().await?;
-            Ok(true)
-        })
-        .await
+        self.rs_replace_role_set(from, to, mappings).await
     }
 
     async fn role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>> {
-        run(async {
-            let rows = sqlx::query(
-                "SELECT m.role, COUNT(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-                 WHERE o.role_set_key = $1 AND m.role IS NOT NULL GROUP BY m.role ORDER BY m.role",
-            )
-            .bind(set_key)
-            .fetch_all(&self.pool)
-            .await?;
-            rows.iter().map(|r| Ok((get::<String>(r, 0)?, get::<i64>(r, 1)?))).collect()
-        })
-        .await
+        self.rs_role_set_member_roles(set_key).await
     }
 }
 

@@ -5,10 +5,12 @@
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
+use tessera_core::events::{self, NewEvent};
 use tessera_core::store::{SessionClaimsRecord, SessionClaimsStore, StoreResult};
 
 use crate::SqlStore;
 use crate::error::{Result, run};
+use crate::events::append;
 use crate::sql::{from_doc, get, to_doc};
 
 /// Rebuilds the record from `claims, created_at, updated_at` at `offset`; `None` when the columns are
@@ -42,6 +44,7 @@ impl SessionClaimsStore for SqlStore {
     async fn put_session_claims(&self, claims: &SessionClaimsRecord) -> StoreResult<()> {
         run(async {
             // One statement, so two nodes writing at once leave one whole record, never a mix.
+            let mut tx = self.begin_write().await?;
             sqlx::query(
                 "INSERT INTO session_claims (singleton, claims, created_at, updated_at) VALUES (1, $1, $2, $3) \
                  ON CONFLICT (singleton) DO UPDATE SET claims = excluded.claims, \
@@ -50,17 +53,24 @@ impl SessionClaimsStore for SqlStore {
             .bind(to_doc(&claims.claims)?)
             .bind(claims.created_at)
             .bind(claims.updated_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-            Ok(())
+            append(&mut tx, &[NewEvent::internal(events::SESSION_CLAIMS_CHANGED, "session_claims")]).await?;
+            Ok(tx.commit().await?)
         })
         .await
     }
 
     async fn delete_session_claims(&self) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query("DELETE FROM session_claims WHERE singleton = 1").execute(&self.pool).await?;
-            Ok(done.rows_affected() > 0)
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query("DELETE FROM session_claims WHERE singleton = 1").execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append(&mut tx, &[NewEvent::internal(events::SESSION_CLAIMS_CHANGED, "session_claims")]).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

@@ -4,11 +4,13 @@
 use async_trait::async_trait;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use tessera_core::events::NewEvent;
 use tessera_core::store::{Page, SessionFilter, SessionStore, StoreResult};
 use tessera_types::{Session, SessionStatus};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, only_id, run};
+use crate::events::append;
 use crate::sql::{Sql, get, get_doc, to_doc};
 
 /// The columns [`session_from_row`] reads, unqualified (a macro so that `concat!` can use it).
@@ -63,35 +65,45 @@ fn session_conditions(filter: &SessionFilter, sql: &mut Sql, effective: &str) ->
 }
 
 /// Moves the live sessions (stored `active`/`pending`, not past `expire_at`/`abandon_at` at `now`)
-/// whose `column` (`id` or `user_id`) is `value` to `to`.
+/// whose `column` (`id` or `user_id`) is `value` to `to`; returns the events of the sessions moved
+/// (`session.revoked`, …), for the caller to append.
 async fn end_live_sessions(
     conn: &mut AnyConnection,
     column: &str,
     value: &str,
     to: SessionStatus,
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<NewEvent>> {
     let sql = format!(
         "UPDATE sessions SET status = $1, updated_at = $2 \
          WHERE {column} = $3 AND status IN ('active', 'pending') \
-         AND expire_at > $2 AND abandon_at > $2"
+         AND expire_at > $2 AND abandon_at > $2 RETURNING {}",
+        session_columns!()
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(now).bind(value).execute(&mut *conn).await?;
-    Ok(())
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(now).bind(value).fetch_all(&mut *conn).await?;
+    rows.iter().map(|r| session_from_row(r).map(|s| NewEvent::session(&s))).filter_map(Result::transpose).collect()
 }
 
-/// Moves the live sessions of a user to `to` (ban: `revoked`; deletion: `removed`).
+/// Moves the live sessions of a user to `to` (ban: `revoked`; deletion: `removed`); returns their
+/// events.
 pub(crate) async fn end_live_sessions_of(
     conn: &mut AnyConnection,
     user_id: &str,
     to: SessionStatus,
     now: i64,
-) -> Result<()> {
+) -> Result<Vec<NewEvent>> {
     end_live_sessions(conn, "user_id", user_id, to, now).await
 }
 
-/// Moves the session `id` to `to` if it is live at `now` (actor token revocation: `revoked`).
-pub(crate) async fn end_live_session(conn: &mut AnyConnection, id: &str, to: SessionStatus, now: i64) -> Result<()> {
+/// Moves the session `id` to `to` if it is live at `now` (actor token revocation: `revoked`); returns
+/// its event.
+pub(crate) async fn end_live_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    to: SessionStatus,
+    now: i64,
+) -> Result<Vec<NewEvent>> {
     end_live_sessions(conn, "id", id, to, now).await
 }
 
@@ -122,8 +134,10 @@ pub(crate) async fn insert_session_on(conn: &mut AnyConnection, session: &Sessio
 impl SessionStore for SqlStore {
     async fn insert_session(&self, session: &Session) -> StoreResult<()> {
         run(async {
-            let mut conn = self.pool.acquire().await?;
-            insert_session_on(&mut conn, session).await
+            let mut tx = self.begin_write().await?;
+            insert_session_on(&mut tx, session).await?;
+            append(&mut tx, NewEvent::session(session).as_slice()).await?;
+            Ok(tx.commit().await?)
         })
         .await
     }
@@ -172,8 +186,9 @@ impl SessionStore for SqlStore {
     async fn end_session(&self, id: &str, to: SessionStatus, now: i64) -> StoreResult<Option<Session>> {
         run(async {
             let mut tx = self.begin_write().await?;
-            end_live_sessions(&mut tx, "id", id, to, now).await?;
+            let events = end_live_sessions(&mut tx, "id", id, to, now).await?;
             let row = sqlx::query(SESSION_BY_ID).bind(id).fetch_optional(&mut *tx).await?;
+            append(&mut tx, &events).await?;
             tx.commit().await?;
             row.as_ref().map(session_from_row).transpose()
         })

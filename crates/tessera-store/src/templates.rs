@@ -4,11 +4,13 @@
 use async_trait::async_trait;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use tessera_core::events::{self, NewEvent};
 use tessera_core::store::{MintRecords, Page, Store, StoreResult, TemplateRecord, TemplateStore};
 use tessera_types::Organization;
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
+use crate::events::append;
 use crate::organizations::{membership_columns, membership_from_row, role_join};
 use crate::session_claims::session_claims_from_row;
 use crate::sessions::session_from_row;
@@ -26,7 +28,9 @@ fn template_from_row(row: &AnyRow, offset: usize) -> Result<TemplateRecord> {
 impl SqlStore {
     /// `sql` (an INSERT or UPDATE with `$1` = id, then name, sealed key, created, updated, doc) with
     /// `t` bound; returns the number of rows written.
+    /// Runs `sql` with `t` bound and appends the template's change event, in one transaction.
     async fn write_template(&self, sql: &'static str, t: &TemplateRecord) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(sql)
             .bind(t.template.id.as_str())
             .bind(t.template.name.as_str())
@@ -34,9 +38,13 @@ impl SqlStore {
             .bind(t.template.created_at)
             .bind(t.template.updated_at)
             .bind(to_doc(&t.template)?)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(Error::unique(template_unique_field))?;
+        if done.rows_affected() > 0 {
+            append(&mut tx, &[NewEvent::internal(events::TEMPLATE_CHANGED, &t.template.id)]).await?;
+            tx.commit().await?;
+        }
         Ok(done.rows_affected())
     }
 
@@ -77,8 +85,14 @@ impl TemplateStore for SqlStore {
 
     async fn delete_template(&self, id: &str) -> StoreResult<bool> {
         run(async {
-            let done = sqlx::query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&self.pool).await?;
-            Ok(done.rows_affected() > 0)
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query("DELETE FROM jwt_templates WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append(&mut tx, &[NewEvent::internal(events::TEMPLATE_CHANGED, id)]).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::AnyConnection;
+use tessera_core::events::{self, NewEvent};
 use tessera_core::store::{IdFilter, Page, StoreResult, TimeRange, UserFilter, UserOrder, UserStore};
 use tessera_types::{SessionStatus, User};
 
 use crate::SqlStore;
 use crate::error::{Error, Result, run};
+use crate::events::append;
 use crate::sessions::end_live_sessions_of;
 use crate::sql::{Sql, bool_int, get, get_doc, like_contains, order_dir, to_doc};
 
@@ -432,6 +434,7 @@ impl UserStore for SqlStore {
         run(async {
             let mut tx = self.begin_write().await?;
             insert_user_in(&mut tx, user).await?;
+            append(&mut tx, &[NewEvent::user(events::USER_CREATED, user)]).await?;
             Ok(tx.commit().await?)
         })
         .await
@@ -444,6 +447,7 @@ impl UserStore for SqlStore {
             if !replace_user(&mut tx, &row).await? {
                 return Ok(false);
             }
+            append(&mut tx, &[NewEvent::user(events::USER_UPDATED, user)]).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -457,7 +461,9 @@ impl UserStore for SqlStore {
             if !replace_user(&mut tx, &row).await? {
                 return Ok(false);
             }
-            end_live_sessions_of(&mut tx, &row.id, SessionStatus::Revoked, now).await?;
+            let mut events = vec![NewEvent::user(events::USER_UPDATED, user)];
+            events.extend(end_live_sessions_of(&mut tx, &row.id, SessionStatus::Revoked, now).await?);
+            append(&mut tx, &events).await?;
             tx.commit().await?;
             Ok(true)
         })
@@ -483,7 +489,9 @@ impl UserStore for SqlStore {
             if deleted.rows_affected() == 0 {
                 return Ok(false);
             }
-            end_live_sessions_of(&mut tx, id, SessionStatus::Removed, now).await?;
+            let mut events = end_live_sessions_of(&mut tx, id, SessionStatus::Removed, now).await?;
+            events.push(NewEvent::user_deleted(id));
+            append(&mut tx, &events).await?;
             tx.commit().await?;
             Ok(true)
         })

@@ -1,8 +1,10 @@
-//! Two Tessera nodes on one database: whatever node A changes, the very next mint on node B sees.
-//! Node B mints first (so whatever it caches is warm), then A changes the template's claims, its
-//! signing key, the user, the membership role, deletes the template and revokes the session, and B
-//! mints right after each change. Run on one SQLite file shared by two servers and on one
-//! PostgreSQL database.
+//! Two Tessera nodes on one database: whatever node A changes, node B's mints see once B has read
+//! the event log (its change feed, read every 100 ms; called here before each mint on B, so the
+//! scenarios do not depend on timing), and at the latest once the staleness bound has passed on B's
+//! clock, even if B never reads the feed (`the_staleness_bound_…`). Node B mints first (so whatever
+//! it caches is warm), then A changes the template's claims, its signing key, the user, the
+//! membership role, deletes the template and revokes the session, and B mints right after each
+//! change. Run on one SQLite file shared by two servers and on one PostgreSQL database.
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value, json};
@@ -18,7 +20,13 @@ async fn two_nodes(config: Config, dir: Option<tempfile::TempDir>) -> (TestApp, 
     (a, b)
 }
 
+/// The node reads the event log, as its change-feed task does every 100 ms.
+async fn sync(node: &TestApp) {
+    core(node).follow_changes().await.expect("the event log is readable");
+}
+
 async fn mint(node: &TestApp, session: &str, template: &str) -> Resp {
+    sync(node).await;
     node.post(&format!("/sessions/{session}/tokens/{template}"), json!({})).await
 }
 
@@ -88,6 +96,7 @@ async fn changes_on_a_are_seen_by_the_next_mint_on_b(a: &TestApp, b: &TestApp) {
     // A revokes the session: B's next mint, template or session token, is a 404.
     a.post(&format!("/sessions/{s}/revoke"), json!({})).await.ok();
     mint(b, &s, "keyed").await.err(404, "resource_not_found");
+    sync(b).await;
     b.post(&format!("/sessions/{s}/tokens"), json!({})).await.err(404, "resource_not_found");
 }
 
@@ -186,6 +195,7 @@ on_sqlite_and_postgres!(
 );
 
 async fn session_jwt(node: &TestApp, session: &str) -> String {
+    sync(node).await;
     let r = node.post(&format!("/sessions/{session}/tokens"), json!({"expires_in_seconds": 3600})).await;
     r.ok()["jwt"].as_str().unwrap().to_owned()
 }
@@ -329,6 +339,7 @@ async fn session_claims_changed_on_a_are_seen_by_the_next_session_token_on_b(a: 
     let s = id(&a.session(&id(&u), Some(&id(&o))).await);
     let put = |claims: Value| a.call(reqwest::Method::PUT, "/tessera/session_claims", Some(json!({"claims": claims})));
     let token_on_b = || async {
+        sync(b).await;
         let jwt = b.post(&format!("/sessions/{s}/tokens"), json!({})).await.ok()["jwt"].as_str().unwrap().to_owned();
         crate::tokens::verify_with_jwks(b, &jwt).await
     };
@@ -393,3 +404,77 @@ on_sqlite_and_postgres!(
     on_sqlite_role_changes_on_one_node_reach_the_next_session_token_of_the_other,
     on_postgresql_role_changes_on_one_node_reach_the_next_session_token_of_the_other
 );
+
+/// The consistency model with B's change feed cut (its follower never runs): B serves what it cached
+/// (so a change on A is not seen at once: the cache is real), but never longer than the staleness
+/// bound on its clock, after which every mint reads the database until B has read the feed again;
+/// then it serves from memory again, without a database statement per mint.
+async fn the_staleness_bound_caps_what_a_node_without_its_feed_serves(a: &TestApp, b: &TestApp) {
+    let u = a.user("bound@x.io").await;
+    let s = id(&a.session(&id(&u), None).await);
+    a.post("/jwt_templates", json!({"name": "bound", "claims": {"name": "{{user.first_name}}"}})).await.ok();
+    let name_on_b = || async {
+        let jwt =
+            b.post(&format!("/sessions/{s}/tokens/bound"), json!({})).await.ok()["jwt"].as_str().unwrap().to_owned();
+        crate::tokens::verify_with_jwks(b, &jwt).await["name"].clone()
+    };
+    sync(b).await;
+    assert_eq!(name_on_b().await, "Ada");
+    let before = core(b).mint_cache_stats();
+    assert_eq!(name_on_b().await, "Ada");
+    assert_eq!(core(b).mint_cache_stats().hits, before.hits + 1, "the second mint came from memory");
+
+    a.patch(&format!("/users/{}", id(&u)), json!({"first_name": "Grace"})).await.ok();
+    assert_eq!(name_on_b().await, "Ada", "within the bound B may serve what it cached");
+    b.clock.advance_ms(999);
+    assert_eq!(name_on_b().await, "Ada", "still within the bound");
+    b.clock.advance_ms(1);
+    assert_eq!(name_on_b().await, "Grace", "at the bound B reads the database");
+    let bypassed = core(b).mint_cache_stats().bypassed;
+    assert_eq!(name_on_b().await, "Grace");
+    assert_eq!(core(b).mint_cache_stats().bypassed, bypassed + 1, "and keeps reading it per mint");
+    assert!(!core(b).change_feed_fresh());
+
+    sync(b).await;
+    assert!(core(b).change_feed_fresh());
+    let hits = core(b).mint_cache_stats().hits;
+    assert_eq!(name_on_b().await, "Grace");
+    assert_eq!(name_on_b().await, "Grace");
+    assert_eq!(core(b).mint_cache_stats().hits, hits + 1, "fed again, B mints from memory");
+
+    // A write on B itself is seen by B's very next mint, feed task or not (B reads the log after it).
+    b.patch(&format!("/users/{}", id(&u)), json!({"first_name": "Hedy"})).await.ok();
+    assert_eq!(name_on_b().await, "Hedy");
+}
+
+/// Two nodes whose node B never runs its change-feed task.
+async fn pair_without_b_feed(config: Config, dir: Option<tempfile::TempDir>) -> (TestApp, TestApp) {
+    let a = TestApp::spawn_with(config.clone(), dir).await;
+    let mut cut = config;
+    cut.mint_cache.poll_ms = 3_600_000;
+    let b = TestApp::spawn_with(cut, None).await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn on_sqlite_the_staleness_bound_caps_what_a_node_without_its_change_feed_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sqlite_config(&dir);
+    let (a, b) = pair_without_b_feed(config, Some(dir)).await;
+    the_staleness_bound_caps_what_a_node_without_its_feed_serves(&a, &b).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn on_postgresql_the_staleness_bound_caps_what_a_node_without_its_change_feed_serves() {
+    let Some((a, b)) = postgres_pair().await else { return };
+    let config = b.config.clone();
+    b.stop().await;
+    let mut cut = config;
+    cut.mint_cache.poll_ms = 3_600_000;
+    let b = TestApp::spawn_with(cut, None).await;
+    the_staleness_bound_caps_what_a_node_without_its_feed_serves(&a, &b).await;
+    b.stop().await;
+    a.stop().await;
+}

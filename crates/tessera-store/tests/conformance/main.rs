@@ -5,6 +5,7 @@
 
 mod actor_tokens;
 mod contacts;
+mod events;
 mod fixtures;
 mod invitations;
 mod keys;
@@ -212,6 +213,8 @@ conformance!(
         machines::check_machine_secret_rotation,
         machines::check_m2m_tokens,
         machines::check_api_keys,
+        events::check_writes_append_their_events,
+        events::check_ban_appends_session_events,
     ],
     url: [
         nodes::check_instance_race,
@@ -223,6 +226,7 @@ conformance!(
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
         machines::check_concurrent_revoke_and_verify,
+        events::check_concurrent_writers_and_a_follower,
     ]
 );
 

@@ -1,0 +1,284 @@
+//! Mints from memory: what a mint reads (session, user, template, active organization and
+//! membership, custom session claims), kept per node and kept coherent by the event log.
+//!
+//! The guarantee (ARCHITECTURE.md, "Consistency"): a cached record is served only while the node's
+//! change feed is fresh, that is while the last successful read of the event log *started* less than
+//! the staleness bound ago (`CoreConfig::change_feed_bound_ms`, default 1 s). Every write appends its
+//! events in its own transaction, and following the feed removes the records they touch; so a mint
+//! on any node sees a change at most that bound after it committed. When the feed is not fresh (the
+//! database unreachable, the follower stopped), mints read the store as if there were no cache, until
+//! the feed has caught up again. The server also follows the feed right after each write request it
+//! serves, before answering, so the node that made a change sees it on its very next request.
+//!
+//! A record read from the store is put in the cache only if no invalidation of its kind was applied
+//! while it was being read (one generation counter per kind), so a read that raced a change can
+//! never be kept past that change. Memory is bounded: each kind is a `quick_cache` (S3-FIFO) with a
+//! fixed number of entries (`CoreConfig::mint_cache_entries`).
+//!
+//! Pure: no IO, no clock (`now` is an argument).
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use quick_cache::sync::Cache;
+use tessera_types::{Organization, Session, User};
+
+use crate::events::EventRecord;
+use crate::store::{MembershipRecord, MintRecords, SessionClaimsRecord, TemplateRecord};
+
+const SESSIONS: usize = 0;
+const USERS: usize = 1;
+const MEMBERSHIPS: usize = 2;
+const TEMPLATES: usize = 3;
+const CLAIMS: usize = 4;
+
+/// The generation of each kind when a store read started (see [`MintCache::generations`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Generations([u64; 5]);
+
+/// Counters of the cache, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MintCacheStats {
+    /// Mints served entirely from memory.
+    pub hits: u64,
+    /// Mints that read the store because something was not cached.
+    pub misses: u64,
+    /// Mints that read the store because the change feed was not fresh.
+    pub bypassed: u64,
+    /// The `seq` of the last event applied.
+    pub cursor: i64,
+    /// Entries held, all kinds together.
+    pub entries: u64,
+}
+
+type ActiveEntry = Option<Arc<(Organization, MembershipRecord)>>;
+
+pub struct MintCache {
+    enabled: bool,
+    sessions: Cache<String, Arc<Session>>,
+    users: Cache<String, Arc<User>>,
+    /// `(organization id, user id)` → the organization and the user's membership (None: none).
+    memberships: Cache<(String, String), ActiveEntry>,
+    /// Template name → the template (None: no template by that name).
+    templates: Cache<String, Option<Arc<TemplateRecord>>>,
+    /// The custom session claims: outer None = not cached.
+    claims: RwLock<Option<Option<SessionClaimsRecord>>>,
+    generations: [AtomicU64; 5],
+    /// Clock ms until which cached records may be served (0: not fresh).
+    fresh_until: AtomicI64,
+    cursor: AtomicI64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    bypassed: AtomicU64,
+}
+
+impl MintCache {
+    /// A cache holding up to `entries` records of each kind; `entries == 0` disables it (every mint
+    /// reads the store).
+    pub fn new(entries: usize) -> MintCache {
+        let n = entries.max(1);
+        MintCache {
+            enabled: entries > 0,
+            sessions: Cache::new(n),
+            users: Cache::new(n),
+            memberships: Cache::new(n),
+            templates: Cache::new(n.min(10_000)),
+            claims: RwLock::new(None),
+            generations: Default::default(),
+            fresh_until: AtomicI64::new(0),
+            cursor: AtomicI64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            bypassed: AtomicU64::new(0),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// What a mint of `session_id` (with the template `template_name`) needs, if all of it is cached
+    /// and the feed is fresh at `now`.
+    pub fn get(&self, session_id: &str, template_name: Option<&str>, now: i64) -> Option<MintRecords> {
+        if !self.enabled {
+            return None;
+        }
+        if now >= self.fresh_until.load(Ordering::Acquire) {
+            self.bypassed.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let found = self.lookup(session_id, template_name);
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    fn lookup(&self, session_id: &str, template_name: Option<&str>) -> Option<MintRecords> {
+        let session = self.sessions.get(session_id)?;
+        let user = self.users.get(&session.user_id)?;
+        let active = match &session.last_active_organization_id {
+            None => None,
+            Some(org) => self.memberships.get(&(org.clone(), session.user_id.clone()))?,
+        };
+        let template = match template_name {
+            None => None,
+            Some(name) => self.templates.get(name)?,
+        };
+        let session_claims = self.claims.read().ok()?.clone()?;
+        Some(MintRecords {
+            session: (*session).clone(),
+            user: Some((*user).clone()),
+            template: template.map(|t| (*t).clone()),
+            active: active.map(|a| (*a).clone()),
+            session_claims,
+        })
+    }
+
+    /// Call before reading the store for a mint; pass the result to [`MintCache::fill`].
+    pub fn generations(&self) -> Generations {
+        Generations(std::array::from_fn(|i| self.generations[i].load(Ordering::Acquire)))
+    }
+
+    /// Keeps what a mint just read from the store, each kind only if nothing of that kind was
+    /// invalidated since `before` was taken. A session whose user is gone is not kept.
+    pub fn fill(&self, before: Generations, session_id: &str, template_name: Option<&str>, r: &MintRecords) {
+        if !self.enabled {
+            return;
+        }
+        let unchanged = |kind: usize| self.generations[kind].load(Ordering::Acquire) == before.0[kind];
+        let Some(user) = &r.user else { return };
+        if unchanged(SESSIONS) {
+            self.sessions.insert(session_id.to_owned(), Arc::new(r.session.clone()));
+        }
+        if unchanged(USERS) {
+            self.users.insert(user.id.clone(), Arc::new(user.clone()));
+        }
+        if let Some(org) = &r.session.last_active_organization_id
+            && unchanged(MEMBERSHIPS)
+        {
+            let entry = r.active.as_ref().filter(|(o, _)| o.id == *org).map(|a| Arc::new(a.clone()));
+            self.memberships.insert((org.clone(), user.id.clone()), entry);
+        }
+        if let Some(name) = template_name
+            && unchanged(TEMPLATES)
+        {
+            self.templates.insert(name.to_owned(), r.template.clone().map(Arc::new));
+        }
+        if unchanged(CLAIMS)
+            && let Ok(mut c) = self.claims.write()
+        {
+            *c = Some(r.session_claims.clone());
+        }
+    }
+
+    fn bump(&self, kind: usize) {
+        self.generations[kind].fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Removes what `events` change (they follow the last applied event, in order).
+    pub fn apply(&self, events: &[EventRecord]) {
+        for e in events {
+            self.invalidate(e);
+        }
+        if let Some(last) = events.last() {
+            self.cursor.fetch_max(last.seq, Ordering::AcqRel);
+        }
+    }
+
+    fn invalidate(&self, e: &EventRecord) {
+        let id = e.data.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+        let kind = e.event_type.split('.').next().unwrap_or_default();
+        match kind {
+            "user" => {
+                self.bump(USERS);
+                self.users.remove(id);
+            }
+            "session" => {
+                self.bump(SESSIONS);
+                self.sessions.remove(id);
+            }
+            "organizationMembership" => {
+                self.bump(MEMBERSHIPS);
+                let org = e.data.pointer("/organization/id").and_then(|v| v.as_str()).unwrap_or_default();
+                let user = e.data.pointer("/public_user_data/user_id").and_then(|v| v.as_str()).unwrap_or_default();
+                self.memberships.remove(&(org.to_owned(), user.to_owned()));
+            }
+            "organization" => {
+                self.bump(MEMBERSHIPS);
+                self.memberships.retain(|(org, _), _| org != id);
+            }
+            // A role or permission change reaches every membership holding it: rare, so all go.
+            "role" | "permission" => {
+                self.bump(MEMBERSHIPS);
+                self.memberships.clear();
+            }
+            "organizationInvitation" => {}
+            _ => match e.event_type.as_str() {
+                crate::events::TEMPLATE_CHANGED => {
+                    self.bump(TEMPLATES);
+                    self.templates.clear();
+                }
+                crate::events::SESSION_CLAIMS_CHANGED => {
+                    self.bump(CLAIMS);
+                    if let Ok(mut c) = self.claims.write() {
+                        *c = None;
+                    }
+                }
+                crate::events::ROLE_SET_CHANGED => {
+                    self.bump(MEMBERSHIPS);
+                    self.memberships.clear();
+                }
+                // Anything not known here: forget everything (always safe).
+                _ => self.clear(),
+            },
+        }
+    }
+
+    /// Forgets every record (a gap in the log: events were pruned before this node read them).
+    pub fn clear(&self) {
+        for kind in 0..self.generations.len() {
+            self.bump(kind);
+        }
+        self.sessions.clear();
+        self.users.clear();
+        self.memberships.clear();
+        self.templates.clear();
+        if let Ok(mut c) = self.claims.write() {
+            *c = None;
+        }
+    }
+
+    /// The `seq` of the last event applied.
+    pub fn cursor(&self) -> i64 {
+        self.cursor.load(Ordering::Acquire)
+    }
+
+    /// Starts following the log after `seq` (at start-up: the log's end; the cache is empty).
+    pub fn start_at(&self, seq: i64) {
+        self.cursor.store(seq, Ordering::Release);
+    }
+
+    /// Cached records may be served until `until` (clock ms); 0 stops serving them.
+    pub fn set_fresh_until(&self, until: i64) {
+        self.fresh_until.store(until, Ordering::Release);
+    }
+
+    /// Until when (clock ms) cached records may be served.
+    pub fn fresh_until(&self) -> i64 {
+        self.fresh_until.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> MintCacheStats {
+        MintCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bypassed: self.bypassed.load(Ordering::Relaxed),
+            cursor: self.cursor(),
+            entries: (self.sessions.len() + self.users.len() + self.memberships.len() + self.templates.len()) as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "mint_cache_tests.rs"]
+mod tests;

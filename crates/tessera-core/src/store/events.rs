@@ -1,0 +1,33 @@
+//! The event log's records and its sub-trait of [`Store`](super::Store). Writes append events
+//! themselves (in their own transactions); this trait only reads and prunes the log.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::StoreResult;
+
+/// One event as stored in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// Position in the log: gapless, in commit order.
+    pub seq: i64,
+    /// `msg_…`: the event's stable id (the `svix-id` of its deliveries).
+    pub id: String,
+    /// Clerk's event type (`user.created`, …) or an internal `tessera.*` change.
+    pub event_type: String,
+    /// The object the API returned for it when it was written.
+    pub data: Value,
+    /// Epoch ms of the write.
+    pub created_at: i64,
+}
+
+/// Reading the event log.
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Up to `limit` events with `seq > after_seq`, in `seq` order.
+    async fn events_after(&self, after_seq: i64, limit: u32) -> StoreResult<Vec<EventRecord>>;
+    /// The `seq` of the newest event (0 when the log is empty).
+    async fn last_event_seq(&self) -> StoreResult<i64>;
+    /// Deletes the events with `seq <= upto_seq` written before `before_ms`; returns how many.
+    async fn prune_events(&self, upto_seq: i64, before_ms: i64) -> StoreResult<u64>;
+}
