@@ -406,3 +406,66 @@ async fn the_rust_sdk_makes_and_verifies_m2m_tokens_and_api_keys_and_its_verifie
     sdk.api_keys().revoke(&key.id, None).await.unwrap();
     assert_api_err(sdk.api_keys().verify(&secret).await, 404, "resource_not_found");
 }
+
+/// Every machine, M2M token and API key operation answers in the shapes of Clerk's published
+/// document (success and error statuses alike).
+#[tokio::test]
+async fn machine_authentication_answers_in_clerks_published_shapes() {
+    use crate::clerk_schema::Oracle;
+
+    let app = TestApp::spawn().await;
+    let mut o = Oracle::new();
+    let callee = o.check("post", "/machines", &app.post("/machines", json!({"name": "callee"})).await);
+    let callee_id = callee["id"].as_str().unwrap().to_owned();
+    let body = json!({"name": "caller", "scoped_machines": [callee_id], "default_token_ttl": 60});
+    let caller = o.check("post", "/machines", &app.post("/machines", body).await);
+    let (id, key) = (caller["id"].as_str().unwrap().to_owned(), caller["secret_key"].as_str().unwrap().to_owned());
+    let one = format!("/machines/{id}");
+    o.check("get", "/machines", &app.get("/machines?limit=5").await);
+    o.check("get", "/machines/{machine_id}", &app.get(&one).await);
+    o.check("get", "/machines/{machine_id}", &app.get("/machines/mch_nope").await);
+    o.check("patch", "/machines/{machine_id}", &app.patch(&one, json!({"name": "caller2"})).await);
+    o.check("get", "/machines/{machine_id}/secret_key", &app.get(&format!("{one}/secret_key")).await);
+    let rotate = format!("{one}/secret_key/rotate");
+    let rotated = o.check(
+        "post",
+        "/machines/{machine_id}/secret_key/rotate",
+        &app.post(&rotate, json!({"previous_token_ttl": 5})).await,
+    );
+    assert_ne!(rotated["secret"], json!(key));
+    let other = app.post("/machines", json!({"name": "other"})).await.body["id"].clone();
+    let scopes = format!("{one}/scopes");
+    o.check("post", "/machines/{machine_id}/scopes", &app.post(&scopes, json!({"to_machine_id": other})).await);
+    o.check("post", "/machines/{machine_id}/scopes", &app.post(&scopes, json!({"to_machine_id": other})).await);
+    let scope = format!("{scopes}/{}", other.as_str().unwrap());
+    o.check("delete", "/machines/{machine_id}/scopes/{other_machine_id}", &app.delete(&scope).await);
+
+    let t = as_key(&app, &key, Method::POST, "/m2m_tokens", Some(json!({"claims": {"a": 1}}))).await;
+    let token = o.check("post", "/m2m_tokens", &t);
+    let j = as_key(&app, &key, Method::POST, "/m2m_tokens", Some(json!({"token_format": "jwt"}))).await;
+    o.check("post", "/m2m_tokens", &j);
+    o.check("get", "/m2m_tokens", &app.get(&format!("/m2m_tokens?subject={id}")).await);
+    o.check("post", "/m2m_tokens/verify", &app.post("/m2m_tokens/verify", json!({"token": token["token"]})).await);
+    o.check("post", "/m2m_tokens/verify", &app.post("/m2m_tokens/verify", json!({"token": j.body["token"]})).await);
+    let revoke = format!("/m2m_tokens/{}/revoke", token["id"].as_str().unwrap());
+    o.check("post", "/m2m_tokens/{m2m_token_id}/revoke", &app.post(&revoke, json!({"revocation_reason": "x"})).await);
+    o.check("post", "/m2m_tokens/verify", &app.post("/m2m_tokens/verify", json!({"token": token["token"]})).await);
+
+    let user = app.user("ada@example.com").await;
+    let created = app.post("/api_keys", json!({"name": "key", "subject": user.id, "claims": {"a": 1}})).await;
+    // Clerk's document says 200; clerk-backend-api 7.0.0 (and Tessera) answer 201 with that body.
+    assert_eq!(created.status, 201);
+    let k = o.check("post", "/api_keys", &Resp { status: reqwest::StatusCode::OK, ..created });
+    let kid = k["id"].as_str().unwrap();
+    o.check("get", "/api_keys", &app.get(&format!("/api_keys?subject={}", user.id)).await);
+    o.check("get", "/api_keys/{apiKeyID}", &app.get(&format!("/api_keys/{kid}")).await);
+    o.check("get", "/api_keys/{apiKeyID}", &app.get("/api_keys/ak_00000000000000000000000000000000").await);
+    o.check("patch", "/api_keys/{apiKeyID}", &app.patch(&format!("/api_keys/{kid}"), json!({"scopes": ["a"]})).await);
+    o.check("get", "/api_keys/{apiKeyID}/secret", &app.get(&format!("/api_keys/{kid}/secret")).await);
+    o.check("post", "/api_keys/verify", &app.post("/api_keys/verify", json!({"secret": k["secret"]})).await);
+    o.check("post", "/api_keys/{apiKeyID}/revoke", &app.post(&format!("/api_keys/{kid}/revoke"), json!({})).await);
+    o.check("post", "/api_keys/verify", &app.post("/api_keys/verify", json!({"secret": k["secret"]})).await);
+    o.check("delete", "/api_keys/{apiKeyID}", &app.delete(&format!("/api_keys/{kid}")).await);
+    o.check("delete", "/machines/{machine_id}", &app.delete(&one).await);
+    o.finish(29);
+}
