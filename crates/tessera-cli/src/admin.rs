@@ -156,6 +156,9 @@ pub enum TemplatesCmd {
     },
     /// Delete a template.
     Delete { template_id: String },
+    /// Render a template (or unsaved claims) for a user or session without signing: header, claims,
+    /// size and lint findings (exit code 1 when a finding is an error).
+    Preview(crate::preview::PreviewArgs),
 }
 
 fn metadata(arg: Option<String>) -> Result<Option<Map<String, Value>>, String> {
@@ -428,6 +431,11 @@ pub async fn templates(c: &Client, cmd: TemplatesCmd, as_json: bool) -> Result<(
         TemplatesCmd::Delete { template_id } => {
             let d = c.jwt_templates().delete(&template_id).await.map_err(|e| e.to_string())?;
             if as_json { json(&d) } else { println!("deleted {template_id}") }
+        }
+        TemplatesCmd::Preview(args) => {
+            if !crate::preview::preview(c, args, as_json).await? {
+                return Err("the preview has error findings".into());
+            }
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ mod machines;
 mod offline;
 mod output;
 mod passwords;
+mod preview;
 mod roles;
 mod session_claims;
 
@@ -482,6 +483,10 @@ struct ServeArgs {
     /// Failed authentication attempts per minute per client address; 0 turns it off.
     #[arg(long, env = "TESSERA_FAILED_AUTH_LIMIT", default_value_t = 30)]
     failed_auth_limit: u32,
+    /// Serve the web console at /console (sign in with a secret key). On by default in emulator
+    /// mode (--ephemeral, --seed); --console=false turns it off there.
+    #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
+    console: Option<bool>,
     /// Records of each kind (sessions, users, memberships) kept in memory for mints; 0 turns the
     /// mint cache off (every mint reads the database).
     #[arg(long, env = "TESSERA_MINT_CACHE_ENTRIES", default_value_t = 20_000)]
@@ -544,6 +549,7 @@ impl ServeArgs {
             max_body_bytes: self.max_body_bytes,
             max_token_bytes: self.max_token_bytes,
             max_session_token_bytes: self.max_session_token_bytes,
+            console: self.console.unwrap_or(emulator),
             mint_cache: tessera_server::config::MintCacheConfig {
                 entries: self.mint_cache_entries,
                 bound_ms: self.change_feed_bound_ms,

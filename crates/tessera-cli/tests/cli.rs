@@ -755,3 +755,34 @@ fn seeded_machines_have_their_scopes_and_keys() {
         String::from_utf8_lossy(&made.stderr)
     );
 }
+
+#[test]
+fn templates_preview_prints_the_token_a_template_would_give_and_fails_on_error_findings() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+
+    let p = run(&server, &["templates", "preview", "hasura", "--session", "sess_alice", "--json"]);
+    assert!(p.status.success(), "{}", stderr(&p));
+    let preview: serde_json::Value = serde_json::from_slice(&p.stdout).unwrap();
+    assert_eq!(preview["consumers"], serde_json::json!(["hasura"]));
+    assert_eq!(preview["claims"]["sub"], "user_alice");
+    let jwt = stdout(&run(&server, &["token", "sess_alice", "hasura"])).trim().to_owned();
+    assert_eq!(preview["size_bytes"].as_u64(), Some(jwt.len() as u64), "the preview's size is the minted token's");
+
+    // The seed's Supabase template has a custom HS256 key: no kid, and the Supabase checks pass.
+    let p = run(&server, &["templates", "preview", "supabase", "--user", "user_bob"]);
+    let out = stdout(&p);
+    assert!(p.status.success() && out.contains("\"alg\": \"HS256\"") && out.contains("checked for: supabase"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.json");
+    std::fs::write(
+        &file,
+        r#"{"https://hasura.io/jwt/claims": {"x-hasura-default-role": "admin", "x-hasura-allowed-roles": ["user"]}}"#,
+    )
+    .unwrap();
+    let bad = run(&server, &["templates", "preview", "--claims", file.to_str().unwrap(), "--user", "user_bob"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).contains("error hasura_default_role_not_allowed"), "{}", stdout(&bad));
+}

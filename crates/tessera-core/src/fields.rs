@@ -334,6 +334,7 @@ pub const BODIES: &[Body] = &[
     crate::org_invitations::CREATE_ORGANIZATION_INVITATION,
     crate::org_invitations::REVOKE_ORGANIZATION_INVITATION,
     crate::org_invitations::ACCEPT_ORGANIZATION_INVITATION,
+    crate::preview::PREVIEW_JWT_TEMPLATE,
 ];
 
 impl Fields {

@@ -24,6 +24,7 @@ pub mod mint_cache;
 pub mod org_invitations;
 pub mod orgs;
 pub mod passwords;
+pub mod preview;
 pub mod query;
 pub mod role_sets;
 pub mod roles;

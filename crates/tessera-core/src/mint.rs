@@ -38,15 +38,44 @@ pub const SESSION_TOKEN_LIFETIME: i64 = 60;
 
 /// What is kept in memory per template: derived from the stored record and valid while it is unchanged.
 pub(crate) struct CachedTemplate {
-    template: JwtTemplate,
+    pub(crate) template: JwtTemplate,
     sealed: Option<String>,
-    compiled: CompiledClaims,
+    pub(crate) compiled: CompiledClaims,
     /// Custom key and its `kid` (None for HMAC); None when the instance key signs.
-    custom: Option<(Arc<SigningKey>, Option<String>)>,
-    uses_org_list: bool,
+    pub(crate) custom: Option<(Arc<SigningKey>, Option<String>)>,
+    pub(crate) uses_org_list: bool,
 }
 
-fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String, Value> {
+/// A custom key and its `kid` (`None` for HMAC keys).
+pub(crate) type CustomKey = (Arc<SigningKey>, Option<String>);
+
+/// Whether claims name `user.organizations`, which needs every membership of the user (one more read).
+pub(crate) fn uses_org_list(claims: &Map<String, Value>) -> bool {
+    serde_json::to_string(claims).unwrap_or_default().contains("organizations")
+}
+
+/// The default claims of a template token, which the template cannot set.
+pub(crate) struct TemplateDefaults<'a> {
+    pub iat: i64,
+    pub lifetime: i64,
+    pub skew: i64,
+    pub issuer: &'a str,
+    pub sub: &'a str,
+}
+
+/// A template token's claims: the rendered template, then the default claims (a fresh `jti`). The
+/// mint and the preview both build claims here, so a preview is the token a mint would sign.
+pub(crate) fn template_token_claims(mut claims: Map<String, Value>, d: &TemplateDefaults<'_>) -> Map<String, Value> {
+    claims.insert("exp".into(), json!(d.iat + d.lifetime));
+    claims.insert("iat".into(), json!(d.iat));
+    claims.insert("iss".into(), json!(d.issuer));
+    claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
+    claims.insert("nbf".into(), json!(d.iat - d.skew));
+    claims.insert("sub".into(), json!(d.sub));
+    claims
+}
+
+pub(crate) fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String, Value> {
     let mut h = Map::new();
     h.insert("alg".into(), Value::from(alg.as_str()));
     h.insert("cat".into(), Value::from(cat));
@@ -116,7 +145,7 @@ impl Tessera {
         })
     }
 
-    fn cached_template(&self, rec: &crate::store::TemplateRecord) -> ApiResult<Arc<CachedTemplate>> {
+    pub(crate) fn cached_template(&self, rec: &crate::store::TemplateRecord) -> ApiResult<Arc<CachedTemplate>> {
         let t = &rec.template;
         if let Ok(cache) = self.template_cache.lock()
             && let Some(c) = cache.get(&t.id)
@@ -139,13 +168,12 @@ impl Tessera {
         } else {
             None
         };
-        let text = serde_json::to_string(&t.claims).unwrap_or_default();
         let entry = Arc::new(CachedTemplate {
             template: t.clone(),
             sealed: rec.signing_key_sealed.clone(),
             compiled,
             custom,
-            uses_org_list: text.contains("organizations"),
+            uses_org_list: uses_org_list(&t.claims),
         });
         if let Ok(mut cache) = self.template_cache.lock() {
             cache.insert(t.id.clone(), entry.clone());
@@ -153,14 +181,45 @@ impl Tessera {
         Ok(entry)
     }
 
+    /// The shortcode context of a template token: the user, the session, the active organization,
+    /// and every membership of the user when the template names `user.organizations`.
+    pub(crate) async fn template_context(
+        &self,
+        uses_org_list: bool,
+        user: &User,
+        session: Option<&Session>,
+        active: Option<(&Organization, &OrganizationMembership)>,
+    ) -> ApiResult<Value> {
+        let org_list: Vec<(String, String)> = if uses_org_list {
+            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(build_context(user, session, active, &org_list))
+    }
+
+    /// The header a template token signed by `custom` (or the instance key) gets, and the length of
+    /// its signature: what [`Tessera::encode`] would produce, without signing.
+    pub(crate) fn template_header(&self, custom: Option<&CustomKey>) -> ApiResult<(Map<String, Value>, usize)> {
+        match custom {
+            Some((key, kid)) => Ok((header(key.algorithm(), CAT_TEMPLATE, kid.as_deref()), key.signature_len())),
+            None => {
+                let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
+                let k = ring.signer().ok_or_else(ApiError::internal)?;
+                Ok((header(k.key.algorithm(), CAT_TEMPLATE, Some(&k.kid)), k.key.signature_len()))
+            }
+        }
+    }
+
+    /// The algorithm of the instance key that signs now.
+    pub(crate) fn instance_algorithm(&self) -> ApiResult<Algorithm> {
+        let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
+        Ok(ring.signer().ok_or_else(ApiError::internal)?.key.algorithm())
+    }
+
     /// Signs `claims` with the instance key, or with `custom` when given; refuses a token over
     /// `max_token_bytes`.
-    pub(crate) fn sign(
-        &self,
-        claims: &Map<String, Value>,
-        cat: &str,
-        custom: Option<&(Arc<SigningKey>, Option<String>)>,
-    ) -> ApiResult<String> {
+    pub(crate) fn sign(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         let jwt = self.encode(claims, cat, custom)?;
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(
@@ -178,12 +237,7 @@ impl Tessera {
     }
 
     /// Signs `claims` with the instance key, or with `custom` when given.
-    fn encode(
-        &self,
-        claims: &Map<String, Value>,
-        cat: &str,
-        custom: Option<&(Arc<SigningKey>, Option<String>)>,
-    ) -> ApiResult<String> {
+    fn encode(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         match custom {
             Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
             None => {
@@ -203,21 +257,17 @@ impl Tessera {
             self.mint_context(session_id, Some(template_name), now).await?;
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
-        let org_list: Vec<(String, String)> = if cached.uses_org_list {
-            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
-        } else {
-            Vec::new()
-        };
-        let ctx = build_context(&user, Some(&session), active.as_ref().map(|(o, m)| (o, m)), &org_list);
-        let mut claims = cached.compiled.render(&ctx);
-        let iat = now / 1000;
+        let active_refs = active.as_ref().map(|(o, m)| (o, m));
+        let ctx = self.template_context(cached.uses_org_list, &user, Some(&session), active_refs).await?;
         let t = &cached.template;
-        claims.insert("exp".into(), json!(iat + expires.unwrap_or(t.lifetime)));
-        claims.insert("iat".into(), json!(iat));
-        claims.insert("iss".into(), json!(self.issuer));
-        claims.insert("jti".into(), json!(tessera_jwt::random_hex(10)));
-        claims.insert("nbf".into(), json!(iat - t.allowed_clock_skew));
-        claims.insert("sub".into(), json!(user.id));
+        let defaults = TemplateDefaults {
+            iat: now / 1000,
+            lifetime: expires.unwrap_or(t.lifetime),
+            skew: t.allowed_clock_skew,
+            issuer: &self.issuer,
+            sub: &user.id,
+        };
+        let claims = template_token_claims(cached.compiled.render(&ctx), &defaults);
         let jwt = self.sign(&claims, CAT_TEMPLATE, cached.custom.as_ref())?;
         Ok(Token { object: object::TOKEN.to_owned(), jwt })
     }

@@ -23,8 +23,8 @@ pub const MIN_LIFETIME: i64 = 30;
 pub const MAX_LIFETIME: i64 = 315_360_000;
 /// Unique; usable as one URL path segment (checked by `check_name`).
 const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS).required();
-const LIFETIME: Field = Field::int("lifetime", MIN_LIFETIME, MAX_LIFETIME);
-const ALLOWED_CLOCK_SKEW: Field = Field::int("allowed_clock_skew", 0, 300);
+pub(crate) const LIFETIME: Field = Field::int("lifetime", MIN_LIFETIME, MAX_LIFETIME);
+pub(crate) const ALLOWED_CLOCK_SKEW: Field = Field::int("allowed_clock_skew", 0, 300);
 
 /// `POST /jwt_templates` and `PATCH /jwt_templates/{template_id}` (the whole template again).
 pub const TEMPLATE: Body = Body {
@@ -106,7 +106,7 @@ pub fn parse_custom_key(alg: Algorithm, key: &str) -> ApiResult<SigningKey> {
     })
 }
 
-fn parse_alg(s: &str) -> ApiResult<Algorithm> {
+pub(crate) fn parse_alg(s: &str) -> ApiResult<Algorithm> {
     Algorithm::parse(s).ok_or_else(|| {
         let all: Vec<&str> = Algorithm::ALL.iter().map(|a| a.as_str()).collect();
         ApiError::param_value(

@@ -62,6 +62,26 @@ impl Algorithm {
         Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
+    /// Length in bytes of this algorithm's JWS signature: the HMAC output, the fixed-width ECDSA
+    /// `r || s`, 64 for Ed25519, and for RSA the modulus length, `rsa_modulus_bytes` (256 for the
+    /// RSA-2048 keys Tessera generates).
+    pub fn signature_len(self, rsa_modulus_bytes: usize) -> usize {
+        match self {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            Algorithm::ES256 => 64,
+            Algorithm::ES384 => 96,
+            Algorithm::EdDSA => 64,
+            Algorithm::RS256
+            | Algorithm::RS384
+            | Algorithm::RS512
+            | Algorithm::PS256
+            | Algorithm::PS384
+            | Algorithm::PS512 => rsa_modulus_bytes,
+        }
+    }
+
     /// `HS256`, `HS384`, `HS512`.
     pub fn is_hmac(self) -> bool {
         self.family() == Family::Hmac

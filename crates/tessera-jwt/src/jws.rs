@@ -52,6 +52,14 @@ pub fn encode_header(header: &Map<String, Value>) -> String {
     b64url(&json_bytes(header))
 }
 
+/// Length in bytes of a compact JWS whose header and claims serialize to `header_json_bytes` and
+/// `claims_json_bytes` of JSON and whose signature has `signature_bytes`: what [`encode`] returns,
+/// computed without signing. (Unpadded base64url of n bytes is ⌈4n/3⌉ characters.)
+pub fn compact_len(header_json_bytes: usize, claims_json_bytes: usize, signature_bytes: usize) -> usize {
+    let b64 = |n: usize| (n * 4).div_ceil(3);
+    b64(header_json_bytes) + 1 + b64(claims_json_bytes) + 1 + b64(signature_bytes)
+}
+
 /// Compact JWS: `header_b64 + "." + b64(claims_json) + "." + b64(sig)`.
 ///
 /// `header_b64` comes from [`encode_header`]; it is not checked against the key (that is what

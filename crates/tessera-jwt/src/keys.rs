@@ -383,6 +383,15 @@ impl SigningKey {
         }
     }
 
+    /// Length in bytes of every signature this key makes (what [`SigningKey::sign`] returns), known
+    /// without signing: for RSA the modulus length.
+    pub fn signature_len(&self) -> usize {
+        match &self.signer {
+            Signer::Rsa { pair, .. } => pair.public_modulus_len(),
+            _ => self.alg.signature_len(0),
+        }
+    }
+
     /// Signs `message` (the JWS signing input). ECDSA signatures are in the JWS fixed-width
     /// `r || s` form; RSA signatures are as long as the modulus.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {

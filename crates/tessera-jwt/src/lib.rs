@@ -25,7 +25,9 @@ mod seal;
 mod util;
 
 pub use algorithm::Algorithm;
-pub use jws::{Decoded, JwtError, SignError, decode_unverified, encode, encode_header, encode_with_header, verify};
+pub use jws::{
+    Decoded, JwtError, SignError, compact_len, decode_unverified, encode, encode_header, encode_with_header, verify,
+};
 pub use keys::{KeyError, SigningKey, VerifyingKey, jwk_thumbprint};
 pub use legacy::{Sha, pbkdf2_verify, sha_digest};
 pub use seal::{SealError, open, seal};

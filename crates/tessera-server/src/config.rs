@@ -52,6 +52,8 @@ pub struct Config {
     pub limiter_clock: LimiterClock,
     /// A seed document (users, organizations, sessions, templates) applied at start, idempotently.
     pub seed: Option<serde_json::Value>,
+    /// Serve the console at `/console` (on by default in emulator mode: `--ephemeral`, `--seed`).
+    pub console: bool,
     /// The mint cache and its change feed (`tessera_core::mint_cache`).
     pub mint_cache: MintCacheConfig,
 }
@@ -123,6 +125,7 @@ impl Default for Config {
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),
             seed: None,
+            console: false,
             mint_cache: MintCacheConfig::default(),
         }
     }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod console;
 pub mod cpu;
 pub mod error;
 pub mod feed;

@@ -429,6 +429,8 @@ fn decoration(body: &str, key: &str) -> Value {
         ("CreateMachineRequestBody", "scoped_machines") => json!({"maxItems": tessera_core::machines::MAX_SCOPES,
             "description": "Machines (`mch_…`) this one may call; each must exist."}),
         ("VerifyM2MTokenRequestBody", "token") | ("VerifyApiKeyRequestBody", "secret") => json!({"writeOnly": true}),
+        ("PreviewJwtTemplateRequestBody", "consumer") => json!({"enum": ["hasura", "supabase", "convex", null],
+            "description": "Check this consumer's documented requirements too."}),
         (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
             "description": "Claims with `{{shortcodes}}`; the registered claims `azp exp iat iss jti nbf sub` are set by the server."}),
         (_, "signing_algorithm") => {

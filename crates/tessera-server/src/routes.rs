@@ -106,6 +106,8 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
         .routes(routes!(invitations::accept_org))
+        // console: JWT template preview
+        .routes(routes!(tessera::preview_template))
         // ---- machines begin ----
         .routes(routes!(machines::create, machines::list))
         .routes(routes!(machines::get, machines::update, machines::delete))
@@ -135,8 +137,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
-    Router::new()
-        .nest("/v1", v1)
+    let mut root = Router::new();
+    if state.console.is_some() {
+        root = root.nest("/console", crate::console::router(state.clone()));
+    }
+    root.nest("/v1", v1)
         .merge(well_known)
         .merge(unversioned)
         .merge(Router::from(public))

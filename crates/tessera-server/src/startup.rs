@@ -137,6 +137,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         per_key: Limiter::new(config.rate_limits.per_key, config.limiter_clock.clone()),
         well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
         failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
+        console: config.console.then(crate::console::Console::default),
     });
     Ok((state, new_key))
 }

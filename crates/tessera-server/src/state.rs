@@ -16,4 +16,6 @@ pub struct AppState {
     pub well_known: Limiter<IpAddr>,
     /// Failed authentication attempts per client address.
     pub failed_auth: Limiter<IpAddr>,
+    /// The console's sign-ins; `None` when the console is off.
+    pub console: Option<crate::console::Console>,
 }

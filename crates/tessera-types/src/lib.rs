@@ -704,4 +704,5 @@ pub mod object {
     pub const MACHINE_SECRET_KEY: &str = "machine_secret_key";
     pub const M2M_TOKEN: &str = "machine_to_machine_token";
     pub const API_KEY: &str = "api_key";
+    pub const JWT_TEMPLATE_PREVIEW: &str = "jwt_template_preview";
 }

@@ -44,3 +44,92 @@ pub struct UpdateSessionClaimsRequestBody {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub claims: JsonObject,
 }
+
+// ---- console: JWT template preview (begin) ----
+
+/// Body of `POST /v1/tessera/jwt_templates/preview`: what to render (a stored template, or unsaved
+/// claims with their settings) and for whom (a user, or a session; an organization makes it the
+/// active one). Nothing is signed or stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewJwtTemplateRequestBody {
+    /// The id or the name of a stored template. Exactly one of `template` and `claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Unsaved claims with `{{shortcodes}}`, checked as `POST /jwt_templates` checks them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub claims: Option<JsonObject>,
+    /// With `claims`: the token lifetime in seconds (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<i64>,
+    /// With `claims`: `nbf = iat − allowed_clock_skew` (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_clock_skew: Option<i64>,
+    /// With `claims`: the algorithm of a custom signing key; absent: the instance key signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_algorithm: Option<String>,
+    /// The user the claims are rendered for (`sub`). One of `user_id` and `session_id` is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// A session: its user, its active organization and `session.*` are rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// An organization of the user (id or slug) to render as the active one (`org.*`, `org_membership.*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// Check the requirements of this consumer too: `hasura`, `supabase` or `convex` (they are also
+    /// checked whenever the template looks meant for them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<String>,
+}
+
+/// `{"object":"jwt_template_preview", ...}`: the token a template would give, unsigned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JwtTemplatePreview {
+    /// Always `"jwt_template_preview"`.
+    pub object: String,
+    /// The stored template previewed; `null` for unsaved claims.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub template_id: Option<String>,
+    /// The JOSE header the token would have (`alg`, `cat`, `kid`, `typ`).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub header: JsonObject,
+    /// Every claim the token would have: the rendered template, then `exp iat iss jti nbf sub`.
+    /// `jti` is a fresh random value, as in a minted token.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub claims: JsonObject,
+    /// Length of the signed token in bytes: `base64url(header).base64url(claims).base64url(signature)`
+    /// with the signature length of the key that would sign.
+    pub size_bytes: u64,
+    /// Size of the rendered template claims alone, as compact JSON.
+    pub custom_claims_bytes: u64,
+    /// The consumers whose requirements were checked (`hasura`, `supabase`, `convex`).
+    pub consumers: Vec<String>,
+    /// What would make the token refused, too large or surprising; empty when nothing is found.
+    pub lints: Vec<TemplateLint>,
+}
+
+/// One finding of a template preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemplateLint {
+    /// Machine-readable, e.g. `hasura_default_role_not_allowed` (docs/api.md lists them).
+    pub code: String,
+    /// `error` (the token would be refused, by Tessera or by the consumer), `warning` or `info`.
+    pub severity: String,
+    /// The consumer whose requirement this is; `null` for Tessera's own checks.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub consumer: Option<String>,
+    /// The claim concerned (`a.b[2].c`), when there is one.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub claim_path: Option<String>,
+    /// What is wrong and how to fix it, for a person.
+    pub message: String,
+    /// The documentation the check follows.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub documentation_url: Option<String>,
+}
+
+// ---- console: JWT template preview (end) ----

@@ -24,5 +24,7 @@ pub use memberships::OrganizationMemberships;
 pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
-pub use tessera::{CustomSessionClaims, Tessera, TesseraActorTokens, TesseraOrganizationInvitations};
+pub use tessera::{
+    CustomSessionClaims, Tessera, TesseraActorTokens, TesseraJwtTemplates, TesseraOrganizationInvitations,
+};
 pub use users::Users;

@@ -31,3 +31,19 @@ pub async fn put_session_claims(State(s): St, Body(b): Body) -> HttpResult<Json<
 pub async fn delete_session_claims(State(s): St) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.clear_session_claims().await?))
 }
+
+// ---- console: JWT template preview (begin) ----
+
+#[utoipa::path(post, path = "/tessera/jwt_templates/preview", tag = "Tessera", operation_id = "PreviewJWTTemplate",
+    request_body = tessera_types::PreviewJwtTemplateRequestBody,
+    responses(
+        (status = 200, description = "The header and claims the template's token would have for the user or session, its size in bytes once signed, and lint findings (size, claims rendering to null, the requirements of Hasura, Supabase and Convex). Nothing is signed or stored.", body = tessera_types::JwtTemplatePreview),
+        (status = 400, description = "A reserved claim in `claims` (`jwt_template_reserved_claim`), or a malformed request.", body = ClerkErrors),
+        (status = 404, description = "The template, user, session or organization does not exist.", body = ClerkErrors),
+        (status = 422, description = "Neither or both of `template` and `claims`, neither or both of `user_id` and `session_id`, settings given with a stored template, a shortcode syntax error, an unknown consumer or algorithm, or a user who is not a member of `organization_id`.", body = ClerkErrors),
+    ))]
+pub async fn preview_template(State(s): St, Body(b): Body) -> HttpResult<Json<tessera_types::JwtTemplatePreview>> {
+    Ok(Json(s.app.preview_template(b).await?))
+}
+
+// ---- console: JWT template preview (end) ----

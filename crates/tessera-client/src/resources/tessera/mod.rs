@@ -2,10 +2,12 @@
 //! these calls fail against `https://api.clerk.com`). Get the namespace from [`Client::tessera`].
 
 mod actor_tokens;
+mod jwt_templates;
 mod organization_invitations;
 mod session_claims;
 
 pub use actor_tokens::TesseraActorTokens;
+pub use jwt_templates::TesseraJwtTemplates;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
 
@@ -35,5 +37,10 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.
     pub fn organization_invitations(&self) -> TesseraOrganizationInvitations<'a> {
         TesseraOrganizationInvitations::new(self.client)
+    }
+
+    /// `/v1/tessera/jwt_templates/preview`: rendering a template without signing (the playground).
+    pub fn jwt_templates(&self) -> TesseraJwtTemplates<'a> {
+        TesseraJwtTemplates::new(self.client)
     }
 }
