@@ -105,6 +105,8 @@ async fn scopes_are_added_once_and_removed() {
     let p = pair(&app).await;
     let other = app.post("/machines", json!({"name": "other"})).await.ok()["id"].clone();
     let path = format!("/machines/{}/scopes", p.caller);
+    // A second later, so the scopes read in the order they were made (ties go by machine id).
+    app.advance_secs(1);
     let s = app.post(&path, json!({"to_machine_id": other})).await.ok().clone();
     assert_eq!(
         (&s["object"], &s["from_machine_id"], &s["to_machine_id"]),
