@@ -2961,6 +2961,117 @@ def api_key_revoked_fails_verification_and_is_deleted():
 
 
 # ---- machines end ----
+# ---- webhooks begin ----
+# Webhooks (Tessera extension /v1/tessera/webhooks; docs/webhooks.md): a receiver on 127.0.0.1 gets the
+# deliveries of an endpoint created over raw HTTP; the writes go through the SDK; every delivery is
+# verified with `standardwebhooks` (PyPI), given the svix-* headers as webhook-* ones, which is what
+# Clerk's own verifyWebhook does. A tampered body and an old timestamp must fail. The endpoint is
+# deleted at the end.
+
+import hmac  # noqa: E402
+import http.server  # noqa: E402
+import threading  # noqa: E402
+
+from standardwebhooks.webhooks import Webhook as StandardWebhook, WebhookVerificationError  # noqa: E402
+
+WEBHOOKS_URL = BASE + "/v1/tessera/webhooks"
+WH_DELIVERIES: List[Dict[str, Any]] = []
+
+
+class _WebhookReceiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        WH_DELIVERIES.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def webhooks_call(method: str, path: str, body: Optional[Dict[str, Any]] = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {SECRET}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    return HTTP.request(method, WEBHOOKS_URL + path, headers=headers,
+                        content=None if body is None else json.dumps(body).encode())
+
+
+def as_standard(headers: Dict[str, str]) -> Dict[str, str]:
+    return {f"webhook-{k[len('svix-'):]}": v for k, v in headers.items() if k.startswith("svix-")}
+
+
+def deliveries_of(object_id: str) -> List[Dict[str, Any]]:
+    return [d for d in WH_DELIVERIES if json.loads(d["body"]).get("data", {}).get("id") == object_id]
+
+
+@test
+def webhooks_user_writes_are_delivered_and_verify_with_standardwebhooks():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebhookReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    S["wh_server"] = server
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    r = webhooks_call("POST", "/endpoints", {"url": url, "filter_types": ["user.created", "user.updated"]})
+    eq(r.status_code, 200, f"create endpoint: {r.text}")
+    endpoint = r.json()
+    check(re.fullmatch(r"whsec_[A-Za-z0-9+/]{32}", endpoint["secret"]), f"secret {endpoint['secret']!r}")
+    S["wh_endpoint"] = endpoint
+    u = clerk.users.create(email_address=[f"webhooks.py.{RUN}@example.com"], first_name="Hook")
+    clerk.users.update(user_id=u.id, last_name="Receiver")
+    for _ in range(200):
+        if len(deliveries_of(u.id)) >= 2:
+            break
+        time.sleep(0.1)
+    got = deliveries_of(u.id)
+    eq(len(got), 2, "deliveries of the user")
+    wh = StandardWebhook(endpoint["secret"])
+    events = []
+    for d in got:
+        payload = wh.verify(d["body"], as_standard(d["headers"]))
+        check(d["headers"]["svix-id"].startswith("msg_"), f"svix-id {d['headers']['svix-id']!r}")
+        eq(payload["object"], "event", "object")
+        events.append((payload["type"], payload["data"]["id"]))
+    # Attempts run concurrently: arrival order is not write order (docs/webhooks.md).
+    eq(sorted(events), [("user.created", u.id), ("user.updated", u.id)], "types and data ids")
+    updated = next(json.loads(d["body"]) for d in got if json.loads(d["body"])["type"] == "user.updated")
+    eq(updated["data"]["last_name"], "Receiver", "user.updated data")
+    S["wh_delivery"] = got[0]
+
+
+@test
+def webhooks_a_tampered_body_and_an_old_timestamp_fail_standardwebhooks():
+    endpoint, d = need("wh_endpoint", "wh_delivery")
+    wh = StandardWebhook(endpoint["secret"])
+    tampered = d["body"].replace('"object":"event"', '"object":"evenT"')
+    check(tampered != d["body"], "nothing tampered")
+    try:
+        wh.verify(tampered, as_standard(d["headers"]))
+        raise AssertionError("a tampered body verified")
+    except WebhookVerificationError:
+        pass
+    old = int(time.time()) - 600
+    key = base64.b64decode(endpoint["secret"][len("whsec_"):])
+    signed = f"{d['headers']['svix-id']}.{old}.{d['body']}".encode()
+    sig = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    headers = {**as_standard(d["headers"]), "webhook-timestamp": str(old), "webhook-signature": sig}
+    try:
+        wh.verify(d["body"], headers)
+        raise AssertionError("a 10-minute-old timestamp verified")
+    except WebhookVerificationError as e:
+        check("old" in str(e).lower() or "timestamp" in str(e).lower(), f"failed for another reason: {e}")
+
+
+@test
+def webhooks_endpoint_is_deleted():
+    endpoint = need("wh_endpoint")
+    r = webhooks_call("DELETE", f"/endpoints/{endpoint['id']}")
+    eq((r.status_code, r.json().get("deleted")), (200, True), "delete endpoint")
+    server = S.pop("wh_server", None)
+    if server is not None:
+        server.shutdown()
+
+
+# ---- webhooks end ----
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1657,6 +1657,188 @@ test('api_keys_create_verify_authenticate_revoke_delete', async () => {
 });
 
 // ---- machines end ----
+// ---- webhooks begin ----
+// Webhooks (Tessera extension /v1/tessera/webhooks; docs/webhooks.md). A receiver on 127.0.0.1 gets
+// the deliveries of an endpoint created with fetch (the SDK has no call for this Tessera route);
+// writes go through @clerk/backend; every delivery is verified with `verifyWebhook` from
+// `@clerk/backend/webhooks` (given a Request) and with the `svix` package's `Webhook.verify`. A
+// tampered body and an old timestamp fail both. The server runs with a compressed retry schedule and
+// loopback allowed (compat/run.sh). The endpoint is deleted at the end, so later suites on the same
+// database do not deliver to a receiver that is gone.
+
+const http = await import('node:http');
+const { verifyWebhook } = await import('@clerk/backend/webhooks');
+const { Webhook: SvixWebhook } = await import('svix');
+
+const WH = { deliveries: [], server: null, url: '', endpoint: null, written: [] };
+
+async function webhooksCall(method, path, body) {
+  const headers = { Authorization: `Bearer ${SECRET}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch(`${BASE}/v1/tessera/webhooks${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+}
+
+/** The deliveries whose data id is `id` (other suites' writes reach the endpoint too). */
+function deliveriesOf(id) {
+  return WH.deliveries.filter((d) => JSON.parse(d.body)?.data?.id === id);
+}
+
+/** Waits (up to 20 s) until `pred()` holds. */
+async function waitFor(pred, what) {
+  for (let i = 0; i < 200; i += 1) {
+    if (pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; got ${WH.deliveries.length} deliveries`);
+}
+
+function asRequest(d, overrides = {}) {
+  const headers = { ...d.headers, ...overrides.headers };
+  return new Request(WH.url, { method: 'POST', headers, body: overrides.body ?? d.body });
+}
+
+test('webhooks_endpoint_is_created_with_a_whsec_secret_shown_once', async () => {
+  WH.server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const pick = (n) => req.headers[n];
+      WH.deliveries.push({ headers: { 'svix-id': pick('svix-id'), 'svix-timestamp': pick('svix-timestamp'), 'svix-signature': pick('svix-signature'), 'content-type': pick('content-type') }, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => WH.server.listen(0, '127.0.0.1', resolve));
+  WH.url = `http://127.0.0.1:${WH.server.address().port}/clerk`;
+  const r = await webhooksCall('POST', '/endpoints', { url: WH.url, description: `js ${RUN}` });
+  eq(r.status, 200, `create endpoint: ${show(r.body)}`);
+  check(/^whsec_[A-Za-z0-9+/]{32}$/.test(r.body.secret), `secret ${show(r.body.secret)}`);
+  WH.endpoint = r.body;
+  const got = await webhooksCall('GET', `/endpoints/${r.body.id}`);
+  eq(got.status, 200, 'get endpoint');
+  check(!('secret' in got.body), 'the secret is answered again');
+});
+
+test('webhooks_user_writes_through_the_sdk_are_delivered_and_verified_by_verifyWebhook', async () => {
+  check(WH.endpoint, 'no endpoint');
+  const u = await clerk.users.createUser({ emailAddress: [`webhooks.js.${RUN}@example.com`], firstName: 'Hook' });
+  await clerk.users.updateUser(u.id, { lastName: 'Receiver' });
+  await clerk.users.deleteUser(u.id);
+  WH.written.push(['user.created', u.id], ['user.updated', u.id], ['user.deleted', u.id]);
+  await waitFor(() => deliveriesOf(u.id).length >= 3, 'three user deliveries');
+  const events = [];
+  for (const d of deliveriesOf(u.id)) {
+    eq(d.headers['content-type'], 'application/json', 'content-type');
+    const evt = await verifyWebhook(asRequest(d), { signingSecret: WH.endpoint.secret });
+    eq(evt.object, 'event', 'object');
+    eq(evt.instance_id.startsWith('ins_'), true, 'instance_id');
+    events.push([evt.type, evt.data.id]);
+    if (evt.type === 'user.created') {
+      eq(evt.data.first_name, 'Hook', 'data.first_name');
+      eq(evt.data.email_addresses[0].email_address, `webhooks.js.${RUN}@example.com`, 'data.email_addresses');
+    }
+    if (evt.type === 'user.updated') eq(evt.data.last_name, 'Receiver', 'data.last_name');
+    if (evt.type === 'user.deleted') eq(evt.data, { object: 'user', id: u.id, deleted: true }, 'deleted data');
+  }
+  // Attempts run concurrently, so arrival order is not write order (docs/webhooks.md); the events'
+  // own timestamps are.
+  eq([...events].sort(), [['user.created', u.id], ['user.deleted', u.id], ['user.updated', u.id]], 'one event per write');
+  const at = Object.fromEntries(deliveriesOf(u.id).map((d) => [JSON.parse(d.body).type, JSON.parse(d.body).timestamp]));
+  check(at['user.created'] <= at['user.updated'] && at['user.updated'] <= at['user.deleted'], `timestamps ${show(at)} out of write order`);
+});
+
+test('webhooks_organization_membership_and_session_writes_are_delivered', async () => {
+  check(WH.endpoint, 'no endpoint');
+  const u = await clerk.users.createUser({ emailAddress: [`webhooks.org.js.${RUN}@example.com`] });
+  const owner = await clerk.users.createUser({ emailAddress: [`webhooks.owner.js.${RUN}@example.com`] });
+  const org = await clerk.organizations.createOrganization({ name: `Hooks ${RUN}`, createdBy: owner.id });
+  const m = await clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: u.id, role: 'org:member' });
+  const s = await clerk.sessions.createSession({ userId: u.id });
+  await clerk.sessions.revokeSession(s.id);
+  WH.written.push(['organization.created', org.id], ['organizationMembership.created', m.id], ['session.created', s.id], ['session.revoked', s.id]);
+  await waitFor(() => deliveriesOf(org.id).length >= 1 && deliveriesOf(m.id).length >= 1 && deliveriesOf(s.id).length >= 2, 'org, membership and session deliveries');
+  const types = async (id) => (await Promise.all(deliveriesOf(id).map(async (d) => (await verifyWebhook(asRequest(d), { signingSecret: WH.endpoint.secret })).type))).sort();
+  eq(await types(org.id), ['organization.created'], 'organization events');
+  eq(await types(m.id), ['organizationMembership.created'], 'membership events');
+  eq(await types(s.id), ['session.created', 'session.revoked'], 'session events');
+  const md = JSON.parse(deliveriesOf(m.id)[0].body).data;
+  eq([md.organization.id, md.public_user_data.user_id, md.role], [org.id, u.id, 'org:member'], 'membership data');
+});
+
+test('webhooks_every_delivery_verifies_with_the_svix_package', async () => {
+  check(WH.deliveries.length >= 7, `only ${WH.deliveries.length} deliveries`);
+  const wh = new SvixWebhook(WH.endpoint.secret);
+  for (const d of WH.deliveries) {
+    const payload = wh.verify(d.body, d.headers);
+    eq(payload.type, JSON.parse(d.body).type, 'svix payload type');
+    check(d.headers['svix-id'].startsWith('msg_'), `svix-id ${d.headers['svix-id']}`);
+  }
+  const ids = WH.deliveries.map((d) => d.headers['svix-id']);
+  eq(new Set(ids).size, ids.length, 'one delivery per event (svix-id unique)');
+});
+
+test('webhooks_a_tampered_body_fails_both_verifiers', async () => {
+  const d = WH.deliveries[0];
+  check(d, 'no delivery');
+  const body = d.body.replace('"object":"event"', '"object":"evenT"');
+  check(body !== d.body, 'nothing tampered');
+  let sdkFailed = false;
+  try { await verifyWebhook(asRequest(d, { body }), { signingSecret: WH.endpoint.secret }); } catch { sdkFailed = true; }
+  check(sdkFailed, 'verifyWebhook accepted a tampered body');
+  let svixFailed = false;
+  try { new SvixWebhook(WH.endpoint.secret).verify(body, d.headers); } catch { svixFailed = true; }
+  check(svixFailed, 'svix accepted a tampered body');
+});
+
+test('webhooks_an_old_timestamp_fails_both_verifiers', async () => {
+  const d = WH.deliveries[0];
+  check(d, 'no delivery');
+  // Re-signed correctly but 10 minutes old: both verifiers allow 5 minutes.
+  const old = String(Math.floor(Date.now() / 1000) - 600);
+  const key = Buffer.from(WH.endpoint.secret.slice('whsec_'.length), 'base64');
+  const sig = 'v1,' + crypto.createHmac('sha256', key).update(`${d.headers['svix-id']}.${old}.${d.body}`).digest('base64');
+  const headers = { ...d.headers, 'svix-timestamp': old, 'svix-signature': sig };
+  let sdkFailed = false;
+  try { await verifyWebhook(asRequest(d, { headers }), { signingSecret: WH.endpoint.secret }); } catch (e) { sdkFailed = /timestamp|old/i.test(describe(e)); }
+  check(sdkFailed, 'verifyWebhook accepted an old timestamp (or failed for another reason)');
+  let svixFailed = false;
+  try { new SvixWebhook(WH.endpoint.secret).verify(d.body, headers); } catch (e) { svixFailed = /timestamp|old/i.test(describe(e)); }
+  check(svixFailed, 'svix accepted an old timestamp (or failed for another reason)');
+  // The same re-signing with the current time verifies: only the age was wrong.
+  const now = String(Math.floor(Date.now() / 1000));
+  const good = 'v1,' + crypto.createHmac('sha256', key).update(`${d.headers['svix-id']}.${now}.${d.body}`).digest('base64');
+  new SvixWebhook(WH.endpoint.secret).verify(d.body, { ...d.headers, 'svix-timestamp': now, 'svix-signature': good });
+});
+
+test('webhooks_the_delivery_log_lists_each_written_event_as_delivered', async () => {
+  check(WH.endpoint, 'no endpoint');
+  const want = WH.written.length;
+  let msgs = [];
+  for (let i = 0; i < 100; i += 1) {
+    const r = await webhooksCall('GET', `/messages?endpoint_id=${WH.endpoint.id}&status=delivered&limit=500`);
+    eq(r.status, 200, 'list messages');
+    msgs = r.body.data;
+    const ids = new Set(msgs.map((m) => `${m.event_type} ${m.payload.data.id}`));
+    if (WH.written.every(([t, id]) => ids.has(`${t} ${id}`))) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const ids = new Set(msgs.map((m) => `${m.event_type} ${m.payload.data.id}`));
+  const missing = WH.written.filter(([t, id]) => !ids.has(`${t} ${id}`));
+  eq(missing, [], `messages of the ${want} writes`);
+  const one = msgs.find((m) => m.payload.data.id === WH.written[0][1]);
+  const log = await webhooksCall('GET', `/messages/${one.id}/attempts`);
+  eq([log.status, log.body.data[0].status, log.body.data[0].response_status_code], [200, 'succeeded', 204], 'attempt log');
+});
+
+test('webhooks_endpoint_is_deleted_and_the_receiver_stopped', async () => {
+  check(WH.endpoint, 'no endpoint');
+  const r = await webhooksCall('DELETE', `/endpoints/${WH.endpoint.id}`);
+  eq([r.status, r.body.deleted], [200, true], 'delete endpoint');
+  WH.server.closeAllConnections();
+  await new Promise((resolve) => WH.server.close(resolve));
+});
+// ---- webhooks end ----
 
 // --------------------------------------------------------------------------------------------------
 // Transport, over everything recorded above (keep these last)

@@ -12,6 +12,7 @@ mod passwords;
 mod preview;
 mod roles;
 mod session_claims;
+mod webhooks;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -164,6 +165,14 @@ enum Command {
     ApiKeys {
         #[command(subcommand)]
         cmd: machines::ApiKeysCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Webhook endpoints (a Tessera extension): list, create, get, update, delete, rotate-secret;
+    /// messages, attempts (the delivery log) and replay.
+    Webhooks {
+        #[command(subcommand)]
+        cmd: webhooks::WebhooksCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -483,6 +492,19 @@ struct ServeArgs {
     /// Failed authentication attempts per minute per client address; 0 turns it off.
     #[arg(long, env = "TESSERA_FAILED_AUTH_LIMIT", default_value_t = 30)]
     failed_auth_limit: u32,
+    /// Deliver webhooks to loopback, private and link-local addresses too (emulator mode, --ephemeral
+    /// or --seed, allows loopback only).
+    #[arg(long, env = "TESSERA_WEBHOOKS_ALLOW_PRIVATE")]
+    webhooks_allow_private: bool,
+    /// Delay before each webhook attempt, comma-separated (Svix's schedule by default).
+    #[arg(long, env = "TESSERA_WEBHOOKS_RETRY_SCHEDULE", default_value = tessera_core::webhooks::DEFAULT_RETRY_SCHEDULE)]
+    webhooks_retry_schedule: String,
+    /// Longest one webhook attempt may take (e.g. 15s).
+    #[arg(long, env = "TESSERA_WEBHOOKS_TIMEOUT", default_value = "15s")]
+    webhooks_timeout: String,
+    /// How long delivered and failed messages and delivered events are kept (e.g. 7d).
+    #[arg(long, env = "TESSERA_WEBHOOKS_RETENTION", default_value = "7d")]
+    webhooks_retention: String,
     /// Serve the web console at /console (sign in with a secret key). On by default in emulator
     /// mode (--ephemeral, --seed); --console=false turns it off there.
     #[arg(long, env = "TESSERA_CONSOLE", num_args = 0..=1, default_missing_value = "true")]
@@ -532,7 +554,25 @@ impl ServeArgs {
             well_known: self.well_known_rate_limit.map(Rate::per_second).unwrap_or(base.well_known),
             failed_auth: Rate::per_minute(self.failed_auth_limit),
         };
+        let webhooks = {
+            use tessera_core::webhooks::{parse_duration_ms, parse_schedule};
+            let timeout = parse_duration_ms(&self.webhooks_timeout).map_err(|e| format!("--webhooks-timeout: {e}"))?;
+            if timeout <= 0 {
+                return Err("--webhooks-timeout must be positive".into());
+            }
+            tessera_server::config::WebhookConfig {
+                allow_private: self.webhooks_allow_private,
+                allow_loopback: emulator,
+                retry_schedule_ms: parse_schedule(&self.webhooks_retry_schedule)
+                    .map_err(|e| format!("--webhooks-retry-schedule: {e}"))?,
+                attempt_timeout_ms: timeout as u64,
+                retention_ms: parse_duration_ms(&self.webhooks_retention)
+                    .map_err(|e| format!("--webhooks-retention: {e}"))?,
+                ..tessera_server::config::WebhookConfig::default()
+            }
+        };
         Ok(Config {
+            webhooks,
             rate_limits,
             seed,
             listen: self.listen,
@@ -634,6 +674,9 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::ApiKeys { cmd, remote } => {
             machines::api_keys(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Webhooks { cmd, remote } => {
+            webhooks::webhooks(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Token { session_id, template, expires_in, remote } => {
             admin::token(&client(&remote)?, session_id, template, expires_in, remote.json)

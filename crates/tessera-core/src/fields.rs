@@ -334,6 +334,9 @@ pub const BODIES: &[Body] = &[
     crate::org_invitations::CREATE_ORGANIZATION_INVITATION,
     crate::org_invitations::REVOKE_ORGANIZATION_INVITATION,
     crate::org_invitations::ACCEPT_ORGANIZATION_INVITATION,
+    crate::webhooks::CREATE_WEBHOOK_ENDPOINT,
+    crate::webhooks::UPDATE_WEBHOOK_ENDPOINT,
+    crate::webhooks::ROTATE_WEBHOOK_SECRET,
     crate::preview::PREVIEW_JWT_TEMPLATE,
 ];
 

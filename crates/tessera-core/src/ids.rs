@@ -19,6 +19,9 @@ pub const ROLE_SET: &str = "rs_";
 pub const ACTOR_TOKEN: &str = "act_";
 pub const INVITATION: &str = "inv_";
 pub const ORGANIZATION_INVITATION: &str = "orginv_";
+pub const WEBHOOK_ENDPOINT: &str = "ep_";
+pub const WEBHOOK_MESSAGE: &str = "wmsg_";
+pub const WEBHOOK_ATTEMPT: &str = "atmpt_";
 
 /// A new id with `prefix` for an object created at `now_ms`.
 pub fn new_id(prefix: &str, now_ms: i64) -> String {

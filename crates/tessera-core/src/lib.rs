@@ -36,6 +36,7 @@ pub mod shortcode;
 pub mod store;
 pub mod templates;
 pub mod users;
+pub mod webhooks;
 
 pub use error::{ApiError, ApiResult, ErrorKind};
 pub use service::{CoreConfig, MasterKey, Tessera};

@@ -38,6 +38,8 @@
 //! machines:                         # `secret_key` (optional, `ak_…`): so tests can hard-code it
 //!   - { id: mch_billing, name: billing, secret_key: ak_billing_dev_key_0123456789 }
 //!   - { id: mch_reports, name: reports, scoped_machines: [mch_billing] }
+//! webhooks:                         # endpoints; `secret` (whsec_…) pins the signing secret
+//!   - { id: ep_local, url: "http://localhost:3000/api/webhooks", filter_types: [user.created] }
 //! ```
 
 use serde_json::{Map, Value};
@@ -57,6 +59,7 @@ const SECTIONS: &[&str] = &[
     "jwt_templates",
     "machines",
     "session_claims",
+    "webhooks",
 ];
 
 /// What applying a seed did.
@@ -84,6 +87,7 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
         ("sessions", "sess_"),
         ("jwt_templates", "jtmp_"),
         ("machines", crate::machines::MACHINE_PREFIX),
+        ("webhooks", "ep_"),
     ] {
         for (i, entry) in entries(root, section)?.iter().enumerate() {
             let obj = entry.as_object().ok_or_else(|| ApiError::param_type(&format!("{section}[{i}]"), "object"))?;
@@ -330,6 +334,21 @@ impl Tessera {
             }
             count(!exists);
         }
+        for (i, e) in entries(&root, "webhooks")?.iter().enumerate() {
+            let (id, mut body) = split(e, &[]);
+            let exists = self.store.get_webhook_endpoint(&id).await?.is_some();
+            if !exists {
+                let secret = match body.remove("secret") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s),
+                    Some(_) => return Err(ApiError::param_type(&format!("webhooks[{i}].secret"), "string")),
+                };
+                self.create_webhook_endpoint_as(Some(id), secret, Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &format!("webhooks[{i}]")))?;
+            }
+            count(!exists);
+        }
         Ok(report)
     }
 }
@@ -342,6 +361,8 @@ mod tests {
     #[test]
     fn seeds_are_checked_offline() {
         assert!(check_seed(&json!({"users": [{"id": "user_a"}]})).is_ok());
+        assert!(check_seed(&json!({"webhooks": [{"id": "ep_local", "url": "http://localhost:3000/"}]})).is_ok());
+        assert_eq!(check_seed(&json!({"webhooks": [{"id": "wh_x"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"userz": []})).unwrap_err().code, "form_param_unknown");
         assert_eq!(check_seed(&json!({"users": [{"id": "a"}]})).unwrap_err().code, "form_param_format_invalid");
         assert_eq!(check_seed(&json!({"users": [{}]})).unwrap_err().code, "form_param_missing");

@@ -37,6 +37,8 @@ pub struct CoreConfig {
     /// How long a new instance key is published before it signs, ms: at least the JWKS `max-age`
     /// plus the nodes' key reload interval. Default 6 minutes.
     pub key_publish_delay_ms: i64,
+    /// Webhook URL policy and retry schedule.
+    pub webhooks: crate::webhooks::WebhookSettings,
     /// Records of each kind (sessions, users, memberships) the mint cache holds; 0 turns it off
     /// (every mint reads the store). Default 20,000.
     pub mint_cache_entries: usize,
@@ -57,6 +59,7 @@ impl Default for CoreConfig {
             max_claims_bytes: 16 * 1024,
             max_session_token_bytes: crate::session_claims::DEFAULT_MAX_SESSION_TOKEN_BYTES,
             key_publish_delay_ms: 6 * 60 * 1000,
+            webhooks: crate::webhooks::WebhookSettings::default(),
             mint_cache_entries: 20_000,
             change_feed_bound_ms: 1_000,
         }
@@ -557,7 +560,10 @@ impl Tessera {
             .map_err(|id| open_err(format!("the secret key of machine {id}")))?;
         let api_keys = crate::machines::reseal(&self.master, new, &api_keys, crate::api_keys::seal_aad)
             .map_err(|id| open_err(format!("the secret of API key {id}")))?;
+        let webhooks = crate::webhooks::reseal_secrets(self, new).await?;
         self.store.reseal_keys(&signing, &templates).await?;
+        // Its own transaction, right after the keys' (docs/webhooks.md).
+        self.store.reseal_webhook_secrets(&webhooks).await?;
         self.store.reseal_machine_secrets(&machines, &api_keys).await?;
         Ok((signing.len(), templates.len()))
     }

@@ -13,10 +13,12 @@ use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Ses
 mod events;
 mod invitations;
 mod machines;
+mod webhooks;
 use crate::error::ApiError;
 pub use events::*;
 pub use invitations::*;
 pub use machines::*;
+pub use webhooks::*;
 
 /// What went wrong below the trait.
 #[derive(Debug, thiserror::Error)]
@@ -420,6 +422,7 @@ pub trait Store:
     + ActorTokenStore
     + InvitationStore
     + MachineStore
+    + WebhookStore
     + EventStore
     + 'static
 {

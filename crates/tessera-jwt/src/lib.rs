@@ -23,6 +23,7 @@ mod legacy;
 mod pem;
 mod seal;
 mod util;
+mod webhook;
 
 pub use algorithm::Algorithm;
 pub use jws::{
@@ -32,3 +33,4 @@ pub use keys::{KeyError, SigningKey, VerifyingKey, jwk_thumbprint};
 pub use legacy::{Sha, pbkdf2_verify, sha_digest};
 pub use seal::{SealError, open, seal};
 pub use util::{b64url, b64url_decode, constant_time_eq, random_bytes, random_hex, sha256, sha256_hex};
+pub use webhook::{WEBHOOK_SECRET_PREFIX, new_webhook_secret, webhook_secret_key, webhook_signature};

@@ -56,6 +56,44 @@ pub struct Config {
     pub console: bool,
     /// The mint cache and its change feed (`tessera_core::mint_cache`).
     pub mint_cache: MintCacheConfig,
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhook delivery (docs/webhooks.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookConfig {
+    /// Run the delivery worker on this node (fan-out, attempts, retention).
+    pub worker: bool,
+    /// Deliver to loopback, private, link-local and unspecified addresses (`--webhooks-allow-private`).
+    pub allow_private: bool,
+    /// Deliver to loopback addresses (emulator mode: `--ephemeral` or `--seed`).
+    pub allow_loopback: bool,
+    /// Delay before each attempt, ms (`--webhooks-retry-schedule`, Svix's by default).
+    pub retry_schedule_ms: Vec<i64>,
+    /// Longest an attempt may take, ms (`--webhooks-timeout`, 15 s).
+    pub attempt_timeout_ms: u64,
+    /// How long delivered and failed messages and fanned-out events are kept, ms
+    /// (`--webhooks-retention`, 7 days).
+    pub retention_ms: i64,
+    /// Attempts in flight at once on this node.
+    pub max_in_flight: usize,
+    /// How often the worker looks for new events and due messages when nothing wakes it, ms.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            worker: true,
+            allow_private: false,
+            allow_loopback: false,
+            retry_schedule_ms: tessera_core::webhooks::WebhookSettings::default().retry_schedule_ms,
+            attempt_timeout_ms: 15_000,
+            retention_ms: 7 * 86_400_000,
+            max_in_flight: 16,
+            poll_interval_ms: 250,
+        }
+    }
 }
 
 /// How a node keeps mints in memory and follows the event log.
@@ -125,6 +163,7 @@ impl Default for Config {
             rate_limits: RateLimits::standard(),
             limiter_clock: LimiterClock::default(),
             seed: None,
+            webhooks: WebhookConfig::default(),
             console: false,
             mint_cache: MintCacheConfig::default(),
         }

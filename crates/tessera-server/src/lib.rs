@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod webhooks;
 
 pub use config::{Config, Secret};
 pub use startup::{Running, SystemClock, open_core, prepare, run, start};

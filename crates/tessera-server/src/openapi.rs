@@ -452,6 +452,18 @@ fn decoration(body: &str, key: &str) -> Value {
         }
         ("RedeemActorTokenRequestBody", "token") => json!({"writeOnly": true,
             "description": "The `token` the create call answered."}),
+        ("CreateWebhookEndpointRequestBody" | "UpdateWebhookEndpointRequestBody", "url") => {
+            json!({"format": "uri", "pattern": "^https?://",
+            "description": "Where events are POSTed: http or https. Loopback, private and link-local hosts are refused unless the server allows them (docs/webhooks.md)."})
+        }
+        ("CreateWebhookEndpointRequestBody" | "UpdateWebhookEndpointRequestBody", "filter_types") => {
+            json!({"items": {"type": "string", "enum": tessera_core::events::WEBHOOK_EVENT_TYPES},
+            "description": "Event types this endpoint receives (one type or an array); absent, `null` or `[]` for every type."})
+        }
+        ("RotateWebhookSecretRequestBody", "old_secret_overlap_seconds") => {
+            json!({"default": tessera_core::webhooks::DEFAULT_SECRET_OVERLAP_SECONDS,
+            "description": "How long the previous secret keeps signing beside the new one."})
+        }
         (_, "signing_key") => json!({"writeOnly": true,
             "description": "PEM private key, or the secret of an HMAC algorithm. Write-only."}),
         _ => json!({}),
@@ -585,6 +597,19 @@ fn add_links(paths: &mut Map<String, Value>) {
         (
             "createApiKey",
             by_id("apiKeyID", &["getApiKey", "updateApiKey", "getApiKeySecret", "revokeApiKey", "deleteApiKey"]),
+        ),
+        (
+            "CreateWebhookEndpoint",
+            by_id(
+                "endpoint_id",
+                &[
+                    "GetWebhookEndpoint",
+                    "UpdateWebhookEndpoint",
+                    "DeleteWebhookEndpoint",
+                    "RotateWebhookSecret",
+                    "ReplayFailedWebhookMessages",
+                ],
+            ),
         ),
         (
             "CreateRoleSet",

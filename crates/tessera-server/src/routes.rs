@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 
 use crate::handlers::{
     actor_tokens, contacts, invitations, jwks, machines, orgs, passwords, roles, sessions, templates, tessera, users,
+    webhooks,
 };
 use crate::state::AppState;
 use crate::{auth, body, handlers, openapi};
@@ -106,6 +107,14 @@ pub(crate) fn table() -> Table {
         .routes(routes!(actor_tokens::revoke))
         .routes(routes!(actor_tokens::redeem))
         .routes(routes!(invitations::accept_org))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(webhooks::get_endpoint, webhooks::update_endpoint, webhooks::delete_endpoint))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::replay_endpoint))
+        .routes(routes!(webhooks::list_messages))
+        .routes(routes!(webhooks::get_message))
+        .routes(routes!(webhooks::list_attempts))
+        .routes(routes!(webhooks::replay_message))
         // console: JWT template preview
         .routes(routes!(tessera::preview_template))
         // ---- machines begin ----
@@ -130,6 +139,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), crate::feed::follow_after_write))
         .layer(middleware::from_fn(body::reject_nul_in_path))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::webhooks::wake_after_write))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let unversioned = Router::from(unversioned)
         .layer(middleware::from_fn(body::reject_nul_in_path))

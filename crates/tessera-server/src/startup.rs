@@ -108,6 +108,13 @@ pub async fn open_core(config: &Config, clock: Arc<dyn Clock>) -> Result<Tessera
         max_token_bytes: config.max_token_bytes,
         max_session_token_bytes: config.max_session_token_bytes,
         key_publish_delay_ms: (config.jwks_max_age_secs as i64 + KEY_RELOAD_SECS as i64) * 1000,
+        webhooks: tessera_core::webhooks::WebhookSettings {
+            policy: tessera_core::webhooks::UrlPolicy {
+                allow_private: config.webhooks.allow_private,
+                allow_loopback: config.webhooks.allow_loopback,
+            },
+            retry_schedule_ms: config.webhooks.retry_schedule_ms.clone(),
+        },
         mint_cache_entries: config.mint_cache.entries,
         change_feed_bound_ms: config.mint_cache.bound_ms as i64,
         ..CoreConfig::default()
@@ -137,6 +144,7 @@ pub async fn prepare(config: &Config, clock: Arc<dyn Clock>) -> Result<(Arc<AppS
         per_key: Limiter::new(config.rate_limits.per_key, config.limiter_clock.clone()),
         well_known: Limiter::new(config.rate_limits.well_known, config.limiter_clock.clone()),
         failed_auth: Limiter::new(config.rate_limits.failed_auth, config.limiter_clock.clone()),
+        webhook_wake: Arc::new(tokio::sync::Notify::new()),
         console: config.console.then(crate::console::Console::default),
     });
     Ok((state, new_key))
@@ -207,6 +215,11 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     };
+    let webhook_worker = if config.webhooks.worker {
+        Some(crate::webhooks::spawn_worker(state.clone(), &config.webhooks)?)
+    } else {
+        None
+    };
     let handle = tokio::spawn(async move {
         let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -218,6 +231,9 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
         }
         reloader.abort();
         sweeper.abort();
+        if let Some(w) = webhook_worker {
+            w.abort();
+        }
         follower.abort();
     });
     Ok(Running { addr, state, new_secret_key, shutdown: Some(tx), handle })

@@ -2,7 +2,10 @@
 
 use std::net::IpAddr;
 
+use std::sync::Arc;
+
 use tessera_core::Tessera;
+use tokio::sync::Notify;
 
 use crate::ratelimit::Limiter;
 
@@ -16,6 +19,8 @@ pub struct AppState {
     pub well_known: Limiter<IpAddr>,
     /// Failed authentication attempts per client address.
     pub failed_auth: Limiter<IpAddr>,
+    /// Wakes the webhook worker after a write on this node (`webhooks.rs`).
+    pub webhook_wake: Arc<Notify>,
     /// The console's sign-ins; `None` when the console is off.
     pub console: Option<crate::console::Console>,
 }

@@ -19,8 +19,9 @@
 //! email address or phone number), `passwords` (users' password hashes), `sessions`, `organizations`
 //! (with memberships), `roles` (permissions, roles and role sets), `templates` (with the mint read,
 //! `impl Store`), `session_claims` (the instance's custom session claims), `actor_tokens`
-//! (impersonation), `invitations` (instance and organization invitations), `machines` (machines,
-//! their scopes, opaque M2M tokens and API keys).
+//! (impersonation), `invitations` (instance and organization invitations), `webhooks` (webhook endpoints, the fan-out
+//! of the event log into messages, leased claims and the attempt log), `machines` (machines, their scopes,
+//! opaque M2M tokens and API keys).
 
 mod actor_tokens;
 mod admin;
@@ -40,6 +41,7 @@ mod sessions;
 mod sql;
 mod templates;
 mod users;
+mod webhooks;
 
 pub use admin::admin_execute;
 pub use error::Error;

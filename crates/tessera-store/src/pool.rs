@@ -125,6 +125,10 @@ impl SqlStore {
         }
     }
 
+    pub(crate) fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
     /// SQLite: the rows of `PRAGMA integrity_check` (`["ok"]` when healthy). PostgreSQL: `["ok"]`.
     pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
         match self.backend {

@@ -670,6 +670,7 @@ mod machines;
 mod passwords;
 mod roles;
 mod tessera;
+mod webhooks;
 pub use actor_tokens::*;
 pub use contacts::*;
 pub use filters::*;
@@ -678,6 +679,7 @@ pub use machines::*;
 pub use passwords::*;
 pub use roles::*;
 pub use tessera::*;
+pub use webhooks::*;
 
 pub mod object {
     //! Values of the `object` field.
@@ -704,5 +706,9 @@ pub mod object {
     pub const MACHINE_SECRET_KEY: &str = "machine_secret_key";
     pub const M2M_TOKEN: &str = "machine_to_machine_token";
     pub const API_KEY: &str = "api_key";
+    pub const WEBHOOK_ENDPOINT: &str = "webhook_endpoint";
+    pub const WEBHOOK_MESSAGE: &str = "webhook_message";
+    pub const WEBHOOK_ATTEMPT: &str = "webhook_attempt";
+    pub const WEBHOOK_REPLAY: &str = "webhook_replay";
     pub const JWT_TEMPLATE_PREVIEW: &str = "jwt_template_preview";
 }

@@ -25,6 +25,6 @@ pub use organizations::Organizations;
 pub use roles::{OrganizationPermissions, OrganizationRoles, RoleSets};
 pub use sessions::Sessions;
 pub use tessera::{
-    CustomSessionClaims, Tessera, TesseraActorTokens, TesseraJwtTemplates, TesseraOrganizationInvitations,
+    CustomSessionClaims, Tessera, TesseraActorTokens, TesseraJwtTemplates, TesseraOrganizationInvitations, Webhooks,
 };
 pub use users::Users;

@@ -12,6 +12,7 @@ pub mod sessions;
 pub mod templates;
 pub mod tessera;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -27,3 +27,4 @@ mod templates;
 mod tokens;
 mod two_nodes;
 mod users;
+mod webhooks;

@@ -19,6 +19,7 @@ mod session_claims;
 mod sessions;
 mod templates;
 mod users;
+mod webhooks;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -226,6 +227,9 @@ conformance!(
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
         machines::check_concurrent_revoke_and_verify,
+        webhooks::check_webhook_fan_out_and_claims,
+        webhooks::check_webhook_endpoints_round_trip,
+        webhooks::check_concurrent_fan_out,
         events::check_concurrent_writers_and_a_follower,
     ]
 );

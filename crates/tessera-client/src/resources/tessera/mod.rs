@@ -5,11 +5,13 @@ mod actor_tokens;
 mod jwt_templates;
 mod organization_invitations;
 mod session_claims;
+mod webhooks;
 
 pub use actor_tokens::TesseraActorTokens;
 pub use jwt_templates::TesseraJwtTemplates;
 pub use organization_invitations::TesseraOrganizationInvitations;
 pub use session_claims::CustomSessionClaims;
+pub use webhooks::Webhooks;
 
 use crate::client::Client;
 
@@ -37,6 +39,11 @@ impl<'a> Tessera<'a> {
     /// `/v1/tessera/organizations/{id}/invitations/{id}/accept`: accepting organization invitations.
     pub fn organization_invitations(&self) -> TesseraOrganizationInvitations<'a> {
         TesseraOrganizationInvitations::new(self.client)
+    }
+
+    /// `/v1/tessera/webhooks/…`: webhook endpoints, messages and the delivery log.
+    pub fn webhooks(&self) -> Webhooks<'a> {
+        Webhooks::new(self.client)
     }
 
     /// `/v1/tessera/jwt_templates/preview`: rendering a template without signing (the playground).
