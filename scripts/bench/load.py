@@ -524,6 +524,79 @@ def bench_tessera(label, db_url, data_dir, args, extra, workdir, results, bare, 
     results["tessera"].update(out)
 
 
+def bench_webhooks(args, extra, workdir, results):
+    """ES256 mints on SQLite while a writer creates 50 users/s, without and with an enabled webhook
+    endpoint whose receiver (on loopback) takes 50 ms per delivery: alternating runs, twice each."""
+    import http.server
+    delivered = [0]
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            time.sleep(0.05)
+            delivered[0] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    port = free_port()
+    logpath = os.path.join(workdir, "tessera-webhooks.log")
+    log(f"== webhooks: Tessera on SQLite with a write load (log {logpath})")
+    srv, _ = start_tessera(port, os.path.join(workdir, "webhooks-data"), None,
+                           extra + ["--webhooks-allow-private"], logpath)
+    stop = threading.Event()
+    written = [0]
+
+    def writer():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            try:
+                api(port, "POST", "/users", {"email_address": [f"w{n}-{secrets.token_hex(4)}@example.com"]})
+                written[0] += 1
+            except Exception:
+                pass
+            time.sleep(0.02)
+
+    try:
+        seed = seed_api(port)
+        script = wrk_script(os.path.join(workdir, "tessera-webhooks.lua"), auth=True)
+        url = f"http://127.0.0.1:{port}/v1/sessions/{seed['session']}/tokens/{TEMPLATE['ES256']}"
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+        runs = {"without": [], "with": []}
+        endpoint = None
+        for label in ["without", "with", "without", "with"]:
+            if label == "with" and endpoint is None:
+                endpoint = api(port, "POST", "/tessera/webhooks/endpoints",
+                               {"url": f"http://127.0.0.1:{receiver.server_address[1]}/hook"})
+            elif label == "without" and endpoint is not None:
+                api(port, "PATCH", f"/tessera/webhooks/endpoints/{endpoint['id']}", {"disabled": True})
+            elif label == "with":
+                api(port, "PATCH", f"/tessera/webhooks/endpoints/{endpoint['id']}", {"disabled": False})
+            log(f"== webhooks: ES256 mints {label} an active endpoint")
+            r = measure(srv.pid, url, script, args)
+            log("   " + json.dumps(r))
+            runs[label].append(r)
+        stop.set()
+        t.join()
+        mean = lambda rs: statistics.mean(x["rps"] for x in rs)  # noqa: E731
+        results["webhooks"] = {
+            "without_rps": mean(runs["without"]), "with_rps": mean(runs["with"]),
+            "ratio": mean(runs["with"]) / mean(runs["without"]),
+            "users_written": written[0], "deliveries": delivered[0], "runs": runs,
+        }
+    finally:
+        stop.set()
+        srv.stop()
+        receiver.shutdown()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=int, default=10, help="seconds measured per run (default 10)")
@@ -543,6 +616,8 @@ def main():
     p.add_argument("--skip-baseline", action="store_true")
     p.add_argument("--skip-sqlite", action="store_true")
     p.add_argument("--skip-half", action="store_true", help="skip the half-rate p99 runs")
+    p.add_argument("--skip-webhooks", action="store_true",
+                   help="skip the mint throughput with and without an active webhook endpoint")
     p.add_argument("--serve-arg", action="append", default=[],
                    help="extra argument for `tessera serve` (repeatable)")
     args = p.parse_args()
@@ -578,6 +653,8 @@ def main():
         if not args.skip_sqlite:
             data_dir = os.path.join(workdir, "sqlite-data")
             bench_tessera("sqlite", None, data_dir, args, extra, workdir, results, bare, bare_script)
+        if not args.skip_webhooks:
+            bench_webhooks(args, extra, workdir, results)
         if args.pg_url:
             name = "tessera_bench_" + secrets.token_hex(4)
             psql(args.pg_url, f"CREATE DATABASE {name}")
@@ -679,6 +756,11 @@ def report(r):
                                  + (f" (ratio to bare {a['ratio_to_bare'] / small['ratio_to_bare'] * 100:.0f}%)"
                                     if "ratio_to_bare" in a and "ratio_to_bare" in small else ""))
             print(f"throughput with the bulk rows vs without: {', '.join(parts)}")
+    w = r.get("webhooks")
+    if w:
+        print(f"\nES256 mints on SQLite with 50 user writes/s: {fmt(w['without_rps'])}/s without a webhook "
+              f"endpoint, {fmt(w['with_rps'])}/s with an active one whose receiver takes 50 ms per delivery "
+              f"({w['ratio'] * 100:.1f}%); {w['users_written']} users written, {w['deliveries']} deliveries")
     if "sqlite" in r["tessera"] and "postgres" in r["tessera"]:
         parts = []
         for alg, a in r["tessera"]["postgres"]["algs"].items():

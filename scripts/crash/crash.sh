@@ -2,8 +2,9 @@
 # Crash safety: runs a write load against `tessera serve`, SIGKILLs it at random points
 # ${CRASH_KILLS:-5} times, restarts it on the same data and checks that every acknowledged write is
 # there and intact, that templates with custom keys created right before a kill still mint verifiable
-# tokens, that invitation acceptances killed mid-write were written whole or not at all, and that the
-# database passes its integrity check (see scripts/crash/driver.py).
+# tokens, that invitation acceptances killed mid-write were written whole or not at all, that every
+# acknowledged user's and session's webhook event reached a receiver on loopback at least once (with
+# valid Svix signatures), and that the database passes its integrity check (see scripts/crash/driver.py).
 #
 #   scripts/crash/crash.sh                      # SQLite
 #   scripts/crash/crash.sh --postgres URL       # SQLite, then PostgreSQL (a fresh database at URL's server)

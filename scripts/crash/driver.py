@@ -22,6 +22,12 @@ back through the API:
   in one transaction), and `pending` with no membership otherwise. An acknowledged acceptance must be
   there. The organization's `pending_invitations_count` matches its pending invitations.
 
+- webhooks: a receiver on loopback (an endpoint made at the start, filtered to `user.created` and
+  `session.created`) checks every delivery's Svix signature and refuses a tenth of them with a 500, so
+  retries run across kills too; before the end, every acknowledged user and session must have had its
+  created event delivered at least once (waiting up to CRASH_WEBHOOK_WAIT seconds, default 60, for
+  retries on the compressed schedule `--webhooks-retry-schedule 0s,1s,1s,2s,…`).
+
 At the end the server is stopped, SQLite gets `PRAGMA integrity_check` (must answer "ok") and the
 row counts are compared with what was acknowledged (PostgreSQL: `SELECT count(*)` through psql).
 
@@ -152,6 +158,96 @@ class Server:
             except subprocess.TimeoutExpired:
                 log("the server did not stop on SIGTERM within 30 s; killing it")
                 self.kill()
+
+
+# ---- webhooks --------------------------------------------------------------------------------------
+
+class Receiver:
+    """A webhook receiver on loopback: checks each delivery's Svix signature with the endpoint's
+    secret, records the events it got by `svix-id`, and refuses a share of deliveries with a 500 (so
+    retries happen while the server is killed too)."""
+
+    def __init__(self, refuse_share, rng):
+        import http.server
+
+        receiver = self
+        self.lock = threading.Lock()
+        self.secret = None
+        self.refuse_share = refuse_share
+        self.rng = rng
+        self.events = {}        # svix-id -> (type, data id)
+        self.deliveries = 0     # 2xx answers
+        self.duplicates = 0     # 2xx answers for an id already answered 2xx
+        self.bad_signatures = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                ok = receiver.check(self.headers, body)
+                code = 200 if ok else 400
+                if ok and receiver.rng.random() < receiver.refuse_share:
+                    code = 500
+                if code == 200:
+                    receiver.note(self.headers.get("svix-id"), body)
+                self.send_response(code)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def check(self, headers, body):
+        sid, ts, sigs = headers.get("svix-id"), headers.get("svix-timestamp"), headers.get("svix-signature")
+        if not (sid and ts and sigs and self.secret):
+            with self.lock:
+                self.bad_signatures += 1
+            return False
+        key = base64.b64decode(self.secret.split("_", 1)[1])
+        want = base64.b64encode(hmac.new(key, f"{sid}.{ts}.".encode() + body, hashlib.sha256).digest()).decode()
+        good = any(hmac.compare_digest(part.split(",", 1)[-1], want) for part in sigs.split())
+        if not good:
+            with self.lock:
+                self.bad_signatures += 1
+        return good
+
+    def note(self, sid, body):
+        e = json.loads(body)
+        with self.lock:
+            if sid in self.events:
+                self.duplicates += 1
+            self.events[sid] = (e.get("type"), (e.get("data") or {}).get("id"))
+            self.deliveries += 1
+
+    def seen(self, event_type):
+        with self.lock:
+            return {i for t, i in self.events.values() if t == event_type}
+
+
+def check_webhooks(receiver, ledger, wait_s):
+    """Every acknowledged user and session has its `user.created` / `session.created` delivered
+    (waiting up to `wait_s` for retries); returns the problems."""
+    with ledger.lock:
+        users, sessions = set(ledger.users), set(ledger.sessions)
+    deadline = time.time() + wait_s
+    while True:
+        missing_users = users - receiver.seen("user.created")
+        missing_sessions = sessions - receiver.seen("session.created")
+        if not (missing_users or missing_sessions) or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    log(f"webhooks: {len(receiver.events)} events delivered ({receiver.deliveries} 2xx deliveries, "
+        f"{receiver.duplicates} repeated after a kill or a refusal, {receiver.bad_signatures} bad signatures); "
+        f"{len(missing_users)} of {len(users)} acknowledged users and {len(missing_sessions)} of "
+        f"{len(sessions)} sessions without their created event")
+    problems = [(u, f"user.created of acknowledged user {u} never delivered") for u in sorted(missing_users)]
+    problems += [(x, f"session.created of acknowledged session {x} never delivered") for x in sorted(missing_sessions)]
+    if receiver.bad_signatures:
+        problems.append((None, f"{receiver.bad_signatures} deliveries with a bad or missing signature"))
+    return problems
 
 
 # ---- what was acknowledged ---------------------------------------------------------------------
@@ -623,7 +719,8 @@ def main():
     shutil.rmtree(data_dir, ignore_errors=True)
     log_path = os.path.join(work, "server.log")
     sk = "sk_test_crash_" + secrets.token_hex(16)
-    serve_args = ["--data-dir", data_dir, "--secret-key", sk, "--rate-limit", "0"]
+    serve_args = ["--data-dir", data_dir, "--secret-key", sk, "--rate-limit", "0",
+                  "--webhooks-allow-private", "--webhooks-retry-schedule", "0s,1s,1s,2s,2s,3s,5s,5s"]
     backend = "SQLite"
     pg_db = None
     if args.postgres:
@@ -635,6 +732,7 @@ def main():
     log(f"{backend}; work dir {work}; {args.kills} kills; {args.threads} writer threads")
 
     server = Server(args.bin, serve_args, log_path)
+    receiver = Receiver(refuse_share=0.1, rng=random.Random(rng.random()))
     ledger = Ledger()
     load = Load(ledger, args.threads)
     load.sk = sk
@@ -652,6 +750,11 @@ def main():
                 if status != 200:
                     raise SystemExit(f"creating the invitations' organization answered {status}: {org}")
                 ledger.org_id = org["id"]
+                status, endpoint = call(server.url, sk, "POST", "/v1/tessera/webhooks/endpoints",
+                                        {"url": receiver.url, "filter_types": ["user.created", "session.created"]})
+                if status != 200 or not str(endpoint.get("secret", "")).startswith("whsec_"):
+                    raise SystemExit(f"creating the webhook endpoint answered {status}: {endpoint}")
+                receiver.secret = endpoint["secret"]
             master_file = os.path.join(data_dir, "master.key")
             if not args.postgres:
                 digest = hashlib.sha256(open(master_file, "rb").read()).hexdigest()
@@ -703,6 +806,7 @@ def main():
         problems += found
         mint_ids += list(ledger.templates)
         load.stop.set()
+        problems += check_webhooks(receiver, ledger, wait_s=float(os.environ.get("CRASH_WEBHOOK_WAIT", "60")))
         server.stop()
         log(f"stopped the server (exit {server.proc.returncode})")
 
