@@ -2799,6 +2799,170 @@ def restart_keeps_contact_details_and_the_lock():
 # <<< Contact details and lock/unlock <<<
 
 
+# ---- machines begin ----
+# Machine authentication (issue 15): machines and their scopes and secret keys, M2M tokens (opaque and
+# JWT, made with a machine's own secret key), API keys. Names are scoped by RUN.
+
+
+def machine_client(secret: str) -> Clerk:
+    """A client authenticated with a machine's secret key (as the SDK's M2M calls are)."""
+    return Clerk(bearer_auth=secret, server_url=BASE + "/v1", client=HTTP, retry_config=None, timeout_ms=30000)
+
+
+@test
+def machines_create_answers_the_secret_key_and_scoped_machines():
+    callee = clerk.machines.create(request={"name": f"callee-{RUN}"})
+    check(callee.id.startswith("mch_") and len(callee.id) == 31, f"machine id {callee.id!r}")
+    check(callee.secret_key and callee.secret_key.startswith("ak_"), "secret_key")
+    eq(callee.scoped_machines, [], "scoped_machines")
+    eq(callee.default_token_ttl, 3600, "default_token_ttl")
+    caller = clerk.machines.create(request={"name": f"caller-{RUN}", "scoped_machines": [callee.id],
+                                            "default_token_ttl": 600})
+    eq([m.id for m in caller.scoped_machines], [callee.id], "caller's scoped_machines")
+    eq(raw_last()["instance_id"], need("instance_kid"), "instance_id")
+    S["mch_callee"], S["mch_caller"] = callee.id, caller.id
+    S["mch_callee_key"], S["mch_caller_key"] = callee.secret_key, caller.secret_key
+
+
+@test
+def machines_get_list_and_update():
+    caller = need("mch_caller")
+    got = clerk.machines.get(machine_id=caller)
+    eq((got.name, got.default_token_ttl), (f"caller-{RUN}", 600), "get")
+    check("secret_key" not in raw_last(), "get answers no secret_key")
+    listed = clerk.machines.list(query=f"caller-{RUN}")
+    eq([m.id for m in listed.data], [caller], "list by query")
+    eq(listed.total_count, 1, "total_count")
+    updated = clerk.machines.update(machine_id=caller, name=f"caller2-{RUN}")
+    eq((updated.name, updated.default_token_ttl), (f"caller2-{RUN}", 600), "update")
+
+
+@test
+def machines_scopes_are_created_once_and_deleted():
+    extra = clerk.machines.create(request={"name": f"extra-{RUN}"})
+    scope = clerk.machines.create_scope(machine_id=need("mch_caller"), to_machine_id=extra.id)
+    eq((scope.from_machine_id, scope.to_machine_id), (need("mch_caller"), extra.id), "scope")
+    expect_error(lambda: clerk.machines.create_scope(machine_id=need("mch_caller"), to_machine_id=extra.id),
+                 409, "conflict", typed=False)
+    deleted = clerk.machines.delete_scope(machine_id=need("mch_caller"), other_machine_id=extra.id)
+    eq((deleted.to_machine_id, raw_last()["deleted"]), (extra.id, True), "scope deleted")
+    gone = clerk.machines.delete(machine_id=extra.id)
+    eq((gone.id, raw_last()["deleted"]), (extra.id, True), "machine deleted")
+    expect_error(lambda: clerk.machines.get(machine_id=extra.id), 404, "machine_not_found")
+
+
+@test
+def machines_secret_key_is_revealed_and_rotated():
+    callee = need("mch_callee")
+    eq(clerk.machines.get_secret_key(machine_id=callee).secret, need("mch_callee_key"), "secret_key")
+    rotated = clerk.machines.rotate_secret_key(machine_id=callee, previous_token_ttl=0)
+    check(rotated.secret.startswith("ak_") and rotated.secret != need("mch_callee_key"), "a new key")
+    old = machine_client(need("mch_callee_key"))
+    expect_error(lambda: old.m2m.list_tokens(subject=callee), 401, "clerk_key_invalid", typed=False)
+    eq(clerk.machines.get_secret_key(machine_id=callee).secret, rotated.secret, "revealed after rotation")
+    S["mch_callee_key"] = rotated.secret
+
+
+@test
+def m2m_opaque_token_is_made_by_a_machine_and_answered_201():
+    caller = machine_client(need("mch_caller_key"))
+    t = caller.m2m.create_token(claims={"job": "nightly"})
+    eq(HTTP.last.status_code, 201, "status")
+    check(t.token.startswith("mt_") and re.fullmatch(r"mt_[0-9a-f]{32}", t.id), f"token and id {t.id!r}")
+    eq((t.subject, t.scopes, t.claims), (need("mch_caller"), [need("mch_callee")], {"job": "nightly"}), "token")
+    eq((t.revoked, t.expired), (False, False), "flags")
+    check(t.expiration - t.created_at == 600_000, "default_token_ttl of the machine")
+    S["m2m_opaque"], S["m2m_opaque_id"] = t.token, t.id
+
+
+@test
+def m2m_token_verifies_for_the_scoped_machine_and_the_instance():
+    token = need("m2m_opaque")
+    v = machine_client(need("mch_callee_key")).m2m.verify_token(token=token)
+    eq((v.id, v.subject), (need("m2m_opaque_id"), need("mch_caller")), "verified by the callee")
+    check("token" not in raw_last(), "verify answers no token")
+    v = clerk.m2m.verify_token(token=token)
+    eq(v.subject, need("mch_caller"), "verified with the instance key")
+    expect_error(lambda: machine_client(need("mch_caller_key")).m2m.verify_token(token=token),
+                 404, "resource_not_found", typed=False)
+
+
+@test
+def m2m_create_with_the_instance_key_is_403():
+    expect_error(lambda: clerk.m2m.create_token(), 403, "authorization_invalid", typed=False)
+
+
+@test
+def m2m_tokens_are_listed_under_m2m_tokens():
+    listed = clerk.m2m.list_tokens(subject=need("mch_caller"))
+    check("m2m_tokens" in raw_last(), "list key m2m_tokens")
+    check(need("m2m_opaque_id") in [t.id for t in listed.m2m_tokens], "the token is listed")
+    check(all("token" not in t for t in raw_last()["m2m_tokens"]), "no secrets in the list")
+
+
+@test
+def m2m_revoked_token_fails_verification():
+    revoked = clerk.m2m.revoke_token(m2m_token_id=need("m2m_opaque_id"), revocation_reason="rotated")
+    eq((revoked.revoked, revoked.revocation_reason), (True, "rotated"), "revoked")
+    expect_error(lambda: clerk.m2m.verify_token(token=need("m2m_opaque")), 404, "resource_not_found", typed=False)
+    listed = clerk.m2m.list_tokens(subject=need("mch_caller"))
+    check(need("m2m_opaque_id") not in [t.id for t in listed.m2m_tokens], "revoked tokens are not listed by default")
+
+
+@test
+def m2m_jwt_token_is_signed_by_the_instance_key_with_the_m2m_category():
+    t = machine_client(need("mch_caller_key")).m2m.create_token(token_format=models.TokenFormat.JWT,
+                                                                claims={"tier": "gold"})
+    header, payload = verify(t.token, alg="RS256")
+    eq(header.get("cat"), "cl_B7d4PD333AAA", "cat")
+    eq((payload["sub"], payload["jti"], payload["tier"]), (need("mch_caller"), t.id, "gold"), "claims")
+    eq(payload.get("scopes"), need("mch_callee"), "scopes")
+    v = machine_client(need("mch_callee_key")).m2m.verify_token(token=t.token)
+    eq((v.id, v.subject, v.claims), (t.id, need("mch_caller"), {"tier": "gold"}), "verified by the server")
+
+
+@test
+def api_keys_are_created_201_for_a_user_listed_and_updated():
+    user = need("u1")["id"]
+    k = clerk.api_keys.create_api_key(name=f"ci-{RUN}", subject=user, scopes=["read"], claims={"plan": "pro"},
+                                      description="CI key", created_by=user)
+    eq(HTTP.last.status_code, 201, "status")
+    check(re.fullmatch(r"ak_[0-9a-f]{32}", k.id) and k.secret.startswith("ak_"), f"id {k.id!r}, secret")
+    eq((k.subject, k.scopes, k.claims, k.type, k.revoked), (user, ["read"], {"plan": "pro"}, "api_key", False), "key")
+    listed = clerk.api_keys.get_api_keys(subject=user)
+    eq([x.id for x in listed.data], [k.id], "listed")
+    check(all("secret" not in x for x in raw_last()["data"]), "no secrets in the list")
+    got = clerk.api_keys.get_api_key(api_key_id=k.id)
+    eq(got.name, f"ci-{RUN}", "get")
+    updated = clerk.api_keys.update_api_key(api_key_id=k.id, scopes=["read", "write"], description="CI")
+    eq((updated.scopes, updated.description), (["read", "write"], "CI"), "updated")
+    S["api_key"], S["api_key_secret"] = k.id, k.secret
+
+
+@test
+def api_key_secret_is_revealed_and_verifies():
+    key = need("api_key")
+    eq(clerk.api_keys.get_api_key_secret(api_key_id=key).secret, need("api_key_secret"), "revealed")
+    v = clerk.api_keys.verify_api_key(secret=need("api_key_secret"))
+    eq((v.id, v.subject), (key, need("u1")["id"]), "verified")
+    check(isinstance(raw_last()["last_used_at"], int), "last_used_at set")
+    expect_error(lambda: clerk.api_keys.verify_api_key(secret="ak_" + "0" * 48), 404, "resource_not_found",
+                 typed=False)
+
+
+@test
+def api_key_revoked_fails_verification_and_is_deleted():
+    key = need("api_key")
+    r = clerk.api_keys.revoke_api_key(api_key_id=key, revocation_reason="leaked")
+    eq((r.revoked, r.revocation_reason), (True, "leaked"), "revoked")
+    expect_error(lambda: clerk.api_keys.verify_api_key(secret=need("api_key_secret")), 404, "resource_not_found",
+                 typed=False)
+    d = clerk.api_keys.delete_api_key(api_key_id=key)
+    eq((d.id, raw_last()["deleted"]), (key, True), "deleted")
+    expect_error(lambda: clerk.api_keys.get_api_key(api_key_id=key), 404, "resource_not_found", typed=False)
+
+
+# ---- machines end ----
 # ---- webhooks begin ----
 # Webhooks (Tessera extension /v1/tessera/webhooks; docs/webhooks.md): a receiver on 127.0.0.1 gets the
 # deliveries of an endpoint created over raw HTTP; the writes go through the SDK; every delivery is

@@ -1541,6 +1541,123 @@ test('organization_invitations_accept_through_tessera_and_get_user_invitation_li
 
 // <<< Invitations <<<
 
+// ---- machines begin ----
+// Machine authentication (issue 15): machines, M2M tokens (opaque and JWT, made with a machine's own
+// secret key; the SDK calls /m2m_tokens without /v1) and API keys, through the SDK's APIs,
+// authenticateRequest({ acceptsToken }) and its networkless verification of JWT M2M tokens.
+
+const mchName = (n) => `js-${n}-${RUN}`;
+
+function machineRequest(token, opts) {
+  return clerk.authenticateRequest(bearer(token), { publishableKey: PUBLISHABLE_KEY, ...opts });
+}
+
+test('machines_create_get_list_update_and_scopes', async () => {
+  const callee = await clerk.machines.create({ name: mchName('callee') });
+  check(callee.id.startsWith('mch_') && callee.secretKey?.startsWith('ak_'), `machine ${show(callee)}`);
+  const caller = await clerk.machines.create({ name: mchName('caller'), scopedMachines: [callee.id], defaultTokenTtl: 120 });
+  eq(caller.scopedMachines.map((m) => m.id), [callee.id], 'scopedMachines');
+  eq(caller.defaultTokenTtl, 120, 'defaultTokenTtl');
+  const got = await clerk.machines.get(caller.id);
+  eq([got.name, got.secretKey], [mchName('caller'), undefined], 'get');
+  const list = await clerk.machines.list({ query: mchName('caller') });
+  eq([list.data.map((m) => m.id), list.totalCount], [[caller.id], 1], 'list');
+  const updated = await clerk.machines.update({ machineId: callee.id, name: mchName('callee2') });
+  eq(updated.name, mchName('callee2'), 'update');
+  const other = await clerk.machines.create({ name: mchName('other') });
+  const scope = await clerk.machines.createScope(caller.id, other.id);
+  eq([scope.fromMachineId, scope.toMachineId], [caller.id, other.id], 'createScope');
+  const removed = await clerk.machines.deleteScope(caller.id, other.id);
+  eq(removed.deleted, true, 'deleteScope');
+  await clerk.machines.delete(other.id);
+  await expectApiError(() => clerk.machines.get(other.id), 404, 'machine_not_found');
+  S.mch = { callee: callee.id, caller: caller.id, calleeKey: callee.secretKey, callerKey: caller.secretKey };
+});
+
+test('machines_secret_key_and_rotation', async () => {
+  const m = need('mch');
+  eq((await clerk.machines.getSecretKey(m.caller)).secret, m.callerKey, 'getSecretKey');
+  const rotated = await clerk.machines.rotateSecretKey({ machineId: m.caller, previousTokenTtl: 3600 });
+  check(rotated.secret.startsWith('ak_') && rotated.secret !== m.callerKey, 'a new key');
+  // The previous key keeps working for previousTokenTtl.
+  const t = await clerk.m2m.createToken({ machineSecretKey: m.callerKey });
+  check(t.token.startsWith('mt_'), 'the previous key still makes tokens');
+  m.callerKey = rotated.secret;
+});
+
+test('m2m_opaque_token_is_made_without_v1_and_verified', async () => {
+  const m = need('mch');
+  const before = EXCHANGES.length;
+  const t = await clerk.m2m.createToken({ machineSecretKey: m.callerKey, claims: { job: 'js' } });
+  const x = EXCHANGES[before];
+  eq([x.method, new URL(x.url).pathname, x.status], ['POST', '/m2m_tokens', 201], 'the SDK called /m2m_tokens');
+  check(t.token.startsWith('mt_') && /^mt_[0-9a-f]{32}$/.test(t.id), `token ${show(t.id)}`);
+  eq([t.subject, t.scopes, t.claims, t.revoked], [m.caller, [m.callee], { job: 'js' }, false], 'token');
+  const v = await clerk.m2m.verify({ token: t.token, machineSecretKey: m.calleeKey });
+  eq([v.id, v.subject], [t.id, m.caller], 'verify with the callee key');
+  const list = await clerk.m2m.list({ subject: m.caller });
+  check(list.data.some((x) => x.id === t.id), 'listed (the SDK reads m2m_tokens)');
+  S.m2mOpaque = t;
+});
+
+test('authenticate_request_accepts_an_opaque_m2m_token', async () => {
+  const m = need('mch');
+  const t = need('m2mOpaque');
+  const state = await machineRequest(t.token, { acceptsToken: 'm2m_token', secretKey: SECRET });
+  eq([state.status, state.isAuthenticated], ['signed-in', true], `status (reason ${state.reason}: ${state.message})`);
+  const auth = state.toAuth();
+  eq([auth.tokenType, auth.machineId, auth.id], ['m2m_token', m.caller, t.id], 'auth');
+});
+
+test('m2m_revoked_token_is_refused', async () => {
+  const t = need('m2mOpaque');
+  const r = await clerk.m2m.revokeToken({ m2mTokenId: t.id, revocationReason: 'done' });
+  eq([r.revoked, r.revocationReason], [true, 'done'], 'revoked');
+  await expectApiError(() => clerk.m2m.verify({ token: t.token }), 404, 'resource_not_found');
+  const state = await machineRequest(t.token, { acceptsToken: 'm2m_token', secretKey: SECRET });
+  eq([state.status, state.isAuthenticated], ['signed-out', false], `status after revoke (reason ${state.reason})`);
+});
+
+test('m2m_jwt_token_verifies_networklessly_and_is_not_a_session_token', async () => {
+  const m = need('mch');
+  const t = await clerk.m2m.createToken({ machineSecretKey: m.callerKey, tokenFormat: 'jwt', claims: { tier: 'gold' } });
+  const { header, payload } = decode(t.token);
+  eq([header.cat, header.kid, header.alg], ['cl_B7d4PD333AAA', need('kid'), 'RS256'], 'header');
+  eq([payload.sub, payload.jti], [m.caller, t.id], 'payload');
+  const state = await machineRequest(t.token, { acceptsToken: 'm2m_token', jwtKey: need('pem') });
+  eq([state.status, state.isAuthenticated], ['signed-in', true], `networkless (reason ${state.reason}: ${state.message})`);
+  const auth = state.toAuth();
+  eq([auth.tokenType, auth.machineId, auth.scopes, auth.claims?.tier], ['m2m_token', m.caller, [m.callee], 'gold'], 'auth');
+  const viaSdk = await createClerkClient({ secretKey: SECRET, apiUrl: BASE, jwtKey: need('pem') }).m2m.verify({ token: t.token });
+  eq([viaSdk.id, viaSdk.subject], [t.id, m.caller], 'm2m.verify (networkless for a JWT)');
+  await expectVerifyError(() => verifyToken(t.token, { jwtKey: need('pem') }), 'token-invalid');
+  const session = await machineRequest(t.token, { jwtKey: need('pem') });
+  eq(session.isAuthenticated, false, 'not accepted as a session token');
+});
+
+test('api_keys_create_verify_authenticate_revoke_delete', async () => {
+  const u1 = need('u1');
+  const k = await clerk.apiKeys.create({ name: mchName('key'), subject: u1.id, scopes: ['read'], claims: { plan: 'pro' } });
+  check(/^ak_[0-9a-f]{32}$/.test(k.id) && k.secret?.startsWith('ak_'), `key ${show(k.id)}`);
+  eq([k.subject, k.scopes, k.claims, k.type], [u1.id, ['read'], { plan: 'pro' }, 'api_key'], 'key');
+  eq((await clerk.apiKeys.get(k.id)).secret, undefined, 'get has no secret');
+  const list = await clerk.apiKeys.list({ subject: u1.id });
+  check(list.data.some((x) => x.id === k.id), 'listed');
+  const upd = await clerk.apiKeys.update({ apiKeyId: k.id, scopes: ['read', 'write'] });
+  eq(upd.scopes, ['read', 'write'], 'update');
+  eq((await clerk.apiKeys.getSecret(k.id)).secret, k.secret, 'getSecret');
+  eq((await clerk.apiKeys.verify(k.secret)).id, k.id, 'verify');
+  const state = await machineRequest(k.secret, { acceptsToken: 'api_key', secretKey: SECRET });
+  eq([state.status, state.toAuth().userId, state.toAuth().tokenType], ['signed-in', u1.id, 'api_key'], `authenticateRequest (reason ${state.reason})`);
+  const r = await clerk.apiKeys.revoke({ apiKeyId: k.id, revocationReason: 'leaked' });
+  eq([r.revoked, r.revocationReason], [true, 'leaked'], 'revoke');
+  await expectApiError(() => clerk.apiKeys.verify(k.secret), 404, 'resource_not_found');
+  const after = await machineRequest(k.secret, { acceptsToken: 'api_key', secretKey: SECRET });
+  eq(after.isAuthenticated, false, 'a revoked key does not authenticate');
+  eq((await clerk.apiKeys.delete(k.id)).deleted, true, 'delete');
+});
+
+// ---- machines end ----
 // ---- webhooks begin ----
 // Webhooks (Tessera extension /v1/tessera/webhooks; docs/webhooks.md). A receiver on 127.0.0.1 gets
 // the deliveries of an endpoint created with fetch (the SDK has no call for this Tessera route);

@@ -5,6 +5,7 @@ mod actor_tokens;
 mod admin;
 mod contacts;
 mod invitations;
+mod machines;
 mod offline;
 mod output;
 mod passwords;
@@ -143,6 +144,27 @@ enum Command {
     ActorTokens {
         #[command(subcommand)]
         cmd: actor_tokens::ActorTokensCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Machines, their scopes and secret keys.
+    Machines {
+        #[command(subcommand)]
+        cmd: machines::MachinesCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// M2M tokens: create (as a machine, its secret key on standard input), list, revoke, verify.
+    M2mTokens {
+        #[command(subcommand)]
+        cmd: machines::M2MTokensCmd,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// API keys of users, organizations and machines.
+    ApiKeys {
+        #[command(subcommand)]
+        cmd: machines::ApiKeysCmd,
         #[command(flatten)]
         remote: Remote,
     },
@@ -701,6 +723,15 @@ async fn dispatch(command: Command) -> Result<ExitCode, String> {
         }
         Command::ActorTokens { cmd, remote } => {
             actor_tokens::actor_tokens(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Machines { cmd, remote } => {
+            machines::machines(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::M2mTokens { cmd, remote } => {
+            machines::m2m_tokens(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::ApiKeys { cmd, remote } => {
+            machines::api_keys(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Webhooks { cmd, remote } => {
             webhooks::webhooks(&client(&remote)?, cmd, remote.json).await.map(|()| ExitCode::SUCCESS)

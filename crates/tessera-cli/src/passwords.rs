@@ -43,7 +43,7 @@ pub enum PasswordCmd {
 
 /// Standard input without its final line ending; one line when it is a terminal (typed input is
 /// echoed there: pipe the secret in to keep it off the screen).
-fn read_secret(what: &str) -> Result<String, String> {
+pub(crate) fn read_secret(what: &str) -> Result<String, String> {
     let stdin = std::io::stdin();
     let mut text = String::new();
     if stdin.is_terminal() {

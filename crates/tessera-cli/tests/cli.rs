@@ -693,6 +693,70 @@ fn passwords_are_set_verified_and_removed_from_standard_input() {
 }
 
 #[test]
+fn machines_m2m_tokens_and_api_keys_are_managed_with_secrets_read_from_standard_input() {
+    let server = serve(&[]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let json_of = |o: &Output| -> serde_json::Value {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let callee = json_of(&run(&server, &["machines", "create", "callee", "--json"]));
+    let callee_id = callee[0]["id"].as_str().unwrap();
+    let caller = json_of(&run(&server, &["machines", "create", "caller", "--scope", callee_id, "--json"]));
+    let caller_id = caller[0]["id"].as_str().unwrap();
+    assert_eq!(caller[0]["scoped_machines"][0]["id"], callee_id);
+    let key = stdout(&run(&server, &["machines", "secret-key", caller_id])).trim().to_owned();
+    assert!(key.starts_with("ak_"), "{key}");
+
+    // The machine's key comes from standard input; the token is printed once.
+    let made = run_with_stdin(&server, &["m2m-tokens", "create"], &format!("{key}\n"));
+    assert!(made.status.success(), "{}", stderr(&made));
+    let token = stdout(&made).lines().find_map(|l| l.strip_prefix("token: ")).expect("the token").to_owned();
+    assert!(token.starts_with("mt_"), "{token}");
+    let verified = json_of(&run_with_stdin(&server, &["m2m-tokens", "verify", "--json"], &token));
+    assert_eq!(verified[0]["subject"], caller_id);
+    let listed = json_of(&run(&server, &["m2m-tokens", "list", caller_id, "--json"]));
+    let id = listed[0]["id"].as_str().unwrap();
+    json_of(&run(&server, &["m2m-tokens", "revoke", id, "--reason", "done", "--json"]));
+    let refused = run_with_stdin(&server, &["m2m-tokens", "verify"], &token);
+    assert!(!refused.status.success() && stderr(&refused).contains("resource_not_found"), "{}", stderr(&refused));
+
+    let user = json_of(&run(&server, &["users", "create", "--email", "keys@example.com", "--json"]));
+    let uid = user["id"].as_str().unwrap();
+    let created = run(&server, &["api-keys", "create", uid, "ci key", "--scope", "read"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let secret = stdout(&created).lines().find_map(|l| l.strip_prefix("secret: ")).expect("the secret").to_owned();
+    let key = json_of(&run_with_stdin(&server, &["api-keys", "verify", "--json"], &format!("{secret}\n")));
+    assert_eq!((&key[0]["subject"], &key[0]["scopes"]), (&serde_json::json!(uid), &serde_json::json!(["read"])));
+    let kid = key[0]["id"].as_str().unwrap();
+    json_of(&run(&server, &["api-keys", "revoke", kid, "--json"]));
+    let refused = run_with_stdin(&server, &["api-keys", "verify"], &secret);
+    assert!(!refused.status.success(), "a revoked key does not verify");
+    json_of(&run(&server, &["machines", "delete", caller_id]));
+}
+
+#[test]
+fn seeded_machines_have_their_scopes_and_keys() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let got = run(&server, &["machines", "get", "mch_reports", "--json"]);
+    assert!(got.status.success(), "{}", String::from_utf8_lossy(&got.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&got.stdout).unwrap();
+    assert_eq!(
+        (&m[0]["scoped_machines"][0]["id"], &m[0]["default_token_ttl"]),
+        (&serde_json::json!("mch_billing"), &serde_json::json!(600))
+    );
+    let made = run_with_stdin(&server, &["m2m-tokens", "create", "--json"], "ak_reports_local_development_key\n");
+    let t: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap_or_default();
+    assert_eq!(
+        (&t[0]["subject"], &t[0]["scopes"]),
+        (&serde_json::json!("mch_reports"), &serde_json::json!(["mch_billing"])),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
+#[test]
 fn templates_preview_prints_the_token_a_template_would_give_and_fails_on_error_findings() {
     let seed = repo_file("examples/seed.yaml");
     let server = serve(&["--seed", seed.to_str().unwrap()]);

@@ -15,8 +15,9 @@ use url::Url;
 use crate::error::{Error, Redacted, Result, excerpt};
 use crate::http::Sleeper;
 use crate::resources::{
-    ActorTokens, EmailAddresses, Invitations, Jwks, JwtTemplates, OrganizationInvitations, OrganizationMemberships,
-    OrganizationPermissions, OrganizationRoles, Organizations, PhoneNumbers, RoleSets, Sessions, Tessera, Users,
+    ActorTokens, ApiKeys, EmailAddresses, Invitations, Jwks, JwtTemplates, M2MTokens, Machines,
+    OrganizationInvitations, OrganizationMemberships, OrganizationPermissions, OrganizationRoles, Organizations,
+    PhoneNumbers, RoleSets, Sessions, Tessera, Users,
 };
 use crate::verify::{KeySource, VerifiedToken, Verifier, VerifyError, VerifyOptions};
 
@@ -369,6 +370,21 @@ impl Client {
         JwtTemplates::new(self)
     }
 
+    /// `/machines`: machines, their scopes and secret keys.
+    pub fn machines(&self) -> Machines<'_> {
+        Machines::new(self)
+    }
+
+    /// `/m2m_tokens`: machine-to-machine tokens (made with a machine's secret key).
+    pub fn m2m_tokens(&self) -> M2MTokens<'_> {
+        M2MTokens::new(self)
+    }
+
+    /// `/api_keys`: API keys of users, organizations and machines.
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys::new(self)
+    }
+
     /// `/jwks`: the instance's public keys.
     pub fn jwks(&self) -> Jwks<'_> {
         Jwks::new(self)
@@ -464,7 +480,7 @@ impl Client {
             .inner
             .http
             .request(req.method.clone(), url)
-            .header(header::AUTHORIZATION, self.inner.auth.clone())
+            .header(header::AUTHORIZATION, req.auth.clone().unwrap_or_else(|| self.inner.auth.clone()))
             .header(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(v) = &self.inner.api_version {
             builder = builder.header("Clerk-API-Version", v.clone());
@@ -522,6 +538,8 @@ pub(crate) struct Request {
     path: Vec<String>,
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
+    /// `Authorization` for this request instead of the client's secret key (a machine's key).
+    auth: Option<HeaderValue>,
 }
 
 impl fmt::Debug for Request {
@@ -531,13 +549,29 @@ impl fmt::Debug for Request {
             .field("path", &self.path)
             .field("query", &self.query)
             .field("body_bytes", &self.body.as_ref().map(Vec::len))
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
 
 impl Request {
     pub(crate) fn new<S: AsRef<str>>(method: Method, path: &[S]) -> Request {
-        Request { method, path: path.iter().map(|s| s.as_ref().to_owned()).collect(), query: Vec::new(), body: None }
+        Request {
+            method,
+            path: path.iter().map(|s| s.as_ref().to_owned()).collect(),
+            query: Vec::new(),
+            body: None,
+            auth: None,
+        }
+    }
+
+    /// Authenticates this request with `key` (a machine's secret key) instead of the client's key.
+    pub(crate) fn bearer(mut self, key: &str) -> Result<Request> {
+        let mut v = HeaderValue::from_str(&format!("Bearer {key}"))
+            .map_err(|_| Error::Config("the machine secret key is not a valid header value".to_owned()))?;
+        v.set_sensitive(true);
+        self.auth = Some(v);
+        Ok(self)
     }
 
     pub(crate) fn get<S: AsRef<str>>(path: &[S]) -> Request {

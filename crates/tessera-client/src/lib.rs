@@ -84,8 +84,8 @@ pub use models::{
     UsersGetOrganizationMembershipsRequest,
 };
 pub use verify::{
-    Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL, KeySource, OrgClaim,
-    VerifiedToken, Verifier, VerifierBuilder, VerifyError, VerifyOptions, verify_token,
+    AcceptM2M, CAT_M2M_TOKEN, Claims, Clock, DEFAULT_CLOCK_SKEW, DEFAULT_JWKS_CACHE_TTL, DEFAULT_MIN_REFETCH_INTERVAL,
+    KeySource, OrgClaim, VerifiedToken, Verifier, VerifierBuilder, VerifyError, VerifyOptions, verify_token,
 };
 
 /// The wire types (`User`, `Session`, `Token`, `CreateUserRequestBody`, ...), from
@@ -97,6 +97,7 @@ pub use tessera_types as types;
 pub use tessera_jwt::Algorithm;
 
 pub use tessera_types::{
-    ActorToken, DeletedObject, EmailAddress, Invitation, JwtTemplate, Organization, OrganizationInvitation,
-    OrganizationMembership, Paginated, Permission, PhoneNumber, Role, RoleSet, Session, Token, TotalCount, User,
+    ActorToken, ApiKey, DeletedObject, EmailAddress, Invitation, JwtTemplate, M2MToken, Machine, Organization,
+    OrganizationInvitation, OrganizationMembership, Paginated, Permission, PhoneNumber, Role, RoleSet, Session, Token,
+    TotalCount, User,
 };

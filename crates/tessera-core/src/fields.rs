@@ -202,6 +202,10 @@ pub enum Kind {
     },
     /// A JSON object.
     Object,
+    /// A number (not only an integer) above 0 and at most `max`.
+    PositiveNumber {
+        max: i64,
+    },
     /// Accepted for compatibility with Clerk's SDKs; has no effect.
     WithoutEffect,
 }
@@ -229,6 +233,9 @@ impl Field {
     }
     pub const fn int(name: &'static str, min: i64, max: i64) -> Field {
         Field { name, kind: Kind::Int { min, max }, required: false }
+    }
+    pub const fn positive_number(name: &'static str, max: i64) -> Field {
+        Field { name, kind: Kind::PositiveNumber { max }, required: false }
     }
     pub const fn object(name: &'static str) -> Field {
         Field { name, kind: Kind::Object, required: false }
@@ -314,6 +321,17 @@ pub const BODIES: &[Body] = &[
     crate::actor_tokens::CREATE_ACTOR_TOKEN,
     crate::actor_tokens::REDEEM_ACTOR_TOKEN,
     crate::invitations::CREATE_INVITATION,
+    crate::machines::CREATE_MACHINE,
+    crate::machines::UPDATE_MACHINE,
+    crate::machines::ROTATE_MACHINE_SECRET_KEY,
+    crate::machines::CREATE_MACHINE_SCOPE,
+    crate::m2m::CREATE_M2M_TOKEN,
+    crate::m2m::REVOKE_M2M_TOKEN,
+    crate::m2m::VERIFY_M2M_TOKEN,
+    crate::api_keys::CREATE_API_KEY,
+    crate::api_keys::UPDATE_API_KEY,
+    crate::api_keys::REVOKE_API_KEY,
+    crate::api_keys::VERIFY_API_KEY,
     crate::org_invitations::CREATE_ORGANIZATION_INVITATION,
     crate::org_invitations::REVOKE_ORGANIZATION_INVITATION,
     crate::org_invitations::ACCEPT_ORGANIZATION_INVITATION,
@@ -329,6 +347,30 @@ impl Fields {
         match field.kind {
             Kind::Int { min, max } => self.opt_int(field.name, min, max),
             _ => self.opt_int(field.name, i64::MIN, i64::MAX),
+        }
+    }
+
+    /// A number above 0 and at most the [`Field`]'s `max` (`Kind::PositiveNumber`), in thousandths
+    /// (seconds read as milliseconds), rounded.
+    pub fn positive_millis(&mut self, field: &Field) -> ApiResult<Option<i64>> {
+        let max = match field.kind {
+            Kind::PositiveNumber { max } => max,
+            _ => i64::MAX / 1000,
+        };
+        let key = field.name;
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => {
+                let v = n.as_f64().filter(|v| v.is_finite()).ok_or_else(|| ApiError::param_type(key, "number"))?;
+                if v <= 0.0 || v > max as f64 {
+                    return Err(ApiError::param_value(
+                        key,
+                        format!("{key} must be above 0 and at most {max}, got {v}."),
+                    ));
+                }
+                Ok(Some(((v * 1000.0).round() as i64).max(1)))
+            }
+            Some(_) => Err(ApiError::param_type(key, "number")),
         }
     }
 

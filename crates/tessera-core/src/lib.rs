@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod actor_tokens;
+pub mod api_keys;
 pub mod clock;
 pub mod contacts;
 pub mod cpu;
@@ -16,6 +17,8 @@ pub mod ids;
 pub mod invitations;
 pub mod keyring;
 pub mod lockout;
+pub mod m2m;
+pub mod machines;
 pub mod metadata;
 pub mod mint;
 pub mod mint_cache;

@@ -28,6 +28,9 @@ use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
 pub const CAT_SESSION: &str = "cl_B7d4PD111AAA";
 /// `cat` header of template tokens.
 pub const CAT_TEMPLATE: &str = "cl_B7d4PD222AAA";
+/// `cat` header of JWT-format M2M tokens (@clerk/backend's `JWT_CATEGORY_M2M_TOKEN`): a session-token
+/// verifier refuses them.
+pub const CAT_M2M: &str = "cl_B7d4PD333AAA";
 /// `nbf = iat − 10` on session tokens.
 pub const SESSION_TOKEN_SKEW: i64 = 10;
 /// Session tokens live 60 s unless `expires_in_seconds` says otherwise.
@@ -216,7 +219,7 @@ impl Tessera {
 
     /// Signs `claims` with the instance key, or with `custom` when given; refuses a token over
     /// `max_token_bytes`.
-    fn sign(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
+    pub(crate) fn sign(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         let jwt = self.encode(claims, cat, custom)?;
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(

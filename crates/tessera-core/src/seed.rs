@@ -35,6 +35,9 @@
 //!   - { id: jtmp_convex, name: convex, claims: { aud: convex, name: "{{user.full_name}}" } }
 //! session_claims:                   # the claims object itself, as in PUT /v1/tessera/session_claims
 //!   email: "{{user.primary_email_address}}"
+//! machines:                         # `secret_key` (optional, `ak_…`): so tests can hard-code it
+//!   - { id: mch_billing, name: billing, secret_key: ak_billing_dev_key_0123456789 }
+//!   - { id: mch_reports, name: reports, scoped_machines: [mch_billing] }
 //! webhooks:                         # endpoints; `secret` (whsec_…) pins the signing secret
 //!   - { id: ep_local, url: "http://localhost:3000/api/webhooks", filter_types: [user.created] }
 //! ```
@@ -54,6 +57,7 @@ const SECTIONS: &[&str] = &[
     "invitations",
     "sessions",
     "jwt_templates",
+    "machines",
     "session_claims",
     "webhooks",
 ];
@@ -82,6 +86,7 @@ pub fn check_seed(doc: &Value) -> ApiResult<()> {
         ("invitations", "inv_"),
         ("sessions", "sess_"),
         ("jwt_templates", "jtmp_"),
+        ("machines", crate::machines::MACHINE_PREFIX),
         ("webhooks", "ep_"),
     ] {
         for (i, entry) in entries(root, section)?.iter().enumerate() {
@@ -281,6 +286,46 @@ impl Tessera {
                     .map_err(|e| prefix_error(e, &format!("jwt_templates[{i}]")))?;
             }
             count(!exists);
+        }
+        // Machines first, then their scopes, so a machine may name one that comes after it.
+        let machines = entries(&root, "machines")?;
+        for (i, e) in machines.iter().enumerate() {
+            let (id, mut body) = split(e, &["scoped_machines"]);
+            let exists = self.store.get_machine(&id).await?.is_some();
+            if !exists {
+                let at = format!("machines[{i}]");
+                let secret = match body.remove("secret_key") {
+                    None => None,
+                    Some(Value::String(k)) if k.starts_with(crate::machines::SECRET_KEY_PREFIX) && k.len() >= 16 => {
+                        Some(k)
+                    }
+                    Some(_) => {
+                        return Err(ApiError::param_value(
+                            &format!("{at}.secret_key"),
+                            "secret_key must be a string of at least 16 characters starting with ak_.",
+                        ));
+                    }
+                };
+                self.create_machine_as(Some(id), secret, Fields::from_value(Some(Value::Object(body)))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &at))?;
+            }
+            count(!exists);
+        }
+        for (i, e) in machines.iter().enumerate() {
+            let (id, _) = split(e, &[]);
+            let scoped = e.get("scoped_machines").and_then(Value::as_array).cloned().unwrap_or_default();
+            let have = self.store.get_machine(&id).await?.map(|v| v.scoped).unwrap_or_default();
+            for (j, to) in scoped.iter().enumerate() {
+                let to = to.as_str().unwrap_or_default();
+                if have.iter().any(|m| m.id == to) {
+                    continue;
+                }
+                let body = serde_json::json!({ "to_machine_id": to });
+                self.create_machine_scope(&id, Fields::from_value(Some(body))?)
+                    .await
+                    .map_err(|e| prefix_error(e, &format!("machines[{i}].scoped_machines[{j}]")))?;
+            }
         }
         if let Some(claims) = session_claims(&root)? {
             let exists = self.store.get_session_claims().await?.is_some();

@@ -478,10 +478,18 @@ impl Tessera {
                 break;
             }
         }
+        // The sealed secrets of machines and API keys (Clerk's reveal routes), opened before anything
+        // is written, resealed after the keys.
+        let (machines, api_keys) = self.store.sealed_machine_secrets().await?;
+        let machines = crate::machines::reseal(&self.master, new, &machines, crate::machines::seal_aad)
+            .map_err(|id| open_err(format!("the secret key of machine {id}")))?;
+        let api_keys = crate::machines::reseal(&self.master, new, &api_keys, crate::api_keys::seal_aad)
+            .map_err(|id| open_err(format!("the secret of API key {id}")))?;
         let webhooks = crate::webhooks::reseal_secrets(self, new).await?;
         self.store.reseal_keys(&signing, &templates).await?;
         // Its own transaction, right after the keys' (docs/webhooks.md).
         self.store.reseal_webhook_secrets(&webhooks).await?;
+        self.store.reseal_machine_secrets(&machines, &api_keys).await?;
         Ok((signing.len(), templates.len()))
     }
 

@@ -12,10 +12,12 @@ use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Ses
 
 mod events;
 mod invitations;
+mod machines;
 mod webhooks;
 use crate::error::ApiError;
 pub use events::*;
 pub use invitations::*;
+pub use machines::*;
 pub use webhooks::*;
 
 /// What went wrong below the trait.
@@ -426,6 +428,7 @@ pub trait Store:
     + SessionClaimsStore
     + ActorTokenStore
     + InvitationStore
+    + MachineStore
     + WebhookStore
     + EventStore
     + 'static

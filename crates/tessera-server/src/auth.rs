@@ -1,5 +1,6 @@
 //! Secret-key authentication for `/v1`: `Authorization: Bearer sk_…`, checked against stored hashes
-//! in constant time. Also validates `Clerk-API-Version` when sent.
+//! in constant time, or, on the M2M token routes, a machine's secret key (the request then carries
+//! [`MachineCaller`]). Also validates `Clerk-API-Version` when sent.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -13,6 +14,18 @@ use tessera_core::{ApiError, ErrorKind};
 use crate::error::error_response;
 use crate::ratelimit::too_many;
 use crate::state::AppState;
+
+/// The machine a request was authenticated as (its secret key), set by [`require_secret_key`] on
+/// the M2M token routes; absent when an instance secret key authenticated it.
+#[derive(Clone)]
+pub struct MachineCaller(pub Arc<tessera_core::store::MachineRecord>);
+
+/// The routes a machine's secret key may call: `/m2m_tokens…` (under `/v1` or, as @clerk/backend
+/// calls them, at the root).
+fn is_m2m_path(path: &str) -> bool {
+    let path = path.strip_prefix("/v1").unwrap_or(path);
+    path == "/m2m_tokens" || path.starts_with("/m2m_tokens/")
+}
 
 fn format_invalid() -> ApiError {
     ApiError::new(
@@ -69,8 +82,19 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
         return failed(format_invalid());
     }
     let digest = tessera_jwt::sha256(key.as_bytes());
+    let mut req = req;
     match state.app.authenticate_hash(&hex::encode(digest)).await {
         Ok(true) => {}
+        // A machine's secret key opens the M2M token routes only.
+        Ok(false) if is_m2m_path(req.uri().path()) => {
+            match state.app.authenticate_machine_hash(&hex::encode(digest)).await {
+                Ok(Some(machine)) => {
+                    req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
+                }
+                Ok(None) => return failed(key_invalid()),
+                Err(e) => return error_response(e),
+            }
+        }
         Ok(false) => return failed(key_invalid()),
         Err(e) => return error_response(e),
     }

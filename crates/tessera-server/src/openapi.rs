@@ -83,7 +83,7 @@ pub async fn serve() -> Response {
 
 /// The whole document, built from the route table.
 pub fn document() -> Value {
-    let routes::Table { v1, well_known, public } = routes::table();
+    let routes::Table { v1, well_known, public, .. } = routes::table();
     let mut api = public.into_openapi().merge_from(well_known.into_openapi()).nest("/v1", v1.into_openapi());
     // The error envelope is referenced by responses added below.
     let components = api.components.get_or_insert_with(Default::default);
@@ -287,6 +287,10 @@ fn path_param_description(name: &str) -> &'static str {
         "email_address_id" => "An email address id (`idn_…`).",
         "phone_number_id" => "A phone number id (`idn_…`).",
         "invitation_id" => "An invitation id (`inv_…` or, under an organization, `orginv_…`).",
+        "machine_id" => "A machine id (`mch_…`).",
+        "other_machine_id" => "The id of the machine it may call (`mch_…`).",
+        "m2m_token_id" => "An M2M token id (`mt_…`).",
+        "apiKeyID" => "An API key id (`ak_…`).",
         _ => "An id.",
     }
 }
@@ -314,6 +318,7 @@ fn field_schema(field: &Field) -> Value {
         Kind::Bool => json!({"type": ty("boolean")}),
         Kind::Int { min, max } => json!({"type": ty("integer"), "minimum": min, "maximum": max}),
         Kind::Object => json!({"type": ty("object")}),
+        Kind::PositiveNumber { max } => json!({"type": ty("number"), "exclusiveMinimum": 0, "maximum": max}),
         Kind::WithoutEffect => json!({"description": "Accepted for compatibility with Clerk's SDKs; has no effect."}),
     }
 }
@@ -405,6 +410,25 @@ fn decoration(body: &str, key: &str) -> Value {
             json!({"propertyNames": {"not": {"enum": RESERVED_SESSION_CLAIMS}},
             "description": "Claims with `{{shortcodes}}` (the JWT templates' language), rendered into every session token. The session token's own claims are set by the server and reserved; `aud` is allowed. Over 1,200 bytes of JSON the claims are stored with a warning."})
         }
+        ("CreateM2MTokenRequestBody", "claims") => {
+            json!({"propertyNames": {"not": {"enum": tessera_core::m2m::RESERVED_CLAIMS}},
+            "description": "Custom claims: in a JWT-format token, top-level claims; at most 4,096 bytes of JSON."})
+        }
+        (b, "claims") if b.contains("ApiKey") => {
+            json!({"description": "Custom claims, answered by verify; at most 4,096 bytes of JSON."})
+        }
+        ("CreateM2MTokenRequestBody", "token_format") => json!({"enum": ["opaque", "jwt", null],
+            "description": "`opaque` (`mt_…`, stored hashed, revocable) or `jwt` (signed by the instance key, header `cat: cl_B7d4PD333AAA`, stateless)."}),
+        ("CreateM2MTokenRequestBody", "min_remaining_ttl_seconds") => json!({"description":
+            "Checked (it must be below the token's lifetime), but Tessera always makes a new token: it keeps only hashes of tokens."}),
+        (b, "subject") if b.contains("ApiKey") => json!({"pattern": r"^(user|org|mch|scim)_[A-Za-z0-9]{27}$",
+            "description": "The user, organization or machine the key stands for; it must exist."}),
+        (_, "created_by") => json!({"pattern": r"^user_[A-Za-z0-9]{27}$"}),
+        (b, "name") if b.contains("ApiKey") => json!({"pattern": r"^\S(.*\S)?$"}),
+        ("CreateMachineRequestBody" | "UpdateMachineRequestBody", "name") => json!({"pattern": r"\S"}),
+        ("CreateMachineRequestBody", "scoped_machines") => json!({"maxItems": tessera_core::machines::MAX_SCOPES,
+            "description": "Machines (`mch_…`) this one may call; each must exist."}),
+        ("VerifyM2MTokenRequestBody", "token") | ("VerifyApiKeyRequestBody", "secret") => json!({"writeOnly": true}),
         ("PreviewJwtTemplateRequestBody", "consumer") => json!({"enum": ["hasura", "supabase", "convex", null],
             "description": "Check this consumer's documented requirements too."}),
         (_, "claims") => json!({"propertyNames": {"not": {"enum": RESERVED_CLAIMS}},
@@ -564,6 +588,17 @@ fn add_links(paths: &mut Map<String, Value>) {
         ),
         ("CreateActorToken", by_id("actor_token_id", &["RevokeActorToken"])),
         (
+            "CreateMachine",
+            by_id(
+                "machine_id",
+                &["GetMachine", "UpdateMachine", "DeleteMachine", "GetMachineSecretKey", "RotateMachineSecretKey"],
+            ),
+        ),
+        (
+            "createApiKey",
+            by_id("apiKeyID", &["getApiKey", "updateApiKey", "getApiKeySecret", "revokeApiKey", "deleteApiKey"]),
+        ),
+        (
             "CreateWebhookEndpoint",
             by_id(
                 "endpoint_id",
@@ -623,7 +658,8 @@ fn add_links(paths: &mut Map<String, Value>) {
         let Some((_, targets)) = links.iter().find(|(source, _)| op["operationId"] == *source) else {
             continue;
         };
-        let ok = &mut op["responses"]["200"];
+        let status = if op["responses"].get("201").is_some() { "201" } else { "200" };
+        let ok = &mut op["responses"][status];
         for (name, link) in targets {
             ok["links"][name.as_str()] = link.clone();
         }

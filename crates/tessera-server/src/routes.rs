@@ -14,8 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::handlers::{
-    actor_tokens, contacts, invitations, jwks, keys, orgs, passwords, roles, sessions, templates, tessera, users,
-    webhooks,
+    actor_tokens, contacts, invitations, jwks, keys, machines, orgs, passwords, roles, sessions, templates, tessera,
+    users, webhooks,
 };
 use crate::state::AppState;
 use crate::{auth, body, handlers, metrics, openapi};
@@ -30,6 +30,24 @@ pub(crate) struct Table {
     pub well_known: Routes,
     /// Public: health and the OpenAPI document.
     pub public: Routes,
+    /// The M2M token and API key routes again at the root (`/m2m_tokens…`, `/api_keys…`), where
+    /// @clerk/backend calls them (without `/v1`); behind the same auth as `/v1`, and documented
+    /// once, under `/v1`.
+    pub unversioned: Routes,
+}
+
+/// The routes @clerk/backend calls without `/v1`: M2M tokens (a machine's secret key or an instance
+/// key) and API keys.
+fn unversioned_routes() -> Routes {
+    OpenApiRouter::default()
+        .routes(routes!(machines::create_token, machines::list_tokens))
+        .routes(routes!(machines::revoke_token))
+        .routes(routes!(machines::verify_token))
+        .routes(routes!(machines::create_api_key, machines::list_api_keys))
+        .routes(routes!(machines::get_api_key, machines::update_api_key, machines::delete_api_key))
+        .routes(routes!(machines::api_key_secret))
+        .routes(routes!(machines::revoke_api_key))
+        .routes(routes!(machines::verify_api_key))
 }
 
 pub(crate) fn table() -> Table {
@@ -102,7 +120,16 @@ pub(crate) fn table() -> Table {
         // ---- ops: instance key lifecycle ----
         .routes(routes!(keys::list))
         .routes(routes!(keys::rotate))
-        .routes(routes!(keys::retire));
+        .routes(routes!(keys::retire))
+        // ---- machines begin ----
+        .routes(routes!(machines::create, machines::list))
+        .routes(routes!(machines::get, machines::update, machines::delete))
+        .routes(routes!(machines::secret_key))
+        .routes(routes!(machines::rotate_secret_key))
+        .routes(routes!(machines::create_scope))
+        .routes(routes!(machines::delete_scope))
+        .merge(unversioned_routes());
+    // ---- machines end ----
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
     let public = OpenApiRouter::default()
@@ -110,17 +137,20 @@ pub(crate) fn table() -> Table {
         .routes(routes!(handlers::readyz))
         .routes(routes!(metrics::serve))
         .routes(routes!(openapi::serve));
-    Table { v1, well_known, public }
+    Table { v1, well_known, public, unversioned: unversioned_routes() }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    let Table { v1, well_known, public } = table();
+    let Table { v1, well_known, public, unversioned } = table();
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), crate::feed::follow_after_write))
         .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), crate::webhooks::wake_after_write))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
+    let unversioned = Router::from(unversioned)
+        .layer(middleware::from_fn(body::reject_nul_in_path))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
@@ -131,6 +161,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     }
     root.nest("/v1", v1)
         .merge(well_known)
+        .merge(unversioned)
         .merge(Router::from(public))
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))

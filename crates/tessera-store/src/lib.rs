@@ -20,7 +20,8 @@
 //! (with memberships), `roles` (permissions, roles and role sets), `templates` (with the mint read,
 //! `impl Store`), `session_claims` (the instance's custom session claims), `actor_tokens`
 //! (impersonation), `invitations` (instance and organization invitations), `webhooks` (webhook endpoints, the fan-out
-//! of the event log into messages, leased claims and the attempt log).
+//! of the event log into messages, leased claims and the attempt log), `machines` (machines, their scopes,
+//! opaque M2M tokens and API keys).
 
 mod actor_tokens;
 mod admin;
@@ -29,6 +30,7 @@ mod error;
 pub mod events;
 mod invitations;
 mod keys;
+mod machines;
 mod organizations;
 mod passwords;
 mod pool;

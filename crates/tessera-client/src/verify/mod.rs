@@ -134,6 +134,29 @@ pub enum VerifyError {
     /// organization object, ...).
     #[error("the token's {0} claim is invalid")]
     InvalidClaim(&'static str),
+    /// A JWT-format M2M token (header `cat: cl_B7d4PD333AAA`) given to a verification that did not
+    /// ask for one ([`VerifyOptions::accept_m2m`]): a session-token verification refuses it.
+    #[error("the token is an M2M token, not accepted here")]
+    M2MTokenNotAccepted,
+    /// [`VerifyOptions::accept_m2m`] is `Only` and the token is not an M2M token.
+    #[error("the token is not an M2M token")]
+    NotAnM2MToken,
+}
+
+/// `cat` header of JWT-format M2M tokens (@clerk/backend's `JWT_CATEGORY_M2M_TOKEN`).
+pub const CAT_M2M_TOKEN: &str = "cl_B7d4PD333AAA";
+
+/// Whether a verification takes JWT-format M2M tokens ([`VerifyOptions::accept_m2m`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AcceptM2M {
+    /// Session and template tokens only; an M2M token is [`VerifyError::M2MTokenNotAccepted`]
+    /// (the default, as @clerk/backend's `verifyToken`).
+    #[default]
+    No,
+    /// M2M tokens only (`sub` is the machine, `scopes` the machines it may call).
+    Only,
+    /// Any token the keys verify.
+    Also,
 }
 
 impl From<JwtError> for VerifyError {
@@ -275,6 +298,10 @@ pub struct VerifyOptions {
     /// The clock for the claim checks (when `now` is `None`) and for the JWKS cache. Default: the
     /// system clock.
     pub clock: Option<Clock>,
+    /// Whether JWT-format M2M tokens (header `cat: cl_B7d4PD333AAA`) are accepted. Default
+    /// [`AcceptM2M::No`]: a session-token verification refuses them. Opaque M2M tokens (`mt_…`)
+    /// and revocation need the server: [`M2MTokens::verify`](crate::resources::M2MTokens::verify).
+    pub accept_m2m: AcceptM2M,
 }
 
 impl Default for VerifyOptions {
@@ -287,6 +314,7 @@ impl Default for VerifyOptions {
             algorithms: Vec::new(),
             now: None,
             clock: None,
+            accept_m2m: AcceptM2M::No,
         }
     }
 }
@@ -485,6 +513,12 @@ impl Verifier {
         }
         if !options.algorithms.is_empty() && !options.algorithms.contains(&alg) {
             return Err(VerifyError::AlgorithmNotAllowed);
+        }
+        let m2m = decoded.header.get("cat").and_then(Value::as_str) == Some(CAT_M2M_TOKEN);
+        match (options.accept_m2m, m2m) {
+            (AcceptM2M::No, true) => return Err(VerifyError::M2MTokenNotAccepted),
+            (AcceptM2M::Only, false) => return Err(VerifyError::NotAnM2MToken),
+            _ => {}
         }
         let kid = decoded.kid.as_deref();
         let candidates = match &*self.keys {

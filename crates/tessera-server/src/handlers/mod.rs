@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod invitations;
 pub mod jwks;
 pub mod keys;
+pub mod machines;
 pub mod orgs;
 pub mod passwords;
 pub mod roles;

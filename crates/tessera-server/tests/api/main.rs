@@ -13,6 +13,7 @@ mod invitations;
 mod keys;
 mod limits;
 mod list_filters;
+mod machines;
 mod metrics;
 mod openapi;
 mod organizations;

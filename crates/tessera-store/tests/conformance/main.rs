@@ -10,6 +10,7 @@ mod fixtures;
 mod invitations;
 mod keys;
 mod list_filters;
+mod machines;
 mod nodes;
 mod organizations;
 mod passwords;
@@ -211,6 +212,10 @@ conformance!(
         invitations::check_invitations_pending_once_per_address,
         invitations::check_user_creation_accepts_invitations_atomically,
         invitations::check_organization_invitations,
+        machines::check_machines_and_scopes,
+        machines::check_machine_secret_rotation,
+        machines::check_m2m_tokens,
+        machines::check_api_keys,
         events::check_writes_append_their_events,
         events::check_ban_appends_session_events,
     ],
@@ -223,6 +228,7 @@ conformance!(
         roles::check_legacy_rows_are_adopted,
         session_claims::check_concurrent_session_claims_writes,
         actor_tokens::check_concurrent_redeems,
+        machines::check_concurrent_revoke_and_verify,
         webhooks::check_webhook_fan_out_and_claims,
         webhooks::check_webhook_endpoints_round_trip,
         webhooks::check_concurrent_fan_out,
