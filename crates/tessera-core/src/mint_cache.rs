@@ -53,6 +53,17 @@ pub struct MintCacheStats {
 
 type ActiveEntry = Option<Arc<(Organization, MembershipRecord)>>;
 
+/// A membership key borrowed from the session, so a lookup allocates nothing: it hashes as the
+/// stored `(String, String)` does (a tuple hashes its fields in order).
+#[derive(Hash)]
+struct MemberKey<'a>(&'a str, &'a str);
+
+impl quick_cache::Equivalent<(String, String)> for MemberKey<'_> {
+    fn equivalent(&self, key: &(String, String)) -> bool {
+        self.0 == key.0 && self.1 == key.1
+    }
+}
+
 pub struct MintCache {
     enabled: bool,
     sessions: Cache<String, Arc<Session>>,
@@ -118,7 +129,7 @@ impl MintCache {
         let user = self.users.get(&session.user_id)?;
         let active = match &session.last_active_organization_id {
             None => None,
-            Some(org) => self.memberships.get(&(org.clone(), session.user_id.clone()))?,
+            Some(org) => self.memberships.get(&MemberKey(org, &session.user_id))?,
         };
         let template = match template_name {
             None => None,
@@ -201,7 +212,7 @@ impl MintCache {
                 self.bump(MEMBERSHIPS);
                 let org = e.data.pointer("/organization/id").and_then(|v| v.as_str()).unwrap_or_default();
                 let user = e.data.pointer("/public_user_data/user_id").and_then(|v| v.as_str()).unwrap_or_default();
-                self.memberships.remove(&(org.to_owned(), user.to_owned()));
+                self.memberships.remove(&MemberKey(org, user));
             }
             "organization" => {
                 self.bump(MEMBERSHIPS);
