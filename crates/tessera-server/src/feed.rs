@@ -39,9 +39,14 @@ pub async fn follow(state: Arc<AppState>, poll: Duration) {
     }
 }
 
-/// Whether a request may write: anything but reads and the two mint routes (which write nothing).
-fn may_write(method: &Method, path: &str) -> bool {
-    !(method == Method::GET || method == Method::HEAD || method == Method::OPTIONS || path.contains("/tokens"))
+/// Whether a request may write: anything but reads, the two mint routes and password checks (which
+/// write nothing an event describes). Shared by the change feed and the webhook worker's wake-up.
+pub(crate) fn may_write(method: &Method, path: &str) -> bool {
+    !(method == Method::GET
+        || method == Method::HEAD
+        || method == Method::OPTIONS
+        || path.contains("/tokens")
+        || path.ends_with("/verify_password"))
 }
 
 /// After a successful write request, applies the event log before answering.

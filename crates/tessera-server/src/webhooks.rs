@@ -224,11 +224,7 @@ pub async fn wake_after_write(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // Minting (`…/tokens`, `…/tokens/{template}`) and password checks write nothing.
-    let path = req.uri().path();
-    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD)
-        && !path.contains("/tokens")
-        && !path.ends_with("/verify_password");
+    let writes = crate::feed::may_write(req.method(), req.uri().path());
     let resp = next.run(req).await;
     if writes {
         state.webhook_wake.notify_one();
