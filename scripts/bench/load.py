@@ -39,7 +39,8 @@ import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-TESSERA = os.path.join(TARGET, "release", "tessera")
+# TESSERA_BENCH_BIN: another `tessera` binary (an A/B comparison of two builds in one sitting).
+TESSERA = os.environ.get("TESSERA_BENCH_BIN") or os.path.join(TARGET, "release", "tessera")
 BARE = os.path.join(TARGET, "release", "examples", "bare_sign")
 SECRET = "sk_test_bench_0123456789abcdef0123456789"
 MASTER = "5a" * 32

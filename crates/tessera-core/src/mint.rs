@@ -18,10 +18,10 @@ use tessera_types::{JwtTemplate, Organization, OrganizationMembership, Session, 
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::{Body, Field, Fields};
-use crate::orgs::membership_object;
+use crate::mint_cache::{ActiveEntry, MintShared, SessionEntry, UserEntry};
 use crate::service::Tessera;
 use crate::sessions::effective_status;
-use crate::shortcode::{CompiledClaims, build_context};
+use crate::shortcode::{CompiledClaims, ContextParts, build_context, user_part};
 use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
 
 /// `cat` header of session tokens.
@@ -38,6 +38,8 @@ pub const SESSION_TOKEN_LIFETIME: i64 = 60;
 
 /// What is kept in memory per template: derived from the stored record and valid while it is unchanged.
 pub(crate) struct CachedTemplate {
+    /// The record this was derived from (shared with the mint cache).
+    source: Arc<crate::store::TemplateRecord>,
     pub(crate) template: JwtTemplate,
     sealed: Option<String>,
     pub(crate) compiled: CompiledClaims,
@@ -97,23 +99,21 @@ fn parse_expires(mut f: Fields) -> ApiResult<Option<i64>> {
     Ok(v)
 }
 
-/// The session's active organization with the user's membership in it, if both still exist.
-type Active = Option<(Organization, OrganizationMembership)>;
-
-/// What a mint reads, checked: a live session, its user, the template if one was asked for, and the
-/// active organization with the membership object.
+/// What a mint reads, checked: a live session, its user, the template if one was asked for, the
+/// active organization with the membership object, and the custom session claims; each shared with
+/// the mint cache (nothing is cloned on a mint from memory).
 struct MintContext {
-    session: Session,
-    user: User,
-    template: Option<crate::store::TemplateRecord>,
-    active: Active,
-    session_claims: Option<crate::store::SessionClaimsRecord>,
+    session: Arc<SessionEntry>,
+    user: Arc<UserEntry>,
+    template: Option<Arc<crate::store::TemplateRecord>>,
+    active: Option<Arc<ActiveEntry>>,
+    session_claims: Option<Arc<crate::store::SessionClaimsRecord>>,
 }
 
 impl Tessera {
-    /// Reads session, user, template and active organization in one store call (one round trip), and
-    /// checks them: a session that is unknown, not live (active or pending, not past expiry) or whose
-    /// user is gone is a 404.
+    /// Reads session, user, template and active organization from the mint cache, or in one store
+    /// call (one round trip), and checks them: a session that is unknown, not live (active or
+    /// pending, not past expiry) or whose user is gone is a 404.
     async fn mint_context(&self, session_id: &str, template_name: Option<&str>, now: i64) -> ApiResult<MintContext> {
         let rec = match self.mint_cache.get(session_id, template_name, now) {
             Some(rec) => rec,
@@ -124,35 +124,32 @@ impl Tessera {
                     .load_mint(session_id, template_name)
                     .await?
                     .ok_or_else(|| ApiError::session_not_found(session_id))?;
+                let rec = MintShared::new(rec);
                 self.mint_cache.fill(before, session_id, template_name, &rec);
                 rec
             }
         };
-        if !effective_status(&rec.session, now).is_live() {
+        if !effective_status(&rec.session.session, now).is_live() {
             return Err(ApiError::session_not_found(session_id));
         }
         let user = rec.user.ok_or_else(|| ApiError::session_not_found(session_id))?;
-        let active = rec.active.map(|(org, m)| {
-            let obj = membership_object(&m, &org, None);
-            (org, obj)
-        });
         Ok(MintContext {
             session: rec.session,
             user,
             template: rec.template,
-            active,
+            active: rec.active,
             session_claims: rec.session_claims,
         })
     }
 
-    pub(crate) fn cached_template(&self, rec: &crate::store::TemplateRecord) -> ApiResult<Arc<CachedTemplate>> {
+    pub(crate) fn cached_template(&self, rec: &Arc<crate::store::TemplateRecord>) -> ApiResult<Arc<CachedTemplate>> {
         let t = &rec.template;
         if let Ok(cache) = self.template_cache.lock()
             && let Some(c) = cache.get(&t.id)
-            // Every field, not only `updated_at`: two writers that read the same version can store
-            // different lifetimes or skews under one `updated_at`.
-            && c.template == *t
-            && c.sealed == rec.signing_key_sealed
+            // The very record it was derived from (a mint from memory), or one equal in every field,
+            // not only `updated_at`: two writers that read the same version can store different
+            // lifetimes or skews under one `updated_at`.
+            && (Arc::ptr_eq(&c.source, rec) || (c.template == *t && c.sealed == rec.signing_key_sealed))
         {
             return Ok(c.clone());
         }
@@ -169,6 +166,7 @@ impl Tessera {
             None
         };
         let entry = Arc::new(CachedTemplate {
+            source: rec.clone(),
             template: t.clone(),
             sealed: rec.signing_key_sealed.clone(),
             compiled,
@@ -190,12 +188,22 @@ impl Tessera {
         session: Option<&Session>,
         active: Option<(&Organization, &OrganizationMembership)>,
     ) -> ApiResult<Value> {
-        let org_list: Vec<(String, String)> = if uses_org_list {
-            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
-        } else {
-            Vec::new()
-        };
+        let org_list = if uses_org_list { self.org_list(&user.id).await? } else { Vec::new() };
         Ok(build_context(user, session, active, &org_list))
+    }
+
+    /// Every `(organization id, role)` of the user: `user.organizations` (one more read).
+    pub(crate) async fn org_list(&self, user_id: &str) -> ApiResult<Vec<(String, String)>> {
+        Ok(self.store.list_user_memberships(user_id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect())
+    }
+
+    /// The `user` part of a mint's context when the claims name `user.organizations` (the cached part
+    /// is built without it); `None` when they do not.
+    pub(crate) async fn user_part_with_orgs(&self, uses_org_list: bool, user: &User) -> ApiResult<Option<Value>> {
+        if !uses_org_list {
+            return Ok(None);
+        }
+        Ok(Some(user_part(user, &self.org_list(&user.id).await?)))
     }
 
     /// The header a template token signed by `custom` (or the instance key) gets, and the length of
@@ -257,17 +265,17 @@ impl Tessera {
             self.mint_context(session_id, Some(template_name), now).await?;
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
         let cached = self.cached_template(&rec)?;
-        let active_refs = active.as_ref().map(|(o, m)| (o, m));
-        let ctx = self.template_context(cached.uses_org_list, &user, Some(&session), active_refs).await?;
+        let with_orgs = self.user_part_with_orgs(cached.uses_org_list, &user.user).await?;
+        let parts = context_parts(with_orgs.as_ref().unwrap_or(&user.ctx), &session, active.as_deref());
         let t = &cached.template;
         let defaults = TemplateDefaults {
             iat: now / 1000,
             lifetime: expires.unwrap_or(t.lifetime),
             skew: t.allowed_clock_skew,
             issuer: &self.issuer,
-            sub: &user.id,
+            sub: &user.user.id,
         };
-        let claims = template_token_claims(cached.compiled.render(&ctx), &defaults);
+        let claims = template_token_claims(cached.compiled.render(&parts), &defaults);
         let signer = match &cached.custom {
             Some(custom) => custom.clone(),
             None => self.instance_signer(defaults.lifetime).await?,
@@ -284,8 +292,8 @@ impl Tessera {
         let now = self.now_ms();
         let MintContext { session, user, active, session_claims, .. } =
             self.mint_context(session_id, None, now).await?;
-        let active_refs = active.as_ref().map(|(o, m)| (o, m));
-        let custom = self.render_session_claims(session_claims.as_ref(), &user, &session, active_refs).await?;
+        let custom = self.render_session_claims(session_claims.as_deref(), &user, &session, active.as_deref()).await?;
+        let (session, user) = (&session.session, &user.user);
         let iat = now / 1000;
         let mut claims = Map::new();
         let lifetime = expires.unwrap_or(SESSION_TOKEN_LIFETIME);
@@ -300,8 +308,9 @@ impl Tessera {
         if let Some(actor) = &session.actor {
             claims.insert("act".into(), actor.clone());
         }
+        let active = active.as_deref().map(|a| (&a.org, &a.membership));
         if self.config.session_token_version == 1 {
-            if let Some((org, m)) = &active {
+            if let Some((org, m)) = active {
                 claims.insert("org_id".into(), json!(org.id));
                 claims.insert("org_slug".into(), json!(org.slug));
                 claims.insert("org_role".into(), json!(m.role));
@@ -309,7 +318,7 @@ impl Tessera {
             }
         } else {
             claims.insert("v".into(), json!(2));
-            if let Some((org, m)) = &active {
+            if let Some((org, m)) = active {
                 let (o, fea) = org_claim_v2(org, m);
                 claims.insert("o".into(), o);
                 if let Some(fea) = fea {
@@ -340,6 +349,21 @@ impl Tessera {
             return Err(crate::session_claims::token_too_large(jwt.len(), limit, custom_bytes));
         }
         Ok(Token { object: object::TOKEN.to_owned(), jwt })
+    }
+}
+
+/// The context of a mint, borrowed from the cached records: `user` is the user's part (with
+/// `user.organizations` when the claims need it).
+pub(crate) fn context_parts<'a>(
+    user: &'a Value,
+    session: &'a SessionEntry,
+    active: Option<&'a ActiveEntry>,
+) -> ContextParts<'a> {
+    ContextParts {
+        user,
+        org: active.map(|a| &a.org_ctx),
+        org_membership: active.map(|a| &a.membership_ctx),
+        session: Some(&session.ctx),
     }
 }
 

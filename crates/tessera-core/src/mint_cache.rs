@@ -21,10 +21,11 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use quick_cache::sync::Cache;
-use tessera_types::{Organization, Session, User};
+use serde_json::Value;
+use tessera_types::{Organization, OrganizationMembership, Session, User};
 
 use crate::events::EventRecord;
-use crate::store::{MembershipRecord, MintRecords, SessionClaimsRecord, TemplateRecord};
+use crate::store::{MintRecords, SessionClaimsRecord, TemplateRecord};
 
 const SESSIONS: usize = 0;
 const USERS: usize = 1;
@@ -51,7 +52,64 @@ pub struct MintCacheStats {
     pub entries: u64,
 }
 
-type ActiveEntry = Option<Arc<(Organization, MembershipRecord)>>;
+/// A session with its shortcode `session` part.
+#[derive(Debug)]
+pub struct SessionEntry {
+    pub session: Session,
+    pub ctx: Value,
+}
+
+/// A user with its shortcode `user` part, built without `user.organizations` (a template that names
+/// it reads the user's memberships and builds its own).
+#[derive(Debug)]
+pub struct UserEntry {
+    pub user: User,
+    pub ctx: Value,
+}
+
+/// The session's active organization, the user's membership object in it, and their shortcode
+/// `org` and `org_membership` parts.
+#[derive(Debug)]
+pub struct ActiveEntry {
+    pub org: Organization,
+    pub membership: OrganizationMembership,
+    pub org_ctx: Value,
+    pub membership_ctx: Value,
+}
+
+/// What a mint reads ([`MintRecords`]), each record shared with the cache and carrying what is derived
+/// from it once (the membership object, the shortcode parts): a mint from memory clones nothing.
+#[derive(Debug, Clone)]
+pub struct MintShared {
+    pub session: Arc<SessionEntry>,
+    pub user: Option<Arc<UserEntry>>,
+    pub template: Option<Arc<TemplateRecord>>,
+    pub active: Option<Arc<ActiveEntry>>,
+    pub session_claims: Option<Arc<SessionClaimsRecord>>,
+}
+
+impl MintShared {
+    /// Derives the shared form of records read from the store.
+    pub fn new(r: MintRecords) -> MintShared {
+        let session_ctx = crate::shortcode::session_part(&r.session);
+        MintShared {
+            session: Arc::new(SessionEntry { session: r.session, ctx: session_ctx }),
+            user: r.user.map(|user| {
+                let ctx = crate::shortcode::user_part(&user, &[]);
+                Arc::new(UserEntry { user, ctx })
+            }),
+            template: r.template.map(Arc::new),
+            active: r.active.map(|(org, m)| {
+                let membership = crate::orgs::membership_object(&m, &org, None);
+                let (org_ctx, membership_ctx) = crate::shortcode::org_parts(&org, &membership);
+                Arc::new(ActiveEntry { org, membership, org_ctx, membership_ctx })
+            }),
+            session_claims: r.session_claims.map(Arc::new),
+        }
+    }
+}
+
+type ActiveSlot = Option<Arc<ActiveEntry>>;
 
 /// A membership key borrowed from the session, so a lookup allocates nothing: it hashes as the
 /// stored `(String, String)` does (a tuple hashes its fields in order).
@@ -66,14 +124,14 @@ impl quick_cache::Equivalent<(String, String)> for MemberKey<'_> {
 
 pub struct MintCache {
     enabled: bool,
-    sessions: Cache<String, Arc<Session>>,
-    users: Cache<String, Arc<User>>,
+    sessions: Cache<String, Arc<SessionEntry>>,
+    users: Cache<String, Arc<UserEntry>>,
     /// `(organization id, user id)` → the organization and the user's membership (None: none).
-    memberships: Cache<(String, String), ActiveEntry>,
+    memberships: Cache<(String, String), ActiveSlot>,
     /// Template name → the template (None: no template by that name).
     templates: Cache<String, Option<Arc<TemplateRecord>>>,
     /// The custom session claims: outer None = not cached.
-    claims: RwLock<Option<Option<SessionClaimsRecord>>>,
+    claims: RwLock<Option<Option<Arc<SessionClaimsRecord>>>>,
     generations: [AtomicU64; 5],
     /// Clock ms until which cached records may be served (0: not fresh).
     fresh_until: AtomicI64,
@@ -110,7 +168,7 @@ impl MintCache {
 
     /// What a mint of `session_id` (with the template `template_name`) needs, if all of it is cached
     /// and the feed is fresh at `now`.
-    pub fn get(&self, session_id: &str, template_name: Option<&str>, now: i64) -> Option<MintRecords> {
+    pub fn get(&self, session_id: &str, template_name: Option<&str>, now: i64) -> Option<MintShared> {
         if !self.enabled {
             return None;
         }
@@ -124,25 +182,20 @@ impl MintCache {
         found
     }
 
-    fn lookup(&self, session_id: &str, template_name: Option<&str>) -> Option<MintRecords> {
+    fn lookup(&self, session_id: &str, template_name: Option<&str>) -> Option<MintShared> {
         let session = self.sessions.get(session_id)?;
-        let user = self.users.get(&session.user_id)?;
-        let active = match &session.last_active_organization_id {
+        let s = &session.session;
+        let user = self.users.get(&s.user_id)?;
+        let active = match &s.last_active_organization_id {
             None => None,
-            Some(org) => self.memberships.get(&MemberKey(org, &session.user_id))?,
+            Some(org) => self.memberships.get(&MemberKey(org, &s.user_id))?,
         };
         let template = match template_name {
             None => None,
             Some(name) => self.templates.get(name)?,
         };
         let session_claims = self.claims.read().ok()?.clone()?;
-        Some(MintRecords {
-            session: (*session).clone(),
-            user: Some((*user).clone()),
-            template: template.map(|t| (*t).clone()),
-            active: active.map(|a| (*a).clone()),
-            session_claims,
-        })
+        Some(MintShared { session, user: Some(user), template, active, session_claims })
     }
 
     /// Call before reading the store for a mint; pass the result to [`MintCache::fill`].
@@ -152,28 +205,28 @@ impl MintCache {
 
     /// Keeps what a mint just read from the store, each kind only if nothing of that kind was
     /// invalidated since `before` was taken. A session whose user is gone is not kept.
-    pub fn fill(&self, before: Generations, session_id: &str, template_name: Option<&str>, r: &MintRecords) {
+    pub fn fill(&self, before: Generations, session_id: &str, template_name: Option<&str>, r: &MintShared) {
         if !self.enabled {
             return;
         }
         let unchanged = |kind: usize| self.generations[kind].load(Ordering::Acquire) == before.0[kind];
         let Some(user) = &r.user else { return };
         if unchanged(SESSIONS) {
-            self.sessions.insert(session_id.to_owned(), Arc::new(r.session.clone()));
+            self.sessions.insert(session_id.to_owned(), r.session.clone());
         }
         if unchanged(USERS) {
-            self.users.insert(user.id.clone(), Arc::new(user.clone()));
+            self.users.insert(user.user.id.clone(), user.clone());
         }
-        if let Some(org) = &r.session.last_active_organization_id
+        if let Some(org) = &r.session.session.last_active_organization_id
             && unchanged(MEMBERSHIPS)
         {
-            let entry = r.active.as_ref().filter(|(o, _)| o.id == *org).map(|a| Arc::new(a.clone()));
-            self.memberships.insert((org.clone(), user.id.clone()), entry);
+            let entry = r.active.as_ref().filter(|a| a.org.id == *org).cloned();
+            self.memberships.insert((org.clone(), user.user.id.clone()), entry);
         }
         if let Some(name) = template_name
             && unchanged(TEMPLATES)
         {
-            self.templates.insert(name.to_owned(), r.template.clone().map(Arc::new));
+            self.templates.insert(name.to_owned(), r.template.clone());
         }
         if unchanged(CLAIMS)
             && let Ok(mut c) = self.claims.write()

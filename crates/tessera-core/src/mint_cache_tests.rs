@@ -2,6 +2,7 @@ use serde_json::json;
 use tessera_types::SessionStatus;
 
 use super::*;
+use crate::store::MembershipRecord;
 
 fn session(id: &str, user: &str, org: Option<&str>) -> Session {
     serde_json::from_value(json!({
@@ -26,8 +27,8 @@ fn user(id: &str, name: &str) -> User {
     .unwrap_or_else(|e| panic!("user fixture: {e}"))
 }
 
-fn records(s: Session, u: User) -> MintRecords {
-    MintRecords { session: s, user: Some(u), template: None, active: None, session_claims: None }
+fn records(s: Session, u: User) -> MintShared {
+    MintShared::new(MintRecords { session: s, user: Some(u), template: None, active: None, session_claims: None })
 }
 
 fn event(seq: i64, t: &str, data: serde_json::Value) -> EventRecord {
@@ -47,7 +48,10 @@ fn a_filled_mint_is_served_from_memory_until_an_event_touches_it() {
     let g = c.generations();
     c.fill(g, "sess_1", None, &records(session("sess_1", "user_1", None), user("user_1", "Ada")));
     let hit = c.get("sess_1", None, 10).unwrap_or_else(|| panic!("cached"));
-    assert_eq!(hit.user.and_then(|u| u.first_name).as_deref(), Some("Ada"));
+    let hit_user = hit.user.unwrap_or_else(|| panic!("user"));
+    assert_eq!(hit_user.user.first_name.as_deref(), Some("Ada"));
+    assert_eq!(hit_user.ctx["first_name"], json!("Ada"), "the shortcode part is built with the record");
+    assert_eq!(hit.session.ctx["id"], json!("sess_1"));
 
     c.apply(&[event(1, "user.updated", json!({"id": "user_1"}))]);
     assert!(c.get("sess_1", None, 10).is_none(), "the user changed");
@@ -92,8 +96,17 @@ fn memberships_templates_and_claims_are_invalidated_by_their_events() {
         "user_id": "user_1", "role": "org:admin", "permissions": [], "public_metadata": {},
         "private_metadata": {}, "created_at": 1, "updated_at": 1}))
     .unwrap_or_else(|e| panic!("{e}"));
-    let mut r = records(s, user("user_1", "Ada"));
-    r.active = Some((org, m));
+    let r = MintShared::new(MintRecords {
+        session: s,
+        user: Some(user("user_1", "Ada")),
+        template: None,
+        active: Some((org, m)),
+        session_claims: None,
+    });
+    let active = c_active(&r);
+    assert_eq!(active.membership.role, "org:admin");
+    assert_eq!(active.org_ctx["slug"], json!("a"));
+    assert_eq!(active.membership_ctx["role"], json!("org:admin"));
     let fill = |c: &MintCache| c.fill(c.generations(), "sess_1", Some("t"), &r);
     fill(&c);
     assert!(c.get("sess_1", Some("t"), 10).is_some());
@@ -124,7 +137,11 @@ fn memberships_templates_and_claims_are_invalidated_by_their_events() {
     c.apply(&[event(20, "organizationInvitation.created", json!({"id": "orginv_1"}))]);
     assert!(c.get("sess_1", Some("t"), 10).is_some());
     assert_eq!(c.stats().cursor, 20);
-    assert_eq!(SessionStatus::Active, r.session.status);
+    assert_eq!(SessionStatus::Active, r.session.session.status);
+}
+
+fn c_active(r: &MintShared) -> &ActiveEntry {
+    r.active.as_deref().unwrap_or_else(|| panic!("active organization"))
 }
 
 #[test]

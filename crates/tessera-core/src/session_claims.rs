@@ -20,14 +20,13 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use tessera_types::{
-    DeletedObject, Organization, OrganizationMembership, Session, SessionClaims, SessionClaimsWarning, User, object,
-};
+use tessera_types::{DeletedObject, SessionClaims, SessionClaimsWarning, object};
 
 use crate::error::{ApiError, ApiResult, ErrorKind};
 use crate::fields::{Body, Field, Fields};
+use crate::mint_cache::{ActiveEntry, SessionEntry, UserEntry};
 use crate::service::{CoreConfig, Tessera};
-use crate::shortcode::{CompiledClaims, build_context};
+use crate::shortcode::CompiledClaims;
 use crate::store::SessionClaimsRecord;
 use crate::templates::validate_claims_reserving;
 
@@ -236,21 +235,17 @@ impl Tessera {
     pub(crate) async fn render_session_claims(
         &self,
         rec: Option<&SessionClaimsRecord>,
-        user: &User,
-        session: &Session,
-        active: Option<(&Organization, &OrganizationMembership)>,
+        user: &UserEntry,
+        session: &SessionEntry,
+        active: Option<&ActiveEntry>,
     ) -> ApiResult<Option<Map<String, Value>>> {
         let Some(rec) = rec.filter(|r| !r.claims.is_empty()) else {
             return Ok(None);
         };
         let cached = self.cached_session_claims(rec)?;
-        let org_list: Vec<(String, String)> = if cached.uses_org_list {
-            self.store.list_user_memberships(&user.id).await?.into_iter().map(|(m, o)| (o.id, m.role)).collect()
-        } else {
-            Vec::new()
-        };
-        let ctx = build_context(user, Some(session), active, &org_list);
-        let mut rendered = cached.compiled.render(&ctx);
+        let with_orgs = self.user_part_with_orgs(cached.uses_org_list, &user.user).await?;
+        let parts = crate::mint::context_parts(with_orgs.as_ref().unwrap_or(&user.ctx), session, active);
+        let mut rendered = cached.compiled.render(&parts);
         rendered.retain(|k, _| !RESERVED_SESSION_CLAIMS.contains(&k.as_str()));
         Ok(Some(rendered))
     }

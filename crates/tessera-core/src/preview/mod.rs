@@ -104,7 +104,7 @@ impl Tessera {
                         .await?
                         .ok_or_else(|| ApiError::template_not_found("id or name", &t))?,
                 };
-                Source::Stored(self.cached_template(&rec)?)
+                Source::Stored(self.cached_template(&Arc::new(rec))?)
             }
             (None, Some(claims)) => {
                 let compiled = validate_claims(&claims, self.config.max_claims_bytes)?;

@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::ShortcodeError;
 use super::parse;
+use super::{Roots, ShortcodeError};
 
 static NULL: Value = Value::Null;
 
@@ -103,7 +103,7 @@ pub(crate) fn compile_value(value: &Value, path: &mut String) -> Result<Node, Sh
 }
 
 impl Node {
-    pub(crate) fn render(&self, ctx: &Value) -> Value {
+    pub(crate) fn render<R: Roots + ?Sized>(&self, ctx: &R) -> Value {
         match self {
             Node::Literal(v) => v.clone(),
             Node::Whole(expr) => expr.eval(ctx).clone(),
@@ -145,7 +145,7 @@ fn interpolate(out: &mut String, value: &Value) {
 
 impl Expr {
     /// The first operand that is neither null nor false, else the last one.
-    pub(crate) fn eval<'a>(&'a self, ctx: &'a Value) -> &'a Value {
+    pub(crate) fn eval<'a, R: Roots + ?Sized>(&'a self, ctx: &'a R) -> &'a Value {
         let mut last = &NULL;
         for operand in &self.operands {
             last = operand.eval(ctx);
@@ -158,7 +158,7 @@ impl Expr {
 }
 
 impl Operand {
-    fn eval<'a>(&'a self, ctx: &'a Value) -> &'a Value {
+    fn eval<'a, R: Roots + ?Sized>(&'a self, ctx: &'a R) -> &'a Value {
         match self {
             Operand::Literal(v) => v,
             Operand::Path(p) => p.resolve(ctx).unwrap_or(&NULL),
@@ -167,8 +167,8 @@ impl Operand {
 }
 
 impl Path {
-    fn resolve<'a>(&self, ctx: &'a Value) -> Option<&'a Value> {
-        let mut current = ctx.get(self.root)?;
+    fn resolve<'a, R: Roots + ?Sized>(&self, ctx: &'a R) -> Option<&'a Value> {
+        let mut current = ctx.root(self.root)?;
         for segment in &self.segments {
             current = match current {
                 Value::Object(map) => map.get(&segment.key)?,

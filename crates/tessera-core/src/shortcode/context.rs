@@ -27,6 +27,46 @@ pub fn build_context(
     Value::Object(root)
 }
 
+static NULL: Value = Value::Null;
+
+/// The four roots of [`build_context`]'s tree, each borrowed from where it is kept: the mint cache
+/// builds a user's, an organization's and a membership's part once per cached record, so a mint
+/// renders without building (or cloning) the tree. `None` is `null`.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextParts<'a> {
+    pub user: &'a Value,
+    pub org: Option<&'a Value>,
+    pub org_membership: Option<&'a Value>,
+    pub session: Option<&'a Value>,
+}
+
+impl super::Roots for ContextParts<'_> {
+    fn root(&self, name: &str) -> Option<&Value> {
+        match name {
+            "user" => Some(self.user),
+            "org" => Some(self.org.unwrap_or(&NULL)),
+            "org_membership" => Some(self.org_membership.unwrap_or(&NULL)),
+            "session" => Some(self.session.unwrap_or(&NULL)),
+            _ => None,
+        }
+    }
+}
+
+/// The `user` part of the context (see [`build_context`]).
+pub fn user_part(user: &User, memberships: &[(String, String)]) -> Value {
+    user_context(user, memberships)
+}
+
+/// The `org` and `org_membership` parts of the context (see [`build_context`]).
+pub fn org_parts(org: &Organization, membership: &OrganizationMembership) -> (Value, Value) {
+    (org_context(org, membership), membership_context(membership))
+}
+
+/// The `session` part of the context (see [`build_context`]).
+pub fn session_part(session: &Session) -> Value {
+    session_context(session)
+}
+
 fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Null, |s| Value::String(s.to_owned()))
 }

@@ -64,7 +64,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use context::build_context;
+pub use context::{ContextParts, build_context, org_parts, session_part, user_part};
 
 use serde_json::{Map, Value};
 
@@ -99,10 +99,23 @@ impl CompiledClaims {
         Ok(CompiledClaims { claims: out })
     }
 
-    /// Renders the template against a context tree from [`build_context`] (or any JSON object whose
-    /// top-level keys are the roots). Never fails: anything missing renders as `null`.
-    pub fn render(&self, ctx: &Value) -> Map<String, Value> {
+    /// Renders the template against a context: a tree from [`build_context`] (or any JSON object whose
+    /// top-level keys are the roots), or [`ContextParts`] borrowed from records that keep their parts
+    /// (the mint cache). Never fails: anything missing renders as `null`.
+    pub fn render<R: Roots + ?Sized>(&self, ctx: &R) -> Map<String, Value> {
         self.claims.iter().map(|(key, node)| (key.clone(), node.render(ctx))).collect()
+    }
+}
+
+/// Where a path's root (`user`, `org`, `org_membership`, `session`) is looked up.
+pub trait Roots {
+    /// The value of the root `name`; `None` when there is no such root.
+    fn root(&self, name: &str) -> Option<&Value>;
+}
+
+impl Roots for Value {
+    fn root(&self, name: &str) -> Option<&Value> {
+        self.get(name)
     }
 }
 
