@@ -553,14 +553,11 @@ struct ServeArgs {
     #[arg(long, env = "TESSERA_CHANGE_FEED_BOUND_MS", default_value_t = 1_000,
         value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     change_feed_bound_ms: u64,
-    /// How often the event log is read, in ms (keep it well under the bound). While PostgreSQL's
-    /// wake-ups are heard (--change-feed-listen), every max(this, bound / 4).
+    /// How often the event log is read, in ms (under the bound; max(this, bound/4) while listening).
     #[arg(long, env = "TESSERA_CHANGE_FEED_POLL_MS", default_value_t = 100,
         value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     change_feed_poll_ms: u64,
-    /// On PostgreSQL, LISTEN for the event log's NOTIFY on one extra connection, so other nodes'
-    /// changes are read within milliseconds (polling stays the fallback). `false` behind a pooler
-    /// that cannot LISTEN (PgBouncer in transaction mode).
+    /// PostgreSQL: LISTEN for other nodes' writes on one more connection (false behind PgBouncer in transaction mode).
     #[arg(long, env = "TESSERA_CHANGE_FEED_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
     change_feed_listen: bool,
 }

@@ -71,9 +71,9 @@ pub async fn follow(state: Arc<AppState>, settings: FeedSettings) {
     }
     let wake = Arc::new(Notify::new());
     let listening = Arc::new(AtomicBool::new(false));
-    let _listener = settings.listen.then(|| {
-        AbortOnDrop(tokio::spawn(listen(state.clone(), settings, wake.clone(), listening.clone())))
-    });
+    let _listener = settings
+        .listen
+        .then(|| AbortOnDrop(tokio::spawn(listen(state.clone(), settings, wake.clone(), listening.clone()))));
     let mut down = false;
     loop {
         match state.app.follow_changes().await {

@@ -554,10 +554,8 @@ where
 /// `{{user.first_name}}` as B mints it through the `first` template (never a write on B, so B reads
 /// the log only on its own: a poll or a wake-up).
 async fn first_name_on_b(b: &TestApp, session: &str) -> Value {
-    let jwt = b.post(&format!("/sessions/{session}/tokens/first"), json!({})).await.ok()["jwt"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let jwt =
+        b.post(&format!("/sessions/{session}/tokens/first"), json!({})).await.ok()["jwt"].as_str().unwrap().to_owned();
     crate::tokens::verify_with_jwks(b, &jwt).await["name"].clone()
 }
 
