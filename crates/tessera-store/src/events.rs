@@ -9,7 +9,7 @@
 //!
 //! Wake-ups: on PostgreSQL the same `UPDATE` also calls `pg_notify('tessera_events', <last seq>)`
 //! (no extra statement). NOTIFY is transactional: listeners hear it when the write commits, never
-//! when it rolls back. [`PgEventListener`] is the listening side, on a connection of its own.
+//! when it rolls back. `PgEventListener` is the listening side, on a connection of its own.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
