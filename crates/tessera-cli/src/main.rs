@@ -553,10 +553,13 @@ struct ServeArgs {
     #[arg(long, env = "TESSERA_CHANGE_FEED_BOUND_MS", default_value_t = 1_000,
         value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     change_feed_bound_ms: u64,
-    /// How often the event log is read, in ms (keep it well under the bound).
+    /// How often the event log is read, in ms (under the bound; max(this, bound/4) while listening).
     #[arg(long, env = "TESSERA_CHANGE_FEED_POLL_MS", default_value_t = 100,
         value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     change_feed_poll_ms: u64,
+    /// PostgreSQL: LISTEN for other nodes' writes on one more connection (false behind PgBouncer in transaction mode).
+    #[arg(long, env = "TESSERA_CHANGE_FEED_LISTEN", default_value_t = true, action = clap::ArgAction::Set)]
+    change_feed_listen: bool,
 }
 
 /// `30d`, `12h`, `90m`, `45s` or a bare number of seconds.
@@ -652,6 +655,7 @@ impl ServeArgs {
                 entries: self.mint_cache_entries,
                 bound_ms: self.change_feed_bound_ms,
                 poll_ms: self.change_feed_poll_ms,
+                listen: self.change_feed_listen,
             },
             ..Config::default()
         })

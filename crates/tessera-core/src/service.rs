@@ -261,8 +261,9 @@ impl Tessera {
     /// Reads the event log past the mint cache's cursor and applies it (removing what changed);
     /// returns how many events were applied. On success the cache may serve records until the
     /// staleness bound after this call started; on failure it stops serving them (mints read the
-    /// store) until a later call succeeds. Called by the server's change-feed follower on a timer,
-    /// and after every write request, so that the node that wrote sees its change at once.
+    /// store) until a later call succeeds. Called by the server's change-feed follower on a timer and
+    /// when the database says the log grew, and after every write request, so that the node that
+    /// wrote sees its change at once.
     pub async fn follow_changes(&self) -> ApiResult<u64> {
         const BATCH: u32 = 1_000;
         let cache = &self.mint_cache;
@@ -300,6 +301,11 @@ impl Tessera {
     /// The mint cache's counters (for metrics).
     pub fn mint_cache_stats(&self) -> crate::mint_cache::MintCacheStats {
         self.mint_cache.stats()
+    }
+
+    /// The `seq` of the last event the mint cache applied.
+    pub fn change_feed_cursor(&self) -> i64 {
+        self.mint_cache.cursor()
     }
 
     /// Whether the change feed is fresh at this moment (cached records may be served).

@@ -108,13 +108,17 @@ pub struct MintCacheConfig {
     pub entries: usize,
     /// The staleness bound, ms: another node's change is seen by this node's mints within it.
     pub bound_ms: u64,
-    /// How often the event log is read, ms (less than `bound_ms`).
+    /// How often the event log is read, ms (less than `bound_ms`). While the database's wake-ups
+    /// are heard (`listen`), every `max(poll_ms, bound_ms / 4)`.
     pub poll_ms: u64,
+    /// Listen for the database's wake-ups when it has them (PostgreSQL LISTEN/NOTIFY), so another
+    /// node's change is read within milliseconds; polling stays the fallback (`feed.rs`).
+    pub listen: bool,
 }
 
 impl Default for MintCacheConfig {
     fn default() -> Self {
-        MintCacheConfig { entries: 20_000, bound_ms: 1_000, poll_ms: 100 }
+        MintCacheConfig { entries: 20_000, bound_ms: 1_000, poll_ms: 100, listen: true }
     }
 }
 

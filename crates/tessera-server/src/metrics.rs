@@ -9,7 +9,8 @@
 //! - database statements (the store counts every statement it builds) and connection pool use: read
 //!   at scrape time by [`StoreProbe`];
 //! - the mint cache (hits, misses, bypassed, entries) and the change feed (cursor, fresh): read from
-//!   the core at each scrape (`CoreProbe`).
+//!   the core at each scrape (`CoreProbe`); the change feed's listener (up, wake-ups received):
+//!   `feed.rs`.
 //!
 //! Adding a metric: a field here registered in [`Metrics::new`] for something counted as it happens
 //! (e.g. cache hits and misses: a `Family<CacheLabels, Counter>` incremented by the cache), or a
@@ -29,7 +30,7 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -68,6 +69,8 @@ pub struct Metrics {
     latency: Latency,
     mints: Family<MintLabels, Counter>,
     rate_limited: Family<LimiterLabels, Counter>,
+    feed_listening: Gauge,
+    feed_wakeups: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -103,7 +106,19 @@ impl Metrics {
             "Requests refused with 429, by limiter (per_key, well_known, failed_auth)",
             rate_limited.clone(),
         );
-        Metrics { registry, requests, latency, mints, rate_limited }
+        let feed_listening = Gauge::default();
+        registry.register(
+            "change_feed_listening",
+            "1 while this node hears the database's wake-ups for the event log (PostgreSQL LISTEN)",
+            feed_listening.clone(),
+        );
+        let feed_wakeups = Counter::default();
+        registry.register(
+            "change_feed_wakeups",
+            "Wake-ups received from the database for the event log (PostgreSQL NOTIFY)",
+            feed_wakeups.clone(),
+        );
+        Metrics { registry, requests, latency, mints, rate_limited, feed_listening, feed_wakeups }
     }
 
     /// Adds a source of values read at each scrape (see the module documentation).
@@ -124,6 +139,16 @@ impl Metrics {
     /// A request was refused by `limiter`.
     pub fn rate_limited(&self, limiter: &'static str) {
         self.rate_limited.get_or_create(&LimiterLabels { limiter }).inc();
+    }
+
+    /// The change feed's listener started (`true`) or was lost (`false`).
+    pub fn change_feed_listening(&self, up: bool) {
+        self.feed_listening.set(i64::from(up));
+    }
+
+    /// The database woke the change feed.
+    pub fn change_feed_woken(&self) {
+        self.feed_wakeups.inc();
     }
 
     /// The text exposition.

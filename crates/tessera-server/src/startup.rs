@@ -244,7 +244,8 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>) -> Result<Running,
             }
         })
     });
-    let follower = tokio::spawn(crate::feed::follow(state.clone(), Duration::from_millis(config.mint_cache.poll_ms)));
+    let follower =
+        tokio::spawn(crate::feed::follow(state.clone(), crate::feed::FeedSettings::from(&config.mint_cache)));
     let sweeper = {
         let state = state.clone();
         tokio::spawn(async move {

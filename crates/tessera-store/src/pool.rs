@@ -40,6 +40,8 @@ pub struct SqlStore {
     /// autocommit SELECT each time); one that fails is dropped. `None` for an in-memory SQLite
     /// database, where another connection would open another, empty database.
     mint_conns: Option<Arc<MintConns>>,
+    /// PostgreSQL: where the change-feed listener connects (`events.rs`); `None` on SQLite.
+    pub(crate) listen_to: Option<crate::events::ListenTo>,
 }
 
 /// A snapshot of connection use ([`SqlStore::pool_stats`]).
@@ -122,7 +124,12 @@ impl SqlStore {
             }
             Backend::Postgres => AnyPoolOptions::new().max_connections(POSTGRES_MAX_CONNECTIONS).connect(&url).await?,
         };
-        let store = SqlStore { pool, backend, mint_conns: (!in_memory).then(|| Arc::new(MintConns::default())) };
+        let listen_to = match backend {
+            Backend::Postgres => Some(crate::events::ListenTo::from_url(&url)?),
+            Backend::Sqlite => None,
+        };
+        let store =
+            SqlStore { pool, backend, mint_conns: (!in_memory).then(|| Arc::new(MintConns::default())), listen_to };
         if backend == Backend::Sqlite && !in_memory {
             store.enable_wal().await?;
         }

@@ -39,6 +39,12 @@ where
     sqlx::query_scalar(sql)
 }
 
+/// Counts `n` statements sent by a driver on the store's behalf (the change-feed listener's
+/// `LISTEN`), which cannot go through [`query`].
+pub(crate) fn count_statements(n: u64) {
+    STATEMENTS.fetch_add(n, Ordering::Relaxed);
+}
+
 /// How many statements the stores of this process have sent since it started (a counter that only
 /// grows; `tessera_db_statements_total` in `/metrics`).
 pub fn statements_sent() -> u64 {

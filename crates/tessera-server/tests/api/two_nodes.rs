@@ -9,6 +9,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value, json};
 use tessera_client::types::RotateInstanceKeyRequestBody;
+use tessera_server::config::MintCacheConfig;
 use tessera_server::{Config, Secret};
 
 use crate::helpers::*;
@@ -119,6 +120,11 @@ async fn sqlite_pair() -> (TestApp, TestApp) {
 
 /// Two nodes on one fresh PostgreSQL database; None outside CI when none is configured.
 async fn postgres_pair() -> Option<(TestApp, TestApp)> {
+    postgres_pair_with(MintCacheConfig::default()).await
+}
+
+/// [`postgres_pair`] with these mint cache and change feed settings on both nodes.
+async fn postgres_pair_with(mint_cache: MintCacheConfig) -> Option<(TestApp, TestApp)> {
     let Some((url, admin, name)) = fresh_postgres_url().await else {
         eprintln!("TESSERA_TEST_DATABASE_URL not set: skipping the PostgreSQL run (outside CI)");
         return None;
@@ -129,6 +135,7 @@ async fn postgres_pair() -> Option<(TestApp, TestApp)> {
         master_key: Some(Secret("a".repeat(64))),
         data_dir: "/nonexistent-tessera-test".into(),
         secret_key: Some(Secret(SECRET.into())),
+        mint_cache,
         ..Config::default()
     };
     let (mut a, b) = two_nodes(config, None).await;
@@ -483,11 +490,12 @@ async fn the_staleness_bound_caps_what_a_node_without_its_feed_serves(a: &TestAp
     assert_eq!(name_on_b().await, "Hedy");
 }
 
-/// Two nodes whose node B never runs its change-feed task.
+/// Two nodes whose node B never runs its change-feed task (no poll, no listener).
 async fn pair_without_b_feed(config: Config, dir: Option<tempfile::TempDir>) -> (TestApp, TestApp) {
     let a = TestApp::spawn_with(config.clone(), dir).await;
     let mut cut = config;
     cut.mint_cache.poll_ms = 3_600_000;
+    cut.mint_cache.listen = false;
     let b = TestApp::spawn_with(cut, None).await;
     (a, b)
 }
@@ -509,8 +517,137 @@ async fn on_postgresql_the_staleness_bound_caps_what_a_node_without_its_change_f
     b.stop().await;
     let mut cut = config;
     cut.mint_cache.poll_ms = 3_600_000;
+    cut.mint_cache.listen = false;
     let b = TestApp::spawn_with(cut, None).await;
     the_staleness_bound_caps_what_a_node_without_its_feed_serves(&a, &b).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A figure of the node's `/metrics` (no labels), 0 when absent.
+fn metric(node: &TestApp, name: &str) -> f64 {
+    let text = node.running.as_ref().expect("the node runs").state.metrics.render().expect("renders");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Waits (up to `secs`) until `done()`; whether it happened.
+async fn eventually<F, Fut>(secs: u64, mut done: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if done().await {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// `{{user.first_name}}` as B mints it through the `first` template (never a write on B, so B reads
+/// the log only on its own: a poll or a wake-up).
+async fn first_name_on_b(b: &TestApp, session: &str) -> Value {
+    let jwt =
+        b.post(&format!("/sessions/{session}/tokens/first"), json!({})).await.ok()["jwt"].as_str().unwrap().to_owned();
+    crate::tokens::verify_with_jwks(b, &jwt).await["name"].clone()
+}
+
+/// A user, session and template on A, warm in B's mint cache (B's last mint came from memory).
+async fn warm_on_b(a: &TestApp, b: &TestApp, email: &str) -> (String, String) {
+    let u = id(&a.user(email).await);
+    let s = id(&a.session(&u, None).await);
+    a.post("/jwt_templates", json!({"name": "first", "claims": {"name": "{{user.first_name}}"}})).await.ok();
+    sync(b).await;
+    // A mint whose store read overlapped B applying A's last writes (woken by them) is not kept:
+    // mint until one comes from memory.
+    let from_memory = || async {
+        let hits = core(b).mint_cache_stats().hits;
+        assert_eq!(first_name_on_b(b, &s).await, "Ada");
+        core(b).mint_cache_stats().hits == hits + 1
+    };
+    assert!(eventually(5, from_memory).await, "B mints from memory");
+    (u, s)
+}
+
+/// Polling every 30 s only (so polling cannot be why), B's mints show A's change within 2 s: A's
+/// write NOTIFYs at commit and B's listener has B read the log at once. B's clock stands still, so
+/// its cache stays fresh and only a read of the log can show it the change (with `listen: false`
+/// this test fails).
+#[tokio::test]
+async fn on_postgresql_another_nodes_change_reaches_mints_through_notify_without_waiting_for_the_poll() {
+    let slow = MintCacheConfig { poll_ms: 30_000, bound_ms: 60_000, ..MintCacheConfig::default() };
+    let Some((a, b)) = postgres_pair_with(slow).await else { return };
+    assert!(eventually(10, || async { metric(&b, "tessera_change_feed_listening") == 1.0 }).await, "B listens");
+    let (u, s) = warm_on_b(&a, &b, "notify@x.io").await;
+    let woken = metric(&b, "tessera_change_feed_wakeups_total");
+
+    a.patch(&format!("/users/{u}"), json!({"first_name": "Grace"})).await.ok();
+    assert!(
+        eventually(2, || async { first_name_on_b(&b, &s).await == "Grace" }).await,
+        "B reads A's change when it commits, not at its next poll"
+    );
+    assert!(metric(&b, "tessera_change_feed_wakeups_total") > woken, "through a wake-up");
+    b.stop().await;
+    a.stop().await;
+}
+
+/// B's listener cut (its backend terminated) while the database refuses new connections: B follows
+/// A's changes by polling, and once connections are allowed again listens again (with backoff),
+/// after which A's next change reaches B through a wake-up, its poll being slowed to a quarter of
+/// the bound (15 s here) while it listens.
+#[tokio::test]
+async fn on_postgresql_a_node_whose_listener_is_cut_follows_by_polling_and_listens_again() {
+    let fast = MintCacheConfig { poll_ms: 200, bound_ms: 60_000, ..MintCacheConfig::default() };
+    let Some((a, b)) = postgres_pair_with(fast).await else { return };
+    let (admin, name) = a.pg.clone().expect("a PostgreSQL database");
+    let listening = |node| async move { metric(node, "tessera_change_feed_listening") == 1.0 };
+    assert!(eventually(10, || listening(&b)).await, "B listens");
+    let (u, s) = warm_on_b(&a, &b, "relisten@x.io").await;
+    // Open a few pooled connections on each node first: they outlive the refusal below.
+    for node in [&a, &b] {
+        let (r1, r2, r3, r4, r5, r6) = tokio::join!(
+            node.get("/users"),
+            node.get("/users"),
+            node.get("/users"),
+            node.get("/users"),
+            node.get("/users"),
+            node.get("/users")
+        );
+        for r in [r1, r2, r3, r4, r5, r6] {
+            r.ok();
+        }
+    }
+
+    let allow = |on: bool| {
+        let sql = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {on}");
+        let admin = admin.clone();
+        async move { tessera_store::admin_execute(&admin, &sql).await }
+    };
+    allow(false).await.expect("connections refused");
+    let cut = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'tessera-change-feed' AND datname = '{name}'"
+    );
+    tessera_store::admin_execute(&admin, &cut).await.expect("listeners terminated");
+    assert!(eventually(5, || async { !listening(&b).await }).await, "B sees its listener gone");
+
+    a.patch(&format!("/users/{u}"), json!({"first_name": "Grace"})).await.ok();
+    assert!(eventually(5, || async { first_name_on_b(&b, &s).await == "Grace" }).await, "B follows by polling");
+    assert!(!listening(&b).await, "still without a listener: that was the poll");
+
+    allow(true).await.expect("connections allowed");
+    assert!(eventually(40, || listening(&b)).await, "B listens again");
+    let woken = metric(&b, "tessera_change_feed_wakeups_total");
+    a.patch(&format!("/users/{u}"), json!({"first_name": "Hedy"})).await.ok();
+    assert!(eventually(2, || async { first_name_on_b(&b, &s).await == "Hedy" }).await, "woken again");
+    assert!(metric(&b, "tessera_change_feed_wakeups_total") > woken, "through a wake-up");
     b.stop().await;
     a.stop().await;
 }

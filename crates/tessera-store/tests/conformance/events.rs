@@ -175,3 +175,50 @@ pub async fn check_concurrent_writers_and_a_follower(url: String) {
     a.close().await;
     b.close().await;
 }
+
+/// Waits (at most 10 s) for the listener's next wake-up.
+async fn woken(listener: &mut Box<dyn tessera_core::store::EventListener>) -> StoreResult<i64> {
+    match tokio::time::timeout(std::time::Duration::from_secs(10), listener.next()).await {
+        Ok(r) => r,
+        Err(_) => panic!("no wake-up within 10 s"),
+    }
+}
+
+/// PostgreSQL: a listener is woken when a write on another connection commits its events, with the
+/// last `seq` of that write; a listener whose connection is cut says so instead of waiting forever,
+/// and a new one hears the next write. SQLite has no listener (followers poll).
+pub async fn check_appends_wake_a_listener(url: String) {
+    let writer = open(&url).await;
+    let listening = open(&url).await;
+    let Some(mut listener) = ok(listening.listen_events().await) else {
+        assert_eq!(listening.backend_name(), "sqlite", "only SQLite has no listener");
+        return;
+    };
+    ok(writer.insert_user(&user(1)).await);
+    assert_eq!(ok(woken(&mut listener).await), ok(writer.last_event_seq().await));
+    for n in 2..=4 {
+        ok(writer.insert_user(&user(n)).await);
+    }
+    // One wake-up per committed write, in commit order, each naming its last event.
+    let mut heard = Vec::new();
+    for _ in 2..=4 {
+        heard.push(ok(woken(&mut listener).await));
+    }
+    assert_eq!(heard, [2, 3, 4]);
+
+    // The listener's connection is cut (as by a restart or a proxy): it reports it.
+    let cut = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+               WHERE application_name = 'tessera-change-feed' AND datname = current_database()";
+    ok(tessera_store::admin_execute(&url, cut).await);
+    assert!(woken(&mut listener).await.is_err(), "a lost listener reports it");
+    drop(listener);
+    let mut again = match ok(listening.listen_events().await) {
+        Some(l) => l,
+        None => panic!("PostgreSQL listens"),
+    };
+    ok(writer.insert_user(&user(5)).await);
+    assert_eq!(ok(woken(&mut again).await), 5);
+    drop(again);
+    writer.close().await;
+    listening.close().await;
+}

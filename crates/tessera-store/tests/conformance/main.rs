@@ -233,6 +233,7 @@ conformance!(
         webhooks::check_webhook_endpoints_round_trip,
         webhooks::check_concurrent_fan_out,
         events::check_concurrent_writers_and_a_follower,
+        events::check_appends_wake_a_listener,
     ]
 );
 
