@@ -378,7 +378,8 @@ fn debug_of_config_keys_records_and_request_bodies_redacts_secrets() {
         "created_at": 1, "updated_at": 1
     }))
     .unwrap();
-    let record = TemplateRecord { template, signing_key_sealed: Some(sealed.clone()) };
+    let record =
+        TemplateRecord { template, signing_key_sealed: Some(sealed.clone()), key_max_token_lifetime: Some(60) };
     let debug = format!("{record:?}");
     assert!(!debug.contains(&sealed) && debug.contains("<redacted>") && debug.contains("jtmp_1"), "{debug}");
 
