@@ -1882,6 +1882,28 @@ test('ops_a_retired_key_stops_signing_and_its_tokens_keep_verifying', async () =
   const jwks = await clerk.jwks.getJwks();
   eq(jwks.keys[0].kid, oldKid, 'the signing key is first in the JWKS');
 });
+
+// A template's custom key rotated over HTTP (/v1/tessera/jwt_templates/{id}/rotate_key, raw fetch): a
+// token the replaced RS256 key signed before the rotation still passes verifyToken through the JWKS,
+// as does the next token, signed by the generated key. The template is deleted at the end.
+test('ops_a_template_key_rotated_over_http_keeps_tokens_of_the_old_key_verifying_through_the_jwks', async () => {
+  const sid = need('sess');
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const name = `js-rotate-${RUN}`;
+  const t = await clerk.jwtTemplates.create({ name, claims: { aud: 'rotated' }, customSigningKey: true, signingAlgorithm: 'RS256', signingKey: pem });
+  const before = (await clerk.sessions.getToken(sid, name)).jwt;
+  const r = await fetch(`${BASE}/v1/tessera/jwt_templates/${t.id}/rotate_key`, { method: 'POST', headers: { Authorization: `Bearer ${SECRET}` } });
+  const k = await r.json();
+  eq([r.status, k.object, k.signing_algorithm, k.previous_kid], [200, 'jwt_template_key', 'RS256', decode(before).header.kid], `rotate_key: ${show(k)}`);
+  check(!('signing_key' in k) && typeof k.previous_unpublish_at === 'number', `answer ${show(k)}`);
+  const after = (await clerk.sessions.getToken(sid, name)).jwt;
+  eq(decode(after).header.kid, k.kid, 'the new key signs the next token');
+  for (const [label, jwt] of [['old key', before], ['new key', after]]) {
+    eq((await verifyToken(jwt, { secretKey: SECRET, apiUrl: BASE })).aud, 'rotated', `verifyToken, ${label}`);
+  }
+  await clerk.jwtTemplates.delete(t.id);
+});
 // ---- ops end ----
 
 // --------------------------------------------------------------------------------------------------

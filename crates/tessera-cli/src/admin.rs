@@ -11,8 +11,8 @@ use tessera_client::{
 };
 use tessera_types::{
     CreateJwtTemplateRequestBody, CreateOrganizationMembershipRequestBody, CreateOrganizationRequestBody,
-    CreateSessionRequestBody, CreateSessionTokenRequestBody, CreateUserRequestBody, JwtTemplate, Organization, Session,
-    SessionStatus, User,
+    CreateSessionRequestBody, CreateSessionTokenRequestBody, CreateUserRequestBody, JwtTemplate, JwtTemplateKey,
+    Organization, RotateJwtTemplateKeyRequestBody, Session, SessionStatus, User,
 };
 
 use crate::output::{cell, json, read_json_or_yaml, table, time_ms};
@@ -156,6 +156,22 @@ pub enum TemplatesCmd {
     },
     /// Delete a template.
     Delete { template_id: String },
+    /// Rotate a template's custom signing key: the new key signs the next token, and the replaced
+    /// asymmetric key stays in the JWKS until the tokens it signed have expired. Without --key-file
+    /// or --stdin the server generates the key (a generated HMAC secret is printed, this once).
+    #[command(name = "rotate-key")]
+    RotateKey {
+        template_id: String,
+        /// File with the new key (PEM private key, or the HMAC secret).
+        #[arg(long, conflicts_with = "stdin")]
+        key_file: Option<PathBuf>,
+        /// Read the new key from standard input (never from the command line).
+        #[arg(long)]
+        stdin: bool,
+        /// The new key's algorithm (HS256, RS256, ES256, EdDSA, …); default: the template's.
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
     /// Render a template (or unsaved claims) for a user or session without signing: header, claims,
     /// size and lint findings (exit code 1 when a finding is an error).
     Preview(crate::preview::PreviewArgs),
@@ -395,8 +411,7 @@ pub async fn templates(c: &Client, cmd: TemplatesCmd, as_json: bool) -> Result<(
                 allowed_clock_skew: clock_skew,
                 custom_signing_key: custom.then_some(true),
                 signing_algorithm: algorithm,
-                signing_key: key
-                    .map(|k| if k.contains("-----BEGIN") { k } else { k.trim_end_matches(['\n', '\r']).to_owned() }),
+                signing_key: key.map(key_text),
             };
             let t = c.jwt_templates().create(body).await.map_err(|e| e.to_string())?;
             if as_json { json(&t) } else { show_templates(&[t], false) }
@@ -432,6 +447,18 @@ pub async fn templates(c: &Client, cmd: TemplatesCmd, as_json: bool) -> Result<(
             let d = c.jwt_templates().delete(&template_id).await.map_err(|e| e.to_string())?;
             if as_json { json(&d) } else { println!("deleted {template_id}") }
         }
+        TemplatesCmd::RotateKey { template_id, key_file, stdin, algorithm } => {
+            let key = match (&key_file, stdin) {
+                (Some(p), _) => {
+                    Some(key_text(std::fs::read_to_string(p).map_err(|e| format!("reading {}: {e}", p.display()))?))
+                }
+                (None, true) => Some(key_text(crate::passwords::read_secret("signing key")?)),
+                (None, false) => None,
+            };
+            let body = RotateJwtTemplateKeyRequestBody { signing_key: key, signing_algorithm: algorithm };
+            let k = c.tessera().jwt_templates().rotate_key_with(&template_id, body).await.map_err(|e| e.to_string())?;
+            if as_json { json(&k) } else { show_rotated_key(&k) }
+        }
         TemplatesCmd::Preview(args) => {
             if !crate::preview::preview(c, args, as_json).await? {
                 return Err("the preview has error findings".into());
@@ -439,6 +466,24 @@ pub async fn templates(c: &Client, cmd: TemplatesCmd, as_json: bool) -> Result<(
         }
     }
     Ok(())
+}
+
+/// A key file's text as the API takes it: a PEM as it is, a secret without its final line ending.
+fn key_text(k: String) -> String {
+    if k.contains("-----BEGIN") { k } else { k.trim_end_matches(['\n', '\r']).to_owned() }
+}
+
+fn show_rotated_key(k: &JwtTemplateKey) {
+    let new = k.kid.as_deref().unwrap_or("(HMAC, not published)");
+    eprintln!("{}: the {} key {new} signs from now on", k.template_id, k.signing_algorithm);
+    if let Some(prev) = &k.previous_kid {
+        let until = k.previous_unpublish_at.map(time_ms).unwrap_or_default();
+        eprintln!("the previous key {prev} stays in the JWKS until {until} UTC");
+    }
+    if let Some(secret) = &k.signing_key {
+        eprintln!("generated secret (shown this once, store it now):");
+        println!("{secret}");
+    }
 }
 
 /// `tessera token SESSION [TEMPLATE] [--expires-in N]`: prints the JWT.

@@ -125,7 +125,7 @@ enum Command {
         #[command(flatten)]
         remote: Remote,
     },
-    /// JWT templates: create, list, get, update, delete.
+    /// JWT templates: create, list, get, update, delete, rotate-key, preview.
     Templates {
         #[command(subcommand)]
         cmd: admin::TemplatesCmd,

@@ -786,3 +786,54 @@ fn templates_preview_prints_the_token_a_template_would_give_and_fails_on_error_f
     assert_eq!(bad.status.code(), Some(1));
     assert!(stdout(&bad).contains("error hasura_default_role_not_allowed"), "{}", stdout(&bad));
 }
+
+#[test]
+fn templates_rotate_key_takes_the_key_from_a_file_or_standard_input_and_prints_a_generated_secret_once() {
+    let seed = repo_file("examples/seed.yaml");
+    let server = serve(&["--seed", seed.to_str().unwrap()]);
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let verifies = |hmac_secret: Option<&str>| {
+        let jwt = stdout(&run(&server, &["token", "sess_alice", "supabase"])).trim().to_owned();
+        let mut args = vec!["verify", jwt.as_str()];
+        args.extend(hmac_secret.map(|s| ["--hmac-secret", s]).iter().flatten());
+        let v = run(&server, &args);
+        (v.status.code(), stdout(&v))
+    };
+
+    // Generated: the HS256 secret is printed on stdout, this once, and signs the next token.
+    let r = run(&server, &["templates", "rotate-key", "jtmp_supabase"]);
+    assert!(r.status.success(), "{}", stderr(&r));
+    let secret = stdout(&r).trim().to_owned();
+    assert_eq!(secret.len(), 43, "{secret}");
+    assert!(stderr(&r).contains("shown this once"), "{}", stderr(&r));
+    assert_eq!(verifies(Some(&secret)).0, Some(0));
+
+    // From standard input: never echoed.
+    let given = "a-secret-from-standard-input-0123456789abcdef";
+    let r = run_with_stdin(
+        &server,
+        &["templates", "rotate-key", "jtmp_supabase", "--stdin", "--json"],
+        &format!("{given}\n"),
+    );
+    assert!(r.status.success(), "{}", stderr(&r));
+    let k: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!((&k["object"], k.get("signing_key")), (&serde_json::json!("jwt_template_key"), None));
+    assert!(!stdout(&r).contains(given) && !stderr(&r).contains(given));
+    assert_eq!(verifies(Some(given)).0, Some(0));
+
+    // From a file, with another algorithm: the token verifies through the JWKS.
+    let pem = repo_file("crates/tessera-jwt/tests/fixtures/p256_pkcs8.pem");
+    let args =
+        ["templates", "rotate-key", "jtmp_supabase", "--algorithm", "ES256", "--key-file", pem.to_str().unwrap()];
+    let r = run(&server, &args);
+    assert!(r.status.success() && stderr(&r).contains("the ES256 key"), "{}", stderr(&r));
+    assert_eq!(stdout(&r), "", "no secret to print");
+    let (code, out) = verifies(None);
+    assert_eq!(code, Some(0), "{out}");
+
+    let bad = run_with_stdin(&server, &["templates", "rotate-key", "jtmp_supabase", "--stdin"], "not a pem\n");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("signing_key"), "{}", stderr(&bad));
+    let plain = run(&server, &["templates", "rotate-key", "jtmp_convex"]);
+    assert!(stderr(&plain).contains("jwt_template_custom_signing_key_required"), "{}", stderr(&plain));
+}

@@ -307,6 +307,7 @@ pub const BODIES: &[Body] = &[
     crate::orgs::CREATE_MEMBERSHIP,
     crate::orgs::UPDATE_MEMBERSHIP,
     crate::templates::TEMPLATE,
+    crate::template_keys::ROTATE_TEMPLATE_KEY,
     crate::roles::CREATE_PERMISSION,
     crate::roles::UPDATE_PERMISSION,
     crate::roles::CREATE_ROLE,

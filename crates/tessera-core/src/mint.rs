@@ -9,8 +9,15 @@
 //! SQL store). Derived from those records and reused while they are unchanged: the compiled claims
 //! and the parsed custom key of a template (every field of the template, and the sealed key, must
 //! match), and the compiled custom session claims.
+//!
+//! A custom asymmetric key, like an instance key, has the longest lifetime of a token it signs
+//! recorded in the store before it signs one that long (the first time on each node), so that a
+//! rotation keeps its public key published long enough (`template_keys.rs`). When the store no longer
+//! holds that key (another node rotated or replaced it, and this node's cache has not seen it yet),
+//! the template is read again and its new key signs.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde_json::{Map, Value, json};
 use tessera_jwt::{Algorithm, SigningKey};
@@ -46,6 +53,8 @@ pub(crate) struct CachedTemplate {
     /// Custom key and its `kid` (None for HMAC); None when the instance key signs.
     pub(crate) custom: Option<(Arc<SigningKey>, Option<String>)>,
     pub(crate) uses_org_list: bool,
+    /// The longest token lifetime (s) known to be recorded in the store for the custom key; -1: none.
+    recorded_lifetime: AtomicI64,
 }
 
 /// A custom key and its `kid` (`None` for HMAC keys).
@@ -151,6 +160,7 @@ impl Tessera {
             // lifetimes or skews under one `updated_at`.
             && (Arc::ptr_eq(&c.source, rec) || (c.template == *t && c.sealed == rec.signing_key_sealed))
         {
+            c.recorded_lifetime.fetch_max(rec.key_max_token_lifetime.unwrap_or(-1), Ordering::AcqRel);
             return Ok(c.clone());
         }
         let compiled = CompiledClaims::compile(&t.claims).map_err(|e| {
@@ -172,11 +182,61 @@ impl Tessera {
             compiled,
             custom,
             uses_org_list: uses_org_list(&t.claims),
+            recorded_lifetime: AtomicI64::new(rec.key_max_token_lifetime.unwrap_or(-1)),
         });
         if let Ok(mut cache) = self.template_cache.lock() {
             cache.insert(t.id.clone(), entry.clone());
         }
         Ok(entry)
+    }
+
+    /// The template to mint with and the token's lifetime, once the template's custom asymmetric key
+    /// (if it has one) has that lifetime recorded in the store. When the store no longer holds the
+    /// key (rotated or replaced elsewhere), the template is read again by `name`.
+    async fn template_for_mint(
+        &self,
+        mut rec: Arc<crate::store::TemplateRecord>,
+        name: &str,
+        expires: Option<i64>,
+    ) -> ApiResult<(Arc<CachedTemplate>, i64)> {
+        for _ in 0..3 {
+            let cached = self.cached_template(&rec)?;
+            let lifetime = expires.unwrap_or(cached.template.lifetime);
+            if self.note_custom_key_lifetime(&cached, lifetime).await? {
+                return Ok((cached, lifetime));
+            }
+            rec = Arc::new(
+                self.store
+                    .get_template_by_name(name)
+                    .await?
+                    .ok_or_else(|| ApiError::template_not_found("name", name))?,
+            );
+        }
+        Err(ApiError::new(
+            ErrorKind::Conflict,
+            "conflict",
+            "conflict",
+            "The template's signing key kept changing while the token was minted; try again.",
+        ))
+    }
+
+    /// Records `lifetime` for the template's custom asymmetric key unless this node knows it is
+    /// recorded already. False when the store holds another key for the template (it must not sign).
+    /// Nothing to do for the instance key (`instance_signer` records its own) or an HMAC key (never
+    /// published).
+    async fn note_custom_key_lifetime(&self, cached: &CachedTemplate, lifetime: i64) -> ApiResult<bool> {
+        let (Some((_, Some(_))), Some(sealed)) = (&cached.custom, &cached.sealed) else {
+            return Ok(true);
+        };
+        if cached.recorded_lifetime.load(Ordering::Acquire) >= lifetime {
+            return Ok(true);
+        }
+        if !self.store.note_template_key_lifetime(&cached.template.id, sealed, lifetime).await? {
+            self.forget_template(&cached.template.id);
+            return Ok(false);
+        }
+        cached.recorded_lifetime.fetch_max(lifetime, Ordering::AcqRel);
+        Ok(true)
     }
 
     /// The shortcode context of a template token: the user, the session, the active organization,
@@ -264,13 +324,13 @@ impl Tessera {
         let MintContext { session, user, template, active, .. } =
             self.mint_context(session_id, Some(template_name), now).await?;
         let rec = template.ok_or_else(|| ApiError::template_not_found("name", template_name))?;
-        let cached = self.cached_template(&rec)?;
+        let (cached, lifetime) = self.template_for_mint(rec, template_name, expires).await?;
         let with_orgs = self.user_part_with_orgs(cached.uses_org_list, &user.user).await?;
         let parts = context_parts(with_orgs.as_ref().unwrap_or(&user.ctx), &session, active.as_deref());
         let t = &cached.template;
         let defaults = TemplateDefaults {
             iat: now / 1000,
-            lifetime: expires.unwrap_or(t.lifetime),
+            lifetime,
             skew: t.allowed_clock_skew,
             issuer: &self.issuer,
             sub: &user.user.id,

@@ -8,16 +8,18 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_types::{ActorTokenStatus, JwtTemplate, Organization, Permission, Session, SessionStatus, User};
+use tessera_types::{ActorTokenStatus, Organization, Permission, Session, SessionStatus, User};
 
 mod events;
 mod invitations;
 mod machines;
+mod templates;
 mod webhooks;
 use crate::error::ApiError;
 pub use events::*;
 pub use invitations::*;
 pub use machines::*;
+pub use templates::*;
 pub use webhooks::*;
 
 /// What went wrong below the trait.
@@ -179,23 +181,6 @@ pub struct RolesBootstrap {
     /// Roles for the role keys of memberships written before roles existed (from
     /// [`RoleStore::legacy_membership_roles`]); they join the initial role set.
     pub legacy_roles: Vec<RoleRecord>,
-}
-
-/// A JWT template plus its write-only custom signing key (sealed).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct TemplateRecord {
-    pub template: JwtTemplate,
-    /// Sealed signing key material (`tessera_jwt::seal` output), when `custom_signing_key` is true.
-    pub signing_key_sealed: Option<String>,
-}
-
-impl std::fmt::Debug for TemplateRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TemplateRecord")
-            .field("template", &self.template)
-            .field("signing_key_sealed", &self.signing_key_sealed.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
 }
 
 /// The instance's custom session-token claims: one claims template, stored as given.
@@ -687,19 +672,6 @@ pub trait RoleStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// The role keys held by memberships of the organizations using the set, with their counts.
     async fn role_set_member_roles(&self, set_key: &str) -> StoreResult<Vec<(String, i64)>>;
-}
-
-/// JWT templates.
-#[async_trait]
-pub trait TemplateStore: Send + Sync {
-    /// `Conflict("name")` on a duplicate name.
-    async fn insert_template(&self, t: &TemplateRecord) -> StoreResult<()>;
-    async fn update_template(&self, t: &TemplateRecord) -> StoreResult<bool>;
-    async fn get_template(&self, id: &str) -> StoreResult<Option<TemplateRecord>>;
-    async fn get_template_by_name(&self, name: &str) -> StoreResult<Option<TemplateRecord>>;
-    async fn delete_template(&self, id: &str) -> StoreResult<bool>;
-    /// Newest first; page and total.
-    async fn list_templates(&self, page: Page) -> StoreResult<(Vec<TemplateRecord>, i64)>;
 }
 
 /// The instance's custom session claims: a singleton, absent until set.

@@ -25,6 +25,9 @@ pub const MAX_LIFETIME: i64 = 315_360_000;
 const NAME: Field = Field::string_of("name", 1, MAX_NAME_CHARS).required();
 pub(crate) const LIFETIME: Field = Field::int("lifetime", MIN_LIFETIME, MAX_LIFETIME);
 pub(crate) const ALLOWED_CLOCK_SKEW: Field = Field::int("allowed_clock_skew", 0, 300);
+pub(crate) const SIGNING_ALGORITHM: Field = Field::string("signing_algorithm");
+/// Write-only: never answered, never logged.
+pub(crate) const SIGNING_KEY: Field = Field::string("signing_key");
 
 /// `POST /jwt_templates` and `PATCH /jwt_templates/{template_id}` (the whole template again).
 pub const TEMPLATE: Body = Body {
@@ -35,8 +38,8 @@ pub const TEMPLATE: Body = Body {
         LIFETIME,
         ALLOWED_CLOCK_SKEW,
         Field::bool("custom_signing_key"),
-        Field::string("signing_algorithm"),
-        Field::string("signing_key"),
+        SIGNING_ALGORITHM,
+        SIGNING_KEY,
     ]],
 };
 
@@ -188,7 +191,9 @@ impl Tessera {
             created_at: prev.map(|p| p.created_at).unwrap_or(now),
             updated_at: prev.map(|p| now.max(p.updated_at + 1)).unwrap_or(now),
         };
-        Ok((TemplateRecord { template, signing_key_sealed: sealed }, parsed))
+        // The store keeps the recorded lifetime of a kept key (and clears it for a new one).
+        let kept = existing.filter(|r| r.signing_key_sealed == sealed).and_then(|r| r.key_max_token_lifetime);
+        Ok((TemplateRecord { template, signing_key_sealed: sealed, key_max_token_lifetime: kept }, parsed))
     }
 
     pub async fn create_template(&self, f: Fields) -> ApiResult<JwtTemplate> {
@@ -206,7 +211,7 @@ impl Tessera {
         Ok(self.template_record(id).await?.template)
     }
 
-    async fn template_record(&self, id: &str) -> ApiResult<TemplateRecord> {
+    pub(crate) async fn template_record(&self, id: &str) -> ApiResult<TemplateRecord> {
         self.store.get_template(id).await?.ok_or_else(|| ApiError::template_not_found("id", id))
     }
 
@@ -241,15 +246,17 @@ impl Tessera {
         Ok(if paginated { Listing::Page(tessera_types::Paginated { data, total_count }) } else { Listing::Bare(data) })
     }
 
-    fn forget_template(&self, id: &str) {
+    pub(crate) fn forget_template(&self, id: &str) {
         if let Ok(mut cache) = self.template_cache.lock() {
             cache.remove(id);
         }
     }
 
     /// Public keys of asymmetric custom template keys, `kid` = RFC 7638 thumbprint, with their
-    /// algorithm. The templates are read from the store (so a change on any node shows at once), but
-    /// a key is decrypted and parsed only when its template's sealed key is new to this node.
+    /// algorithm: every template's current key, then the keys rotations replaced that are still
+    /// published (`template_keys.rs`). The templates are read from the store (so a change on any node
+    /// shows at once), but a key is decrypted and parsed only when its template's sealed key is new to
+    /// this node.
     pub(crate) async fn template_jwks(&self) -> ApiResult<Vec<(Algorithm, Jwk)>> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -295,6 +302,11 @@ impl Tessera {
         }
         if let Ok(mut c) = self.template_jwk_cache.lock() {
             c.retain(|id, _| seen.contains(id));
+        }
+        for k in self.store.published_retired_template_keys(self.now_ms()).await? {
+            if let Some(alg) = Algorithm::parse(&k.alg) {
+                out.push((alg, k.public_jwk));
+            }
         }
         Ok(out)
     }

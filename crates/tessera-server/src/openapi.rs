@@ -569,7 +569,10 @@ fn add_links(paths: &mut Map<String, Value>) {
                 ],
             ),
         ),
-        ("CreateJWTTemplate", by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate"])),
+        (
+            "CreateJWTTemplate",
+            by_id("template_id", &["GetJWTTemplate", "UpdateJWTTemplate", "DeleteJWTTemplate", "RotateJWTTemplateKey"]),
+        ),
         (
             "CreateEmailAddress",
             by_id("email_address_id", &["GetEmailAddress", "UpdateEmailAddress", "DeleteEmailAddress"]),

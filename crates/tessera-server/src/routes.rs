@@ -101,6 +101,7 @@ pub(crate) fn table() -> Table {
         .routes(routes!(invitations::list_user))
         .routes(routes!(templates::create, templates::list))
         .routes(routes!(templates::get, templates::update, templates::delete))
+        .routes(routes!(templates::rotate_key))
         .routes(routes!(jwks::jwks))
         .routes(routes!(tessera::get_session_claims, tessera::put_session_claims, tessera::delete_session_claims))
         .routes(routes!(actor_tokens::create))

@@ -712,4 +712,5 @@ pub mod object {
     pub const WEBHOOK_ATTEMPT: &str = "webhook_attempt";
     pub const WEBHOOK_REPLAY: &str = "webhook_replay";
     pub const JWT_TEMPLATE_PREVIEW: &str = "jwt_template_preview";
+    pub const JWT_TEMPLATE_KEY: &str = "jwt_template_key";
 }

@@ -184,3 +184,75 @@ pub struct RotateInstanceKeyRequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activate_in_seconds: Option<i64>,
 }
+
+/// Body of `POST /v1/tessera/jwt_templates/{template_id}/rotate_key` (optional as a whole).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RotateJwtTemplateKeyRequestBody {
+    /// The new key, as `PATCH /jwt_templates/{id}` takes `signing_key`: a PEM private key (PKCS#8,
+    /// PKCS#1 or SEC1; RSA of at least 2048 bits) for `RS*`/`PS*`/`ES*`/`EdDSA`, the secret itself for
+    /// `HS*`. Omitted: Tessera generates one (RSA-2048, P-256, P-384, Ed25519, or a random secret of
+    /// 32, 48 or 64 bytes, base64url-encoded, for HS256, HS384, HS512).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    /// The new key's algorithm; omitted: the template's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_algorithm: Option<String>,
+}
+
+impl std::fmt::Debug for RotateJwtTemplateKeyRequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotateJwtTemplateKeyRequestBody")
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>"))
+            .field("signing_algorithm", &self.signing_algorithm)
+            .finish()
+    }
+}
+
+/// `{"object":"jwt_template_key", ...}`: a template's new custom key, as
+/// `POST /v1/tessera/jwt_templates/{template_id}/rotate_key` answers. No private key material, except
+/// a secret Tessera generated for an HMAC algorithm, in this one answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JwtTemplateKey {
+    /// Always `"jwt_template_key"`.
+    pub object: String,
+    pub template_id: String,
+    /// The algorithm the template signs with from now on.
+    pub signing_algorithm: String,
+    /// The new key's `kid` (RFC 7638 thumbprint), in the JWKS from now on; `null` for HMAC keys,
+    /// which sign without one and are never published.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub kid: Option<String>,
+    /// The new key's public key, SPKI PEM (what verifiers that take a PEM need); `null` for HMAC keys.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub public_key: Option<String>,
+    /// The HMAC secret Tessera generated: shown in this answer only, never again. Absent when the
+    /// secret was given (it is never echoed) and for asymmetric keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
+    /// The replaced key's `kid`; `null` when it was an HMAC key.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub previous_kid: Option<String>,
+    /// When the replaced key leaves the JWKS, epoch ms: now plus the longest lifetime of a token it
+    /// signed plus the JWKS max-age and key reload interval; now when it never signed a token;
+    /// `null` when it was an HMAC key.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub previous_unpublish_at: Option<i64>,
+    /// When the new key started signing (the rotation), epoch ms.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for JwtTemplateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtTemplateKey")
+            .field("template_id", &self.template_id)
+            .field("signing_algorithm", &self.signing_algorithm)
+            .field("kid", &self.kid)
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<redacted>"))
+            .field("previous_kid", &self.previous_kid)
+            .field("previous_unpublish_at", &self.previous_unpublish_at)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}

@@ -23,6 +23,7 @@ mod secrets;
 mod session_claims;
 mod sessions;
 mod store_failure;
+mod template_keys;
 mod template_preview;
 mod templates;
 mod tokens;

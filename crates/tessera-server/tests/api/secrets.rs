@@ -98,6 +98,8 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     let instance_pem = fixture("rsa2048_pkcs8.pem");
     let es_pem = fixture("p256_pkcs8.pem");
     let hs_secret = format!("hs-template-secret-{}", tessera_jwt::random_hex(16));
+    let rotated_secret = format!("hs-rotated-secret-{}", tessera_jwt::random_hex(16));
+    let rotated_pem = fixture("p384_pkcs8.pem");
     let wrong_key = format!("sk_test_{}", tessera_jwt::random_hex(24));
     let password = format!("pw-{}", tessera_jwt::random_hex(12));
     let imported_password = format!("imported-{}", tessera_jwt::random_hex(12));
@@ -112,6 +114,10 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     secrets.add("the master key (base64)", master.clone());
     secrets.add("the master key (hex)", hex::encode(master_bytes));
     secrets.add("the custom HS256 secret", hs_secret.clone());
+    secrets.add("the HS256 secret given to rotate_key", rotated_secret.clone());
+    for line in pem_lines(&rotated_pem) {
+        secrets.add("the ES384 key PEM given to rotate_key", line);
+    }
     secrets.add("a password", password.clone());
     secrets.add("an imported password", imported_password.clone());
     secrets.add("an imported password digest", imported_digest.clone());
@@ -239,6 +245,20 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     for path in ["/jwt_templates", &format!("/jwt_templates/{es_id}"), "/jwks", &format!("/users/{user_id}")] {
         send!(Method::GET, path, Some(&auth), None).ok();
     }
+    // Rotating custom keys to given ones (answered without them), then minting with them.
+    let hs_id = hs.body["id"].as_str().unwrap().to_owned();
+    for (id, body) in [
+        (&hs_id, json!({"signing_key": rotated_secret})),
+        (&es_id, json!({"signing_key": rotated_pem, "signing_algorithm": "ES384"})),
+    ] {
+        send!(Method::POST, format!("/tessera/jwt_templates/{id}/rotate_key"), Some(&auth), Some(body)).ok();
+    }
+    for name in ["hs", "es"] {
+        let r = send!(Method::POST, format!("/sessions/{session_id}/tokens/{name}"), Some(&auth), None);
+        tokens.push(r.ok()["jwt"].as_str().unwrap().to_owned());
+    }
+    send!(Method::GET, "/jwks", Some(&auth), None).ok();
+
     // Updating a template without resending its key keeps the key; the response never shows it.
     send!(
         Method::PATCH,
@@ -249,6 +269,13 @@ async fn no_secret_key_signing_key_master_key_or_token_reaches_a_log_line_or_an_
     .ok();
 
     // Keys that do not fit or do not parse: the error must not repeat them.
+    send!(
+        Method::POST,
+        format!("/tessera/jwt_templates/{es_id}/rotate_key"),
+        Some(&auth),
+        Some(json!({"signing_key": es_pem}))
+    )
+    .err(422, "form_param_value_invalid");
     send!(
         Method::POST,
         "/jwt_templates",
@@ -378,7 +405,8 @@ fn debug_of_config_keys_records_and_request_bodies_redacts_secrets() {
         "created_at": 1, "updated_at": 1
     }))
     .unwrap();
-    let record = TemplateRecord { template, signing_key_sealed: Some(sealed.clone()) };
+    let record =
+        TemplateRecord { template, signing_key_sealed: Some(sealed.clone()), key_max_token_lifetime: Some(60) };
     let debug = format!("{record:?}");
     assert!(!debug.contains(&sealed) && debug.contains("<redacted>") && debug.contains("jtmp_1"), "{debug}");
 
@@ -424,4 +452,18 @@ fn debug_of_config_keys_records_and_request_bodies_redacts_secrets() {
     for line in pem_lines(&pem) {
         assert!(!debug.contains(&line), "{debug}");
     }
+    let rotate = tessera_types::RotateJwtTemplateKeyRequestBody {
+        signing_key: Some(pem.clone()),
+        signing_algorithm: Some("ES256".into()),
+    };
+    let debug = format!("{rotate:?}");
+    assert!(!debug.contains("PRIVATE KEY") && debug.contains("<redacted>") && debug.contains("ES256"), "{debug}");
+    let generated: tessera_types::JwtTemplateKey = serde_json::from_value(json!({
+        "object": "jwt_template_key", "template_id": "jtmp_1", "signing_algorithm": "HS256", "kid": null,
+        "public_key": null, "signing_key": "generated-hmac-secret-do-not-print", "previous_kid": null,
+        "previous_unpublish_at": null, "created_at": 1
+    }))
+    .unwrap();
+    let debug = format!("{generated:?}");
+    assert!(!debug.contains("do-not-print") && debug.contains("<redacted>") && debug.contains("jtmp_1"), "{debug}");
 }

@@ -598,6 +598,51 @@ async fn on_postgresql_another_nodes_change_reaches_mints_through_notify_without
     a.stop().await;
 }
 
+/// A template key rotated on A (`/v1/tessera/jwt_templates/{id}/rotate_key`), with B's change feed
+/// cut: within the staleness bound B may still sign with the cached old key, but only tokens whose
+/// lifetime is recorded for that key (which its publication covers); a longer one makes B record it
+/// first, which the store refuses for a key the template no longer holds, so B reads the template
+/// again and signs with the new key. Once B has read the feed, the new key signs everything. Tokens
+/// of both keys verify through B's JWKS.
+async fn a_template_key_rotated_on_a_is_used_by_b(a: &TestApp, b: &TestApp) {
+    let u = a.user("rotated@x.io").await;
+    let s = id(&a.session(&id(&u), None).await);
+    let body = json!({"name": "rot", "claims": {"aud": "ext"}, "custom_signing_key": true,
+                      "signing_algorithm": "ES256", "signing_key": jwt_fixture("p256_pkcs8.pem")});
+    let t = id(a.post("/jwt_templates", body).await.ok());
+    let k1 = rfc7638_thumbprint(&public_jwk_from_spki_pem(&jwt_fixture("p256_pkcs8.pub.pem")));
+    let on_b = |expires: Option<i64>| {
+        let s = s.clone();
+        async move { b.template_token(&s, "rot", expires).await.unwrap().jwt }
+    };
+    let kid = |jwt: &str| crate::tokens::header(jwt)["kid"].as_str().unwrap().to_owned();
+    sync(b).await;
+    assert_eq!(kid(&on_b(None).await), k1, "B's cache holds the template and its key, 60 s recorded");
+
+    let k2 = a.post(&format!("/tessera/jwt_templates/{t}/rotate_key"), json!({})).await.ok()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stale = on_b(None).await;
+    assert_eq!(kid(&stale), k1, "within the bound, B signs a 60 s token with the cached key");
+    crate::tokens::verify_with_jwks(b, &stale).await;
+    let longer = on_b(Some(3_600)).await;
+    assert_eq!(kid(&longer), k2, "a longer token is never signed by a key the template no longer holds");
+    crate::tokens::verify_with_jwks(b, &longer).await;
+    sync(b).await;
+    assert_eq!(kid(&on_b(None).await), k2);
+}
+
+#[tokio::test]
+async fn on_sqlite_a_template_key_rotated_on_one_node_is_used_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = sqlite_config(&dir);
+    let (a, b) = pair_without_b_feed(config, Some(dir)).await;
+    a_template_key_rotated_on_a_is_used_by_b(&a, &b).await;
+    b.stop().await;
+    a.stop().await;
+}
+
 /// B's listener cut (its backend terminated) while the database refuses new connections: B follows
 /// A's changes by polling, and once connections are allowed again listens again (with backoff),
 /// after which A's next change reaches B through a wake-up, its poll being slowed to a quarter of
@@ -648,6 +693,19 @@ async fn on_postgresql_a_node_whose_listener_is_cut_follows_by_polling_and_liste
     a.patch(&format!("/users/{u}"), json!({"first_name": "Hedy"})).await.ok();
     assert!(eventually(2, || async { first_name_on_b(&b, &s).await == "Hedy" }).await, "woken again");
     assert!(metric(&b, "tessera_change_feed_wakeups_total") > woken, "through a wake-up");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn on_postgresql_a_template_key_rotated_on_one_node_is_used_by_the_other() {
+    let Some((a, b)) = postgres_pair().await else { return };
+    let mut cut = b.config.clone();
+    b.stop().await;
+    cut.mint_cache.poll_ms = 3_600_000;
+    cut.mint_cache.listen = false;
+    let b = TestApp::spawn_with(cut, None).await;
+    a_template_key_rotated_on_a_is_used_by_b(&a, &b).await;
     b.stop().await;
     a.stop().await;
 }

@@ -190,6 +190,7 @@ pub fn template(n: u32, name: &str) -> TemplateRecord {
             updated_at: created_at,
         },
         signing_key_sealed: None,
+        key_max_token_lifetime: None,
     }
 }
 

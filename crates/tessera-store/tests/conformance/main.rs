@@ -200,6 +200,7 @@ conformance!(
         roles::check_role_sets_reassign_memberships,
         templates::check_templates,
         templates::check_load_mint,
+        templates::check_template_key_rotation,
         keys::check_instance_and_signing_keys,
         keys::check_secret_keys,
         keys::check_key_lifecycle,
