@@ -60,6 +60,13 @@ pub(crate) struct CachedTemplate {
 /// A custom key and its `kid` (`None` for HMAC keys).
 pub(crate) type CustomKey = (Arc<SigningKey>, Option<String>);
 
+/// A signed token and the algorithm that signed it (for metrics: no need to read the header back).
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub token: Token,
+    pub algorithm: Algorithm,
+}
+
 /// Whether claims name `user.organizations`, which needs every membership of the user (one more read).
 pub(crate) fn uses_org_list(claims: &Map<String, Value>) -> bool {
     serde_json::to_string(claims).unwrap_or_default().contains("organizations")
@@ -319,6 +326,11 @@ impl Tessera {
 
     /// `POST /sessions/{session_id}/tokens/{template_name}`.
     pub async fn mint_template_token(&self, session_id: &str, template_name: &str, body: Fields) -> ApiResult<Token> {
+        Ok(self.mint_template(session_id, template_name, body).await?.token)
+    }
+
+    /// [`Tessera::mint_template_token`], with the algorithm that signed the token.
+    pub async fn mint_template(&self, session_id: &str, template_name: &str, body: Fields) -> ApiResult<Minted> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
         let MintContext { session, user, template, active, .. } =
@@ -341,13 +353,18 @@ impl Tessera {
             None => self.instance_signer(defaults.lifetime).await?,
         };
         let jwt = self.sign(&claims, CAT_TEMPLATE, Some(&signer))?;
-        Ok(Token { object: object::TOKEN.to_owned(), jwt })
+        Ok(Minted { token: Token { object: object::TOKEN.to_owned(), jwt }, algorithm: signer.0.algorithm() })
     }
 
     /// `POST /sessions/{session_id}/tokens`: the default session token (v2 claims, or v1 when the
     /// instance is configured so), with the instance's custom session claims when it has some
     /// (`session_claims.rs`; the default claims win).
     pub async fn mint_session_token(&self, session_id: &str, body: Fields) -> ApiResult<Token> {
+        Ok(self.mint_session(session_id, body).await?.token)
+    }
+
+    /// [`Tessera::mint_session_token`], with the algorithm that signed the token.
+    pub async fn mint_session(&self, session_id: &str, body: Fields) -> ApiResult<Minted> {
         let expires = parse_expires(body)?;
         let now = self.now_ms();
         let MintContext { session, user, active, session_claims, .. } =
@@ -408,7 +425,7 @@ impl Tessera {
             );
             return Err(crate::session_claims::token_too_large(jwt.len(), limit, custom_bytes));
         }
-        Ok(Token { object: object::TOKEN.to_owned(), jwt })
+        Ok(Minted { token: Token { object: object::TOKEN.to_owned(), jwt }, algorithm: signer.0.algorithm() })
     }
 }
 

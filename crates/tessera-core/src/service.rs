@@ -398,7 +398,6 @@ impl Tessera {
     /// [`Tessera::authenticate`] for a key already hashed (lowercase hex SHA-256), so callers that
     /// also key other state by the hash compute it once.
     pub async fn authenticate_hash(&self, hash: &str) -> ApiResult<bool> {
-        let hash = hash.to_owned();
         {
             let known =
                 self.known_secret_hashes.read().map_err(|e| ApiError::internal_logged("secret-key cache lock", e))?;
@@ -412,13 +411,13 @@ impl Tessera {
                 return Ok(true);
             }
         }
-        let found = self.store.find_secret_key(&hash).await?;
+        let found = self.store.find_secret_key(hash).await?;
         let mut known =
             self.known_secret_hashes.write().map_err(|e| ApiError::internal_logged("secret-key cache lock", e))?;
-        known.retain(|(h, _)| h != &hash);
+        known.retain(|(h, _)| h != hash);
         match found {
             Some(rec) if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) => {
-                known.push((hash, self.now_ms()));
+                known.push((hash.to_owned(), self.now_ms()));
                 Ok(true)
             }
             _ => Ok(false),

@@ -32,5 +32,5 @@ pub use jws::{
 pub use keys::{KeyError, SigningKey, VerifyingKey, jwk_thumbprint};
 pub use legacy::{Sha, pbkdf2_verify, sha_digest};
 pub use seal::{SealError, open, seal};
-pub use util::{b64url, b64url_decode, constant_time_eq, random_bytes, random_hex, sha256, sha256_hex};
+pub use util::{b64url, b64url_decode, constant_time_eq, hex_lower, random_bytes, random_hex, sha256, sha256_hex};
 pub use webhook::{WEBHOOK_SECRET_PREFIX, new_webhook_secret, webhook_secret_key, webhook_signature};

@@ -33,12 +33,23 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 pub fn random_hex(n_bytes: usize) -> String {
     let mut bytes = vec![0u8; n_bytes];
     rand::fill(&mut bytes).expect("the system random number generator failed");
-    hex::encode(bytes)
+    hex_lower(&bytes)
+}
+
+/// Lowercase hex of `bytes` (what `hex::encode` gives, by table lookup: it runs on every request).
+pub fn hex_lower(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
 /// Lowercase hex of SHA-256(`data`).
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(sha256(data))
+    hex_lower(&sha256(data))
 }
 
 /// SHA-256(`data`).
@@ -66,6 +77,8 @@ mod tests {
         assert!(h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
         assert_ne!(random_bytes::<16>(), random_bytes::<16>());
         assert_eq!(random_hex(0), "");
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex_lower(&all), hex::encode(&all), "the table gives what the hex crate gives");
     }
 
     #[test]

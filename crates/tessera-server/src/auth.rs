@@ -83,18 +83,17 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     }
     let digest = tessera_jwt::sha256(key.as_bytes());
     let mut req = req;
-    match state.app.authenticate_hash(&hex::encode(digest)).await {
+    let hash = tessera_jwt::hex_lower(&digest);
+    match state.app.authenticate_hash(&hash).await {
         Ok(true) => {}
         // A machine's secret key opens the M2M token routes only.
-        Ok(false) if is_m2m_path(req.uri().path()) => {
-            match state.app.authenticate_machine_hash(&hex::encode(digest)).await {
-                Ok(Some(machine)) => {
-                    req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
-                }
-                Ok(None) => return failed(key_invalid()),
-                Err(e) => return error_response(e),
+        Ok(false) if is_m2m_path(req.uri().path()) => match state.app.authenticate_machine_hash(&hash).await {
+            Ok(Some(machine)) => {
+                req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
             }
-        }
+            Ok(None) => return failed(key_invalid()),
+            Err(e) => return error_response(e),
+        },
         Ok(false) => return failed(key_invalid()),
         Err(e) => return error_response(e),
     }

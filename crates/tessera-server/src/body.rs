@@ -5,7 +5,6 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tessera_core::fields::Fields;
 use tessera_core::query::QueryParams;
@@ -134,14 +133,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Query {
     }
 }
 
-/// A path with a NUL byte (`%00`) names nothing: 404 before any handler passes it to the store
-/// (PostgreSQL cannot compare text holding one).
-pub async fn reject_nul_in_path(req: Request, next: Next) -> Response {
-    if req.uri().path().contains("%00") {
-        let e = ApiError::not_found("not found", "The requested resource was not found.");
-        return HttpError(e).into_response();
-    }
-    next.run(req).await
+/// The answer to a path with a NUL byte (`%00`): it names nothing (`feed::around_handlers`).
+pub(crate) fn nul_in_path() -> Response {
+    HttpError(ApiError::not_found("not found", "The requested resource was not found.")).into_response()
 }
 
 /// `a=1&b=x&b=y&c[]=z` → `{"a":"1","b":["x","y"],"c":["z"]}`.

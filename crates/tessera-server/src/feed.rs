@@ -169,13 +169,25 @@ pub(crate) fn may_write(method: &Method, path: &str) -> bool {
         || path.ends_with("/verify_password"))
 }
 
-/// After a successful write request, applies the event log before answering.
-pub async fn follow_after_write(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// The one middleware between authentication and the handlers (one layer rather than three: each
+/// layer costs every request, mints included):
+/// - a path with a NUL byte (`%00`) names nothing: 404 before any handler passes it to the store
+///   (PostgreSQL cannot compare text holding one);
+/// - after a successful write request, applies the event log before answering (this node's next
+///   request sees the write);
+/// - after any write request, wakes the webhook worker (its events may be waiting).
+pub async fn around_handlers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        return crate::body::nul_in_path();
+    }
     let write = may_write(req.method(), req.uri().path());
     let response = next.run(req).await;
-    if write && response.status().is_success() && state.app.mint_cache_enabled() {
-        // On failure the cache stops serving (follow_changes saw to it): nothing stale is minted.
-        let _ = state.app.follow_changes().await;
+    if write {
+        if response.status().is_success() && state.app.mint_cache_enabled() {
+            // On failure the cache stops serving (follow_changes saw to it): nothing stale is minted.
+            let _ = state.app.follow_changes().await;
+        }
+        state.webhook_wake.notify_one();
     }
     response
 }

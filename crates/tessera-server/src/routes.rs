@@ -18,7 +18,7 @@ use crate::handlers::{
     users, webhooks,
 };
 use crate::state::AppState;
-use crate::{auth, body, handlers, metrics, openapi};
+use crate::{auth, handlers, metrics, openapi};
 
 type Routes = OpenApiRouter<Arc<AppState>>;
 
@@ -146,12 +146,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::follow_after_write))
-        .layer(middleware::from_fn(body::reject_nul_in_path))
-        .layer(middleware::from_fn_with_state(state.clone(), crate::webhooks::wake_after_write))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::around_handlers))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let unversioned = Router::from(unversioned)
-        .layer(middleware::from_fn(body::reject_nul_in_path))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::around_handlers))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));

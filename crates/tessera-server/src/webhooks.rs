@@ -216,18 +216,3 @@ async fn dispatch(state: &Arc<AppState>, client: &reqwest::Client, slots: &Arc<S
         });
     }
 }
-
-/// Middleware on `/v1`: after a request that may have written (any method but GET and HEAD, except
-/// minting and password checks), wakes the worker so the event goes out at once. It never waits.
-pub async fn wake_after_write(
-    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let writes = crate::feed::may_write(req.method(), req.uri().path());
-    let resp = next.run(req).await;
-    if writes {
-        state.webhook_wake.notify_one();
-    }
-    resp
-}

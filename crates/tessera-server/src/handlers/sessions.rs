@@ -51,9 +51,9 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Ses
         (status = 422, description = "A malformed `expires_in_seconds` (`form_param_*`), or a token larger than the session-token limit (`session_token_too_large`, naming the size and the limit).", body = ClerkErrors),
     ))]
 pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Token>> {
-    let token = s.app.mint_session_token(&id, b).await?;
-    s.metrics.minted(None, &token.jwt);
-    Ok(Json(token))
+    let minted = s.app.mint_session(&id, b).await?;
+    s.metrics.minted(None, minted.algorithm.as_str());
+    Ok(Json(minted.token))
 }
 
 #[utoipa::path(post, path = "/sessions/{session_id}/tokens/{template_name}", tag = "Sessions",
@@ -68,7 +68,7 @@ pub async fn template_token(
     Path((id, template)): Path<(String, String)>,
     Body(b): Body,
 ) -> HttpResult<Json<Token>> {
-    let token = s.app.mint_template_token(&id, &template, b).await?;
-    s.metrics.minted(Some(&template), &token.jwt);
-    Ok(Json(token))
+    let minted = s.app.mint_template(&id, &template, b).await?;
+    s.metrics.minted(Some(&template), minted.algorithm.as_str());
+    Ok(Json(minted.token))
 }
