@@ -159,14 +159,16 @@ async fn listen(state: Arc<AppState>, settings: FeedSettings, wake: Arc<Notify>,
     }
 }
 
-/// Whether a request may write: anything but reads, the two mint routes and password checks (which
-/// write nothing an event describes). Shared by the change feed and the webhook worker's wake-up.
+/// Whether a request may write: anything but reads, the two mint routes and the checks (password
+/// checks, M2M token and API key verification: they write nothing an event describes, at most an API
+/// key's `last_used_at`). Shared by the change feed and the webhook worker's wake-up.
 pub(crate) fn may_write(method: &Method, path: &str) -> bool {
     !(method == Method::GET
         || method == Method::HEAD
         || method == Method::OPTIONS
         || path.contains("/tokens")
-        || path.ends_with("/verify_password"))
+        || path.ends_with("/verify_password")
+        || path.ends_with("/verify"))
 }
 
 /// The one middleware between authentication and the handlers (one layer rather than three: each
@@ -211,6 +213,10 @@ mod tests {
         assert!(!may_write(&Method::GET, "/users"));
         assert!(!may_write(&Method::POST, "/sessions/sess_1/tokens"));
         assert!(!may_write(&Method::POST, "/sessions/sess_1/tokens/hasura"));
+        assert!(!may_write(&Method::POST, "/users/user_1/verify_password"));
+        assert!(!may_write(&Method::POST, "/m2m_tokens/verify"), "unversioned, as @clerk/backend calls it");
+        assert!(!may_write(&Method::POST, "/api_keys/verify"));
+        assert!(may_write(&Method::POST, "/m2m_tokens"));
         assert!(may_write(&Method::POST, "/users"));
         assert!(may_write(&Method::PATCH, "/jwt_templates/jtmp_1"));
         assert!(may_write(&Method::DELETE, "/sessions/sess_1"));
