@@ -28,7 +28,7 @@ use crate::fields::{Body, Field, Fields};
 use crate::mint_cache::{ActiveEntry, MintShared, SessionEntry, UserEntry};
 use crate::service::Tessera;
 use crate::sessions::effective_status;
-use crate::shortcode::{CompiledClaims, ContextParts, build_context, user_part};
+use crate::shortcode::{CompiledClaims, ContextParts, build_context, user_context};
 use crate::templates::{MAX_LIFETIME, MIN_LIFETIME};
 
 /// `cat` header of session tokens.
@@ -167,7 +167,12 @@ impl Tessera {
             // lifetimes or skews under one `updated_at`.
             && (Arc::ptr_eq(&c.source, rec) || (c.template == *t && c.sealed == rec.signing_key_sealed))
         {
-            c.recorded_lifetime.fetch_max(rec.key_max_token_lifetime.unwrap_or(-1), Ordering::AcqRel);
+            // A plain load first: this runs on every mint, and a read-modify-write would move the
+            // shared cache line between cores each time.
+            let stored = rec.key_max_token_lifetime.unwrap_or(-1);
+            if c.recorded_lifetime.load(Ordering::Acquire) < stored {
+                c.recorded_lifetime.fetch_max(stored, Ordering::AcqRel);
+            }
             return Ok(c.clone());
         }
         let compiled = CompiledClaims::compile(&t.claims).map_err(|e| {
@@ -270,7 +275,7 @@ impl Tessera {
         if !uses_org_list {
             return Ok(None);
         }
-        Ok(Some(user_part(user, &self.org_list(&user.id).await?)))
+        Ok(Some(user_context(user, &self.org_list(&user.id).await?)))
     }
 
     /// The header a template token signed by `custom` (or the instance key) gets, and the length of

@@ -91,17 +91,18 @@ pub struct MintShared {
 impl MintShared {
     /// Derives the shared form of records read from the store.
     pub fn new(r: MintRecords) -> MintShared {
-        let session_ctx = crate::shortcode::session_part(&r.session);
+        let session_ctx = crate::shortcode::session_context(&r.session);
         MintShared {
             session: Arc::new(SessionEntry { session: r.session, ctx: session_ctx }),
             user: r.user.map(|user| {
-                let ctx = crate::shortcode::user_part(&user, &[]);
+                let ctx = crate::shortcode::user_context(&user, &[]);
                 Arc::new(UserEntry { user, ctx })
             }),
             template: r.template.map(Arc::new),
             active: r.active.map(|(org, m)| {
                 let membership = crate::orgs::membership_object(&m, &org, None);
-                let (org_ctx, membership_ctx) = crate::shortcode::org_parts(&org, &membership);
+                let org_ctx = crate::shortcode::org_context(&org, &membership);
+                let membership_ctx = crate::shortcode::membership_context(&membership);
                 Arc::new(ActiveEntry { org, membership, org_ctx, membership_ctx })
             }),
             session_claims: r.session_claims.map(Arc::new),

@@ -52,21 +52,6 @@ impl super::Roots for ContextParts<'_> {
     }
 }
 
-/// The `user` part of the context (see [`build_context`]).
-pub fn user_part(user: &User, memberships: &[(String, String)]) -> Value {
-    user_context(user, memberships)
-}
-
-/// The `org` and `org_membership` parts of the context (see [`build_context`]).
-pub fn org_parts(org: &Organization, membership: &OrganizationMembership) -> (Value, Value) {
-    (org_context(org, membership), membership_context(membership))
-}
-
-/// The `session` part of the context (see [`build_context`]).
-pub fn session_part(session: &Session) -> Value {
-    session_context(session)
-}
-
 fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Null, |s| Value::String(s.to_owned()))
 }
@@ -75,7 +60,8 @@ fn is_verified(v: Option<&Verification>) -> bool {
     v.is_some_and(|v| v.status == "verified")
 }
 
-fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
+/// The `user` part of the context (see [`build_context`]).
+pub fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
     let first = user.first_name.as_deref().filter(|s| !s.is_empty());
     let last = user.last_name.as_deref().filter(|s| !s.is_empty());
     let full_name = match (first, last) {
@@ -120,7 +106,8 @@ fn user_context(user: &User, memberships: &[(String, String)]) -> Value {
     Value::Object(m)
 }
 
-fn org_context(org: &Organization, membership: &OrganizationMembership) -> Value {
+/// The `org` part of the context (see [`build_context`]).
+pub fn org_context(org: &Organization, membership: &OrganizationMembership) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), Value::String(org.id.clone()));
     m.insert("name".into(), Value::String(org.name.clone()));
@@ -131,7 +118,8 @@ fn org_context(org: &Organization, membership: &OrganizationMembership) -> Value
     Value::Object(m)
 }
 
-fn membership_context(membership: &OrganizationMembership) -> Value {
+/// The `org_membership` part of the context (see [`build_context`]).
+pub fn membership_context(membership: &OrganizationMembership) -> Value {
     let permissions = membership.permissions.iter().map(|p| Value::String(p.clone())).collect();
     let mut m = Map::new();
     m.insert("public_metadata".into(), Value::Object(membership.public_metadata.clone()));
@@ -140,7 +128,8 @@ fn membership_context(membership: &OrganizationMembership) -> Value {
     Value::Object(m)
 }
 
-fn session_context(session: &Session) -> Value {
+/// The `session` part of the context (see [`build_context`]).
+pub fn session_context(session: &Session) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), Value::String(session.id.clone()));
     m.insert("actor".into(), session.actor.clone().unwrap_or(Value::Null));

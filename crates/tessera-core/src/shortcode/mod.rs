@@ -64,7 +64,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use context::{ContextParts, build_context, org_parts, session_part, user_part};
+pub use context::{ContextParts, build_context, membership_context, org_context, session_context, user_context};
 
 use serde_json::{Map, Value};
 
