@@ -78,6 +78,8 @@ def main():
     p.add_argument("--bin", action="append", default=[],
                    help="NAME=PATH of a tessera binary (repeatable; default: target/release/tessera)")
     p.add_argument("--skip-bare", action="store_true")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the callgrind files (for callgrind_annotate) and print where they are")
     args = p.parse_args()
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         sys.exit("needs valgrind (apt-get install valgrind)")
@@ -100,7 +102,10 @@ def main():
     for name, per in rows:
         extra = f"  (+{per - bare:,.0f} beyond bare)" if bare and name != "bare" else ""
         print(f"  {name:12} {per:>10,.0f}{extra}")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if args.keep:
+        print(f"callgrind files: {workdir}/<name>.callgrind.1")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

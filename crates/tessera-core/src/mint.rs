@@ -104,6 +104,33 @@ pub(crate) fn header(alg: Algorithm, cat: &str, kid: Option<&str>) -> Map<String
     h
 }
 
+/// [`header`], encoded for a compact JWS (base64url of its JSON), written without building the map:
+/// the same bytes, since the map's keys serialize in this order and a `kid` is escaped by the JSON
+/// serializer like any string.
+pub(crate) fn header_b64(alg: Algorithm, cat: &str, kid: Option<&str>) -> String {
+    let mut json = String::with_capacity(96);
+    json.push_str(r#"{"alg":""#);
+    json.push_str(alg.as_str());
+    json.push_str(r#"","cat":"#);
+    push_json_str(&mut json, cat);
+    if let Some(kid) = kid {
+        json.push_str(r#","kid":"#);
+        push_json_str(&mut json, kid);
+    }
+    json.push_str(r#","typ":"JWT"}"#);
+    tessera_jwt::b64url(json.as_bytes())
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&Value::from(s).to_string());
+    }
+}
+
 const EXPIRES_IN_SECONDS: Field = Field::int("expires_in_seconds", MIN_LIFETIME, MAX_LIFETIME);
 
 /// The optional body of both token endpoints.
@@ -319,11 +346,13 @@ impl Tessera {
     /// Signs `claims` with the instance key, or with `custom` when given.
     fn encode(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         match custom {
-            Some((key, kid)) => tessera_jwt::encode(&header(key.algorithm(), cat, kid.as_deref()), claims, key),
+            Some((key, kid)) => {
+                tessera_jwt::encode_with_header(&header_b64(key.algorithm(), cat, kid.as_deref()), claims, key)
+            }
             None => {
                 let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
                 let k = ring.signer().ok_or_else(ApiError::internal)?;
-                tessera_jwt::encode(&header(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
+                tessera_jwt::encode_with_header(&header_b64(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
             }
         }
         .map_err(|e| ApiError::internal_logged("signing failed", e))
@@ -514,5 +543,16 @@ mod tests {
         let (o, fea) = org_claim_v2(&org, &m);
         assert_eq!(o, json!({"id": "org_1", "rol": "admin", "slg": "acme", "per": "manage,read", "fpm": "3,2"}));
         assert_eq!(fea.as_deref(), Some("o:dashboard,o:teams"));
+    }
+
+    #[test]
+    fn headers_written_directly_are_the_maps_encoding() {
+        for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256] {
+            for cat in [CAT_SESSION, CAT_TEMPLATE, CAT_M2M] {
+                for kid in [None, Some("ins_2x1abc"), Some("a \"quoted\" \\ kid\n"), Some("ké")] {
+                    assert_eq!(header_b64(alg, cat, kid), tessera_jwt::encode_header(&header(alg, cat, kid)));
+                }
+            }
+        }
     }
 }

@@ -12,10 +12,11 @@ use axum::response::Response;
 use tessera_core::{ApiError, ErrorKind};
 
 use crate::error::error_response;
+use crate::metrics::Timer;
 use crate::ratelimit::too_many;
 use crate::state::AppState;
 
-/// The machine a request was authenticated as (its secret key), set by [`require_secret_key`] on
+/// The machine a request was authenticated as (its secret key), set by [`check_secret_key`] on
 /// the M2M token routes; absent when an instance secret key authenticated it.
 #[derive(Clone)]
 pub struct MachineCaller(pub Arc<tessera_core::store::MachineRecord>);
@@ -56,13 +57,15 @@ pub fn client_addr(req: &Request) -> IpAddr {
     req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
-pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// Checks the request's secret key (and `Clerk-API-Version`): the request to pass on (carrying
+/// [`MachineCaller`] when a machine's key opened an M2M token route), or the answer refusing it.
+pub(crate) async fn check_secret_key(state: &AppState, req: Request) -> Result<Request, Response> {
     let addr = client_addr(&req);
     // An address that has spent its failed attempts is refused even with a valid key, so a guess
     // made over the limit tells nothing.
     if let Some(wait) = state.failed_auth.blocked(addr) {
         state.metrics.rate_limited("failed_auth");
-        return error_response(too_many(wait));
+        return Err(error_response(too_many(wait)));
     }
     let failed = |e: ApiError| {
         // Every failed attempt spends a token of this address.
@@ -73,13 +76,13 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
         error_response(e)
     };
     let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
-        return failed(format_invalid());
+        return Err(failed(format_invalid()));
     };
     let Some(key) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim) else {
-        return failed(format_invalid());
+        return Err(failed(format_invalid()));
     };
     if key.is_empty() {
-        return failed(format_invalid());
+        return Err(failed(format_invalid()));
     }
     let digest = tessera_jwt::sha256(key.as_bytes());
     let mut req = req;
@@ -91,15 +94,15 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
             Ok(Some(machine)) => {
                 req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
             }
-            Ok(None) => return failed(key_invalid()),
-            Err(e) => return error_response(e),
+            Ok(None) => return Err(failed(key_invalid())),
+            Err(e) => return Err(error_response(e)),
         },
-        Ok(false) => return failed(key_invalid()),
-        Err(e) => return error_response(e),
+        Ok(false) => return Err(failed(key_invalid())),
+        Err(e) => return Err(error_response(e)),
     }
     if let Err(wait) = state.per_key.take(digest) {
         state.metrics.rate_limited("per_key");
-        return error_response(too_many(wait));
+        return Err(error_response(too_many(wait)));
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
     let header_version =
@@ -119,9 +122,9 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     };
     let version = match (header_version, query_version) {
         (Some(_), Some(_)) => {
-            return bad_version(
+            return Err(bad_version(
                 "give it either as the Clerk-API-Version header or as __clerk_api_version, not both".into(),
-            );
+            ));
         }
         (Some(v), None) => Some(v.to_owned()),
         (None, v) => v,
@@ -129,18 +132,36 @@ pub async fn require_secret_key(State(state): State<Arc<AppState>>, req: Request
     if let Some(v) = version
         && !valid_api_version(&v)
     {
-        return bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD"));
+        return Err(bad_version(format!("'{v}' is not a date of the form YYYY-MM-DD")));
     }
-    next.run(req).await
+    Ok(req)
 }
 
-/// Limits `/.well-known/*` per client address.
+/// The one layer of `/.well-known/*`: counted and timed, limited per client address.
 pub async fn limit_well_known(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Err(wait) = state.well_known.take(client_addr(&req)) {
-        state.metrics.rate_limited("well_known");
-        return error_response(too_many(wait));
-    }
-    next.run(req).await
+    let timer = Timer::start(&req);
+    let resp = match state.well_known.take(client_addr(&req)) {
+        Err(wait) => {
+            state.metrics.rate_limited("well_known");
+            error_response(too_many(wait))
+        }
+        Ok(()) => next.run(req).await,
+    };
+    timer.finish(&state.metrics, &resp);
+    resp
+}
+
+/// The one layer of the secret-key routes (`/v1`, and the unversioned M2M token and API key
+/// routes): counted and timed, authenticated, then the change feed and the webhook wake-up around
+/// the handler (`feed::around_handlers`). One layer rather than three: each costs every request.
+pub async fn secret_key_routes(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let timer = Timer::start(&req);
+    let resp = match check_secret_key(&state, req).await {
+        Ok(req) => crate::feed::around_handlers(&state, req, next).await,
+        Err(refused) => refused,
+    };
+    timer.finish(&state.metrics, &resp);
+    resp
 }
 
 #[cfg(test)]

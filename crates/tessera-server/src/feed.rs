@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -171,14 +171,14 @@ pub(crate) fn may_write(method: &Method, path: &str) -> bool {
         || path.ends_with("/verify"))
 }
 
-/// The one middleware between authentication and the handlers (one layer rather than three: each
-/// layer costs every request, mints included):
+/// What runs between authentication and the handlers (in `auth::secret_key_routes`, the one layer
+/// of those routes):
 /// - a path with a NUL byte (`%00`) names nothing: 404 before any handler passes it to the store
 ///   (PostgreSQL cannot compare text holding one);
 /// - after a successful write request, applies the event log before answering (this node's next
 ///   request sees the write);
 /// - after any write request, wakes the webhook worker (its events may be waiting).
-pub async fn around_handlers(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+pub(crate) async fn around_handlers(state: &AppState, req: Request, next: Next) -> Response {
     if req.uri().path().contains("%00") {
         return crate::body::nul_in_path();
     }

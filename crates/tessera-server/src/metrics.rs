@@ -18,7 +18,8 @@
 //! (e.g. change-feed lag, webhook outbox depth). Labels must stay bounded and never carry secrets or
 //! object ids.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -61,6 +62,55 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
 }
 
+/// One route's request counter and latency histogram for one method and status: handles that share
+/// their values with the families' entries.
+#[derive(Clone)]
+struct RequestHandles {
+    method: axum::http::Method,
+    status: u16,
+    count: Counter,
+    latency: Histogram,
+}
+
+/// One template's mint counter for one kind and algorithm.
+#[derive(Clone)]
+struct MintHandles {
+    kind: &'static str,
+    alg: &'static str,
+    count: Counter,
+}
+
+/// Handles found by the route template (or template name) as axum gives it, so that a request pays
+/// for one short string hash and a scan of a few entries, not for building label sets (two string
+/// allocations) and hashing them with SipHash in two families. The families stay the source of
+/// truth for the exposition; these hold clones of their entries.
+struct Handles<T> {
+    by_name: RwLock<HashMap<Box<str>, Vec<T>, foldhash::fast::RandomState>>,
+}
+
+impl<T: Clone> Handles<T> {
+    fn new() -> Self {
+        Handles { by_name: RwLock::new(HashMap::default()) }
+    }
+
+    /// The handles under `name` that `matches`, created with `create` the first time.
+    fn get(&self, name: &str, matches: impl Fn(&T) -> bool, create: impl FnOnce() -> T) -> T {
+        if let Ok(map) = self.by_name.read()
+            && let Some(found) = map.get(name).and_then(|list| list.iter().find(|h| matches(h)))
+        {
+            return found.clone();
+        }
+        let made = create();
+        if let Ok(mut map) = self.by_name.write() {
+            let list = map.entry(name.into()).or_default();
+            if !list.iter().any(&matches) {
+                list.push(made.clone());
+            }
+        }
+        made
+    }
+}
+
 /// The server's metrics. Cheap to share (held in `AppState`).
 pub struct Metrics {
     registry: Registry,
@@ -70,6 +120,8 @@ pub struct Metrics {
     rate_limited: Family<LimiterLabels, Counter>,
     feed_listening: Gauge,
     feed_wakeups: Counter,
+    request_handles: Handles<RequestHandles>,
+    mint_handles: Handles<MintHandles>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -117,7 +169,17 @@ impl Metrics {
             "Wake-ups received from the database for the event log (PostgreSQL NOTIFY)",
             feed_wakeups.clone(),
         );
-        Metrics { registry, requests, latency, mints, rate_limited, feed_listening, feed_wakeups }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            mints,
+            rate_limited,
+            feed_listening,
+            feed_wakeups,
+            request_handles: Handles::new(),
+            mint_handles: Handles::new(),
+        }
     }
 
     /// Adds a source of values read at each scrape (see the module documentation).
@@ -127,12 +189,42 @@ impl Metrics {
 
     /// A token was minted (with the template `template`, signed with `alg`).
     pub fn minted(&self, template: Option<&str>, alg: &'static str) {
-        let labels = MintLabels {
-            kind: if template.is_some() { "template" } else { "session" },
-            template: template.unwrap_or("").to_owned(),
-            alg,
-        };
-        self.mints.get_or_create(&labels).inc();
+        let kind = if template.is_some() { "template" } else { "session" };
+        let name = template.unwrap_or("");
+        let handles = self.mint_handles.get(
+            name,
+            |h| h.kind == kind && h.alg == alg,
+            || {
+                let labels = MintLabels { kind, template: name.to_owned(), alg };
+                MintHandles { kind, alg, count: self.mints.get_or_create(&labels).clone() }
+            },
+        );
+        handles.count.inc();
+    }
+
+    /// A request to `route` (a route template, `None` when no route matched) was answered.
+    fn answered(&self, route: Option<&str>, method: &axum::http::Method, status: u16, seconds: f64) {
+        let name = route.unwrap_or("");
+        let handles = self.request_handles.get(
+            name,
+            |h| h.status == status && h.method == method,
+            || {
+                // `{param}` is written `:param`: braces inside label values trip simple exposition parsers.
+                let labels = RequestLabels {
+                    route: route.map_or_else(|| "unmatched".to_owned(), route_label),
+                    method: method.as_str().to_owned(),
+                    status,
+                };
+                RequestHandles {
+                    method: method.clone(),
+                    status,
+                    count: self.requests.get_or_create(&labels).clone(),
+                    latency: self.latency.get_or_create(&labels).clone(),
+                }
+            },
+        );
+        handles.latency.observe(seconds);
+        handles.count.inc();
     }
 
     /// A request was refused by `limiter`.
@@ -180,17 +272,36 @@ fn route_label(template: &str) -> String {
     out
 }
 
-/// Counts and times every request by its matched route template (`unmatched` when none matched).
+/// A request being counted and timed: its route template (none when no route matched), method and
+/// start. [`Timer::finish`] records it once its answer is known.
+pub(crate) struct Timer {
+    route: Option<MatchedPath>,
+    method: axum::http::Method,
+    started: Instant,
+}
+
+impl Timer {
+    pub(crate) fn start(req: &Request) -> Timer {
+        Timer {
+            route: req.extensions().get::<MatchedPath>().cloned(),
+            method: req.method().clone(),
+            started: Instant::now(),
+        }
+    }
+
+    pub(crate) fn finish(self, metrics: &Metrics, resp: &Response) {
+        let seconds = self.started.elapsed().as_secs_f64();
+        metrics.answered(self.route.as_ref().map(MatchedPath::as_str), &self.method, resp.status().as_u16(), seconds);
+    }
+}
+
+/// Counts and times every request by its matched route template (`unmatched` when none matched):
+/// the layer of the routes that have no other (the secret-key routes and `/.well-known` time
+/// themselves in their own layer: one layer less per request).
 pub async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    // `{param}` is written `:param`: braces inside label values trip simple exposition parsers.
-    let route =
-        req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| route_label(p.as_str()));
-    let method = req.method().as_str().to_owned();
-    let started = Instant::now();
+    let timer = Timer::start(&req);
     let resp = next.run(req).await;
-    let labels = RequestLabels { route, method, status: resp.status().as_u16() };
-    state.metrics.latency.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
-    state.metrics.requests.get_or_create(&labels).inc();
+    timer.finish(&state.metrics, &resp);
     resp
 }
 

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use utoipa_axum::router::OpenApiRouter;
@@ -143,27 +144,27 @@ pub(crate) fn table() -> Table {
 
 pub fn router(state: Arc<AppState>) -> Router {
     let Table { v1, well_known, public, unversioned } = table();
+    // Each group gets one layer that also counts and times its requests (every layer costs every
+    // request: a mint passes exactly one of ours).
+    let tracked = || middleware::from_fn_with_state(state.clone(), metrics::track);
     let v1 = Router::from(v1)
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::around_handlers))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
-    let unversioned = Router::from(unversioned)
-        .layer(middleware::from_fn_with_state(state.clone(), crate::feed::around_handlers))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::require_secret_key));
+        .layer(middleware::from_fn_with_state(state.clone(), auth::secret_key_routes));
+    let unversioned =
+        Router::from(unversioned).layer(middleware::from_fn_with_state(state.clone(), auth::secret_key_routes));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
     let mut root = Router::new();
     if state.console.is_some() {
-        root = root.nest("/console", crate::console::router(state.clone()));
+        root = root.nest("/console", crate::console::router(state.clone()).layer(tracked()));
     }
     root.nest("/v1", v1)
         .merge(well_known)
         .merge(unversioned)
-        .merge(Router::from(public))
-        .fallback(handlers::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .merge(Router::from(public).layer(tracked()))
+        .fallback(handlers::not_found.layer(tracked()))
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .with_state(state)
 }

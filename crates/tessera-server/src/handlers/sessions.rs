@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use tessera_types::{ClerkErrors, ListShape, Session, SessionListFilter, Token};
 
 use super::{St, listing};
@@ -50,10 +51,10 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Ses
         (status = 404, description = "No such session, or the session is not active or pending.", body = ClerkErrors),
         (status = 422, description = "A malformed `expires_in_seconds` (`form_param_*`), or a token larger than the session-token limit (`session_token_too_large`, naming the size and the limit).", body = ClerkErrors),
     ))]
-pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Token>> {
+pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Response> {
     let minted = s.app.mint_session(&id, b).await?;
     s.metrics.minted(None, minted.algorithm.as_str());
-    Ok(Json(minted.token))
+    Ok(token_response(minted.token))
 }
 
 #[utoipa::path(post, path = "/sessions/{session_id}/tokens/{template_name}", tag = "Sessions",
@@ -67,8 +68,51 @@ pub async fn template_token(
     State(s): St,
     Path((id, template)): Path<(String, String)>,
     Body(b): Body,
-) -> HttpResult<Json<Token>> {
+) -> HttpResult<Response> {
     let minted = s.app.mint_template(&id, &template, b).await?;
     s.metrics.minted(Some(&template), minted.algorithm.as_str());
-    Ok(Json(minted.token))
+    Ok(token_response(minted.token))
+}
+
+/// `{"object":"token","jwt":"…"}`, written directly: a compact JWS is base64url and dots, which JSON
+/// needs no escaping for, so the answer is a few copies instead of a serializer's walk through the
+/// token character by character (a string that would need escaping goes through the serializer).
+fn token_response(token: Token) -> Response {
+    // Branch-free over the bytes (the compiler vectorizes it): a quote, a backslash or a control
+    // character would need escaping.
+    let plain = |s: &str| !s.bytes().fold(false, |bad, b| bad | (b == b'"') | (b == b'\\') | (b < 0x20));
+    if !(plain(&token.object) && plain(&token.jwt)) {
+        return Json(token).into_response();
+    }
+    let mut body = String::with_capacity(token.jwt.len() + token.object.len() + 22);
+    body.push_str(r#"{"object":""#);
+    body.push_str(&token.object);
+    body.push_str(r#"","jwt":""#);
+    body.push_str(&token.jwt);
+    body.push_str(r#""}"#);
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(token: Token) -> (String, String) {
+        let resp = token_response(token);
+        let ct = resp.headers()[header::CONTENT_TYPE].to_str().unwrap_or_default().to_owned();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap_or_default();
+        (ct, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn token_answers_are_the_serializers_json() {
+        for jwt in ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.sig-_x", "not \"a\" jwt\\\n", ""] {
+            let token = Token { object: "token".into(), jwt: jwt.into() };
+            let (ct, text) = body_of(token.clone()).await;
+            assert_eq!(ct, "application/json");
+            let parsed: Token = serde_json::from_str(&text).expect("valid JSON");
+            assert_eq!(parsed, token);
+            assert_eq!(text, serde_json::to_string(&token).expect("serializes"));
+        }
+    }
 }
