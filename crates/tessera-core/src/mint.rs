@@ -187,20 +187,43 @@ impl Tessera {
 
     pub(crate) fn cached_template(&self, rec: &Arc<crate::store::TemplateRecord>) -> ApiResult<Arc<CachedTemplate>> {
         let t = &rec.template;
-        if let Ok(cache) = self.template_cache.lock()
-            && let Some(c) = cache.get(&t.id)
-            // The very record it was derived from (a mint from memory), or one equal in every field,
-            // not only `updated_at`: two writers that read the same version can store different
-            // lifetimes or skews under one `updated_at`.
-            && (Arc::ptr_eq(&c.source, rec) || (c.template == *t && c.sealed == rec.signing_key_sealed))
-        {
+        let found = match self.template_cache.read() {
+            Ok(cache) => match cache.get(&t.id) {
+                // The very record it was derived from (a mint from memory)...
+                Some(c) if Arc::ptr_eq(&c.source, rec) => Some((c.clone(), true)),
+                // ...or one equal in every field, not only `updated_at`: two writers that read the
+                // same version can store different lifetimes or skews under one `updated_at`.
+                Some(c) if c.template == *t && c.sealed == rec.signing_key_sealed => Some((c.clone(), false)),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        if let Some((c, same_record)) = found {
             // A plain load first: this runs on every mint, and a read-modify-write would move the
             // shared cache line between cores each time.
             let stored = rec.key_max_token_lifetime.unwrap_or(-1);
             if c.recorded_lifetime.load(Ordering::Acquire) < stored {
                 c.recorded_lifetime.fetch_max(stored, Ordering::AcqRel);
             }
-            return Ok(c.clone());
+            if same_record {
+                return Ok(c);
+            }
+            // An equal record read again (the mint cache refreshed it, e.g. after its key's lifetime
+            // was recorded): derive from it from now on, so that the next mints find it by
+            // identity instead of comparing every field.
+            let entry = Arc::new(CachedTemplate {
+                source: rec.clone(),
+                template: c.template.clone(),
+                sealed: c.sealed.clone(),
+                compiled: c.compiled.clone(),
+                custom: c.custom.clone(),
+                uses_org_list: c.uses_org_list,
+                recorded_lifetime: AtomicI64::new(c.recorded_lifetime.load(Ordering::Acquire)),
+            });
+            if let Ok(mut cache) = self.template_cache.write() {
+                cache.insert(t.id.clone(), entry.clone());
+            }
+            return Ok(entry);
         }
         let compiled = CompiledClaims::compile(&t.claims).map_err(|e| {
             tracing::error!(template = %t.id, error = %e, "stored template does not compile");
@@ -223,7 +246,7 @@ impl Tessera {
             uses_org_list: uses_org_list(&t.claims),
             recorded_lifetime: AtomicI64::new(rec.key_max_token_lifetime.unwrap_or(-1)),
         });
-        if let Ok(mut cache) = self.template_cache.lock() {
+        if let Ok(mut cache) = self.template_cache.write() {
             cache.insert(t.id.clone(), entry.clone());
         }
         Ok(entry)

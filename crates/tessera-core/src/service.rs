@@ -89,7 +89,7 @@ pub struct Tessera {
     /// Entries older than [`SECRET_KEY_RECHECK_MS`] are checked again, so a key revoked on any node
     /// stops working everywhere within that time.
     known_secret_hashes: RwLock<Vec<(String, i64)>>,
-    pub(crate) template_cache: Mutex<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
+    pub(crate) template_cache: RwLock<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
     /// The public JWK of each custom asymmetric template key, with the sealed key it was derived
     /// from (the JWKS re-reads templates but decrypts a key only when its sealed form changed).
     pub(crate) template_jwk_cache: Mutex<HashMap<String, TemplateJwk>>,
@@ -228,7 +228,7 @@ impl Tessera {
                 issuer,
                 keyring: RwLock::new(keyring),
                 known_secret_hashes: RwLock::new(Vec::new()),
-                template_cache: Mutex::new(HashMap::new()),
+                template_cache: RwLock::new(HashMap::new()),
                 template_jwk_cache: Mutex::new(HashMap::new()),
                 session_claims_cache: Mutex::new(None),
                 cpu: Arc::new(crate::cpu::Inline),

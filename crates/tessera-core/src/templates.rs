@@ -247,7 +247,7 @@ impl Tessera {
     }
 
     pub(crate) fn forget_template(&self, id: &str) {
-        if let Ok(mut cache) = self.template_cache.lock() {
+        if let Ok(mut cache) = self.template_cache.write() {
             cache.remove(id);
         }
     }

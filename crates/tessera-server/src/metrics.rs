@@ -64,7 +64,6 @@ fn latency_histogram() -> Histogram {
 
 /// One route's request counter and latency histogram for one method and status: handles that share
 /// their values with the families' entries.
-#[derive(Clone)]
 struct RequestHandles {
     method: axum::http::Method,
     status: u16,
@@ -73,7 +72,6 @@ struct RequestHandles {
 }
 
 /// One template's mint counter for one kind and algorithm.
-#[derive(Clone)]
 struct MintHandles {
     kind: &'static str,
     alg: &'static str,
@@ -83,31 +81,34 @@ struct MintHandles {
 /// Handles found by the route template (or template name) as axum gives it, so that a request pays
 /// for one short string hash and a scan of a few entries, not for building label sets (two string
 /// allocations) and hashing them with SipHash in two families. The families stay the source of
-/// truth for the exposition; these hold clones of their entries.
+/// truth for the exposition; these hold handles sharing their entries' values.
 struct Handles<T> {
     by_name: RwLock<HashMap<Box<str>, Vec<T>, foldhash::fast::RandomState>>,
 }
 
-impl<T: Clone> Handles<T> {
+impl<T> Handles<T> {
     fn new() -> Self {
         Handles { by_name: RwLock::new(HashMap::default()) }
     }
 
-    /// The handles under `name` that `matches`, created with `create` the first time.
-    fn get(&self, name: &str, matches: impl Fn(&T) -> bool, create: impl FnOnce() -> T) -> T {
+    /// Applies `record` to the handles under `name` that `matches`, created with `create` the first
+    /// time. Found handles are used in place, under the read lock: cloning them would move their
+    /// reference counts' cache lines between cores on every request.
+    fn with(&self, name: &str, matches: impl Fn(&T) -> bool, create: impl FnOnce() -> T, record: impl Fn(&T)) {
         if let Ok(map) = self.by_name.read()
             && let Some(found) = map.get(name).and_then(|list| list.iter().find(|h| matches(h)))
         {
-            return found.clone();
+            record(found);
+            return;
         }
         let made = create();
+        record(&made);
         if let Ok(mut map) = self.by_name.write() {
             let list = map.entry(name.into()).or_default();
             if !list.iter().any(&matches) {
-                list.push(made.clone());
+                list.push(made);
             }
         }
-        made
     }
 }
 
@@ -191,21 +192,23 @@ impl Metrics {
     pub fn minted(&self, template: Option<&str>, alg: &'static str) {
         let kind = if template.is_some() { "template" } else { "session" };
         let name = template.unwrap_or("");
-        let handles = self.mint_handles.get(
+        self.mint_handles.with(
             name,
             |h| h.kind == kind && h.alg == alg,
             || {
                 let labels = MintLabels { kind, template: name.to_owned(), alg };
                 MintHandles { kind, alg, count: self.mints.get_or_create(&labels).clone() }
             },
+            |h| {
+                h.count.inc();
+            },
         );
-        handles.count.inc();
     }
 
     /// A request to `route` (a route template, `None` when no route matched) was answered.
     fn answered(&self, route: Option<&str>, method: &axum::http::Method, status: u16, seconds: f64) {
         let name = route.unwrap_or("");
-        let handles = self.request_handles.get(
+        self.request_handles.with(
             name,
             |h| h.status == status && h.method == method,
             || {
@@ -222,9 +225,11 @@ impl Metrics {
                     latency: self.latency.get_or_create(&labels).clone(),
                 }
             },
+            |h| {
+                h.latency.observe(seconds);
+                h.count.inc();
+            },
         );
-        handles.latency.observe(seconds);
-        handles.count.inc();
     }
 
     /// A request was refused by `limiter`.
@@ -283,7 +288,11 @@ pub(crate) struct Timer {
 impl Timer {
     pub(crate) fn start(req: &Request) -> Timer {
         Timer {
-            route: req.extensions().get::<MatchedPath>().cloned(),
+            route: req
+                .extensions()
+                .get::<MatchedPath>()
+                .filter(|p| !crate::routes::V1_UNKNOWN.contains(&p.as_str()))
+                .cloned(),
             method: req.method().clone(),
             started: Instant::now(),
         }

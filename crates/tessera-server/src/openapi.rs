@@ -84,7 +84,7 @@ pub async fn serve() -> Response {
 /// The whole document, built from the route table.
 pub fn document() -> Value {
     let routes::Table { v1, well_known, public, .. } = routes::table();
-    let mut api = public.into_openapi().merge_from(well_known.into_openapi()).nest("/v1", v1.into_openapi());
+    let mut api = public.into_openapi().merge_from(well_known.into_openapi()).merge_from(v1.into_openapi());
     // The error envelope is referenced by responses added below.
     let components = api.components.get_or_insert_with(Default::default);
     let mut schemas = Vec::new();

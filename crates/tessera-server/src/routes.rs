@@ -8,9 +8,10 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::handler::Handler;
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::middleware;
+use axum::routing::any;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,9 +24,13 @@ use crate::{auth, handlers, metrics, openapi};
 
 type Routes = OpenApiRouter<Arc<AppState>>;
 
+/// The routes that catch unknown paths under `/v1` (metrics label them `unmatched`).
+pub(crate) const V1_UNKNOWN: [&str; 2] = ["/v1", "/v1/{*path}"];
+
 /// The routes, grouped by the layers they get.
 pub(crate) struct Table {
-    /// Mounted at `/v1`, behind secret-key auth.
+    /// `/v1/…` (full paths: a route nested under a prefix pays for a rewritten URI on every
+    /// request), behind secret-key auth.
     pub v1: Routes,
     /// `/.well-known/*`, public, limited per client address.
     pub well_known: Routes,
@@ -130,7 +135,7 @@ pub(crate) fn table() -> Table {
         .routes(routes!(machines::rotate_secret_key))
         .routes(routes!(machines::create_scope))
         .routes(routes!(machines::delete_scope))
-        .merge(unversioned_routes());
+        .nest("/v1", unversioned_routes());
     // ---- machines end ----
     let well_known =
         OpenApiRouter::default().routes(routes!(jwks::well_known_jwks)).routes(routes!(jwks::openid_configuration));
@@ -147,8 +152,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     // Each group gets one layer that also counts and times its requests (every layer costs every
     // request: a mint passes exactly one of ours).
     let tracked = || middleware::from_fn_with_state(state.clone(), metrics::track);
+    // Unknown paths under `/v1` answer 404 behind the same auth (401 without a key, as Clerk's).
     let v1 = Router::from(v1)
-        .fallback(handlers::not_found)
+        .route(V1_UNKNOWN[0], any(handlers::not_found))
+        .route(V1_UNKNOWN[1], any(handlers::not_found))
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::secret_key_routes));
     let unversioned =
@@ -160,7 +167,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     if state.console.is_some() {
         root = root.nest("/console", crate::console::router(state.clone()).layer(tracked()));
     }
-    root.nest("/v1", v1)
+    root.merge(v1)
         .merge(well_known)
         .merge(unversioned)
         .merge(Router::from(public).layer(tracked()))

@@ -10,7 +10,7 @@ use super::St;
 use crate::body::Body;
 use crate::error::HttpResult;
 
-#[utoipa::path(post, path = "/actor_tokens", tag = "Actor Tokens", operation_id = "CreateActorToken",
+#[utoipa::path(post, path = "/v1/actor_tokens", tag = "Actor Tokens", operation_id = "CreateActorToken",
     request_body = tessera_types::CreateActorTokenRequestBody,
     responses(
         (status = 200, description = "A pending actor token. `token` is in this answer only: the server keeps only its hash.", body = ActorToken),
@@ -20,7 +20,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<ActorToken>>
     Ok(Json(s.app.create_actor_token(b).await?))
 }
 
-#[utoipa::path(post, path = "/actor_tokens/{actor_token_id}/revoke", tag = "Actor Tokens",
+#[utoipa::path(post, path = "/v1/actor_tokens/{actor_token_id}/revoke", tag = "Actor Tokens",
     operation_id = "RevokeActorToken",
     responses(
         (status = 200, description = "The token, revoked. A pending token can no longer be redeemed; revoking an accepted token also revokes the session it made.", body = ActorToken),
@@ -30,7 +30,7 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Act
     Ok(Json(s.app.revoke_actor_token(&id).await?))
 }
 
-#[utoipa::path(post, path = "/tessera/actor_tokens/{actor_token_id}/redeem", tag = "Tessera",
+#[utoipa::path(post, path = "/v1/tessera/actor_tokens/{actor_token_id}/redeem", tag = "Tessera",
     operation_id = "RedeemActorToken",
     request_body = tessera_types::RedeemActorTokenRequestBody,
     responses(

@@ -11,7 +11,7 @@ use crate::error::HttpResult;
 
 // ---- email addresses ---------------------------------------------------------------------------------
 
-#[utoipa::path(post, path = "/email_addresses", tag = "Email Addresses", operation_id = "CreateEmailAddress",
+#[utoipa::path(post, path = "/v1/email_addresses", tag = "Email Addresses", operation_id = "CreateEmailAddress",
     request_body = tessera_types::CreateEmailAddressRequestBody,
     responses(
         (status = 200, description = "The new email address: verified by the admin with `verified: true`, unverified (`verification: null`) otherwise. The user's first email address becomes primary.", body = EmailAddress),
@@ -22,14 +22,14 @@ pub async fn create_email_address(State(s): St, Body(b): Body) -> HttpResult<Jso
     Ok(Json(s.app.create_email_address(b).await?))
 }
 
-#[utoipa::path(get, path = "/email_addresses/{email_address_id}", tag = "Email Addresses",
+#[utoipa::path(get, path = "/v1/email_addresses/{email_address_id}", tag = "Email Addresses",
     operation_id = "GetEmailAddress",
     responses((status = 200, description = "The email address.", body = EmailAddress)))]
 pub async fn get_email_address(State(s): St, Path(id): Path<String>) -> HttpResult<Json<EmailAddress>> {
     Ok(Json(s.app.get_email_address(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/email_addresses/{email_address_id}", tag = "Email Addresses",
+#[utoipa::path(patch, path = "/v1/email_addresses/{email_address_id}", tag = "Email Addresses",
     operation_id = "UpdateEmailAddress",
     request_body = tessera_types::UpdateEmailAddressRequestBody,
     responses(
@@ -43,7 +43,7 @@ pub async fn update_email_address(
     Ok(Json(s.app.update_email_address(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/email_addresses/{email_address_id}", tag = "Email Addresses",
+#[utoipa::path(delete, path = "/v1/email_addresses/{email_address_id}", tag = "Email Addresses",
     operation_id = "DeleteEmailAddress",
     responses(
         (status = 200, description = "The email address was deleted. When it was the primary one, the oldest remaining verified address (else the oldest remaining one, else none) became primary, in the same transaction.", body = DeletedObject),
@@ -55,7 +55,7 @@ pub async fn delete_email_address(State(s): St, Path(id): Path<String>) -> HttpR
 
 // ---- phone numbers -----------------------------------------------------------------------------------
 
-#[utoipa::path(post, path = "/phone_numbers", tag = "Phone Numbers", operation_id = "CreatePhoneNumber",
+#[utoipa::path(post, path = "/v1/phone_numbers", tag = "Phone Numbers", operation_id = "CreatePhoneNumber",
     request_body = tessera_types::CreatePhoneNumberRequestBody,
     responses(
         (status = 200, description = "The new phone number: verified by the admin with `verified: true`, unverified (`verification: null`) otherwise. The user's first phone number becomes primary.", body = PhoneNumber),
@@ -67,14 +67,14 @@ pub async fn create_phone_number(State(s): St, Body(b): Body) -> HttpResult<Json
     Ok(Json(s.app.create_phone_number(b).await?))
 }
 
-#[utoipa::path(get, path = "/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
+#[utoipa::path(get, path = "/v1/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
     operation_id = "GetPhoneNumber",
     responses((status = 200, description = "The phone number.", body = PhoneNumber)))]
 pub async fn get_phone_number(State(s): St, Path(id): Path<String>) -> HttpResult<Json<PhoneNumber>> {
     Ok(Json(s.app.get_phone_number(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
+#[utoipa::path(patch, path = "/v1/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
     operation_id = "UpdatePhoneNumber",
     request_body = tessera_types::UpdatePhoneNumberRequestBody,
     responses(
@@ -85,7 +85,7 @@ pub async fn update_phone_number(State(s): St, Path(id): Path<String>, Body(b): 
     Ok(Json(s.app.update_phone_number(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
+#[utoipa::path(delete, path = "/v1/phone_numbers/{phone_number_id}", tag = "Phone Numbers",
     operation_id = "DeletePhoneNumber",
     responses(
         (status = 200, description = "The phone number was deleted. When it was the primary one, the oldest remaining verified number (else the oldest remaining one, else none) became primary, in the same transaction.", body = DeletedObject),

@@ -17,7 +17,7 @@ use crate::openapi::InvitationList;
 
 // ---- instance invitations ----------------------------------------------------------------------------
 
-#[utoipa::path(post, path = "/invitations", tag = "Invitations", operation_id = "CreateInvitation",
+#[utoipa::path(post, path = "/v1/invitations", tag = "Invitations", operation_id = "CreateInvitation",
     request_body = tessera_types::CreateInvitationRequestBody,
     responses(
         (status = 200, description = "The new pending invitation (no email is sent). Creating a user with the address accepts it.", body = Invitation),
@@ -28,14 +28,14 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Invitation>>
     Ok(Json(s.app.create_invitation(b).await?))
 }
 
-#[utoipa::path(get, path = "/invitations", tag = "Invitations", operation_id = "ListInvitations",
+#[utoipa::path(get, path = "/v1/invitations", tag = "Invitations", operation_id = "ListInvitations",
     params(InvitationListQuery),
     responses((status = 200, description = "Invitations, newest first unless `order_by` says otherwise; without `status`, all but the revoked ones. A bare array, or `{data, total_count}` with `paginated=true`.", body = InvitationList)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Response> {
     Ok(listing(s.app.list_invitations(&q).await?))
 }
 
-#[utoipa::path(post, path = "/invitations/bulk", tag = "Invitations", operation_id = "CreateBulkInvitations",
+#[utoipa::path(post, path = "/v1/invitations/bulk", tag = "Invitations", operation_id = "CreateBulkInvitations",
     request_body = tessera_types::CreateBulkInvitationsRequestBody,
     responses(
         (status = 200, description = "The new invitations, in the order given: all of them are created, or none.", body = Vec<Invitation>),
@@ -46,7 +46,7 @@ pub async fn bulk(State(s): St, BodyList(items): BodyList) -> HttpResult<Json<Ve
     Ok(Json(s.app.create_invitations_bulk(items).await?))
 }
 
-#[utoipa::path(post, path = "/invitations/{invitation_id}/revoke", tag = "Invitations",
+#[utoipa::path(post, path = "/v1/invitations/{invitation_id}/revoke", tag = "Invitations",
     operation_id = "RevokeInvitation",
     responses(
         (status = 200, description = "The invitation, revoked (`revoked: true`).", body = Invitation),
@@ -58,7 +58,7 @@ pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Inv
 
 // ---- organization invitations ------------------------------------------------------------------------
 
-#[utoipa::path(post, path = "/organizations/{org_id}/invitations", tag = "Organization Invitations",
+#[utoipa::path(post, path = "/v1/organizations/{org_id}/invitations", tag = "Organization Invitations",
     operation_id = "CreateOrganizationInvitation",
     request_body = tessera_types::CreateOrganizationInvitationRequestBody,
     responses(
@@ -76,7 +76,7 @@ pub async fn create_org(
     Ok(Json(s.app.create_organization_invitation(&org, b).await?))
 }
 
-#[utoipa::path(get, path = "/organizations/{org_id}/invitations", tag = "Organization Invitations",
+#[utoipa::path(get, path = "/v1/organizations/{org_id}/invitations", tag = "Organization Invitations",
     operation_id = "ListOrganizationInvitations",
     params(OrganizationInvitationListQuery),
     responses((status = 200, description = "The organization's invitations, newest first unless `order_by` says otherwise.", body = Paginated<OrganizationInvitation>)))]
@@ -88,7 +88,7 @@ pub async fn list_org(
     Ok(Json(s.app.list_organization_invitations(&org, &q).await?))
 }
 
-#[utoipa::path(post, path = "/organizations/{org_id}/invitations/bulk", tag = "Organization Invitations",
+#[utoipa::path(post, path = "/v1/organizations/{org_id}/invitations/bulk", tag = "Organization Invitations",
     operation_id = "CreateOrganizationInvitationBulk",
     request_body = tessera_types::CreateOrganizationInvitationBulkRequestBody,
     responses(
@@ -106,7 +106,7 @@ pub async fn bulk_org(
     Ok(Json(s.app.create_organization_invitations_bulk(&org, items).await?))
 }
 
-#[utoipa::path(get, path = "/organizations/{org_id}/invitations/pending", tag = "Organization Invitations",
+#[utoipa::path(get, path = "/v1/organizations/{org_id}/invitations/pending", tag = "Organization Invitations",
     operation_id = "ListPendingOrganizationInvitations",
     params(ListPage),
     responses((status = 200, description = "Deprecated by Clerk (use `status=pending`): the organization's pending invitations, newest first.", body = Paginated<OrganizationInvitation>)))]
@@ -118,7 +118,7 @@ pub async fn list_pending(
     Ok(Json(s.app.list_pending_organization_invitations(&org, &q).await?))
 }
 
-#[utoipa::path(get, path = "/organizations/{org_id}/invitations/{invitation_id}", tag = "Organization Invitations",
+#[utoipa::path(get, path = "/v1/organizations/{org_id}/invitations/{invitation_id}", tag = "Organization Invitations",
     operation_id = "GetOrganizationInvitation",
     responses((status = 200, description = "The invitation, with its status as of now.", body = OrganizationInvitation)))]
 pub async fn get_org(
@@ -128,7 +128,7 @@ pub async fn get_org(
     Ok(Json(s.app.get_organization_invitation(&org, &id).await?))
 }
 
-#[utoipa::path(post, path = "/organizations/{org_id}/invitations/{invitation_id}/revoke",
+#[utoipa::path(post, path = "/v1/organizations/{org_id}/invitations/{invitation_id}/revoke",
     tag = "Organization Invitations", operation_id = "RevokeOrganizationInvitation",
     request_body = tessera_types::RevokeOrganizationInvitationRequestBody,
     responses(
@@ -144,7 +144,7 @@ pub async fn revoke_org(
     Ok(Json(s.app.revoke_organization_invitation(&org, &id, b).await?))
 }
 
-#[utoipa::path(get, path = "/organization_invitations", tag = "Organization Invitations",
+#[utoipa::path(get, path = "/v1/organization_invitations", tag = "Organization Invitations",
     operation_id = "ListInstanceOrganizationInvitations",
     params(InstanceOrganizationInvitationListQuery),
     responses((status = 200, description = "Every organization invitation of the instance, with its organization's public data, newest first unless `order_by` says otherwise.", body = Paginated<OrganizationInvitation>)))]
@@ -152,7 +152,7 @@ pub async fn list_instance(State(s): St, Query(q): Query) -> HttpResult<Json<Pag
     Ok(Json(s.app.list_instance_organization_invitations(&q).await?))
 }
 
-#[utoipa::path(get, path = "/users/{user_id}/organization_invitations", tag = "Users",
+#[utoipa::path(get, path = "/v1/users/{user_id}/organization_invitations", tag = "Users",
     operation_id = "UsersGetOrganizationInvitations",
     params(UserOrganizationInvitationListQuery),
     responses((status = 200, description = "The organization invitations of the user's email addresses, with each organization's public data, newest first.", body = Paginated<OrganizationInvitation>)))]
@@ -164,7 +164,7 @@ pub async fn list_user(
     Ok(Json(s.app.list_user_organization_invitations(&user, &q).await?))
 }
 
-#[utoipa::path(post, path = "/tessera/organizations/{org_id}/invitations/{invitation_id}/accept", tag = "Tessera",
+#[utoipa::path(post, path = "/v1/tessera/organizations/{org_id}/invitations/{invitation_id}/accept", tag = "Tessera",
     operation_id = "AcceptOrganizationInvitation",
     request_body = tessera_types::AcceptOrganizationInvitationRequestBody,
     responses(

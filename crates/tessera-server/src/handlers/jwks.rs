@@ -9,7 +9,7 @@ use super::St;
 use crate::error::HttpResult;
 
 /// `GET /v1/jwks` (authenticated).
-#[utoipa::path(get, path = "/jwks", tag = "JWKS", operation_id = "GetJWKS",
+#[utoipa::path(get, path = "/v1/jwks", tag = "JWKS", operation_id = "GetJWKS",
     responses((status = 200, description = "The public keys tokens are signed with.", body = Jwks)))]
 pub async fn jwks(State(s): St) -> HttpResult<Response> {
     let keys = s.app.jwks().await?;

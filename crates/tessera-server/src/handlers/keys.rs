@@ -9,13 +9,13 @@ use super::St;
 use crate::body::Body;
 use crate::error::HttpResult;
 
-#[utoipa::path(get, path = "/tessera/keys", tag = "Tessera", operation_id = "ListInstanceKeys",
+#[utoipa::path(get, path = "/v1/tessera/keys", tag = "Tessera", operation_id = "ListInstanceKeys",
     responses((status = 200, description = "Every instance key, oldest first, with its status (`staged`, `signing`, `superseded`, `retired`) and whether it is in the JWKS. No key material.", body = InstanceKeyList)))]
 pub async fn list(State(s): St) -> HttpResult<Json<InstanceKeyList>> {
     Ok(Json(s.app.list_instance_keys().await?))
 }
 
-#[utoipa::path(post, path = "/tessera/keys/rotate", tag = "Tessera", operation_id = "RotateInstanceKey",
+#[utoipa::path(post, path = "/v1/tessera/keys/rotate", tag = "Tessera", operation_id = "RotateInstanceKey",
     request_body = tessera_types::RotateInstanceKeyRequestBody,
     responses(
         (status = 200, description = "The new RS256 key: in the JWKS at once, signing after `activate_in_seconds` (default: the JWKS max-age plus the key reload interval). Every node signs with it within about a second of that.", body = InstanceKey),
@@ -25,7 +25,7 @@ pub async fn rotate(State(s): St, Body(b): Body) -> HttpResult<Json<InstanceKey>
     Ok(Json(s.app.rotate_instance_key(b).await?))
 }
 
-#[utoipa::path(post, path = "/tessera/keys/{kid}/retire", tag = "Tessera", operation_id = "RetireInstanceKey",
+#[utoipa::path(post, path = "/v1/tessera/keys/{kid}/retire", tag = "Tessera", operation_id = "RetireInstanceKey",
     params(("kid" = String, Path, description = "The key's `kid`.")),
     responses(
         (status = 200, description = "The key, retired: it no longer signs, and stays in the JWKS until `unpublish_at` (its longest token's lifetime plus the JWKS max-age after now).", body = InstanceKey),

@@ -27,7 +27,7 @@ fn caller(m: &Machined) -> Caller<'_> {
 
 // ---- machines ---------------------------------------------------------------------------------------
 
-#[utoipa::path(post, path = "/machines", tag = "Machines", operation_id = "CreateMachine",
+#[utoipa::path(post, path = "/v1/machines", tag = "Machines", operation_id = "CreateMachine",
     request_body = tessera_types::CreateMachineRequestBody,
     responses(
         (status = 200, description = "The new machine with its `secret_key` (also answered by `GET /machines/{machine_id}/secret_key`).", body = Machine),
@@ -37,39 +37,39 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Machine>> {
     Ok(Json(s.app.create_machine(b).await?))
 }
 
-#[utoipa::path(get, path = "/machines", tag = "Machines", operation_id = "ListMachines",
+#[utoipa::path(get, path = "/v1/machines", tag = "Machines", operation_id = "ListMachines",
     params(tessera_types::MachineListFilter, tessera_types::ListPage),
     responses((status = 200, description = "`{data, total_count}`, newest first unless `order_by` says otherwise.", body = Paginated<Machine>)))]
 pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Paginated<Machine>>> {
     Ok(Json(s.app.list_machines(&q).await?))
 }
 
-#[utoipa::path(get, path = "/machines/{machine_id}", tag = "Machines", operation_id = "GetMachine",
+#[utoipa::path(get, path = "/v1/machines/{machine_id}", tag = "Machines", operation_id = "GetMachine",
     responses((status = 200, description = "The machine (without its secret key).", body = Machine)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Machine>> {
     Ok(Json(s.app.get_machine(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/machines/{machine_id}", tag = "Machines", operation_id = "UpdateMachine",
+#[utoipa::path(patch, path = "/v1/machines/{machine_id}", tag = "Machines", operation_id = "UpdateMachine",
     request_body = tessera_types::UpdateMachineRequestBody,
     responses((status = 200, description = "The updated machine.", body = Machine)))]
 pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<Machine>> {
     Ok(Json(s.app.update_machine(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/machines/{machine_id}", tag = "Machines", operation_id = "DeleteMachine",
+#[utoipa::path(delete, path = "/v1/machines/{machine_id}", tag = "Machines", operation_id = "DeleteMachine",
     responses((status = 200, description = "Deleted, with its scopes and M2M tokens.", body = DeletedObject)))]
 pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.delete_machine(&id).await?))
 }
 
-#[utoipa::path(get, path = "/machines/{machine_id}/secret_key", tag = "Machines", operation_id = "GetMachineSecretKey",
+#[utoipa::path(get, path = "/v1/machines/{machine_id}/secret_key", tag = "Machines", operation_id = "GetMachineSecretKey",
     responses((status = 200, description = "The machine's current secret key.", body = MachineSecretKey)))]
 pub async fn secret_key(State(s): St, Path(id): Path<String>) -> HttpResult<Json<MachineSecretKey>> {
     Ok(Json(s.app.machine_secret_key(&id).await?))
 }
 
-#[utoipa::path(post, path = "/machines/{machine_id}/secret_key/rotate", tag = "Machines",
+#[utoipa::path(post, path = "/v1/machines/{machine_id}/secret_key/rotate", tag = "Machines",
     operation_id = "RotateMachineSecretKey",
     request_body = tessera_types::RotateMachineSecretKeyRequestBody,
     responses((status = 200, description = "The new secret key; the previous one keeps working for `previous_token_ttl` seconds.", body = MachineSecretKey)))]
@@ -81,7 +81,7 @@ pub async fn rotate_secret_key(
     Ok(Json(s.app.rotate_machine_secret_key(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/machines/{machine_id}/scopes", tag = "Machines", operation_id = "CreateMachineScope",
+#[utoipa::path(post, path = "/v1/machines/{machine_id}/scopes", tag = "Machines", operation_id = "CreateMachineScope",
     request_body = tessera_types::CreateMachineScopeRequestBody,
     responses(
         (status = 200, description = "The machine may now call `to_machine_id`.", body = MachineScope),
@@ -91,7 +91,7 @@ pub async fn create_scope(State(s): St, Path(id): Path<String>, Body(b): Body) -
     Ok(Json(s.app.create_machine_scope(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/machines/{machine_id}/scopes/{other_machine_id}", tag = "Machines",
+#[utoipa::path(delete, path = "/v1/machines/{machine_id}/scopes/{other_machine_id}", tag = "Machines",
     operation_id = "DeleteMachineScope",
     responses((status = 200, description = "The scope was removed.", body = MachineScopeDeleted)))]
 pub async fn delete_scope(

@@ -10,7 +10,7 @@ use crate::body::{Body, Query};
 use crate::error::HttpResult;
 use crate::openapi::OrganizationMetadataRequestBody;
 
-#[utoipa::path(post, path = "/organizations", tag = "Organizations",
+#[utoipa::path(post, path = "/v1/organizations", tag = "Organizations",
     operation_id = "CreateOrganization",
     request_body = tessera_types::CreateOrganizationRequestBody,
     responses(
@@ -21,7 +21,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Organization
     Ok(Json(s.app.create_organization(b).await?))
 }
 
-#[utoipa::path(get, path = "/organizations", tag = "Organizations",
+#[utoipa::path(get, path = "/v1/organizations", tag = "Organizations",
     operation_id = "ListOrganizations",
     params(OrganizationListFilter),
     responses((status = 200, description = "Organizations, newest first unless `order_by` says otherwise.", body = Paginated<Organization>)))]
@@ -29,14 +29,14 @@ pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Json<Paginated<Or
     Ok(Json(s.app.list_organizations(&q).await?))
 }
 
-#[utoipa::path(get, path = "/organizations/{org_id}", tag = "Organizations",
+#[utoipa::path(get, path = "/v1/organizations/{org_id}", tag = "Organizations",
     operation_id = "GetOrganization",
     responses((status = 200, description = "The organization.", body = Organization)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Organization>> {
     Ok(Json(s.app.get_organization(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/organizations/{org_id}", tag = "Organizations",
+#[utoipa::path(patch, path = "/v1/organizations/{org_id}", tag = "Organizations",
     operation_id = "UpdateOrganization",
     request_body = tessera_types::UpdateOrganizationRequestBody,
     responses((status = 200, description = "The updated organization. Metadata fields given replace the stored ones.", body = Organization)))]
@@ -44,14 +44,14 @@ pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> Http
     Ok(Json(s.app.update_organization(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/organizations/{org_id}", tag = "Organizations",
+#[utoipa::path(delete, path = "/v1/organizations/{org_id}", tag = "Organizations",
     operation_id = "DeleteOrganization",
     responses((status = 200, description = "The organization was deleted.", body = DeletedObject)))]
 pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.delete_organization(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/organizations/{org_id}/metadata", tag = "Organizations",
+#[utoipa::path(patch, path = "/v1/organizations/{org_id}/metadata", tag = "Organizations",
     operation_id = "MergeOrganizationMetadata",
     request_body = OrganizationMetadataRequestBody,
     responses((status = 200, description = "The organization, metadata deep-merged (`null` deletes a key at any depth).", body = Organization)))]
@@ -59,7 +59,7 @@ pub async fn merge_metadata(State(s): St, Path(id): Path<String>, Body(b): Body)
     Ok(Json(s.app.merge_organization_metadata(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/organizations/{org_id}/memberships", tag = "Organization Memberships",
+#[utoipa::path(post, path = "/v1/organizations/{org_id}/memberships", tag = "Organization Memberships",
     operation_id = "CreateOrganizationMembership",
     request_body = tessera_types::CreateOrganizationMembershipRequestBody,
     responses(
@@ -74,7 +74,7 @@ pub async fn create_membership(
     Ok(Json(s.app.create_membership(&id, b).await?))
 }
 
-#[utoipa::path(get, path = "/organizations/{org_id}/memberships", tag = "Organization Memberships",
+#[utoipa::path(get, path = "/v1/organizations/{org_id}/memberships", tag = "Organization Memberships",
     operation_id = "ListOrganizationMemberships",
     params(OrganizationMembershipListFilter),
     responses((status = 200, description = "The organization's memberships whose member and role match the filters, oldest first unless `order_by` says otherwise.", body = Paginated<OrganizationMembership>)))]
@@ -86,7 +86,7 @@ pub async fn list_memberships(
     Ok(Json(s.app.list_memberships(&id, &q).await?))
 }
 
-#[utoipa::path(get, path = "/organization_memberships", tag = "Organization Memberships",
+#[utoipa::path(get, path = "/v1/organization_memberships", tag = "Organization Memberships",
     operation_id = "InstanceGetOrganizationMemberships",
     params(InstanceMembershipListQuery),
     responses((status = 200, description = "Every membership of the instance, newest first unless `order_by` says otherwise.", body = Paginated<OrganizationMembership>)))]
@@ -97,7 +97,7 @@ pub async fn list_instance_memberships(
     Ok(Json(s.app.list_instance_memberships(&q).await?))
 }
 
-#[utoipa::path(patch, path = "/organizations/{org_id}/memberships/{user_id}",
+#[utoipa::path(patch, path = "/v1/organizations/{org_id}/memberships/{user_id}",
     tag = "Organization Memberships", operation_id = "UpdateOrganizationMembership",
     request_body = tessera_types::UpdateOrganizationMembershipRequestBody,
     responses((status = 200, description = "The membership with its new role.", body = OrganizationMembership)))]
@@ -109,7 +109,7 @@ pub async fn update_membership(
     Ok(Json(s.app.update_membership(&org, &user, b).await?))
 }
 
-#[utoipa::path(patch, path = "/organizations/{org_id}/memberships/{user_id}/metadata",
+#[utoipa::path(patch, path = "/v1/organizations/{org_id}/memberships/{user_id}/metadata",
     tag = "Organization Memberships", operation_id = "UpdateOrganizationMembershipMetadata",
     request_body = OrganizationMetadataRequestBody,
     responses((status = 200, description = "The membership, metadata deep-merged (`null` deletes a key at any depth).", body = OrganizationMembership)))]
@@ -121,7 +121,7 @@ pub async fn merge_membership_metadata(
     Ok(Json(s.app.merge_membership_metadata(&org, &user, b).await?))
 }
 
-#[utoipa::path(delete, path = "/organizations/{org_id}/memberships/{user_id}",
+#[utoipa::path(delete, path = "/v1/organizations/{org_id}/memberships/{user_id}",
     tag = "Organization Memberships", operation_id = "DeleteOrganizationMembership",
     responses((status = 200, description = "The membership that was deleted.", body = OrganizationMembership)))]
 pub async fn delete_membership(

@@ -10,7 +10,7 @@ use super::St;
 use crate::body::Body;
 use crate::error::HttpResult;
 
-#[utoipa::path(post, path = "/users/{user_id}/verify_password", tag = "Users", operation_id = "VerifyPassword",
+#[utoipa::path(post, path = "/v1/users/{user_id}/verify_password", tag = "Users", operation_id = "VerifyPassword",
     request_body = tessera_types::VerifyPasswordRequestBody,
     responses(
         (status = 200, description = "The password is the user's. A wrong one is 422 `incorrect_password`; a user without a password is 400 `no_password_set`.", body = VerifyPasswordResponse),
@@ -23,7 +23,7 @@ pub async fn verify_password(
     Ok(Json(s.app.verify_password(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/users/{user_id}/remove_password", tag = "Users", operation_id = "RemoveUserPassword",
+#[utoipa::path(post, path = "/v1/users/{user_id}/remove_password", tag = "Users", operation_id = "RemoveUserPassword",
     request_body = tessera_types::RemoveUserPasswordRequestBody,
     responses((status = 200, description = "The user, without a password (unchanged if they had none); with `sign_out_of_other_sessions`, their live sessions are revoked.", body = User)))]
 pub async fn remove_password(State(s): St, Path(id): Path<String>, Body(b): Body) -> HttpResult<Json<User>> {

@@ -10,7 +10,7 @@ use crate::error::HttpResult;
 
 // ---- permissions -------------------------------------------------------------------------------------
 
-#[utoipa::path(get, path = "/organization_permissions", tag = "Organization Permissions",
+#[utoipa::path(get, path = "/v1/organization_permissions", tag = "Organization Permissions",
     operation_id = "ListOrganizationPermissions",
     params(RoleListQuery),
     responses((status = 200, description = "System and custom permissions, newest first unless `order_by` says otherwise.", body = Paginated<Permission>)))]
@@ -18,7 +18,7 @@ pub async fn list_permissions(State(s): St, Query(q): Query) -> HttpResult<Json<
     Ok(Json(s.app.list_permissions(&q).await?))
 }
 
-#[utoipa::path(post, path = "/organization_permissions", tag = "Organization Permissions",
+#[utoipa::path(post, path = "/v1/organization_permissions", tag = "Organization Permissions",
     operation_id = "CreateOrganizationPermission",
     request_body = tessera_types::CreateOrganizationPermissionRequestBody,
     responses((status = 200, description = "The new custom permission (`type: user`).", body = Permission)))]
@@ -26,14 +26,14 @@ pub async fn create_permission(State(s): St, Body(b): Body) -> HttpResult<Json<P
     Ok(Json(s.app.create_permission(b).await?))
 }
 
-#[utoipa::path(get, path = "/organization_permissions/{permission_id}", tag = "Organization Permissions",
+#[utoipa::path(get, path = "/v1/organization_permissions/{permission_id}", tag = "Organization Permissions",
     operation_id = "GetOrganizationPermission",
     responses((status = 200, description = "The permission.", body = Permission)))]
 pub async fn get_permission(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Permission>> {
     Ok(Json(s.app.get_permission(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/organization_permissions/{permission_id}", tag = "Organization Permissions",
+#[utoipa::path(patch, path = "/v1/organization_permissions/{permission_id}", tag = "Organization Permissions",
     operation_id = "UpdateOrganizationPermission",
     request_body = tessera_types::UpdateOrganizationPermissionRequestBody,
     responses(
@@ -44,7 +44,7 @@ pub async fn update_permission(State(s): St, Path(id): Path<String>, Body(b): Bo
     Ok(Json(s.app.update_permission(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/organization_permissions/{permission_id}", tag = "Organization Permissions",
+#[utoipa::path(delete, path = "/v1/organization_permissions/{permission_id}", tag = "Organization Permissions",
     operation_id = "DeleteOrganizationPermission",
     responses(
         (status = 200, description = "The permission was deleted and taken from every role.", body = DeletedObject),
@@ -56,7 +56,7 @@ pub async fn delete_permission(State(s): St, Path(id): Path<String>) -> HttpResu
 
 // ---- roles -------------------------------------------------------------------------------------------
 
-#[utoipa::path(get, path = "/organization_roles", tag = "Organization Roles",
+#[utoipa::path(get, path = "/v1/organization_roles", tag = "Organization Roles",
     operation_id = "ListOrganizationRoles",
     params(RoleListQuery),
     responses((status = 200, description = "Roles with their permissions, newest first unless `order_by` says otherwise.", body = Paginated<Role>)))]
@@ -64,7 +64,7 @@ pub async fn list_roles(State(s): St, Query(q): Query) -> HttpResult<Json<Pagina
     Ok(Json(s.app.list_roles(&q).await?))
 }
 
-#[utoipa::path(post, path = "/organization_roles", tag = "Organization Roles",
+#[utoipa::path(post, path = "/v1/organization_roles", tag = "Organization Roles",
     operation_id = "CreateOrganizationRole",
     request_body = tessera_types::CreateOrganizationRoleRequestBody,
     responses(
@@ -75,14 +75,14 @@ pub async fn create_role(State(s): St, Body(b): Body) -> HttpResult<Json<Role>> 
     Ok(Json(s.app.create_role(b).await?))
 }
 
-#[utoipa::path(get, path = "/organization_roles/{organization_role_id}", tag = "Organization Roles",
+#[utoipa::path(get, path = "/v1/organization_roles/{organization_role_id}", tag = "Organization Roles",
     operation_id = "GetOrganizationRole",
     responses((status = 200, description = "The role.", body = Role)))]
 pub async fn get_role(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Role>> {
     Ok(Json(s.app.get_role(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/organization_roles/{organization_role_id}", tag = "Organization Roles",
+#[utoipa::path(patch, path = "/v1/organization_roles/{organization_role_id}", tag = "Organization Roles",
     operation_id = "UpdateOrganizationRole",
     request_body = tessera_types::UpdateOrganizationRoleRequestBody,
     responses((status = 200, description = "The updated role; memberships holding it see the change at their next read and token.", body = Role)))]
@@ -90,7 +90,7 @@ pub async fn update_role(State(s): St, Path(id): Path<String>, Body(b): Body) ->
     Ok(Json(s.app.update_role(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/organization_roles/{organization_role_id}", tag = "Organization Roles",
+#[utoipa::path(delete, path = "/v1/organization_roles/{organization_role_id}", tag = "Organization Roles",
     operation_id = "DeleteOrganizationRole",
     responses(
         (status = 200, description = "The role was deleted.", body = DeletedObject),
@@ -100,7 +100,7 @@ pub async fn delete_role(State(s): St, Path(id): Path<String>) -> HttpResult<Jso
     Ok(Json(s.app.delete_role(&id).await?))
 }
 
-#[utoipa::path(post, path = "/organization_roles/{organization_role_id}/permissions/{permission_id}", tag = "Organization Roles",
+#[utoipa::path(post, path = "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}", tag = "Organization Roles",
     operation_id = "AssignPermissionToOrganizationRole",
     responses(
         (status = 200, description = "The role, now holding the permission.", body = Role),
@@ -113,7 +113,7 @@ pub async fn assign_permission(
     Ok(Json(s.app.assign_role_permission(&role_id, &permission_id).await?))
 }
 
-#[utoipa::path(delete, path = "/organization_roles/{organization_role_id}/permissions/{permission_id}", tag = "Organization Roles",
+#[utoipa::path(delete, path = "/v1/organization_roles/{organization_role_id}/permissions/{permission_id}", tag = "Organization Roles",
     operation_id = "RemovePermissionFromOrganizationRole",
     responses(
         (status = 200, description = "The role, without the permission.", body = Role),
@@ -129,7 +129,7 @@ pub async fn remove_permission(
 
 // ---- role sets ---------------------------------------------------------------------------------------
 
-#[utoipa::path(get, path = "/role_sets", tag = "Role Sets",
+#[utoipa::path(get, path = "/v1/role_sets", tag = "Role Sets",
     operation_id = "ListRoleSets",
     params(RoleListQuery),
     responses((status = 200, description = "Role sets with their roles, newest first unless `order_by` says otherwise.", body = Paginated<RoleSet>)))]
@@ -137,7 +137,7 @@ pub async fn list_role_sets(State(s): St, Query(q): Query) -> HttpResult<Json<Pa
     Ok(Json(s.app.list_role_sets(&q).await?))
 }
 
-#[utoipa::path(post, path = "/role_sets", tag = "Role Sets",
+#[utoipa::path(post, path = "/v1/role_sets", tag = "Role Sets",
     operation_id = "CreateRoleSet",
     request_body = tessera_types::CreateRoleSetRequestBody,
     responses((status = 200, description = "The new role set.", body = RoleSet)))]
@@ -145,14 +145,14 @@ pub async fn create_role_set(State(s): St, Body(b): Body) -> HttpResult<Json<Rol
     Ok(Json(s.app.create_role_set(b).await?))
 }
 
-#[utoipa::path(get, path = "/role_sets/{role_set_key_or_id}", tag = "Role Sets",
+#[utoipa::path(get, path = "/v1/role_sets/{role_set_key_or_id}", tag = "Role Sets",
     operation_id = "GetRoleSet",
     responses((status = 200, description = "The role set.", body = RoleSet)))]
 pub async fn get_role_set(State(s): St, Path(id): Path<String>) -> HttpResult<Json<RoleSet>> {
     Ok(Json(s.app.get_role_set(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/role_sets/{role_set_key_or_id}", tag = "Role Sets",
+#[utoipa::path(patch, path = "/v1/role_sets/{role_set_key_or_id}", tag = "Role Sets",
     operation_id = "UpdateRoleSet",
     request_body = tessera_types::UpdateRoleSetRequestBody,
     responses((status = 200, description = "The updated role set.", body = RoleSet)))]
@@ -160,7 +160,7 @@ pub async fn update_role_set(State(s): St, Path(id): Path<String>, Body(b): Body
     Ok(Json(s.app.update_role_set(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/role_sets/{role_set_key_or_id}/replace", tag = "Role Sets",
+#[utoipa::path(post, path = "/v1/role_sets/{role_set_key_or_id}/replace", tag = "Role Sets",
     operation_id = "ReplaceRoleSet",
     request_body = tessera_types::ReplaceRoleSetRequestBody,
     responses(
@@ -171,7 +171,7 @@ pub async fn replace_role_set(State(s): St, Path(id): Path<String>, Body(b): Bod
     Ok(Json(s.app.replace_role_set(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/role_sets/{role_set_key_or_id}/roles", tag = "Role Sets",
+#[utoipa::path(post, path = "/v1/role_sets/{role_set_key_or_id}/roles", tag = "Role Sets",
     operation_id = "AddRolesToRoleSet",
     request_body = tessera_types::AddRolesToRoleSetRequestBody,
     responses((status = 200, description = "The role set with the roles added.", body = RoleSet)))]
@@ -179,7 +179,7 @@ pub async fn add_roles(State(s): St, Path(id): Path<String>, Body(b): Body) -> H
     Ok(Json(s.app.add_roles_to_role_set(&id, b).await?))
 }
 
-#[utoipa::path(post, path = "/role_sets/{role_set_key_or_id}/roles/replace", tag = "Role Sets",
+#[utoipa::path(post, path = "/v1/role_sets/{role_set_key_or_id}/roles/replace", tag = "Role Sets",
     operation_id = "ReplaceRoleInRoleSet",
     request_body = tessera_types::ReplaceRoleInRoleSetRequestBody,
     responses((status = 200, description = "The role set without `role_key`; its members now hold `to_role_key`.", body = RoleSet)))]

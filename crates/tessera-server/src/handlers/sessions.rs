@@ -9,7 +9,7 @@ use crate::body::{Body, Query};
 use crate::error::HttpResult;
 use crate::openapi::SessionList;
 
-#[utoipa::path(post, path = "/sessions", tag = "Sessions", operation_id = "CreateSession",
+#[utoipa::path(post, path = "/v1/sessions", tag = "Sessions", operation_id = "CreateSession",
     request_body = tessera_types::CreateSessionRequestBody,
     responses(
         (status = 200, description = "A new active session in a new client.", body = Session),
@@ -20,7 +20,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.create_session(b).await?))
 }
 
-#[utoipa::path(get, path = "/sessions", tag = "Sessions", operation_id = "GetSessionList",
+#[utoipa::path(get, path = "/v1/sessions", tag = "Sessions", operation_id = "GetSessionList",
     params(SessionListFilter, ListShape),
     responses(
         (status = 200, description = "Sessions, newest first: a bare array, or `{data, total_count}` with `paginated=true`.", body = SessionList),
@@ -30,20 +30,20 @@ pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Response> {
     Ok(listing(s.app.list_sessions(&q).await?))
 }
 
-#[utoipa::path(get, path = "/sessions/{session_id}", tag = "Sessions", operation_id = "GetSession",
+#[utoipa::path(get, path = "/v1/sessions/{session_id}", tag = "Sessions", operation_id = "GetSession",
     responses((status = 200, description = "The session, with its status as of now.", body = Session)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.get_session(&id).await?))
 }
 
-#[utoipa::path(post, path = "/sessions/{session_id}/revoke", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/sessions/{session_id}/revoke", tag = "Sessions",
     operation_id = "RevokeSession",
     responses((status = 200, description = "The session, revoked; one that had already ended is answered unchanged.", body = Session)))]
 pub async fn revoke(State(s): St, Path(id): Path<String>) -> HttpResult<Json<Session>> {
     Ok(Json(s.app.revoke_session(&id).await?))
 }
 
-#[utoipa::path(post, path = "/sessions/{session_id}/tokens", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/sessions/{session_id}/tokens", tag = "Sessions",
     operation_id = "CreateSessionToken",
     request_body = tessera_types::CreateSessionTokenRequestBody,
     responses(
@@ -57,7 +57,7 @@ pub async fn session_token(State(s): St, Path(id): Path<String>, Body(b): Body) 
     Ok(token_response(minted.token))
 }
 
-#[utoipa::path(post, path = "/sessions/{session_id}/tokens/{template_name}", tag = "Sessions",
+#[utoipa::path(post, path = "/v1/sessions/{session_id}/tokens/{template_name}", tag = "Sessions",
     operation_id = "CreateSessionTokenFromTemplate",
     request_body = tessera_types::CreateSessionTokenRequestBody,
     responses(

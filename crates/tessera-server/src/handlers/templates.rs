@@ -8,7 +8,7 @@ use crate::body::{Body, Query};
 use crate::error::HttpResult;
 use crate::openapi::JwtTemplateList;
 
-#[utoipa::path(post, path = "/jwt_templates", tag = "JWT Templates",
+#[utoipa::path(post, path = "/v1/jwt_templates", tag = "JWT Templates",
     operation_id = "CreateJWTTemplate",
     request_body = tessera_types::CreateJwtTemplateRequestBody,
     responses((status = 200, description = "The new template (the signing key is write-only).", body = JwtTemplate)))]
@@ -16,7 +16,7 @@ pub async fn create(State(s): St, Body(b): Body) -> HttpResult<Json<JwtTemplate>
     Ok(Json(s.app.create_template(b).await?))
 }
 
-#[utoipa::path(get, path = "/jwt_templates", tag = "JWT Templates",
+#[utoipa::path(get, path = "/v1/jwt_templates", tag = "JWT Templates",
     operation_id = "ListJWTTemplates",
     params(ListShape, ListPage),
     responses((status = 200, description = "Templates: a bare array, or `{data, total_count}` with `paginated=true`.", body = JwtTemplateList)))]
@@ -24,14 +24,14 @@ pub async fn list(State(s): St, Query(q): Query) -> HttpResult<Response> {
     Ok(listing(s.app.list_templates(&q).await?))
 }
 
-#[utoipa::path(get, path = "/jwt_templates/{template_id}", tag = "JWT Templates",
+#[utoipa::path(get, path = "/v1/jwt_templates/{template_id}", tag = "JWT Templates",
     operation_id = "GetJWTTemplate",
     responses((status = 200, description = "The template.", body = JwtTemplate)))]
 pub async fn get(State(s): St, Path(id): Path<String>) -> HttpResult<Json<JwtTemplate>> {
     Ok(Json(s.app.get_template(&id).await?))
 }
 
-#[utoipa::path(patch, path = "/jwt_templates/{template_id}", tag = "JWT Templates",
+#[utoipa::path(patch, path = "/v1/jwt_templates/{template_id}", tag = "JWT Templates",
     operation_id = "UpdateJWTTemplate",
     request_body = tessera_types::CreateJwtTemplateRequestBody,
     responses((status = 200, description = "The updated template. `name` and `claims` are required; omitted settings keep their stored values.", body = JwtTemplate)))]
@@ -39,14 +39,14 @@ pub async fn update(State(s): St, Path(id): Path<String>, Body(b): Body) -> Http
     Ok(Json(s.app.update_template(&id, b).await?))
 }
 
-#[utoipa::path(delete, path = "/jwt_templates/{template_id}", tag = "JWT Templates",
+#[utoipa::path(delete, path = "/v1/jwt_templates/{template_id}", tag = "JWT Templates",
     operation_id = "DeleteJWTTemplate",
     responses((status = 200, description = "The template was deleted.", body = DeletedObject)))]
 pub async fn delete(State(s): St, Path(id): Path<String>) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.delete_template(&id).await?))
 }
 
-#[utoipa::path(post, path = "/tessera/jwt_templates/{template_id}/rotate_key", tag = "Tessera",
+#[utoipa::path(post, path = "/v1/tessera/jwt_templates/{template_id}/rotate_key", tag = "Tessera",
     operation_id = "RotateJWTTemplateKey",
     params(("template_id" = String, Path, description = "The template's id.")),
     request_body = tessera_types::RotateJwtTemplateKeyRequestBody,

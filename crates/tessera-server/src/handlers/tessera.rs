@@ -9,13 +9,13 @@ use super::St;
 use crate::body::Body;
 use crate::error::HttpResult;
 
-#[utoipa::path(get, path = "/tessera/session_claims", tag = "Tessera", operation_id = "GetSessionClaims",
+#[utoipa::path(get, path = "/v1/tessera/session_claims", tag = "Tessera", operation_id = "GetSessionClaims",
     responses((status = 200, description = "The instance's custom session claims: `{}` with null timestamps when none are set, and advice about their size in `warnings`.", body = SessionClaims)))]
 pub async fn get_session_claims(State(s): St) -> HttpResult<Json<SessionClaims>> {
     Ok(Json(s.app.get_session_claims().await?))
 }
 
-#[utoipa::path(put, path = "/tessera/session_claims", tag = "Tessera", operation_id = "UpdateSessionClaims",
+#[utoipa::path(put, path = "/v1/tessera/session_claims", tag = "Tessera", operation_id = "UpdateSessionClaims",
     request_body = tessera_types::UpdateSessionClaimsRequestBody,
     responses(
         (status = 200, description = "The stored claims, rendered into every session token from the next mint on, on every node. Claims over the 1,200 bytes Clerk recommends are stored with a warning.", body = SessionClaims),
@@ -26,7 +26,7 @@ pub async fn put_session_claims(State(s): St, Body(b): Body) -> HttpResult<Json<
     Ok(Json(s.app.set_session_claims(b).await?))
 }
 
-#[utoipa::path(delete, path = "/tessera/session_claims", tag = "Tessera", operation_id = "DeleteSessionClaims",
+#[utoipa::path(delete, path = "/v1/tessera/session_claims", tag = "Tessera", operation_id = "DeleteSessionClaims",
     responses((status = 200, description = "Session tokens carry only the default claims again (the same answer when none were set).", body = DeletedObject)))]
 pub async fn delete_session_claims(State(s): St) -> HttpResult<Json<DeletedObject>> {
     Ok(Json(s.app.clear_session_claims().await?))
@@ -34,7 +34,7 @@ pub async fn delete_session_claims(State(s): St) -> HttpResult<Json<DeletedObjec
 
 // ---- console: JWT template preview (begin) ----
 
-#[utoipa::path(post, path = "/tessera/jwt_templates/preview", tag = "Tessera", operation_id = "PreviewJWTTemplate",
+#[utoipa::path(post, path = "/v1/tessera/jwt_templates/preview", tag = "Tessera", operation_id = "PreviewJWTTemplate",
     request_body = tessera_types::PreviewJwtTemplateRequestBody,
     responses(
         (status = 200, description = "The header and claims the template's token would have for the user or session, its size in bytes once signed, and lint findings (size, claims rendering to null, the requirements of Hasura, Supabase and Convex). Nothing is signed or stored.", body = tessera_types::JwtTemplatePreview),
