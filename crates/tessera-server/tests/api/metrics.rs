@@ -70,12 +70,18 @@ async fn metrics_count_mints_by_template_and_algorithm_requests_by_route_and_dat
         cache.iter().map(|m| value(&after, m, &[]).unwrap_or(0.0) - value(&before, m, &[]).unwrap_or(0.0)).sum();
     assert_eq!(served, 3.0, "three mints went through the cache");
     assert!(value(&after, "tessera_change_feed_cursor", &[]).is_some());
-    // An unknown path is `unmatched`; a write sends statements.
+    // An unknown path is `unmatched`, under `/v1` too (behind auth: 401 without a key, 404 with
+    // one); a write sends statements.
     app.raw(Method::GET, "/nope/123", None, None).await;
+    assert_eq!(app.raw(Method::GET, "/v1/nope/123", None, None).await.status, 401);
+    assert_eq!(app.raw(Method::GET, "/v1", None, None).await.status, 401);
+    let key = format!("Bearer {SECRET}");
+    assert_eq!(app.raw(Method::GET, "/v1/nope/123", Some(&key), None).await.status, 404);
     app.user("m2@x.io").await;
     let later = scrape(&app).await;
     assert!(value(&later, "tessera_db_statements_total", &[]).unwrap() > statements_after);
-    assert_eq!(value(&later, "tessera_http_requests_total", &[("route", "unmatched"), ("status", "404")]), Some(1.0));
+    assert_eq!(value(&later, "tessera_http_requests_total", &[("route", "unmatched"), ("status", "404")]), Some(2.0));
+    assert_eq!(value(&later, "tessera_http_requests_total", &[("route", "unmatched"), ("status", "401")]), Some(2.0));
     app.stop().await;
 }
 
