@@ -89,6 +89,8 @@ pub struct Tessera {
     /// Entries older than [`SECRET_KEY_RECHECK_MS`] are checked again, so a key revoked on any node
     /// stops working everywhere within that time.
     known_secret_hashes: RwLock<Vec<(String, i64)>>,
+    /// The same for keys as presented (see [`Tessera::authenticate_secret`]).
+    known_secret_keys: RwLock<Vec<KnownKey>>,
     pub(crate) template_cache: RwLock<HashMap<String, Arc<crate::mint::CachedTemplate>>>,
     /// The public JWK of each custom asymmetric template key, with the sealed key it was derived
     /// from (the JWKS re-reads templates but decrypts a key only when its sealed form changed).
@@ -114,6 +116,14 @@ pub struct Opened {
 
 /// How long a node trusts its memory that a secret key is valid before asking the store again.
 pub const SECRET_KEY_RECHECK_MS: i64 = 30_000;
+
+/// A secret key as presented, found valid at `checked_at` (clock ms), with its SHA-256 digest (what
+/// rate limits are keyed by). Its bytes are zeroed when it is dropped.
+struct KnownKey {
+    key: zeroize::Zeroizing<Vec<u8>>,
+    digest: [u8; 32],
+    checked_at: i64,
+}
 
 pub(crate) fn seal_aad(kid: &str) -> Vec<u8> {
     format!("tessera:signing-key:{kid}").into_bytes()
@@ -228,6 +238,7 @@ impl Tessera {
                 issuer,
                 keyring: RwLock::new(keyring),
                 known_secret_hashes: RwLock::new(Vec::new()),
+                known_secret_keys: RwLock::new(Vec::new()),
                 template_cache: RwLock::new(HashMap::new()),
                 template_jwk_cache: Mutex::new(HashMap::new()),
                 session_claims_cache: Mutex::new(None),
@@ -392,23 +403,66 @@ impl Tessera {
     /// True if `key` is a valid secret key. Hashes are compared in constant time; keys created by
     /// other nodes are found in the store and remembered.
     pub async fn authenticate(&self, key: &str) -> ApiResult<bool> {
-        self.authenticate_hash(&tessera_jwt::sha256_hex(key.as_bytes())).await
+        Ok(self.authenticate_secret(key).await?.is_some())
+    }
+
+    /// The SHA-256 digest of `key` if it is a valid secret key, else None. A key this node checked
+    /// less than [`SECRET_KEY_RECHECK_MS`] ago is recognised by comparing it in constant time with
+    /// the keys it remembers (no hashing: this runs on every request); any other is hashed and
+    /// checked as [`Tessera::authenticate_hash`] does. Remembered keys are wiped from memory when
+    /// they are dropped.
+    pub async fn authenticate_secret(&self, key: &str) -> ApiResult<Option<[u8; 32]>> {
+        fn lock_err<T>(e: std::sync::PoisonError<T>) -> ApiError {
+            ApiError::internal_logged("secret-key cache lock", e)
+        }
+        let now = self.now_ms();
+        {
+            let known = self.known_secret_keys.read().map_err(lock_err)?;
+            let mut found = None;
+            for k in known.iter() {
+                let hit = tessera_jwt::constant_time_eq(&k.key, key.as_bytes())
+                    & (now - k.checked_at < SECRET_KEY_RECHECK_MS);
+                if hit {
+                    found = Some(k.digest);
+                }
+            }
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        let digest = tessera_jwt::sha256(key.as_bytes());
+        let checked_at = self.check_hash(&tessera_jwt::hex_lower(&digest)).await?;
+        let mut known = self.known_secret_keys.write().map_err(lock_err)?;
+        known.retain(|k| {
+            now - k.checked_at < SECRET_KEY_RECHECK_MS && !tessera_jwt::constant_time_eq(&k.key, key.as_bytes())
+        });
+        Ok(checked_at.map(|checked_at| {
+            known.push(KnownKey { key: zeroize::Zeroizing::new(key.as_bytes().to_vec()), digest, checked_at });
+            digest
+        }))
     }
 
     /// [`Tessera::authenticate`] for a key already hashed (lowercase hex SHA-256), so callers that
     /// also key other state by the hash compute it once.
     pub async fn authenticate_hash(&self, hash: &str) -> ApiResult<bool> {
+        Ok(self.check_hash(hash).await?.is_some())
+    }
+
+    /// When the secret key hashed `hash` was last found valid in the store (clock ms), if it is.
+    async fn check_hash(&self, hash: &str) -> ApiResult<Option<i64>> {
         {
             let known =
                 self.known_secret_hashes.read().map_err(|e| ApiError::internal_logged("secret-key cache lock", e))?;
             let now = self.now_ms();
-            let mut hit = false;
+            let mut hit = None;
             for (h, checked_at) in known.iter() {
                 let fresh = now - *checked_at < SECRET_KEY_RECHECK_MS;
-                hit |= tessera_jwt::constant_time_eq(h.as_bytes(), hash.as_bytes()) & fresh;
+                if tessera_jwt::constant_time_eq(h.as_bytes(), hash.as_bytes()) & fresh {
+                    hit = Some(*checked_at);
+                }
             }
-            if hit {
-                return Ok(true);
+            if hit.is_some() {
+                return Ok(hit);
             }
         }
         let found = self.store.find_secret_key(hash).await?;
@@ -417,10 +471,11 @@ impl Tessera {
         known.retain(|(h, _)| h != hash);
         match found {
             Some(rec) if tessera_jwt::constant_time_eq(rec.key_hash.as_bytes(), hash.as_bytes()) => {
-                known.push((hash.to_owned(), self.now_ms()));
-                Ok(true)
+                let now = self.now_ms();
+                known.push((hash.to_owned(), now));
+                Ok(Some(now))
             }
-            _ => Ok(false),
+            _ => Ok(None),
         }
     }
 

@@ -84,21 +84,23 @@ pub(crate) async fn check_secret_key(state: &AppState, req: Request) -> Result<R
     if key.is_empty() {
         return Err(failed(format_invalid()));
     }
-    let digest = tessera_jwt::sha256(key.as_bytes());
-    let mut req = req;
-    let hash = tessera_jwt::hex_lower(&digest);
-    match state.app.authenticate_hash(&hash).await {
-        Ok(true) => {}
+    let (digest, machine) = match state.app.authenticate_secret(key).await {
+        Ok(Some(digest)) => (digest, None),
         // A machine's secret key opens the M2M token routes only.
-        Ok(false) if is_m2m_path(req.uri().path()) => match state.app.authenticate_machine_hash(&hash).await {
-            Ok(Some(machine)) => {
-                req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
+        Ok(None) if is_m2m_path(req.uri().path()) => {
+            let digest = tessera_jwt::sha256(key.as_bytes());
+            match state.app.authenticate_machine_hash(&tessera_jwt::hex_lower(&digest)).await {
+                Ok(Some(machine)) => (digest, Some(machine)),
+                Ok(None) => return Err(failed(key_invalid())),
+                Err(e) => return Err(error_response(e)),
             }
-            Ok(None) => return Err(failed(key_invalid())),
-            Err(e) => return Err(error_response(e)),
-        },
-        Ok(false) => return Err(failed(key_invalid())),
+        }
+        Ok(None) => return Err(failed(key_invalid())),
         Err(e) => return Err(error_response(e)),
+    };
+    let mut req = req;
+    if let Some(machine) = machine {
+        req.extensions_mut().insert(MachineCaller(Arc::new(machine)));
     }
     if let Err(wait) = state.per_key.take(digest) {
         state.metrics.rate_limited("per_key");
