@@ -453,6 +453,18 @@ on_sqlite_and_postgres!(
 /// bound on its clock, after which every mint reads the database until B has read the feed again;
 /// then it serves from memory again, without a database statement per mint.
 async fn the_staleness_bound_caps_what_a_node_without_its_feed_serves(a: &TestApp, b: &TestApp) {
+    // B's follower still reads the log once as it starts (then sleeps for an hour): wait for that
+    // read (B is ready once its feed was read), or, on a busy machine, it could land in the middle of
+    // the test and drop what B just cached.
+    let mut ready = false;
+    for _ in 0..200 {
+        if b.raw(reqwest::Method::GET, "/readyz", None, None).await.status == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "B read the event log once as it started");
     let u = a.user("bound@x.io").await;
     let s = id(&a.session(&id(&u), None).await);
     a.post("/jwt_templates", json!({"name": "bound", "claims": {"name": "{{user.first_name}}"}})).await.ok();
