@@ -35,6 +35,7 @@ pub mod session_claims;
 pub mod sessions;
 pub mod shortcode;
 pub mod store;
+pub mod stripes;
 pub mod template_keys;
 pub mod templates;
 pub mod users;

@@ -122,7 +122,6 @@ fn memberships_templates_and_claims_are_invalidated_by_their_events() {
         ("permission.deleted", json!({"id": "perm_1"})),
         ("tessera.role_set.changed", json!({"id": "rs_1"})),
         ("tessera.jwt_template.changed", json!({"id": "jtmp_1"})),
-        ("tessera.session_claims.changed", json!({"id": "session_claims"})),
         ("something.new", json!({})),
     ]
     .into_iter()
@@ -136,7 +135,14 @@ fn memberships_templates_and_claims_are_invalidated_by_their_events() {
     // Invitations do not touch what a mint reads.
     c.apply(&[event(20, "organizationInvitation.created", json!({"id": "orginv_1"}))]);
     assert!(c.get("sess_1", Some("t"), 10).is_some());
-    assert_eq!(c.stats().cursor, 20);
+    // The custom session claims are the session token's alone: their change makes the session
+    // token read the store again, and a template mint never looks at them.
+    c.fill(c.generations(), "sess_1", None, &r);
+    assert!(c.get("sess_1", None, 10).is_some());
+    c.apply(&[event(21, "tessera.session_claims.changed", json!({"id": "session_claims"}))]);
+    assert!(c.get("sess_1", None, 10).is_none(), "session_claims.changed must invalidate the session token");
+    assert!(c.get("sess_1", Some("t"), 10).is_some(), "a template mint does not read the custom session claims");
+    assert_eq!(c.stats().cursor, 21);
     assert_eq!(SessionStatus::Active, r.session.session.status);
 }
 
