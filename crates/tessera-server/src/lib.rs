@@ -18,6 +18,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod striped;
 pub mod webhooks;
 
 pub use config::{Config, Secret};

@@ -19,8 +19,10 @@
 //! object ids.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use arc_swap::ArcSwap;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -31,10 +33,11 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetri
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::Registry;
 
 use crate::state::AppState;
+use crate::striped::{StripedCounter, StripedHistogram};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -55,69 +58,81 @@ struct LimiterLabels {
     limiter: &'static str,
 }
 
-type Latency = Family<RequestLabels, Histogram, fn() -> Histogram>;
+type Latency = Family<RequestLabels, StripedHistogram, fn() -> StripedHistogram>;
 
-fn latency_histogram() -> Histogram {
+fn latency_histogram() -> StripedHistogram {
     // 0.25 ms … about 4 s.
-    Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+    StripedHistogram::new(exponential_buckets(0.000_25, 2.0, 15))
 }
 
 /// One route's request counter and latency histogram for one method and status: handles that share
 /// their values with the families' entries.
+#[derive(Clone)]
 struct RequestHandles {
     method: axum::http::Method,
     status: u16,
-    count: Counter,
-    latency: Histogram,
+    count: StripedCounter,
+    latency: StripedHistogram,
 }
 
 /// One template's mint counter for one kind and algorithm.
+#[derive(Clone)]
 struct MintHandles {
     kind: &'static str,
     alg: &'static str,
-    count: Counter,
+    count: StripedCounter,
 }
+
+type ByName<T> = HashMap<Box<str>, Vec<T>, foldhash::fast::RandomState>;
 
 /// Handles found by the route template (or template name) as axum gives it, so that a request pays
 /// for one short string hash and a scan of a few entries, not for building label sets (two string
 /// allocations) and hashing them with SipHash in two families. The families stay the source of
 /// truth for the exposition; these hold handles sharing their entries' values.
+///
+/// Read without a lock: the map is replaced whole (copied, with the new handles) the few times a
+/// route, method and status are first seen, and `ArcSwap::load` reads it without writing to any
+/// line another core reads (a lock's reader count would be one line written by every request).
 struct Handles<T> {
-    by_name: RwLock<HashMap<Box<str>, Vec<T>, foldhash::fast::RandomState>>,
+    by_name: ArcSwap<ByName<T>>,
+    /// Serializes the replacements.
+    adding: Mutex<()>,
 }
 
-impl<T> Handles<T> {
+impl<T: Clone> Handles<T> {
     fn new() -> Self {
-        Handles { by_name: RwLock::new(HashMap::default()) }
+        Handles { by_name: ArcSwap::from_pointee(HashMap::default()), adding: Mutex::new(()) }
     }
 
     /// Applies `record` to the handles under `name` that `matches`, created with `create` the first
-    /// time. Found handles are used in place, under the read lock: cloning them would move their
-    /// reference counts' cache lines between cores on every request.
+    /// time. Found handles are used in place: cloning them would move their reference counts'
+    /// cache lines between cores on every request.
     fn with(&self, name: &str, matches: impl Fn(&T) -> bool, create: impl FnOnce() -> T, record: impl Fn(&T)) {
-        if let Ok(map) = self.by_name.read()
-            && let Some(found) = map.get(name).and_then(|list| list.iter().find(|h| matches(h)))
-        {
+        if let Some(found) = self.by_name.load().get(name).and_then(|list| list.iter().find(|h| matches(h))) {
             record(found);
             return;
         }
+        // New handles share their values with the families' entries: what is recorded on them
+        // counts even if another request added the same handles first.
         let made = create();
         record(&made);
-        if let Ok(mut map) = self.by_name.write() {
-            let list = map.entry(name.into()).or_default();
-            if !list.iter().any(&matches) {
-                list.push(made);
-            }
+        let _adding = self.adding.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.by_name.load_full();
+        if current.get(name).is_some_and(|list| list.iter().any(&matches)) {
+            return;
         }
+        let mut next = ByName::clone(&current);
+        next.entry(name.into()).or_default().push(made);
+        self.by_name.store(Arc::new(next));
     }
 }
 
 /// The server's metrics. Cheap to share (held in `AppState`).
 pub struct Metrics {
     registry: Registry,
-    requests: Family<RequestLabels, Counter>,
+    requests: Family<RequestLabels, StripedCounter>,
     latency: Latency,
-    mints: Family<MintLabels, Counter>,
+    mints: Family<MintLabels, StripedCounter>,
     rate_limited: Family<LimiterLabels, Counter>,
     feed_listening: Gauge,
     feed_wakeups: Counter,
@@ -134,7 +149,7 @@ impl std::fmt::Debug for Metrics {
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("tessera");
-        let requests = Family::<RequestLabels, Counter>::default();
+        let requests = Family::<RequestLabels, StripedCounter>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by route template, method and status",
@@ -146,7 +161,7 @@ impl Metrics {
             "Time to answer HTTP requests, by route template, method and status",
             latency.clone(),
         );
-        let mints = Family::<MintLabels, Counter>::default();
+        let mints = Family::<MintLabels, StripedCounter>::default();
         registry.register(
             "mints",
             "Tokens minted, by kind (session or template), template name and algorithm",
