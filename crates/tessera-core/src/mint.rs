@@ -52,6 +52,8 @@ pub(crate) struct CachedTemplate {
     pub(crate) compiled: CompiledClaims,
     /// Custom key and its `kid` (None for HMAC); None when the instance key signs.
     pub(crate) custom: Option<(Arc<SigningKey>, Option<String>)>,
+    /// The custom key's JOSE header for template tokens, base64url-encoded once (empty without one).
+    custom_header: String,
     pub(crate) uses_org_list: bool,
     /// The longest token lifetime (s) known to be recorded in the store for the custom key; -1: none.
     recorded_lifetime: AtomicI64,
@@ -217,6 +219,7 @@ impl Tessera {
                 sealed: c.sealed.clone(),
                 compiled: c.compiled.clone(),
                 custom: c.custom.clone(),
+                custom_header: c.custom_header.clone(),
                 uses_org_list: c.uses_org_list,
                 recorded_lifetime: AtomicI64::new(c.recorded_lifetime.load(Ordering::Acquire)),
             });
@@ -237,12 +240,17 @@ impl Tessera {
         } else {
             None
         };
+        let custom_header = custom
+            .as_ref()
+            .map(|(key, kid): &CustomKey| header_b64(key.algorithm(), CAT_TEMPLATE, kid.as_deref()))
+            .unwrap_or_default();
         let entry = Arc::new(CachedTemplate {
             source: rec.clone(),
             template: t.clone(),
             sealed: rec.signing_key_sealed.clone(),
             compiled,
             custom,
+            custom_header,
             uses_org_list: uses_org_list(&t.claims),
             recorded_lifetime: AtomicI64::new(rec.key_max_token_lifetime.unwrap_or(-1)),
         });
@@ -350,7 +358,21 @@ impl Tessera {
     /// Signs `claims` with the instance key, or with `custom` when given; refuses a token over
     /// `max_token_bytes`.
     pub(crate) fn sign(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
-        let jwt = self.encode(claims, cat, custom)?;
+        self.within_limit(self.encode(claims, cat, custom)?)
+    }
+
+    /// A template token signed with the template's custom key, whose header was encoded once.
+    fn sign_template_custom(&self, claims: &Map<String, Value>, cached: &CachedTemplate) -> ApiResult<String> {
+        let Some((key, _)) = &cached.custom else {
+            return Err(ApiError::internal());
+        };
+        let jwt = tessera_jwt::encode_with_header(&cached.custom_header, claims, key)
+            .map_err(|e| ApiError::internal_logged("signing failed", e))?;
+        self.within_limit(jwt)
+    }
+
+    /// `jwt`, unless it is longer than `max_token_bytes`.
+    fn within_limit(&self, jwt: String) -> ApiResult<String> {
         if jwt.len() > self.config.max_token_bytes {
             return Err(ApiError::new(
                 ErrorKind::Unprocessable,
@@ -405,12 +427,14 @@ impl Tessera {
             sub: &user.user.id,
         };
         let claims = template_token_claims(cached.compiled.render(&parts), &defaults);
-        let signer = match &cached.custom {
-            Some(custom) => custom.clone(),
-            None => self.instance_signer(defaults.lifetime).await?,
+        let (jwt, algorithm) = match &cached.custom {
+            Some((key, _)) => (self.sign_template_custom(&claims, &cached)?, key.algorithm()),
+            None => {
+                let signer = self.instance_signer(defaults.lifetime).await?;
+                (self.sign(&claims, CAT_TEMPLATE, Some(&signer))?, signer.0.algorithm())
+            }
         };
-        let jwt = self.sign(&claims, CAT_TEMPLATE, Some(&signer))?;
-        Ok(Minted { token: Token { object: object::TOKEN.to_owned(), jwt }, algorithm: signer.0.algorithm() })
+        Ok(Minted { token: Token { object: object::TOKEN.to_owned(), jwt }, algorithm })
     }
 
     /// `POST /sessions/{session_id}/tokens`: the default session token (v2 claims, or v1 when the
