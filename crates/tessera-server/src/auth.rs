@@ -2,14 +2,19 @@
 //! in constant time, or, on the M2M token routes, a machine's secret key (the request then carries
 //! [`MachineCaller`]). Also validates `Clerk-API-Version` when sent.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use tessera_core::{ApiError, ErrorKind};
+use tower::{Layer, Service};
 
 use crate::error::error_response;
 use crate::metrics::Timer;
@@ -155,15 +160,55 @@ pub async fn limit_well_known(State(state): State<Arc<AppState>>, req: Request, 
 
 /// The one layer of the secret-key routes (`/v1`, and the unversioned M2M token and API key
 /// routes): counted and timed, authenticated, then the change feed and the webhook wake-up around
-/// the handler (`feed::around_handlers`). One layer rather than three: each costs every request.
-pub async fn secret_key_routes(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let timer = Timer::start(&req);
-    let resp = match check_secret_key(&state, req).await {
-        Ok(req) => crate::feed::around_handlers(&state, req, next).await,
-        Err(refused) => refused,
-    };
-    timer.finish(&state.metrics, &resp);
-    resp
+/// the handler (`feed::around_handlers`). One layer rather than three, and a tower layer of its own
+/// rather than `middleware::from_fn`, which per request also clones the state once more, boxes the
+/// rest of the stack into a `Next` and calls it through one more vtable: each costs every request.
+#[derive(Clone)]
+pub struct SecretKeyLayer(pub Arc<AppState>);
+
+impl<S> Layer<S> for SecretKeyLayer {
+    type Service = SecretKeyService<S>;
+
+    fn layer(&self, inner: S) -> SecretKeyService<S> {
+        SecretKeyService { state: self.0.clone(), inner }
+    }
+}
+
+/// [`SecretKeyLayer`] around one route.
+#[derive(Clone)]
+pub struct SecretKeyService<S> {
+    state: Arc<AppState>,
+    inner: S,
+}
+
+impl<S> Service<Request> for SecretKeyService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let state = self.state.clone();
+        // The inner service was made ready for this call: take it and leave a clone for the next.
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        Box::pin(async move {
+            let timer = Timer::start(&req);
+            let resp = match check_secret_key(&state, req).await {
+                Ok(req) => crate::feed::around_handlers(&state, req, inner).await,
+                Err(refused) => refused,
+            };
+            timer.finish(&state.metrics, &resp);
+            Ok(resp)
+        })
+    }
 }
 
 #[cfg(test)]

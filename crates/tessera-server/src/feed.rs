@@ -13,15 +13,16 @@
 //! within each bound) and catches a wake-up the database never delivered (a connection dead without
 //! a reset) within a quarter of the bound.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::Notify;
+use tower::Service;
 
 use crate::config::MintCacheConfig;
 use crate::state::AppState;
@@ -178,12 +179,18 @@ pub(crate) fn may_write(method: &Method, path: &str) -> bool {
 /// - after a successful write request, applies the event log before answering (this node's next
 ///   request sees the write);
 /// - after any write request, wakes the webhook worker (its events may be waiting).
-pub(crate) async fn around_handlers(state: &AppState, req: Request, next: Next) -> Response {
+pub(crate) async fn around_handlers<S>(state: &AppState, req: Request, mut handler: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     if req.uri().path().contains("%00") {
         return crate::body::nul_in_path();
     }
     let write = may_write(req.method(), req.uri().path());
-    let response = next.run(req).await;
+    let response = match handler.call(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
     if write {
         if response.status().is_success() && state.app.mint_cache_enabled() {
             // On failure the cache stops serving (follow_changes saw to it): nothing stale is minted.

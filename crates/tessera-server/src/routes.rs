@@ -157,9 +157,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(V1_UNKNOWN[0], any(handlers::not_found))
         .route(V1_UNKNOWN[1], any(handlers::not_found))
         .method_not_allowed_fallback(handlers::method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::secret_key_routes));
-    let unversioned =
-        Router::from(unversioned).layer(middleware::from_fn_with_state(state.clone(), auth::secret_key_routes));
+        .layer(auth::SecretKeyLayer(state.clone()));
+    let unversioned = Router::from(unversioned).layer(auth::SecretKeyLayer(state.clone()));
     let well_known =
         Router::from(well_known).layer(middleware::from_fn_with_state(state.clone(), auth::limit_well_known));
 
