@@ -33,6 +33,10 @@ fn is_m2m_path(path: &str) -> bool {
     path == "/m2m_tokens" || path.starts_with("/m2m_tokens/")
 }
 
+/// `Clerk-API-Version`, named once: a header looked up by a string is parsed and validated as a
+/// header name on every lookup.
+static CLERK_API_VERSION: header::HeaderName = header::HeaderName::from_static("clerk-api-version");
+
 fn format_invalid() -> ApiError {
     ApiError::new(
         ErrorKind::Unauthorized,
@@ -113,7 +117,7 @@ pub(crate) async fn check_secret_key(state: &AppState, req: Request) -> Result<R
     }
     // An empty value is no version, as an empty query parameter is no value elsewhere.
     let header_version =
-        req.headers().get("clerk-api-version").and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty());
+        req.headers().get(&CLERK_API_VERSION).and_then(|v| v.to_str().ok()).filter(|v| !v.trim().is_empty());
     let query_version = req.uri().query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, v)| k == "__clerk_api_version" && !v.trim().is_empty())
