@@ -21,7 +21,7 @@ use crate::metrics::Timer;
 use crate::ratelimit::too_many;
 use crate::state::AppState;
 
-/// The machine a request was authenticated as (its secret key), set by [`secret_key_routes`] on
+/// The machine a request was authenticated as (its secret key), set by [`SecretKeyLayer`] on
 /// the M2M token routes; absent when an instance secret key authenticated it.
 #[derive(Clone)]
 pub struct MachineCaller(pub Arc<tessera_core::store::MachineRecord>);

@@ -172,7 +172,7 @@ pub(crate) fn may_write(method: &Method, path: &str) -> bool {
         || path.ends_with("/verify"))
 }
 
-/// What runs between authentication and the handlers (in `auth::secret_key_routes`, the one layer
+/// What runs between authentication and the handlers (in `auth::SecretKeyLayer`, the one layer
 /// of those routes):
 /// - a path with a NUL byte (`%00`) names nothing: 404 before any handler passes it to the store
 ///   (PostgreSQL cannot compare text holding one);

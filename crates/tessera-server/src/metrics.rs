@@ -3,7 +3,8 @@
 //!
 //! What is measured, and where:
 //! - requests and their latency, by route *template* (`/v1/users/:user_id`, never the raw path, so
-//!   no id becomes a label), method and status: [`track`], a layer over the whole router;
+//!   no id becomes a label), method and status: [`track`] and the other route groups' one layer
+//!   each (`auth::SecretKeyLayer`, `auth::limit_well_known`);
 //! - mints, by kind (`session`/`template`), template name and algorithm: the token handlers;
 //! - rate-limit rejections, by limiter: `auth.rs`;
 //! - database statements (the store counts every statement it builds) and connection pool use: read
@@ -16,7 +17,9 @@
 //! (e.g. cache hits and misses: a `Family<CacheLabels, Counter>` incremented by the cache), or a
 //! [`Collector`] registered with [`Metrics::register_collector`] for a value read at scrape time
 //! (e.g. change-feed lag, webhook outbox depth). Labels must stay bounded and never carry secrets or
-//! object ids.
+//! object ids. A value that every request updates (request counts and latency, mints) is a
+//! [`StripedCounter`] or [`StripedHistogram`] (`striped.rs`): one set of values per thread, summed
+//! when scraped, so the cores do not contend for one cache line or a histogram's lock.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

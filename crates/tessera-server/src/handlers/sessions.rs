@@ -78,10 +78,8 @@ pub async fn template_token(
 /// needs no escaping for, so the answer is a few copies instead of a serializer's walk through the
 /// token character by character (a string that would need escaping goes through the serializer).
 fn token_response(token: Token) -> Response {
-    // Branch-free over the bytes (the compiler vectorizes it): a quote, a backslash or a control
-    // character would need escaping.
-    let plain = |s: &str| !s.bytes().fold(false, |bad, b| bad | (b == b'"') | (b == b'\\') | (b < 0x20));
-    if !(plain(&token.object) && plain(&token.jwt)) {
+    use tessera_core::mint::json_plain;
+    if !(json_plain(&token.object) && json_plain(&token.jwt)) {
         return Json(token).into_response();
     }
     let mut body = String::with_capacity(token.jwt.len() + token.object.len() + 22);
