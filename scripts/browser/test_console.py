@@ -24,6 +24,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -141,7 +142,9 @@ def main():
               "pages redirect to sign-in without a session")
 
         d = browser()
-        wait = WebDriverWait(d, 10)
+        # A condition that finds an element just before the page is replaced (a form post navigates)
+        # is tried again rather than failing on the stale element; one never met still times out.
+        wait = WebDriverWait(d, 10, ignored_exceptions=[StaleElementReferenceException])
         pages = []
 
         def visit(path):
@@ -252,6 +255,7 @@ def main():
         visit("/console/users/" + ada["id"])
         row = d.find_element(By.CSS_SELECTOR, f'tr[data-session="{s2["id"]}"]')
         row.find_element(By.CSS_SELECTOR, "button.danger").click()
+        wait.until(staleness_of(row))  # the form post answers with the user's page again
         wait.until(lambda d: "revoked" in d.find_element(By.CSS_SELECTOR, f'tr[data-session="{s2["id"]}"] .status').text)
         check(srv.api("GET", "/sessions/" + s2["id"])["status"] == "revoked", "revoking a session in the console revokes it")
 
