@@ -146,6 +146,11 @@ pub fn json_plain(s: &str) -> bool {
     !s.bytes().fold(false, |bad, b| bad | (b == b'"') | (b == b'\\') | (b < 0x20))
 }
 
+/// A compact JWS of `claims` under the encoded header `header_b64`, signed with `key`.
+fn signed(header_b64: &str, claims: &Map<String, Value>, key: &SigningKey) -> ApiResult<String> {
+    tessera_jwt::encode_with_header(header_b64, claims, key).map_err(|e| ApiError::internal_logged("signing failed", e))
+}
+
 fn push_json_str(out: &mut String, s: &str) {
     if json_plain(s) {
         out.push('"');
@@ -376,16 +381,6 @@ impl Tessera {
         self.within_limit(self.encode(claims, cat, custom)?)
     }
 
-    /// A template token signed with the template's custom key, whose header was encoded once.
-    fn sign_template_custom(&self, claims: &Map<String, Value>, cached: &CachedTemplate) -> ApiResult<String> {
-        let Some((key, _)) = &cached.custom else {
-            return Err(ApiError::internal());
-        };
-        let jwt = tessera_jwt::encode_with_header(&cached.custom_header, claims, key)
-            .map_err(|e| ApiError::internal_logged("signing failed", e))?;
-        self.within_limit(jwt)
-    }
-
     /// `jwt`, unless it is longer than `max_token_bytes`.
     fn within_limit(&self, jwt: String) -> ApiResult<String> {
         if jwt.len() > self.config.max_token_bytes {
@@ -406,16 +401,13 @@ impl Tessera {
     /// Signs `claims` with the instance key, or with `custom` when given.
     fn encode(&self, claims: &Map<String, Value>, cat: &str, custom: Option<&CustomKey>) -> ApiResult<String> {
         match custom {
-            Some((key, kid)) => {
-                tessera_jwt::encode_with_header(&header_b64(key.algorithm(), cat, kid.as_deref()), claims, key)
-            }
+            Some((key, kid)) => signed(&header_b64(key.algorithm(), cat, kid.as_deref()), claims, key),
             None => {
                 let ring = self.keyring.read().map_err(|e| ApiError::internal_logged("keyring lock", e))?;
                 let k = ring.signer().ok_or_else(ApiError::internal)?;
-                tessera_jwt::encode_with_header(&header_b64(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
+                signed(&header_b64(k.key.algorithm(), cat, Some(&k.kid)), claims, &k.key)
             }
         }
-        .map_err(|e| ApiError::internal_logged("signing failed", e))
     }
 
     /// `POST /sessions/{session_id}/tokens/{template_name}`.
@@ -443,7 +435,8 @@ impl Tessera {
         };
         let claims = template_token_claims(cached.compiled.render(&parts), &defaults);
         let (jwt, algorithm) = match &cached.custom {
-            Some((key, _)) => (self.sign_template_custom(&claims, &cached)?, key.algorithm()),
+            // The custom key's header was encoded once, with the template's derivation.
+            Some((key, _)) => (self.within_limit(signed(&cached.custom_header, &claims, key)?)?, key.algorithm()),
             None => {
                 let signer = self.instance_signer(defaults.lifetime).await?;
                 (self.sign(&claims, CAT_TEMPLATE, Some(&signer))?, signer.0.algorithm())
@@ -617,6 +610,7 @@ mod tests {
             }
         }
     }
+
     #[test]
     fn plain_strings_are_exactly_those_the_serializer_writes_unchanged() {
         for s in ["", "token", "eyJh.eyJz.sig-_", "ké ✓", "\u{7f}", "a\"b", "a\\b", "a\nb", "\u{1f}", " ", "~"] {
